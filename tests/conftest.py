@@ -1,4 +1,4 @@
-"""Fixtures every test layer shares: where the real broker and database started by `make test` listen."""
+"""Fixtures shared by every test layer: where the broker and database of `make test` listen."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""sosa.contracts"""
+"""Wire contracts shared by every sosa service: topics, CloudEvents envelope, message models."""

@@ -1,1 +1,1 @@
-"""sosa.infra"""
+"""Adapters every sosa service shares: Kafka, database, outbox, clock, settings, logging, health."""

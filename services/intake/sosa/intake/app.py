@@ -1,0 +1,95 @@
+"""Builds intake's FastAPI application; its lifespan connects, migrates and starts the workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from sosa.contracts import topics
+from sosa.infra import db, kafka, problems
+from sosa.infra.clock import Clock, SystemClock
+from sosa.infra.health import health_routes
+from sosa.infra.migrations import upgrade_to_head
+from sosa.infra.outbox import OutboxRelay
+from sosa.infra.workers import Workers
+from sosa.intake import read_model, routes, tables
+from sosa.intake.runtime import Runtime
+from sosa.intake.settings import IntakeSettings
+
+log = logging.getLogger(__name__)
+RELAY_LOCK_ID = 0x505A_0001
+
+
+def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
+    engine = db.create_engine(settings.intake_database_url)
+    sessions = db.sessionmaker(engine)
+    producer = kafka.producer(settings, client_id="sosa-intake-relay")
+    consumer = kafka.consumer(
+        settings,
+        group_id=settings.intake_read_model_group,
+        topics=[topics.OUTCOMES],
+        client_id="sosa-intake",
+    )
+    relay = OutboxRelay(sessions, tables.outbox, producer, settings, lock_id=RELAY_LOCK_ID)
+    workers = Workers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
+            await upgrade_to_head(engine, "sosa.intake:migrations")
+            await kafka.ensure_topics(settings, topics.ALL, compacted=[topics.REQUEST_STATE])
+            await kafka.start_checked(producer, settings)
+            await kafka.start_checked(consumer, settings)
+        except ConnectionError as exc:
+            log.critical("intake cannot start: %s", exc)
+            raise
+        app.state.runtime = Runtime(
+            settings=settings, sessions=sessions, relay=relay, clock=clock or SystemClock()
+        )
+        app.state.workers = workers
+        workers.start("outbox-relay", relay.run())
+        workers.start("read-model", read_model.run(consumer, sessions))
+        try:
+            yield
+        finally:
+            await workers.stop()
+            await consumer.stop()
+            await producer.stop()
+            await engine.dispose()
+
+    async def database_ready() -> bool:
+        await db.check_reachable(engine, timeout_s=2)
+        return True
+
+    async def kafka_ready() -> bool:
+        return await kafka.is_reachable(producer)
+
+    app = FastAPI(
+        title="sosa intake",
+        version="1.0.0",
+        summary="Priority-support requests under the US Security of Supply Arrangements",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeoutError)
+    @app.exception_handler(OSError)
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable", exc_info=exc)
+        response = problems.problem(
+            503, "Service unavailable", "The database is unavailable; nothing was stored."
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+
+    app.include_router(routes.router)
+    app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
+    return app

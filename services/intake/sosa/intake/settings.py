@@ -1,0 +1,16 @@
+"""Intake's settings (`SOSA_*` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from sosa.infra.settings import CommonSettings
+
+
+class IntakeSettings(CommonSettings):
+    intake_database_url: str = "sqlite+aiosqlite:///var/sosa/intake.db"
+    intake_port: int = Field(default=8000, ge=1, le=65535)
+    intake_source: str = Field(
+        default="/sosa/intake", description="CloudEvents source of commands."
+    )
+    intake_read_model_group: str = "sosa-intake-read-model"

@@ -1,0 +1,17 @@
+"""What the notifier's routes and workers share while the process runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sosa.infra.clock import Clock
+from sosa.notifier.settings import NotifierSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: NotifierSettings
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock

@@ -1,0 +1,82 @@
+"""Builds the router: a small health API whose lifespan runs the effectively-once processor."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sosa.contracts import topics
+from sosa.infra import db, kafka
+from sosa.infra.clock import Clock, SystemClock
+from sosa.infra.health import health_routes
+from sosa.infra.migrations import upgrade_to_head
+from sosa.infra.workers import Workers
+from sosa.router import translate
+from sosa.router.handlers import Handlers
+from sosa.router.processor import Processor
+from sosa.router.settings import RouterSettings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastAPI:
+    clock = clock or SystemClock()
+    engine = db.create_engine(settings.router_database_url)
+    sessions = db.sessionmaker(engine)
+    consumer = kafka.consumer(
+        settings, group_id=settings.router_group, topics=[topics.REQUESTS], client_id="sosa-router"
+    )
+    producer = kafka.producer(
+        settings, client_id="sosa-router", transactional_id=settings.router_transactional_id
+    )
+    handlers = Handlers(
+        rules=translate.RulesConfig.load(extra_closures=settings.extra_closures),
+        source=settings.router_source,
+        clock=clock,
+    )
+    processor = Processor(
+        consumer=consumer,
+        producer=producer,
+        sessions=sessions,
+        handler=handlers,
+        settings=settings,
+        group_id=settings.router_group,
+        clock=clock,
+    )
+    workers = Workers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
+            await upgrade_to_head(engine, "sosa.router:migrations")
+            await kafka.ensure_topics(settings, topics.ALL, compacted=[topics.REQUEST_STATE])
+            await kafka.start_checked(producer, settings)
+            await kafka.start_checked(consumer, settings)
+        except ConnectionError as exc:
+            log.critical("router cannot start: %s", exc)
+            raise
+        app.state.workers = workers
+        app.state.processor = processor
+        workers.start("processor", processor.run())
+        try:
+            yield
+        finally:
+            await workers.stop()
+            await consumer.stop()
+            await producer.stop()
+            await engine.dispose()
+
+    async def database_ready() -> bool:
+        await db.check_reachable(engine, timeout_s=2)
+        return True
+
+    async def kafka_ready() -> bool:
+        return await kafka.is_reachable(producer)
+
+    app = FastAPI(title="sosa router", version="1.0.0", lifespan=lifespan)
+    app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
+    return app

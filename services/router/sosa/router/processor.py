@@ -1,0 +1,135 @@
+"""Effectively-once processing of `sosa.requests.v1` (DESIGN.md section 7).
+
+For each partition's batch: decide every new command and remember its outputs in the inbox, in
+one database transaction; then, in one Kafka transaction, publish the outputs and commit the
+consumer offsets. A command redelivered after a crash finds its outputs in the inbox and they are
+published again instead of being decided twice; read_committed consumers never see the outputs
+of an aborted attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sosa.contracts import topics
+from sosa.contracts.envelope import Envelope, from_kafka, to_kafka
+from sosa.infra.clock import Clock
+from sosa.infra.settings import CommonSettings
+from sosa.router import tables
+from sosa.router.outputs import Output
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[list[Output]]]
+Record = ConsumerRecord[bytes, bytes]
+
+
+class Processor:
+    def __init__(
+        self,
+        *,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        sessions: async_sessionmaker[AsyncSession],
+        handler: Handler,
+        settings: CommonSettings,
+        group_id: str,
+        clock: Clock,
+    ) -> None:
+        self._consumer = consumer
+        self._producer = producer
+        self._sessions = sessions
+        self._handler = handler
+        self._settings = settings
+        self._group_id = group_id
+        self._clock = clock
+        self.processed = 0
+
+    async def run(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
+            for partition, records in batches.items():
+                await self.process_partition_batch(partition, records)
+
+    async def process_partition_batch(
+        self, partition: TopicPartition, records: Sequence[Record]
+    ) -> None:
+        outputs = await self._decide(records)
+        try:
+            async with self._producer.transaction():
+                for output in outputs:
+                    key, value, headers = to_kafka(output.envelope)
+                    headers += [(name, v.encode()) for name, v in output.extra_headers]
+                    await self._producer.send(
+                        self._settings.topic(output.topic), value, key=key, headers=headers
+                    )
+                await self._producer.send_offsets_to_transaction(
+                    {partition: records[-1].offset + 1}, self._group_id
+                )
+        except Exception:
+            log.exception(
+                "kafka transaction failed; the batch will be read again",
+                extra={"partition": str(partition)},
+            )
+            self._consumer.seek(partition, records[0].offset)
+            return
+        self.processed += len(records)
+
+    async def _decide(self, records: Sequence[Record]) -> list[Output]:
+        """Decide new commands and recall remembered ones, all in one database transaction."""
+        outputs: list[Output] = []
+        async with self._sessions() as session, session.begin():
+            for record in records:
+                outputs.extend(await self._decide_one(session, record))
+        return outputs
+
+    async def _decide_one(self, session: AsyncSession, record: Record) -> list[Output]:
+        try:
+            message = from_kafka(record.value or b"", list(record.headers))
+        except ValueError:
+            log.exception("unreadable command skipped", extra={"offset": record.offset})
+            return []
+        remembered = (
+            await session.execute(
+                select(tables.inbox.c.outputs).where(tables.inbox.c.event_id == message.id)
+            )
+        ).scalar_one_or_none()
+        if remembered is not None:
+            return [Output.from_json(raw) for raw in remembered]
+        try:
+            async with session.begin_nested():
+                outputs = await self._handler(session, message)
+        except Exception as exc:
+            log.exception("command could not be processed; sent to the dead-letter topic")
+            outputs = [dead_letter(record, message, exc)]
+        await session.execute(
+            tables.inbox.insert().values(
+                event_id=message.id,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                outputs=[o.to_json() for o in outputs],
+                processed_at=self._clock.now(),
+            )
+        )
+        return outputs
+
+
+def dead_letter(record: Record, message: Envelope, error: Exception) -> Output:
+    """The original message, bound for the dead-letter topic with where it came from and why."""
+    return Output(
+        topic=topics.dead_letter(topics.REQUESTS),
+        envelope=message,
+        extra_headers=(
+            ("sosa_original_topic", record.topic),
+            ("sosa_original_partition", str(record.partition)),
+            ("sosa_original_offset", str(record.offset)),
+            ("sosa_error", f"{type(error).__name__}: {error}"[:1000]),
+        ),
+    )

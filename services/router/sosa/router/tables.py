@@ -1,0 +1,34 @@
+"""Router's own tables: each request's state, and the inbox remembering each input's outputs."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table
+
+metadata = MetaData(naming_convention={"ix": "ix_%(column_0_label)s", "pk": "pk_%(table_name)s"})
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("state", String(40), nullable=False),
+    Column("path", String(40), nullable=False),
+    Column("rating", String(16), nullable=True),
+    Column("requester", String(128), nullable=False),
+    Column("supplier", String(128), nullable=False),
+    Column("deadline", DateTime(timezone=True), nullable=True),
+    Column("sequence", Integer, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("outputs", JSON, nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)

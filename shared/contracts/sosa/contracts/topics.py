@@ -1,0 +1,32 @@
+"""Kafka topic names: the only place they are spelled."""
+
+from __future__ import annotations
+
+from typing import Final
+
+REQUESTS: Final = "sosa.requests.v1"
+"""Commands from intake to the router (submit, respond, amend, cancel, determine, authorize)."""
+
+OUTCOMES: Final = "sosa.outcomes.v1"
+"""One event per state change of a request, from the router to everyone else."""
+
+DELIVERIES: Final = "sosa.deliveries.v1"
+"""The result of every notification attempt, from the notifier to operators."""
+
+REQUEST_STATE: Final = "sosa.request-state.v1"
+"""Compacted: the latest state of each request, so a new reader need not replay history."""
+
+
+def dead_letter(topic: str) -> str:
+    """Name of the dead-letter topic for messages of `topic` that cannot be processed."""
+    return f"{topic}.dlq"
+
+
+ALL: Final = (
+    REQUESTS,
+    OUTCOMES,
+    DELIVERIES,
+    REQUEST_STATE,
+    dead_letter(REQUESTS),
+    dead_letter(OUTCOMES),
+)

@@ -1,0 +1,75 @@
+"""Async SQLAlchemy engines for PostgreSQL (production, tests) and SQLite (embedded default)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.pool import ConnectionPoolEntry
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine; SQLite gets WAL and a busy timeout so readers and the relay coexist."""
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def check_reachable(engine: AsyncEngine, *, timeout_s: float) -> None:
+    """Raise ConnectionError with a readable message when the database does not answer."""
+    try:
+        async with asyncio.timeout(timeout_s), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (TimeoutError, OSError, Exception) as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        raise ConnectionError(f"database {url} is unreachable: {exc!r}") from exc
+
+
+def is_postgres(connection: AsyncConnection | AsyncSession) -> bool:
+    return _dialect(connection).name == "postgresql"
+
+
+def _dialect(connection: AsyncConnection | AsyncSession) -> Dialect:
+    bind = connection.get_bind() if isinstance(connection, AsyncSession) else connection
+    return bind.dialect
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """INSERT rows, skipping those whose primary or unique key exists; returns rows added."""
+    if not rows:
+        return 0
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    statement = insert(table).values(list(rows)).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)

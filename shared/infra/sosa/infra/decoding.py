@@ -1,0 +1,35 @@
+"""Reading contract messages back out of Kafka records."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from aiokafka.structs import ConsumerRecord
+from pydantic import ValidationError
+
+from sosa.contracts import envelope, outcomes
+
+log = logging.getLogger(__name__)
+
+
+def outcomes_in(
+    records: Sequence[ConsumerRecord[bytes, bytes]],
+) -> list[outcomes.RequestTransitioned]:
+    """The outcome events among `records`; other types are passed over, unreadable ones logged."""
+    events = []
+    for record in records:
+        try:
+            message = envelope.from_kafka(record.value or b"", list(record.headers))
+            if message.type == outcomes.TRANSITIONED:
+                events.append(outcomes.RequestTransitioned.model_validate_json(message.data))
+        except (ValueError, ValidationError):
+            log.exception(
+                "unreadable outcome passed over",
+                extra={
+                    "topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                },
+            )
+    return events

@@ -1,0 +1,99 @@
+"""aiokafka clients configured the one way sosa uses them: idempotent, acks=all, manual commits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from sosa.infra.settings import CommonSettings
+
+
+def producer(
+    settings: CommonSettings, *, client_id: str, transactional_id: str | None = None
+) -> AIOKafkaProducer:
+    """An idempotent producer with acks=all; transactional when given a transactional id."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        compression_type=None,
+        transactional_id=transactional_id,
+        request_timeout_ms=30_000,
+    )
+
+
+def consumer(
+    settings: CommonSettings, *, group_id: str, topics: Iterable[str], client_id: str
+) -> AIOKafkaConsumer:
+    """A group consumer that never auto-commits and reads only committed transactions."""
+    return AIOKafkaConsumer(
+        *[settings.topic(t) for t in topics],
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_poll_records=500,
+        session_timeout_ms=10_000,
+        heartbeat_interval_ms=3_000,
+    )
+
+
+async def ensure_topics(
+    settings: CommonSettings, names: Iterable[str], *, compacted: Iterable[str] = ()
+) -> None:
+    """Create the contract topics this deployment uses, if they do not exist yet."""
+    compacted_names = set(compacted)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=settings.topic(name),
+                num_partitions=settings.topic_partitions,
+                replication_factor=settings.topic_replication,
+                topic_configs={"cleanup.policy": "compact"} if name in compacted_names else {},
+            )
+            for name in names
+            if settings.topic(name) not in existing
+        ]
+        if wanted:
+            # another service may create one between our list and our create
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+    finally:
+        await admin.close()
+
+
+async def start_checked(
+    client: AIOKafkaProducer | AIOKafkaConsumer, settings: CommonSettings
+) -> None:
+    """Start a client; raise ConnectionError with a readable message when Kafka does not answer."""
+    try:
+        async with asyncio.timeout(settings.startup_timeout_s):
+            await client.start()
+    except Exception as exc:
+        raise ConnectionError(
+            f"Kafka at {settings.kafka_bootstrap_servers} is unreachable: {exc!r}"
+        ) from exc
+
+
+async def is_reachable(
+    client: AIOKafkaProducer | AIOKafkaConsumer, *, timeout_s: float = 2.0
+) -> bool:
+    """Readiness: the client can refresh cluster metadata from a broker right now."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return bool(await client.client.force_metadata_update())
+    except Exception:
+        return False

@@ -1,0 +1,39 @@
+"""The body of every service's Alembic `env.py`: migrate on the connection the service hands in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def run(metadata: MetaData, *, service: str) -> None:
+    """Run migrations online; from the `alembic` CLI, connect to `SOSA_<SERVICE>_DATABASE_URL`."""
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection, metadata, service)
+        return
+    url = os.environ[f"SOSA_{service.upper()}_DATABASE_URL"]
+
+    async def _from_cli() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(_migrate, metadata, service)
+        await engine.dispose()
+
+    asyncio.run(_from_cli())
+
+
+def _migrate(connection: Connection, metadata: MetaData, service: str) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table=f"alembic_version_{service}",
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
