@@ -1,0 +1,106 @@
+"""The `make run` demonstration: a webhook receiver, one subscription and one request, end to end.
+
+It starts a small receiver that verifies every webhook's Standard Webhooks signature, subscribes it
+for the demo requester at the notifier, posts a DPAS priority request to intake, and prints what
+happens. It then keeps the receiver running (printing each webhook) until it is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from typing import Any
+
+import httpx
+import uvicorn
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+INTAKE = os.environ.get("SOSA_DEMO_INTAKE", "http://127.0.0.1:8000")
+NOTIFIER = os.environ.get("SOSA_DEMO_NOTIFIER", "http://127.0.0.1:8002")
+RECEIVER_PORT = int(os.environ.get("SOSA_DEMO_RECEIVER_PORT", "8099"))
+
+REQUEST: dict[str, Any] = {
+    "requester": {"party_id": "dod-navsea", "kind": "us_dod", "country": "US", "name": "NAVSEA"},
+    "supplier": {"party_id": "acme-valves", "name": "Acme Valves Inc.", "country": "US"},
+    "contract_number": "N00024-26-C-0001",
+    "rating": "DX-A3",
+    "items": [{"description": "Ball valve, 2 inch, naval bronze", "quantity": "40"}],
+    "required_delivery_dates": ["2027-03-01"],
+    "authorized_signer": "J. Smith, Contracting Officer",
+    "certification_statement": (
+        "This is a rated order certified for national defense use, and you are required to follow "
+        "all the provisions of the Defense Priorities and Allocations System regulation (15 CFR 700)."
+    ),
+}
+
+
+def say(text: str) -> None:
+    sys.stdout.write(f"[demo] {text}\n")
+    sys.stdout.flush()
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.secret = ""
+        self.arrived = asyncio.Event()
+
+    async def hook(self, request: Request) -> Response:
+        body = await request.body()
+        try:
+            Webhook(self.secret).verify(body, dict(request.headers))
+        except WebhookVerificationError as exc:
+            say(f"webhook REJECTED: bad signature ({exc})")
+            return Response(status_code=400)
+        event = json.loads(body)
+        data = event["data"]
+        say(
+            f"webhook received, signature verified: {event['type']} "
+            f"(webhook-id {request.headers['webhook-id']}, request {data['request_id']}, "
+            f"path {data['path']}, deadline {data['decision'].get('deadline')})"
+        )
+        self.arrived.set()
+        return Response(status_code=204)
+
+
+async def main() -> int:
+    receiver = Receiver()
+    app = Starlette(routes=[Route("/hook", receiver.hook, methods=["POST"])])
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=RECEIVER_PORT, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    async with httpx.AsyncClient(timeout=10) as client:
+        endpoint = await client.post(
+            f"{NOTIFIER}/v1/endpoints",
+            json={"party_id": "dod-navsea", "url": f"http://127.0.0.1:{RECEIVER_PORT}/hook"},
+        )
+        endpoint.raise_for_status()
+        receiver.secret = endpoint.json()["secret"]
+        say(f"subscribed http://127.0.0.1:{RECEIVER_PORT}/hook for party dod-navsea")
+
+        posted = await client.post(f"{INTAKE}/v1/priority-requests", json=REQUEST)
+        posted.raise_for_status()
+        request_id = posted.json()["request_id"]
+        say(f"POST /v1/priority-requests -> {posted.status_code}, request {request_id}")
+
+        await asyncio.wait_for(receiver.arrived.wait(), timeout=60)
+        view = (await client.get(f"{INTAKE}/v1/priority-requests/{request_id}")).json()
+        while view["state"] == "received":
+            await asyncio.sleep(0.2)
+            view = (await client.get(f"{INTAKE}/v1/priority-requests/{request_id}")).json()
+        say(f"GET /v1/priority-requests/{request_id} -> state {view['state']}, path {view['path']}")
+        for finding in view["decision"]["findings"]:
+            say(f"  {finding['citation']}: {finding['reason']}")
+    say("demo flow complete; the receiver keeps printing webhooks until Ctrl-C")
+    await serving
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make run`: start Kafka and the three services on their embedded defaults (SQLite files under
+# var/sosa), run the demo flow, print the URLs, and stop everything it started on Ctrl-C.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+[[ -x .tools/bin/uv ]] && export PATH="$root/.tools/bin:$PATH"
+mkdir -p var/log
+
+pids=()
+kafka_started=0
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  echo "[run] stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ((kafka_started)) && scripts/kafka.sh stop || true
+  echo "[run] stopped"
+}
+trap stop_all INT TERM EXIT
+
+if scripts/kafka.sh status >/dev/null 2>&1; then
+  echo "[run] Kafka already running: using it"
+else
+  scripts/kafka.sh start
+  kafka_started=1
+fi
+
+for service in intake router notifier; do
+  uv run python -m "sosa.$service" >>"var/log/$service.log" 2>&1 &
+  pids+=($!)
+done
+
+wait_ready() {
+  local name=$1 url=$2
+  for _ in $(seq 1 150); do
+    if curl -fsS "$url/readyz" >/dev/null 2>&1; then echo "[run] $name ready at $url"; return 0; fi
+    sleep 0.2
+  done
+  echo "[run] $name did not become ready; last lines of var/log/$name.log:" >&2
+  tail -n 30 "var/log/$name.log" >&2
+  return 1
+}
+wait_ready intake http://127.0.0.1:8000
+wait_ready router http://127.0.0.1:8001
+wait_ready notifier http://127.0.0.1:8002
+
+uv run python scripts/demo.py &
+pids+=($!)
+
+cat <<'URLS'
+[run] sosa is running:
+  intake API        http://127.0.0.1:8000        (OpenAPI docs: http://127.0.0.1:8000/docs)
+  router health     http://127.0.0.1:8001/readyz
+  notifier API      http://127.0.0.1:8002        (OpenAPI docs: http://127.0.0.1:8002/docs)
+  demo receiver     http://127.0.0.1:8099/hook
+  Kafka             127.0.0.1:19092
+  logs              var/log/{intake,router,notifier}.log
+[run] press Ctrl-C to stop everything this command started
+URLS
+wait -n "${pids[@]}" || true
+echo "[run] a process exited; see var/log" >&2

@@ -1,0 +1,87 @@
+"""Fixtures for end-to-end tests: per-run databases, the three services, a webhook receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.e2e.stack import SERVICES, Stack, free_port, running, stack_env, unique_prefix
+
+
+@pytest.fixture
+async def databases(postgres_admin_url: str) -> AsyncIterator[dict[str, str]]:
+    """One fresh PostgreSQL database per service for this test, dropped afterwards."""
+    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    suffix = uuid.uuid4().hex[:10]
+    names = {service: f"sosa_{service}_{suffix}" for service in SERVICES}
+    async with admin.connect() as connection:
+        for name in names.values():
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base = make_url(postgres_admin_url)
+    yield {s: base.set(database=n).render_as_string(hide_password=False) for s, n in names.items()}
+    async with admin.connect() as connection:
+        for name in names.values():
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture
+async def stack(kafka_bootstrap: str, databases: dict[str, str], tmp_path: Path) -> AsyncIterator[Stack]:
+    """intake, router and notifier running as separate processes, ready."""
+    ports = {service: free_port() for service in SERVICES}
+    env = stack_env(kafka=kafka_bootstrap, databases=databases, ports=ports, prefix=unique_prefix())
+    with running(Stack(env=env, ports=ports, logs=tmp_path)) as s:
+        for service in SERVICES:
+            s.start(service)
+        for service in SERVICES:
+            await s.wait_ready(service)
+        yield s
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on loopback that records every POST it gets."""
+
+    url: str
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    status_codes: list[int] = field(default_factory=list)
+
+    async def wait_for(self, count: int, timeout_s: float = 60) -> None:
+        async with asyncio.timeout(timeout_s):
+            while len(self.received) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    port = free_port()
+    box = Receiver(url=f"http://127.0.0.1:{port}/hook")
+
+    async def hook(request: Request) -> Response:
+        box.received.append((dict(request.headers), await request.body()))
+        box.arrived.set()
+        status = box.status_codes.pop(0) if box.status_codes else 204
+        return Response(status_code=status)
+
+    app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    yield box
+    server.should_exit = True
+    await task
