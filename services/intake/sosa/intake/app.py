@@ -29,18 +29,18 @@ RELAY_LOCK_ID = 0x505A_0001
 def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastAPI:
     engine = db.create_engine(settings.intake_database_url)
     sessions = db.sessionmaker(engine)
-    producer = kafka.producer(settings, client_id="sosa-intake-relay")
-    consumer = kafka.consumer(
-        settings,
-        group_id=settings.intake_read_model_group,
-        topics=[topics.OUTCOMES],
-        client_id="sosa-intake",
-    )
-    relay = OutboxRelay(sessions, tables.outbox, producer, settings, lock_id=RELAY_LOCK_ID)
     workers = Workers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        producer = kafka.producer(settings, client_id="sosa-intake-relay")
+        consumer = kafka.consumer(
+            settings,
+            group_id=settings.intake_read_model_group,
+            topics=[topics.OUTCOMES],
+            client_id="sosa-intake",
+        )
+        relay = OutboxRelay(sessions, tables.outbox, producer, settings, lock_id=RELAY_LOCK_ID)
         try:
             await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
             await upgrade_to_head(engine, "sosa.intake:migrations")
@@ -54,6 +54,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             settings=settings, sessions=sessions, relay=relay, clock=clock or SystemClock()
         )
         app.state.workers = workers
+        app.state.kafka = producer
         workers.start("outbox-relay", relay.run())
         workers.start("read-model", read_model.run(consumer, sessions))
         try:
@@ -69,7 +70,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         return True
 
     async def kafka_ready() -> bool:
-        return await kafka.is_reachable(producer)
+        return await kafka.is_reachable(app.state.kafka)
 
     app = FastAPI(
         title="sosa intake",

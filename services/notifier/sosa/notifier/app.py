@@ -27,16 +27,16 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     clock = clock or SystemClock()
     engine = db.create_engine(settings.notifier_database_url)
     sessions = db.sessionmaker(engine)
-    consumer = kafka.consumer(
-        settings,
-        group_id=settings.notifier_group,
-        topics=[topics.OUTCOMES],
-        client_id="sosa-notifier",
-    )
     workers = Workers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        consumer = kafka.consumer(
+            settings,
+            group_id=settings.notifier_group,
+            topics=[topics.OUTCOMES],
+            client_id="sosa-notifier",
+        )
         try:
             await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
             await upgrade_to_head(engine, "sosa.notifier:migrations")
@@ -49,6 +49,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             dispatcher = Dispatcher(sessions, client, settings, clock)
             app.state.runtime = Runtime(settings=settings, sessions=sessions, clock=clock)
             app.state.workers = workers
+            app.state.kafka = consumer
             workers.start(
                 "outcomes", deliveries.consume(consumer, sessions, clock, dispatcher.wake)
             )
@@ -65,7 +66,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
         return True
 
     async def kafka_ready() -> bool:
-        return await kafka.is_reachable(consumer)
+        return await kafka.is_reachable(app.state.kafka)
 
     app = FastAPI(title="sosa notifier", version="1.0.0", lifespan=lifespan)
     problems.install(app)

@@ -26,30 +26,30 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
     clock = clock or SystemClock()
     engine = db.create_engine(settings.router_database_url)
     sessions = db.sessionmaker(engine)
-    consumer = kafka.consumer(
-        settings, group_id=settings.router_group, topics=[topics.REQUESTS], client_id="sosa-router"
-    )
-    producer = kafka.producer(
-        settings, client_id="sosa-router", transactional_id=settings.router_transactional_id
-    )
     handlers = Handlers(
         rules=translate.RulesConfig.load(extra_closures=settings.extra_closures),
         source=settings.router_source,
-        clock=clock,
-    )
-    processor = Processor(
-        consumer=consumer,
-        producer=producer,
-        sessions=sessions,
-        handler=handlers,
-        settings=settings,
-        group_id=settings.router_group,
         clock=clock,
     )
     workers = Workers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        consumer = kafka.consumer(
+            settings, group_id=settings.router_group, topics=[topics.REQUESTS], client_id="sosa-router"
+        )
+        producer = kafka.producer(
+            settings, client_id="sosa-router", transactional_id=settings.router_transactional_id
+        )
+        processor = Processor(
+            consumer=consumer,
+            producer=producer,
+            sessions=sessions,
+            handler=handlers,
+            settings=settings,
+            group_id=settings.router_group,
+            clock=clock,
+        )
         try:
             await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
             await upgrade_to_head(engine, "sosa.router:migrations")
@@ -61,6 +61,7 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
             raise
         app.state.workers = workers
         app.state.processor = processor
+        app.state.kafka = producer
         workers.start("processor", processor.run())
         try:
             yield
@@ -75,7 +76,7 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
         return True
 
     async def kafka_ready() -> bool:
-        return await kafka.is_reachable(producer)
+        return await kafka.is_reachable(app.state.kafka)
 
     app = FastAPI(title="sosa router", version="1.0.0", lifespan=lifespan)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))

@@ -1,0 +1,62 @@
+"""Who hears about an outcome, and which endpoints want which event types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sosa.contracts.outcomes import DecisionRecord, Parties, RequestTransitioned
+from sosa.contracts.states import RequestState, RoutePath
+from sosa.notifier import fanout
+
+
+def outcome(**parties: str | None) -> RequestTransitioned:
+    return RequestTransitioned(
+        event_id="e1",
+        request_id="r1",
+        sequence=1,
+        state=RequestState.ROUTED,
+        previous_state=RequestState.RECEIVED,
+        path=RoutePath.DPAS,
+        decision=DecisionRecord(outcome="dpas_rated_order", ruleset_version="v"),
+        parties=Parties(requester="req", supplier="sup", **parties),  # type: ignore[arg-type]
+        caused_by="c1",
+        occurred_at=datetime(2026, 11, 25, tzinfo=UTC),
+    )
+
+
+def test_requester_and_supplier_always_hear() -> None:
+    assert fanout.recipients(outcome()) == {"req": "requester", "sup": "supplier"}
+
+
+def test_liaison_and_pending_authority_hear_when_involved() -> None:
+    found = fanout.recipients(outcome(liaison="in-mod", pending_authority="dod-ibp"))
+    assert found == {
+        "req": "requester",
+        "sup": "supplier",
+        "in-mod": "partner_liaison",
+        "dod-ibp": "authority",
+    }
+
+
+@pytest.mark.parametrize(
+    ("subscribed", "event_type", "wanted"),
+    [
+        (None, "request.routed", True),
+        ([], "request.routed", True),
+        (["request.routed"], "request.routed", True),
+        (["request.rejected"], "request.routed", False),
+        (["request.*"], "request.routed", True),
+        (["delivery.*"], "request.routed", False),
+    ],
+)
+def test_endpoint_filters(subscribed: list[str] | None, event_type: str, wanted: bool) -> None:
+    assert fanout.wants(subscribed, event_type) is wanted
+
+
+def test_webhook_body_is_a_standard_webhooks_payload() -> None:
+    body = fanout.webhook_body(outcome())
+    assert body["type"] == "request.routed"
+    assert body["data"]["request_id"] == "r1"
+    assert set(body) == {"type", "timestamp", "data"}
