@@ -1,0 +1,165 @@
+"""Response clocks: when an answer is due and when to remind (15 CFR 700.13(d)-(e), partners)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .clock_rules import ClockRules, Hazard
+from .decision import ClockKind, Finding, finding
+from .partners import ResponseTarget
+from .rating import Level, Rating
+from .rule_ids import RuleId
+from .working_days import WorkingCalendar
+
+_END_OF_DAY = time(23, 59, 59)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseClock:
+    """A running response clock: kind, start, deadline, reminder points and the rule behind it."""
+
+    kind: ClockKind
+    started_at: datetime
+    deadline: datetime
+    reminders: tuple[datetime, ...]
+    finding: Finding
+
+
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA time zone called `name`, or None when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def end_of_working_day(
+    received_at: datetime, count: int, *, zone: ZoneInfo, calendar: WorkingCalendar
+) -> datetime:
+    """23:59:59 local on the `count`-th working day after the local day of receipt (day 0)."""
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+    day0 = received_at.astimezone(zone).date()
+    return datetime.combine(calendar.add_working_days(day0, count), _END_OF_DAY, tzinfo=zone)
+
+
+def response_clock(
+    *,
+    rating: Rating,
+    received_at: datetime,
+    zone: ZoneInfo,
+    calendar: WorkingCalendar,
+    emergency_hours: int | None = None,
+    hazard: Hazard | None = None,
+    rules: ClockRules | None = None,
+) -> ResponseClock:
+    """The DPAS response clock of a rated order received at `received_at`.
+
+    15 CFR 700.13(d)(1): accept or reject within 15 working days (DO) or 10 (DX) after receipt.
+    15 CFR 700.13(e): an emergency-preparedness order is answered within the clock hours it
+    states, which may not be fewer than 6 (hazard occurred) or 12 (imminent hazard).
+    """
+    rules = rules or ClockRules.default()
+    local = _local(received_at, zone)
+    if emergency_hours is not None:
+        minimum = rules.minimum_hours_for(hazard or Hazard.IMMINENT)
+        if emergency_hours < minimum:
+            raise ValueError(f"emergency-preparedness hours below the minimum of {minimum}")
+        deadline, reminders = _hours_span(received_at, emergency_hours, zone, rules)
+        reason = f"accept or reject within {emergency_hours} clock hours"
+        kind, rule_id = ClockKind.EMERGENCY_HOURS, RuleId.DPAS_700_13_E_EP_HOURS
+    else:
+        days = rules.working_days_for(rating.level)
+        deadline, reminders = _working_days_span(received_at, days, zone, calendar, rules)
+        reason = f"accept or reject within {days} working days"
+        kind, rule_id = ClockKind.WORKING_DAYS, _WORKING_DAY_RULE[rating.level]
+    return ResponseClock(
+        kind=kind,
+        started_at=received_at,
+        deadline=deadline,
+        reminders=reminders,
+        finding=finding(
+            rule_id,
+            f"{rating} received {local}: {reason}, by {deadline.isoformat()} supplier time.",
+        ),
+    )
+
+
+def voluntary_clock(
+    target: ResponseTarget,
+    *,
+    received_at: datetime,
+    zone: ZoneInfo,
+    calendar: WorkingCalendar,
+    rules: ClockRules | None = None,
+) -> ResponseClock:
+    """A partner's configured response target: informational, never a statutory deadline."""
+    rules = rules or ClockRules.default()
+    if target.hours is not None:
+        deadline, reminders = _hours_span(received_at, target.hours, zone, rules)
+        span = f"{target.hours} clock hours"
+    else:
+        days = target.working_days or 0
+        deadline, reminders = _working_days_span(received_at, days, zone, calendar, rules)
+        span = f"{days} working days on the {calendar.country} calendar"
+    return ResponseClock(
+        kind=ClockKind.VOLUNTARY_TARGET,
+        started_at=received_at,
+        deadline=deadline,
+        reminders=reminders,
+        finding=finding(
+            RuleId.SOSA_VOLUNTARY_TARGET,
+            f"The partner's response target is {span}, until {deadline.isoformat()}. It drives "
+            "reminders and escalation to the liaison; it is not a legal deadline.",
+        ),
+    )
+
+
+_WORKING_DAY_RULE = {
+    Level.DO: RuleId.DPAS_700_13_D1_DO_15_WORKING_DAYS,
+    Level.DX: RuleId.DPAS_700_13_D1_DX_10_WORKING_DAYS,
+}
+
+Span = tuple[datetime, tuple[datetime, ...]]
+
+
+def _hours_span(received_at: datetime, hours: int, zone: ZoneInfo, rules: ClockRules) -> Span:
+    """Clock hours from receipt; weekends and holidays are not skipped [U]. Reminders: half-way
+    and one day before (when that is still after receipt)."""
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+    deadline = (received_at + timedelta(hours=hours)).astimezone(zone)
+    points = []
+    if rules.half_way_reminder:
+        points.append(received_at + (deadline - received_at) / 2)
+    if rules.reminder_working_days_before:
+        points.append(deadline - timedelta(days=rules.reminder_working_days_before))
+    return deadline, _ordered(points, received_at, deadline, zone)
+
+
+def _working_days_span(
+    received_at: datetime, days: int, zone: ZoneInfo, cal: WorkingCalendar, rules: ClockRules
+) -> Span:
+    """Deadline at the end of working day N. Reminders at the end of working day N // 2
+    (half-way) and of working day N - 1 (one working day before)."""
+    counts = []
+    if rules.half_way_reminder:
+        counts.append(days // 2)
+    if rules.reminder_working_days_before:
+        counts.append(days - rules.reminder_working_days_before)
+    points = [end_of_working_day(received_at, n, zone=zone, calendar=cal) for n in counts if n > 0]
+    deadline = end_of_working_day(received_at, days, zone=zone, calendar=cal)
+    return deadline, _ordered(points, received_at, deadline, zone)
+
+
+def _ordered(
+    points: list[datetime], start: datetime, deadline: datetime, zone: ZoneInfo
+) -> tuple[datetime, ...]:
+    """Distinct points strictly between start and deadline, earliest first, in supplier time."""
+    return tuple(sorted({p.astimezone(zone) for p in points if start < p < deadline}))
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).isoformat()

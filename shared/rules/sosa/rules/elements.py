@@ -1,0 +1,166 @@
+"""The elements every rated order must contain (15 CFR 700.12), each checked with its own reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .clock_rules import ClockRules, Hazard
+from .decision import Finding, finding
+from .emergency import check_emergency
+from .priority_request import PriorityRequest
+from .rating import Rating
+from .rating_checks import check_rating
+from .rule_ids import RuleId
+from .schedule_i import ScheduleI
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NOT_SPECIFIC = re.compile(
+    r"\b(a\.?s\.?a\.?p|as soon as (possible|practicable)|immediate(ly)?|at once|urgent(ly)?|"
+    r"now|tbd|tba|to be (determined|advised)|soonest)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ElementsCheck:
+    """What §700.12 found: parsed values (None where invalid) and one finding per element."""
+
+    rating: Rating | None
+    dates: tuple[date, ...]
+    emergency_hours: int | None
+    hazard: Hazard | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def complete(self) -> bool:
+        """True when no element is missing or bad."""
+        return not any(f.blocking for f in self.findings)
+
+
+def check_elements(
+    request: PriorityRequest, *, schedule: ScheduleI, rules: ClockRules, with_rating: bool = True
+) -> ElementsCheck:
+    """15 CFR 700.12(a)(1)-(4) and (b). `with_rating=False` skips (a)(1) for a partner request,
+    whose rating comes from Commerce's authorization."""
+    rating, findings = check_rating(request.rating, schedule) if with_rating else (None, [])
+    dates, date_findings = check_delivery_dates(request.required_delivery_dates)
+    findings += date_findings
+    findings += check_signer(request.authorized_signer)
+    findings += check_certification(request.certification_statement)
+    hours, hazard = None, None
+    if request.emergency_preparedness is not None:
+        emergency = check_emergency(request.emergency_preparedness, rules)
+        hours, hazard = emergency.hours, emergency.hazard
+        findings += emergency.findings
+    if not any(f.blocking for f in findings):
+        scope = "" if with_rating else ", except the rating that Commerce's authorization supplies"
+        findings.append(
+            finding(
+                RuleId.DPAS_700_12_ELEMENTS_COMPLETE,
+                f"The order carries every element 15 CFR 700.12 requires{scope}.",
+            )
+        )
+    return ElementsCheck(
+        rating=rating, dates=dates, emergency_hours=hours, hazard=hazard, findings=tuple(findings)
+    )
+
+
+def check_delivery_dates(texts: tuple[str, ...]) -> tuple[tuple[date, ...], list[Finding]]:
+    """15 CFR 700.12(a)(2): one or more specific required delivery dates. "Immediately" and
+    "as soon as possible" are not dates. Each bad entry gets its own finding."""
+    entries = [t.strip() for t in texts if t.strip()]
+    if not entries:
+        missing = finding(
+            RuleId.DPAS_700_12_A2_DELIVERY_DATE_MISSING,
+            "The order states no required delivery date. Give one or more specific dates.",
+            blocking=True,
+        )
+        return (), [missing]
+    dates, findings = set(), []
+    for entry in entries:
+        parsed = _iso_date(entry)
+        if parsed is not None:
+            dates.add(parsed)
+        else:
+            findings.append(_bad_date(entry))
+    return tuple(sorted(dates)), findings
+
+
+def check_signer(signer: str | None) -> list[Finding]:
+    """15 CFR 700.12(a)(3): the written or digital signature, or the name on an electronic
+    order, of a person authorized to sign rated orders."""
+    if signer and signer.strip():
+        return []
+    return [
+        finding(
+            RuleId.DPAS_700_12_A3_SIGNER_MISSING,
+            "The order has no authorized signature. Give the name of the person authorized "
+            "to sign rated orders.",
+            blocking=True,
+        )
+    ]
+
+
+def check_certification(statement: str | None) -> list[Finding]:
+    """15 CFR 700.12(a)(4): a statement that says in substance that this is a rated order
+    certified for national defense use and that the supplier must follow 15 CFR 700 (DPAS).
+    The FAR 52.211-15 wording is an accepted variant."""
+    if statement is None or not statement.strip():
+        return [_certification(RuleId.DPAS_700_12_A4_CERTIFICATION_MISSING, "is missing")]
+    text = " ".join(statement.lower().replace("defence", "defense").split())
+    missing = [label for label, pattern in _CERTIFICATION_PARTS if not re.search(pattern, text)]
+    if not missing:
+        return []
+    return [
+        _certification(
+            RuleId.DPAS_700_12_A4_CERTIFICATION_NOT_RECOGNISED,
+            f"does not say {', '.join(missing)}",
+        )
+    ]
+
+
+_CERTIFICATION_PARTS = (
+    ("that this is a rated order", r"rated order"),
+    ("that it is certified", r"certif"),
+    ("that it is for national defense use", r"national defense"),
+    (
+        "that the supplier must follow 15 CFR 700 (DPAS)",
+        r"15 c\.?f\.?r\.?( part| §)? ?700|defense priorities and allocations system",
+    ),
+)
+
+
+def _certification(rule_id: RuleId, problem: str) -> Finding:
+    return finding(
+        rule_id,
+        f"The DPAS certification statement {problem}. It must say in substance: 'This is a "
+        "rated order certified for national defense use and you are required to follow all the "
+        "provisions of the Defense Priorities and Allocations System regulation (15 CFR 700).'",
+        blocking=True,
+    )
+
+
+def _iso_date(text: str) -> date | None:
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _bad_date(entry: str) -> Finding:
+    if _NOT_SPECIFIC.search(entry):
+        return finding(
+            RuleId.DPAS_700_12_A2_DELIVERY_DATE_NOT_SPECIFIC,
+            f"{entry!r} is not a delivery date: 'immediately' or 'as soon as possible' do not "
+            "meet 15 CFR 700.12(a)(2). Give a specific date (YYYY-MM-DD).",
+            blocking=True,
+        )
+    return finding(
+        RuleId.DPAS_700_12_A2_DELIVERY_DATE_INVALID,
+        f"{entry!r} is not a calendar date. Give each required delivery date as YYYY-MM-DD.",
+        blocking=True,
+    )

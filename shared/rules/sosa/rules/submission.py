@@ -1,0 +1,139 @@
+"""decide_submission: the path, the rated-order elements and the response clock of a new request."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from .clock_rules import ClockRules
+from .deadlines import response_clock, voluntary_clock
+from .decision import Authority, Decision, Outcome, Path, finding
+from .elements import ElementsCheck, check_delivery_dates, check_elements
+from .instants import require_aware
+from .partners import Partner, PartnerRegistry
+from .paths import PathChoice, choose_path
+from .priority_request import PriorityRequest
+from .rule_ids import RuleId
+from .schedule_i import ScheduleI
+from .voluntary import no_target_note, relay_notes
+from .working_days import WorkingCalendar
+
+
+def decide_submission(
+    request: PriorityRequest,
+    *,
+    registry: PartnerRegistry | None = None,
+    calendar: WorkingCalendar | None = None,
+    schedule: ScheduleI | None = None,
+    rules: ClockRules | None = None,
+) -> Decision:
+    """Route a new request and check it against the rules of its path.
+
+    DPAS: every 15 CFR 700.12 element, then the 700.13(d)/(e) clock from receipt.
+    DPAS via SOSA: the elements except the rating (Commerce authorizes it), then
+    AWAITING_DETERMINATION. Voluntary: the Code-of-Conduct notes and the partner's target.
+    No arrangement, or a missing or bad element: REJECTED, with each cited reason.
+    """
+    require_aware(request.received_at, "received_at")
+    choice = choose_path(request, registry=registry or PartnerRegistry.default())
+    base = Decision(
+        request_id=request.request_id,
+        outcome=Outcome.REJECTED,
+        path=choice.path,
+        findings=choice.findings,
+        partner_country=choice.partner.country if choice.partner else None,
+        liaison=choice.partner.liaison.party_id if choice.partner else None,
+    )
+    if choice.path is Path.NONE or choice.zone is None:
+        return base
+    calendar = calendar or WorkingCalendar.us_federal()
+    if choice.path is Path.VOLUNTARY and choice.partner is not None:
+        return _voluntary(request, base, choice.partner, choice.zone, rules)
+    elements = check_elements(
+        request,
+        schedule=schedule or ScheduleI.default(),
+        rules=rules or ClockRules.default(),
+        with_rating=choice.path is Path.DPAS,
+    )
+    base = _with_elements(base, choice, elements, request.rating)
+    if not elements.complete:
+        return base
+    if choice.path is Path.DPAS_VIA_SOSA or elements.rating is None:
+        return replace(
+            base,
+            outcome=Outcome.AWAITING_DETERMINATION,
+            awaiting=Authority.DOD_PROGRAM_DETERMINATION,
+        )
+    clock = response_clock(
+        rating=elements.rating,
+        received_at=request.received_at,
+        zone=choice.zone,
+        calendar=calendar,
+        emergency_hours=elements.emergency_hours,
+        hazard=elements.hazard,
+        rules=rules,
+    )
+    return replace(
+        base,
+        outcome=Outcome.DPAS_RATED_ORDER,
+        findings=(*base.findings, clock.finding),
+        clock=clock.kind,
+        clock_started_at=clock.started_at,
+        deadline=clock.deadline,
+        reminders=clock.reminders,
+    )
+
+
+def _with_elements(
+    base: Decision, choice: PathChoice, elements: ElementsCheck, proposed: str | None
+) -> Decision:
+    notes = []
+    if choice.path is Path.DPAS_VIA_SOSA and proposed and proposed.strip():
+        notes.append(
+            finding(
+                RuleId.SOSA_RATING_AWAITS_AUTHORIZATION,
+                f"The partner proposes {proposed.strip()!r}; the rating of its request is the one "
+                "Commerce authorizes (15 CFR 700.57(a), 700.51), not the one proposed.",
+            )
+        )
+    return replace(
+        base,
+        findings=(*choice.findings, *notes, *elements.findings),
+        rating=elements.rating,
+        required_delivery_dates=elements.dates,
+        emergency_hours=elements.emergency_hours,
+    )
+
+
+def _voluntary(
+    request: PriorityRequest,
+    base: Decision,
+    partner: Partner,
+    zone: ZoneInfo,
+    rules: ClockRules | None,
+) -> Decision:
+    """A voluntary request through the partner's liaison, with its target clock if it has one."""
+    dates, _ = check_delivery_dates(request.required_delivery_dates)
+    decision = replace(
+        base,
+        outcome=Outcome.VOLUNTARY_REQUEST,
+        findings=(*base.findings, *relay_notes(request, partner)),
+        required_delivery_dates=dates,
+    )
+    if partner.response_target is None:
+        return replace(decision, findings=(*decision.findings, no_target_note(partner)))
+    clock = voluntary_clock(
+        partner.response_target,
+        received_at=request.received_at,
+        zone=zone,
+        calendar=WorkingCalendar.for_country(partner.calendar_country),
+        rules=rules,
+    )
+    return replace(
+        decision,
+        findings=(*decision.findings, clock.finding),
+        clock=clock.kind,
+        clock_started_at=clock.started_at,
+        deadline=clock.deadline,
+        reminders=clock.reminders,
+    )

@@ -1,0 +1,87 @@
+"""Working-day calendars: weekdays minus observed public holidays and configured closures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+
+import holidays
+
+_SATURDAY, _SUNDAY = 5, 6
+_MAX_WORKING_DAYS = 3660
+"""Guard against a calendar configured with no working days at all."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkingCalendar:
+    """Which days count as working days for a response clock.
+
+    Part 700 does not define "working day" [U]. The default follows related federal definitions
+    (31 CFR 802.201, 49 CFR 1312.6): Monday to Friday, not a legal public holiday of 5 USC 6103
+    on its observed date (Saturday -> Friday, Sunday -> Monday), and not an executive-order
+    closure. Closures and Inauguration Day (DC-area employees only) are configuration.
+    """
+
+    country: str = "US"
+    extra_closures: frozenset[date] = frozenset()
+    weekend: frozenset[int] = frozenset({_SATURDAY, _SUNDAY})
+    include_inauguration_day: bool = False
+
+    @classmethod
+    def us_federal(
+        cls, *, extra_closures: Iterable[date] = (), include_inauguration_day: bool = False
+    ) -> WorkingCalendar:
+        """US federal working days (5 USC 6103 observed holidays, from `holidays`)."""
+        return cls(
+            country="US",
+            extra_closures=frozenset(extra_closures),
+            include_inauguration_day=include_inauguration_day,
+        )
+
+    @classmethod
+    def for_country(cls, country: str, *, extra_closures: Iterable[date] = ()) -> WorkingCalendar:
+        """A partner country's public holidays and weekend (informational for voluntary targets)."""
+        try:
+            weekend = holidays.country_holidays(country).weekend
+        except NotImplementedError as error:
+            raise ValueError(f"no holiday calendar for country {country!r}") from error
+        return cls(
+            country=country, extra_closures=frozenset(extra_closures), weekend=frozenset(weekend)
+        )
+
+    def is_working_day(self, day: date) -> bool:
+        """True on a weekday that is neither an observed holiday nor a configured closure."""
+        if day.weekday() in self.weekend or day in self.extra_closures:
+            return False
+        if self.include_inauguration_day and day == inauguration_day(day.year):
+            return False
+        return day not in _public_holidays(self.country, day.year)
+
+    def add_working_days(self, start: date, count: int) -> date:
+        """The `count`-th working day after `start` (the day of receipt is day 0)."""
+        if not 0 <= count <= _MAX_WORKING_DAYS:
+            raise ValueError(f"working-day count out of range: {count}")
+        day, seen = start, 0
+        while seen < count:
+            day += timedelta(days=1)
+            if day - start > timedelta(days=_MAX_WORKING_DAYS * 7):
+                raise ValueError("calendar has no working days")
+            if self.is_working_day(day):
+                seen += 1
+        return day
+
+
+def inauguration_day(year: int) -> date | None:
+    """5 USC 6103(c): January 20 every fourth year from 1965 (the 21st if the 20th is a Sunday)."""
+    if year < 1965 or (year - 1965) % 4:
+        return None
+    day = date(year, 1, 20)
+    return day + timedelta(days=1) if day.weekday() == _SUNDAY else day
+
+
+@cache
+def _public_holidays(country: str, year: int) -> frozenset[date]:
+    """Observed public holidays of one year; for the US, 5 USC 6103(a) and (b)."""
+    return frozenset(holidays.country_holidays(country, years=year).keys())
