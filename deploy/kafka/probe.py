@@ -1,0 +1,68 @@
+"""Readiness probe used by scripts/kafka.sh: does a real Kafka broker serve metadata at BOOTSTRAP?
+
+    python deploy/kafka/probe.py BOOTSTRAP [--brokers N] [--timeout SECONDS]
+
+Retries until the deadline: connect with aiokafka's admin client, fetch cluster metadata (a
+MetadataRequest, which only a running, registered broker answers), and check that at least N
+brokers are registered and every address in BOOTSTRAP is an advertised broker. Exit 0 and print
+`cluster_id=... brokers=...` on success; exit 1 with the last error on timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+async def _describe(bootstrap: str) -> tuple[str, list[str]]:
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=5000, client_id="sosa-kafka-probe"
+    )
+    try:
+        await admin.start()
+        cluster = await admin.describe_cluster()
+    finally:
+        await admin.close()
+    brokers = sorted(f"{b['host']}:{b['port']}" for b in cluster["brokers"])
+    return str(cluster["cluster_id"]), brokers
+
+
+async def _probe(bootstrap: str, brokers_wanted: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    wanted = set(bootstrap.split(","))
+    last = "no attempt"
+    while True:
+        try:
+            cluster_id, brokers = await asyncio.wait_for(
+                _describe(bootstrap), max(1.0, deadline - time.monotonic())
+            )
+            if len(brokers) >= brokers_wanted and wanted <= set(brokers):
+                print(f"cluster_id={cluster_id} brokers={','.join(brokers)}")
+                return 0
+            last = f"metadata lists brokers {brokers}, want {brokers_wanted} incl. {sorted(wanted)}"
+        except Exception as exc:  # any failure just means "not ready yet"
+            last = f"{type(exc).__name__}: {exc}"
+        if time.monotonic() >= deadline:
+            print(f"probe: no Kafka metadata from {bootstrap} after {timeout:.0f}s: {last}",
+                  file=sys.stderr)
+            return 1
+        await asyncio.sleep(0.25)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bootstrap")
+    parser.add_argument("--brokers", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=30.0)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.CRITICAL)  # aiokafka logs every refused connection
+    return asyncio.run(_probe(args.bootstrap, args.brokers, args.timeout))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

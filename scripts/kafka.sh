@@ -1,0 +1,435 @@
+#!/usr/bin/env bash
+# Run a real Apache Kafka broker (KRaft, combined broker+controller) from Maven Central jars.
+# No Docker, no Kafka distribution: deploy/kafka/pom.xml resolves the jars, this script runs them.
+# Docs: docs/kafka.md.
+#
+# Usage: scripts/kafka.sh COMMAND
+#   fetch          resolve the broker jars into deploy/kafka/libs/ (mvn only if missing or pom changed)
+#   start          start the single-node broker (127.0.0.1:19092) and wait until it serves metadata
+#   stop           stop the single-node broker this script started (SIGTERM, SIGKILL after a timeout)
+#   status         is the single-node broker up and answering?
+#   bootstrap      print the single-node bootstrap address (nothing else)
+#   reset          stop the single node and the cluster, delete var/kafka/ (not the jars)
+#   cluster-start  start the 3-node cluster (127.0.0.1:19092,29092,39092), wait until all serve
+#   cluster-stop   stop the 3-node cluster this script started
+#   cluster-status is the 3-node cluster up and answering?
+#
+# Environment:
+#   SOSA_KAFKA_PORT             single-node client port (default 19092)
+#   SOSA_KAFKA_CONTROLLER_PORT  single-node controller port (default SOSA_KAFKA_PORT+1)
+#   SOSA_KAFKA_START_TIMEOUT    seconds to wait for readiness (default 60 single, 120 cluster)
+#   SOSA_KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL (default 30)
+#   KAFKA_HEAP_OPTS             broker heap (default -Xms256m -Xmx1g single, -Xms256m -Xmx512m per
+#                               cluster node)
+#   KAFKA_JVM_PERFORMANCE_OPTS  other broker JVM flags (default: see DEFAULT_PERF_OPTS below)
+#
+# Exit codes: 0 ok (also: start when a broker already answers; stop when nothing was running);
+#   1 failure (fetch, format or start failed, readiness timeout, port taken by something else);
+#   2 usage; 3 status/cluster-status: not running; 4 status: our process runs but does not answer.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+KAFKA_DIR=$ROOT/deploy/kafka
+LIBS=$KAFKA_DIR/libs
+STAMP=$LIBS/.pom.sha256
+TEMPLATE=$KAFKA_DIR/server.properties.template
+LOG4J=$KAFKA_DIR/log4j2.properties
+PROBE=$KAFKA_DIR/probe.py
+VAR=$ROOT/var/kafka
+SINGLE_DIR=$VAR/single
+CLUSTER_DIR=$VAR/cluster
+
+PORT=${SOSA_KAFKA_PORT:-19092}
+CONTROLLER_PORT=${SOSA_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+STOP_TIMEOUT=${SOSA_KAFKA_STOP_TIMEOUT:-30}
+CLUSTER_NODES=(1 2 3)
+CLUSTER_BOOTSTRAP=127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092
+CLUSTER_VOTERS=1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093
+# C1-only JIT + serial GC: measured faster to start on 2 cores than the G1/C2 defaults (docs/kafka.md).
+DEFAULT_PERF_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
+PERF_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:-$DEFAULT_PERF_OPTS}
+READY_LINE="Kafka Server started"
+
+say() { printf 'kafka.sh: %s\n' "$*"; }
+err() { printf 'kafka.sh: error: %s\n' "$*" >&2; }
+now() { printf '%s' "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
+
+usage() {
+  sed -n '6,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { err "$1 not found on PATH ($2)"; exit 1; }
+}
+
+# --- fetch ---------------------------------------------------------------------------------------
+
+pom_hash() { sha256sum "$KAFKA_DIR/pom.xml" | cut -d' ' -f1; }
+
+libs_current() {
+  [[ -f $STAMP && "$(cat "$STAMP")" == "$(pom_hash)" ]] && compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null
+}
+
+fetch() {
+  local t0 tmp
+  t0=$(now)
+  mkdir -p "$VAR"
+  take_lock 8 "$VAR/fetch.lock"
+  if libs_current; then
+    say "fetch: deploy/kafka/libs is up to date ($(since "$t0"))"
+  else
+    need mvn "install Maven 3.8+"
+    need java "install OpenJDK 17+"
+    say "fetch: resolving Kafka jars from Maven Central (deploy/kafka/pom.xml) ..."
+    tmp=$KAFKA_DIR/libs.tmp.$$
+    rm -rf "$tmp"
+    # The output goes to a log: quiet Maven 3.8 still prints colour codes.
+    if ! mvn -q -B -f "$KAFKA_DIR/pom.xml" -Dkafka.libs.dir="$tmp" \
+        dependency:copy-dependencies >"$VAR/fetch.log" 2>&1; then
+      err "mvn dependency:copy-dependencies failed; last lines of $VAR/fetch.log:"
+      tail -n 30 "$VAR/fetch.log" >&2
+      rm -rf "$tmp"
+      exit 1
+    fi
+    if ! compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null; then
+      err "mvn succeeded but no kafka_2.13 jar in $tmp"
+      exit 1
+    fi
+    pom_hash >"$tmp/.pom.sha256"
+    rm -rf "$LIBS"  # stale jars of another version must not stay on the classpath
+    mv "$tmp" "$LIBS"
+    say "fetch: $(find "$LIBS" -name '*.jar' | wc -l) jars in deploy/kafka/libs ($(since "$t0"))"
+  fi
+  flock -u 8
+}
+
+ensure_libs() {
+  need java "install OpenJDK 17+"
+  libs_current || fetch
+}
+
+# --- helpers -------------------------------------------------------------------------------------
+
+# take_lock FD FILE: serialise concurrent invocations (fd 8: fetch, fd 9: start). launch() closes
+# both fds, or the broker would inherit the lock and hold it for its whole life.
+take_lock() {
+  eval "exec $1>\"\$2\""
+  flock -w 300 "$1" || { err "another kafka.sh holds $2 for over 300s"; exit 1; }
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# probe BOOTSTRAP BROKERS TIMEOUT: does Kafka serve metadata there? (aiokafka, see probe.py)
+probe() {
+  (cd "$ROOT" && uv run --quiet python "$PROBE" "$1" --brokers "$2" --timeout "$3")
+}
+
+# pid of the broker of NODE_DIR if it runs and is the one this script started, else nothing.
+node_pid() {
+  local dir=$1 pid cmdline
+  [[ -f $dir/kafka.pid ]] || return 0
+  pid=$(cat "$dir/kafka.pid")
+  [[ $pid =~ ^[0-9]+$ ]] || return 0
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 0
+  [[ $cmdline == *"kafka.Kafka $dir/server.properties"* ]] && echo "$pid"
+  return 0
+}
+
+new_cluster_id() {
+  # Same format as `kafka.tools.StorageTool random-uuid` (16 random bytes, base64url, no padding),
+  # without a JVM start. Kafka rejects ids starting with '-' on the command line: draw again.
+  local id
+  while :; do
+    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    [[ $id == -* ]] || break
+  done
+  echo "$id"
+}
+
+# render NODE_DIR NODE_ID CLIENT_PORT CONTROLLER_PORT VOTERS REPLICATION MIN_ISR INTERNAL IO_THREADS
+render() {
+  local dir=$1
+  mkdir -p "$dir/data" "$dir/logs"
+  sed -e "s|@NODE_ID@|$2|g" -e "s|@CLIENT_PORT@|$3|g" -e "s|@CONTROLLER_PORT@|$4|g" \
+      -e "s|@QUORUM_VOTERS@|$5|g" -e "s|@REPLICATION@|$6|g" -e "s|@MIN_ISR@|$7|g" \
+      -e "s|@INTERNAL_PARTITIONS@|$8|g" -e "s|@IO_THREADS@|$9|g" -e "s|@LOG_DIRS@|$dir/data|g" \
+      "$TEMPLATE" >"$dir/server.properties.tmp"
+  mv "$dir/server.properties.tmp" "$dir/server.properties"
+}
+
+# format NODE_DIR CLUSTER_ID: format the storage once (kafka.tools.StorageTool).
+format_node() {
+  local dir=$1 id=$2 t0
+  if [[ -f $dir/data/meta.properties ]]; then
+    say "format: $(basename "$dir") already formatted (cluster id $(sed -n 's/^cluster.id=//p' "$dir/data/meta.properties"))"
+    return 0
+  fi
+  t0=$(now)
+  # shellcheck disable=SC2086
+  if ! java -Xmx256m $PERF_OPTS -Dlog4j2.configurationFile="$LOG4J" -Dkafka.logs.dir="$dir/logs" \
+      -cp "$LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" \
+      >"$dir/logs/format.log" 2>&1; then
+    err "kafka.tools.StorageTool format failed for $dir:"
+    cat "$dir/logs/format.log" >&2
+    return 1
+  fi
+  say "format: $(basename "$dir") formatted with cluster id $id ($(since "$t0"))"
+}
+
+# launch NODE_DIR HEAP: start kafka.Kafka in the background, in its own session, pid to kafka.pid.
+launch() {
+  local dir=$1 heap=$2 pid
+  # shellcheck disable=SC2086
+  setsid java $heap $PERF_OPTS -Dlog4j2.configurationFile="$LOG4J" -Dkafka.logs.dir="$dir/logs" \
+    -cp "$LIBS/*" kafka.Kafka "$dir/server.properties" \
+    >>"$dir/logs/stdout.log" 2>&1 </dev/null 8>&- 9>&- &
+  pid=$!
+  echo "$pid" >"$dir/kafka.pid"
+}
+
+# wait_started DEADLINE NODE_DIR...: until each node logged READY_LINE (fails fast if one died).
+wait_started() {
+  local deadline=$1 dir pending
+  shift
+  while :; do
+    pending=0
+    for dir in "$@"; do
+      if [[ -z $(node_pid "$dir") ]]; then
+        err "the broker of $dir exited during start-up; last lines of its logs:"
+        tail -n 40 "$dir/logs/stdout.log" >&2 || true
+        tail -n 40 "$dir/logs/server.log" >&2 2>/dev/null || true
+        return 1
+      fi
+      grep -qF "$READY_LINE" "$dir/logs/server.log" 2>/dev/null || pending=1
+    done
+    ((pending)) || return 0
+    if (($(date +%s) >= deadline)); then
+      err "timed out waiting for '$READY_LINE'; last lines of the server logs:"
+      for dir in "$@"; do
+        printf -- '--- %s\n' "$dir/logs/server.log" >&2
+        tail -n 30 "$dir/logs/server.log" >&2 2>/dev/null || true
+      done
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# stop_nodes NODE_DIR...: SIGTERM each broker this script started, wait, then SIGKILL leftovers.
+stop_nodes() {
+  local dir pid t0 deadline alive any=0
+  local -A pids=()
+  t0=$(now)
+  for dir in "$@"; do
+    pid=$(node_pid "$dir")
+    if [[ -n $pid ]]; then
+      pids[$dir]=$pid
+      kill -TERM "$pid" 2>/dev/null || true
+      any=1
+    elif [[ -f $dir/kafka.pid ]]; then
+      say "stop: removing stale pid file $dir/kafka.pid"
+      rm -f "$dir/kafka.pid"
+    fi
+  done
+  if ((!any)); then
+    say "stop: no broker started by this script is running ($*)"
+    return 0
+  fi
+  deadline=$(($(date +%s) + STOP_TIMEOUT))
+  while :; do
+    alive=0
+    for dir in "${!pids[@]}"; do
+      [[ -n $(node_pid "$dir") ]] && alive=1
+    done
+    ((alive)) || break
+    if (($(date +%s) >= deadline)); then
+      for dir in "${!pids[@]}"; do
+        pid=$(node_pid "$dir")
+        if [[ -n $pid ]]; then
+          err "stop: $dir (pid $pid) still running after ${STOP_TIMEOUT}s: SIGKILL"
+          kill -KILL "$pid" 2>/dev/null || true
+        fi
+      done
+      sleep 0.5
+      break
+    fi
+    sleep 0.2
+  done
+  for dir in "${!pids[@]}"; do
+    rm -f "$dir/kafka.pid"
+    say "stop: stopped $(basename "$dir") (pid ${pids[$dir]})"
+  done
+  say "stop: done ($(since "$t0"))"
+}
+
+# --- single node ---------------------------------------------------------------------------------
+
+bootstrap_single() { echo "127.0.0.1:$PORT"; }
+
+cmd_start() {
+  local t0 deadline pid timeout
+  timeout=${SOSA_KAFKA_START_TIMEOUT:-60}
+  mkdir -p "$SINGLE_DIR"
+  take_lock 9 "$VAR/single.lock"
+  pid=$(node_pid "$SINGLE_DIR")
+  if [[ -z $pid ]] && port_open "$PORT"; then
+    if probe "$(bootstrap_single)" 1 10 >/dev/null; then
+      say "a Kafka broker already answers at $(bootstrap_single) (not started by this script): using it"
+      return 0
+    fi
+    err "port $PORT is in use by something that is not a Kafka broker"
+    return 1
+  fi
+  if [[ -n $pid ]]; then
+    say "the broker started by this script is already running (pid $pid); checking it answers"
+    t0=$(now)
+  else
+    ensure_libs
+    render "$SINGLE_DIR" 1 "$PORT" "$CONTROLLER_PORT" "1@127.0.0.1:$CONTROLLER_PORT" 1 1 1 4
+    [[ -f $SINGLE_DIR/cluster.id ]] || new_cluster_id >"$SINGLE_DIR/cluster.id"
+    format_node "$SINGLE_DIR" "$(cat "$SINGLE_DIR/cluster.id")"
+    if port_open "$CONTROLLER_PORT"; then
+      err "controller port $CONTROLLER_PORT is in use (the 3-node cluster? scripts/kafka.sh cluster-stop)"
+      return 1
+    fi
+    t0=$(now)
+    launch "$SINGLE_DIR" "${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+    say "start: kafka.Kafka pid $(cat "$SINGLE_DIR/kafka.pid"), logs in var/kafka/single/logs/"
+  fi
+  deadline=$(($(date +%s) + timeout))
+  wait_started "$deadline" "$SINGLE_DIR" || return 1
+  if ! probe "$(bootstrap_single)" 1 $((deadline - $(date +%s) > 1 ? deadline - $(date +%s) : 1)); then
+    err "the broker logged '$READY_LINE' but serves no metadata at $(bootstrap_single)"
+    tail -n 30 "$SINGLE_DIR/logs/server.log" >&2
+    return 1
+  fi
+  say "ready: bootstrap $(bootstrap_single) (start-to-ready $(since "$t0"))"
+}
+
+cmd_stop() { stop_nodes "$SINGLE_DIR"; }
+
+cmd_status() {
+  local pid
+  pid=$(node_pid "$SINGLE_DIR")
+  if port_open "$PORT" && probe "$(bootstrap_single)" 1 5 >/dev/null; then
+    if [[ -n $pid ]]; then
+      say "running: pid $pid, bootstrap $(bootstrap_single), data var/kafka/single/"
+    else
+      say "a Kafka broker not started by this script answers at $(bootstrap_single)"
+    fi
+    return 0
+  fi
+  if [[ -n $pid ]]; then
+    say "pid $pid runs but does not answer at $(bootstrap_single) (starting up or stuck)"
+    return 4
+  fi
+  say "not running"
+  return 3
+}
+
+# --- 3-node cluster ------------------------------------------------------------------------------
+
+cluster_dirs() { local i; for i in "${CLUSTER_NODES[@]}"; do echo "$CLUSTER_DIR/node$i"; done; }
+
+cmd_cluster_start() {
+  local t0 deadline dirs=() running=0 i dir id port timeout fmt_pids=() rc=0
+  timeout=${SOSA_KAFKA_START_TIMEOUT:-120}
+  mapfile -t dirs < <(cluster_dirs)
+  mkdir -p "$CLUSTER_DIR"
+  take_lock 9 "$VAR/cluster.lock"
+  for dir in "${dirs[@]}"; do [[ -n $(node_pid "$dir") ]] && running=$((running + 1)); done
+  if ((running == ${#dirs[@]})); then
+    say "the cluster started by this script is already running; checking it answers"
+    t0=$(now)
+  else
+    if ((running > 0)); then
+      err "only $running of ${#dirs[@]} cluster nodes run; scripts/kafka.sh cluster-stop first"
+      return 1
+    fi
+    for port in 19092 19093 29092 29093 39092 39093; do
+      if port_open "$port"; then
+        err "port $port is in use (the single-node broker? scripts/kafka.sh stop)"
+        return 1
+      fi
+    done
+    ensure_libs
+    [[ -f $CLUSTER_DIR/cluster.id ]] || new_cluster_id >"$CLUSTER_DIR/cluster.id"
+    id=$(cat "$CLUSTER_DIR/cluster.id")
+    t0=$(now)
+    for i in "${CLUSTER_NODES[@]}"; do
+      dir=$CLUSTER_DIR/node$i
+      render "$dir" "$i" "${i}9092" "${i}9093" "$CLUSTER_VOTERS" 3 2 3 2
+      format_node "$dir" "$id" &
+      fmt_pids+=($!)
+    done
+    for i in "${fmt_pids[@]}"; do wait "$i" || rc=1; done
+    ((rc == 0)) || return 1
+    say "format: cluster done ($(since "$t0"))"
+    t0=$(now)
+    for dir in "${dirs[@]}"; do
+      launch "$dir" "${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+      say "start: $(basename "$dir") pid $(cat "$dir/kafka.pid"), logs in ${dir#"$ROOT/"}/logs/"
+    done
+  fi
+  deadline=$(($(date +%s) + timeout))
+  wait_started "$deadline" "${dirs[@]}" || return 1
+  if ! probe "$CLUSTER_BOOTSTRAP" 3 $((deadline - $(date +%s) > 1 ? deadline - $(date +%s) : 1)); then
+    err "the cluster logged '$READY_LINE' but does not list 3 brokers at $CLUSTER_BOOTSTRAP"
+    return 1
+  fi
+  say "ready: bootstrap $CLUSTER_BOOTSTRAP (start-to-ready $(since "$t0"))"
+}
+
+cmd_cluster_stop() {
+  local dirs=()
+  mapfile -t dirs < <(cluster_dirs)
+  # All at once: stopped one by one, the last nodes lose the controller quorum and hang.
+  stop_nodes "${dirs[@]}"
+}
+
+cmd_cluster_status() {
+  local dirs=() dir pid running=0
+  mapfile -t dirs < <(cluster_dirs)
+  for dir in "${dirs[@]}"; do
+    pid=$(node_pid "$dir")
+    if [[ -n $pid ]]; then
+      running=$((running + 1))
+      say "$(basename "$dir"): pid $pid"
+    else
+      say "$(basename "$dir"): not running"
+    fi
+  done
+  ((running > 0)) || { say "cluster not running"; return 3; }
+  if probe "$CLUSTER_BOOTSTRAP" 3 5 >/dev/null; then
+    say "cluster answers at $CLUSTER_BOOTSTRAP"
+    return 0
+  fi
+  say "$running of ${#dirs[@]} nodes run, but the cluster does not list 3 brokers"
+  return 4
+}
+
+cmd_reset() {
+  cmd_stop
+  cmd_cluster_stop
+  rm -rf "$VAR"
+  say "reset: deleted var/kafka/"
+}
+
+# --- main ----------------------------------------------------------------------------------------
+
+(($# == 1)) || usage
+case $1 in
+  fetch) fetch ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  bootstrap) bootstrap_single ;;
+  reset) cmd_reset ;;
+  cluster-start) cmd_cluster_start ;;
+  cluster-stop) cmd_cluster_stop ;;
+  cluster-status) cmd_cluster_status ;;
+  -h | --help | help) usage ;;
+  *) usage ;;
+esac
