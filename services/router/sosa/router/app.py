@@ -36,7 +36,10 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         consumer = kafka.consumer(
-            settings, group_id=settings.router_group, topics=[topics.REQUESTS], client_id="sosa-router"
+            settings,
+            group_id=settings.router_group,
+            topics=[topics.REQUESTS],
+            client_id="sosa-router",
         )
         producer = kafka.producer(
             settings, client_id="sosa-router", transactional_id=settings.router_transactional_id

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
@@ -27,7 +28,7 @@ from sosa.router.outputs import Output
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[list[Output]]]
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = ConsumerRecord  # aiokafka ships no type information
 
 
 class Processor:

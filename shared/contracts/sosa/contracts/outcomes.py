@@ -19,6 +19,7 @@ class Finding(BaseModel):
     rule_id: str
     citation: str
     reason: str
+    blocking: bool = False
 
 
 class DecisionRecord(BaseModel):
@@ -28,8 +29,16 @@ class DecisionRecord(BaseModel):
 
     outcome: str
     findings: list[Finding] = Field(default_factory=list)
+    rating: str | None = None
+    clock: str | None = Field(
+        default=None, description="working_days, emergency_hours, voluntary_target"
+    )
     deadline: AwareDatetime | None = None
     reminders: list[AwareDatetime] = Field(default_factory=list)
+    awaiting: str | None = Field(
+        default=None, description="The authority whose decision is pending."
+    )
+    partner_country: str | None = None
     ruleset_version: str
 
 

@@ -94,6 +94,9 @@ async def is_reachable(
     """Readiness: the client can refresh cluster metadata from a broker right now."""
     try:
         async with asyncio.timeout(timeout_s):
+            if isinstance(client, AIOKafkaConsumer):
+                await client.topics()  # fetches the cluster's metadata afresh
+                return True
             return bool(await client.client.force_metadata_update())
     except Exception:
         return False
