@@ -68,7 +68,7 @@ def test_700_13_d1_day_of_receipt_is_taken_in_supplier_local_time() -> None:
     berlin = ZoneInfo("Europe/Berlin")
     in_ny = response_clock(rating=rating, received_at=thursday_night, zone=NEW_YORK, calendar=US)
     in_berlin = response_clock(rating=rating, received_at=thursday_night, zone=berlin, calendar=US)
-    assert in_ny.deadline == datetime(2026, 7, 9, 23, 59, 59, tzinfo=NEW_YORK)
+    assert in_ny.deadline == datetime(2026, 7, 10, 23, 59, 59, tzinfo=NEW_YORK)
     assert in_berlin.deadline == datetime(2026, 7, 13, 23, 59, 59, tzinfo=berlin)
 
 
