@@ -32,8 +32,8 @@ async def _describe(bootstrap: str) -> tuple[str, list[str]]:
     return str(cluster["cluster_id"]), brokers
 
 
-async def _probe(bootstrap: str, brokers_wanted: int, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
+async def _probe(bootstrap: str, brokers_wanted: int, wait_s: float) -> int:
+    deadline = time.monotonic() + wait_s
     wanted = set(bootstrap.split(","))
     last = "no attempt"
     while True:
@@ -42,14 +42,15 @@ async def _probe(bootstrap: str, brokers_wanted: int, timeout: float) -> int:
                 _describe(bootstrap), max(1.0, deadline - time.monotonic())
             )
             if len(brokers) >= brokers_wanted and wanted <= set(brokers):
-                print(f"cluster_id={cluster_id} brokers={','.join(brokers)}")
+                sys.stdout.write(f"cluster_id={cluster_id} brokers={','.join(brokers)}\n")
                 return 0
             last = f"metadata lists brokers {brokers}, want {brokers_wanted} incl. {sorted(wanted)}"
         except Exception as exc:  # any failure just means "not ready yet"
             last = f"{type(exc).__name__}: {exc}"
         if time.monotonic() >= deadline:
-            print(f"probe: no Kafka metadata from {bootstrap} after {timeout:.0f}s: {last}",
-                  file=sys.stderr)
+            sys.stderr.write(
+                f"probe: no Kafka metadata from {bootstrap} after {wait_s:.0f}s: {last}\n"
+            )
             return 1
         await asyncio.sleep(0.25)
 
