@@ -12,10 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from sosa.contracts import topics
-from sosa.infra import db, kafka, problems
+from sosa.infra import db, kafka, problems, startup
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
-from sosa.infra.migrations import upgrade_to_head
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.workers import Workers
 from sosa.intake import read_model, routes, tables
@@ -41,15 +40,13 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             client_id="sosa-intake",
         )
         relay = OutboxRelay(sessions, tables.outbox, producer, settings, lock_id=RELAY_LOCK_ID)
-        try:
-            await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
-            await upgrade_to_head(engine, "sosa.intake:migrations")
-            await kafka.ensure_topics(settings, topics.ALL, compacted=[topics.REQUEST_STATE])
-            await kafka.start_checked(producer, settings)
-            await kafka.start_checked(consumer, settings)
-        except ConnectionError as exc:
-            log.critical("intake cannot start: %s", exc)
-            raise
+        await startup.connect(
+            "intake",
+            settings,
+            engine,
+            migrations="sosa.intake:migrations",
+            clients=[producer, consumer],
+        )
         app.state.runtime = Runtime(
             settings=settings, sessions=sessions, relay=relay, clock=clock or SystemClock()
         )

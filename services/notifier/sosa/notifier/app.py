@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,17 +9,14 @@ import httpx
 from fastapi import FastAPI
 
 from sosa.contracts import topics
-from sosa.infra import db, kafka, problems
+from sosa.infra import db, kafka, problems, startup
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
-from sosa.infra.migrations import upgrade_to_head
 from sosa.infra.workers import Workers
 from sosa.notifier import deliveries, routes
 from sosa.notifier.dispatcher import Dispatcher
 from sosa.notifier.runtime import Runtime
 from sosa.notifier.settings import NotifierSettings
-
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -37,14 +33,9 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             topics=[topics.OUTCOMES],
             client_id="sosa-notifier",
         )
-        try:
-            await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
-            await upgrade_to_head(engine, "sosa.notifier:migrations")
-            await kafka.ensure_topics(settings, topics.ALL, compacted=[topics.REQUEST_STATE])
-            await kafka.start_checked(consumer, settings)
-        except ConnectionError as exc:
-            log.critical("notifier cannot start: %s", exc)
-            raise
+        await startup.connect(
+            "notifier", settings, engine, migrations="sosa.notifier:migrations", clients=[consumer]
+        )
         async with httpx.AsyncClient(follow_redirects=False) as client:
             dispatcher = Dispatcher(sessions, client, settings, clock)
             app.state.runtime = Runtime(settings=settings, sessions=sessions, clock=clock)

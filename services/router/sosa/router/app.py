@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from sosa.contracts import topics
-from sosa.infra import db, kafka
+from sosa.infra import db, kafka, startup
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
-from sosa.infra.migrations import upgrade_to_head
 from sosa.infra.workers import Workers
 from sosa.router import translate
 from sosa.router.handlers import Handlers
 from sosa.router.processor import Processor
 from sosa.router.settings import RouterSettings
-
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -53,15 +49,13 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
             group_id=settings.router_group,
             clock=clock,
         )
-        try:
-            await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
-            await upgrade_to_head(engine, "sosa.router:migrations")
-            await kafka.ensure_topics(settings, topics.ALL, compacted=[topics.REQUEST_STATE])
-            await kafka.start_checked(producer, settings)
-            await kafka.start_checked(consumer, settings)
-        except ConnectionError as exc:
-            log.critical("router cannot start: %s", exc)
-            raise
+        await startup.connect(
+            "router",
+            settings,
+            engine,
+            migrations="sosa.router:migrations",
+            clients=[producer, consumer],
+        )
         app.state.workers = workers
         app.state.processor = processor
         app.state.kafka = producer

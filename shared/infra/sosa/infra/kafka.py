@@ -54,7 +54,7 @@ async def ensure_topics(
     """Create the contract topics this deployment uses, if they do not exist yet."""
     compacted_names = set(compacted)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
+    await start_checked(admin, settings)
     try:
         existing = set(await admin.list_topics())
         wanted = [
@@ -76,13 +76,14 @@ async def ensure_topics(
 
 
 async def start_checked(
-    client: AIOKafkaProducer | AIOKafkaConsumer, settings: CommonSettings
+    client: AIOKafkaProducer | AIOKafkaConsumer | AIOKafkaAdminClient, settings: CommonSettings
 ) -> None:
     """Start a client; raise ConnectionError with a readable message when Kafka does not answer."""
     try:
         async with asyncio.timeout(settings.startup_timeout_s):
             await client.start()
     except Exception as exc:
+        await close_quietly(client)
         raise ConnectionError(
             f"Kafka at {settings.kafka_bootstrap_servers} is unreachable: {exc!r}"
         ) from exc
@@ -100,3 +101,12 @@ async def is_reachable(
             return bool(await client.client.force_metadata_update())
     except Exception:
         return False
+
+
+async def close_quietly(client: AIOKafkaProducer | AIOKafkaConsumer | AIOKafkaAdminClient) -> None:
+    """Release a client that may never have started, ignoring any error."""
+    with contextlib.suppress(Exception):
+        if isinstance(client, AIOKafkaAdminClient):
+            await client.close()
+        else:
+            await client.stop()
