@@ -108,7 +108,8 @@ def test_700_12_a2_each_bad_date_is_named() -> None:
     )
     reasons = [f.reason for f in decision.findings if f.blocking]
     assert len(reasons) == 2
-    assert "'ASAP'" in reasons[0] and "'soon-ish'" in reasons[1]
+    assert "'ASAP'" in reasons[0]
+    assert "'soon-ish'" in reasons[1]
 
 
 def test_700_12_a2_several_specific_dates_are_kept_sorted() -> None:
@@ -181,4 +182,5 @@ def test_700_13_e_order_stating_fewer_hours_is_refused_with_the_minimum() -> Non
     decision = decide_submission(make_request(emergency_preparedness=emergency(4, "imminent")))
     assert decision.outcome is Outcome.REJECTED
     [below] = [f for f in decision.findings if f.blocking]
-    assert "12-hour minimum" in below.reason and below.citation == "15 CFR 700.13(e)"
+    assert "12-hour minimum" in below.reason
+    assert below.citation == "15 CFR 700.13(e)"

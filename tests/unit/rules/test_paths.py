@@ -101,7 +101,8 @@ def test_sosa_path_from_requester_supplier_and_registry(
 def test_sosa_partner_request_waits_for_dod_determination_without_clock() -> None:
     decision = decide_submission(make_request(requester=INDIA_MOD, rating=None))
     assert decision.awaiting is Authority.DOD_PROGRAM_DETERMINATION
-    assert decision.deadline is None and decision.rating is None
+    assert decision.deadline is None
+    assert decision.rating is None
     assert decision.partner_country == "IN"
 
 
@@ -122,7 +123,8 @@ def test_700_57_a_dpas_rating_has_no_force_on_partner_supplier() -> None:
     decision = decide_submission(make_request(supplier=INDIAN_FIRM, rating="DX-A2"))
     assert decision.outcome is Outcome.VOLUNTARY_REQUEST
     assert R.DPAS_700_57_A_NO_FORCE_ABROAD in decision.rule_ids
-    assert decision.deadline is None and decision.clock is None  # no 700.13 clock abroad
+    assert decision.deadline is None
+    assert decision.clock is None
     assert decision.liaison == "liaison-in"
 
 
@@ -190,7 +192,8 @@ def test_sosa_registry_override_adds_a_partner() -> None:
     decision = decide_submission(
         make_request(supplier=BRAZIL_FIRM), registry=PartnerRegistry.from_dict(data)
     )
-    assert decision.outcome is Outcome.VOLUNTARY_REQUEST and decision.liaison == "liaison-br"
+    assert decision.outcome is Outcome.VOLUNTARY_REQUEST
+    assert decision.liaison == "liaison-br"
 
 
 PARTY_CASES = [
@@ -235,7 +238,8 @@ def test_sosa_path_rejects_inconsistent_parties(
 
 def test_sosa_rejection_reason_is_actionable() -> None:
     decision = decide_submission(make_request(supplier=BRAZIL_FIRM))
-    assert "BR" in decision.findings[0].reason and "US supplier" in decision.findings[0].reason
+    assert "BR" in decision.findings[0].reason
+    assert "US supplier" in decision.findings[0].reason
 
 
 def test_submission_needs_an_aware_receipt_time() -> None:

@@ -123,12 +123,14 @@ def test_working_day_extra_closures_are_configurable() -> None:
 
 def test_5_usc_6103_c_inauguration_day_is_configurable() -> None:
     assert inauguration_day(2029) == date(2029, 1, 22 - 2)
-    assert inauguration_day(2030) is None and inauguration_day(1961) is None
+    assert inauguration_day(2030) is None
+    assert inauguration_day(1961) is None
     assert inauguration_day(2045) == date(2045, 1, 20)
     assert inauguration_day(2041) == date(2041, 1, 21)  # 20 Jan 2041 is a Sunday
     assert US.is_working_day(date(2029, 1, 19))
     dc = WorkingCalendar.us_federal(include_inauguration_day=True)
-    assert US.is_working_day(date(2029, 1, 22)) and not dc.is_working_day(date(2029, 1, 20))
+    assert US.is_working_day(date(2029, 1, 22))
+    assert not dc.is_working_day(date(2029, 1, 20))
 
 
 def test_working_day_count_skips_weekends_and_holidays() -> None:

@@ -33,11 +33,15 @@ class SigningDate:
     @classmethod
     def parse(cls, text: str) -> SigningDate:
         """Parse YYYY, YYYY-MM or YYYY-MM-DD."""
-        parts = [int(p) for p in text.split("-")]
-        if not 1 <= len(parts) <= 3:
-            raise DataFileError(f"signing date must be YYYY, YYYY-MM or YYYY-MM-DD: {text!r}")
-        year, month, day = (*parts, 1, 1)[:3]
-        return cls(text=text, earliest=date(year, month, day), exact=len(parts) == 3)
+        try:
+            parts = [int(p) for p in text.split("-")]
+            year, month, day = (*parts, 1, 1)[:3]
+            earliest = date(year, month, day)
+        except ValueError as error:
+            raise DataFileError(f"signing date is not YYYY[-MM[-DD]]: {text!r}") from error
+        if len(parts) > 3:
+            raise DataFileError(f"signing date is not YYYY[-MM[-DD]]: {text!r}")
+        return cls(text=text, earliest=earliest, exact=len(parts) == 3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,11 +121,16 @@ def _partner(row: Row, default_sections: tuple[str, ...]) -> Partner:
         liaison=_liaison(row),
         calendar_country=datafiles.optional_text(row, "calendar_country") or country,
         response_target=_target(datafiles.section(row, "response_target")),
-        code_of_conduct=CodeOfConduct(
-            datafiles.optional_text(row, "code_of_conduct") or "in_place"
-        ),
+        code_of_conduct=_code_of_conduct(datafiles.optional_text(row, "code_of_conduct")),
         rating_sections=datafiles.texts(row, "rating_sections") or default_sections,
     )
+
+
+def _code_of_conduct(text: str | None) -> CodeOfConduct:
+    try:
+        return CodeOfConduct(text or CodeOfConduct.IN_PLACE)
+    except ValueError as error:
+        raise DataFileError(f"code_of_conduct must be in_place or pending: {text!r}") from error
 
 
 def _liaison(row: Row) -> Liaison:
