@@ -18,7 +18,8 @@ stop_all() {
   ((kafka_started)) && scripts/kafka.sh stop || true
   echo "[run] stopped"
 }
-trap stop_all INT TERM EXIT
+trap stop_all EXIT
+trap 'exit 0' INT TERM # Ctrl-C is how a run is meant to end
 
 if scripts/kafka.sh status >/dev/null 2>&1; then
   echo "[run] Kafka already running: using it"
@@ -60,4 +61,6 @@ cat <<'URLS'
 [run] press Ctrl-C to stop everything this command started
 URLS
 wait -n "${pids[@]}" || true
-echo "[run] a process exited; see var/log" >&2
+sleep 0.5 # a Ctrl-C that also reached the children is handled by the trap above
+echo "[run] a process exited unexpectedly; see var/log" >&2
+exit 1

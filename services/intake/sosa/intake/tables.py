@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, UniqueConstraint
 
+from sosa.infra.columns import UtcDateTime
 from sosa.infra.outbox import outbox_table
 
 metadata = MetaData(
@@ -21,7 +22,7 @@ commands = Table(
     Column("request_id", String(64), nullable=False, index=True),
     Column("command_type", String(100), nullable=False),
     Column("body", JSON, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 outbox = outbox_table(metadata)
@@ -38,8 +39,8 @@ request_views = Table(
     Column("details", JSON, nullable=False),
     Column("decision", JSON, nullable=True),
     Column("last_sequence", Integer, nullable=False, default=0),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 request_timeline = Table(
@@ -51,6 +52,6 @@ request_timeline = Table(
     Column("state", String(40), nullable=False),
     Column("previous_state", String(40), nullable=True),
     Column("decision", JSON, nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
     UniqueConstraint("request_id", "sequence"),
 )

@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -16,6 +15,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from sosa.infra.columns import UtcDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -36,7 +37,7 @@ endpoints = Table(
     Column("event_types", JSON, nullable=True),
     Column("description", String(500), nullable=True),
     Column("enabled", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 deliveries = Table(
@@ -51,9 +52,9 @@ deliveries = Table(
     Column("payload", Text, nullable=False),
     Column("status", String(20), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=True, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=True, index=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=True),
     UniqueConstraint("event_id", "endpoint_id"),
 )
 
@@ -69,7 +70,7 @@ attempts = Table(
     Column(
         "delivery_id", String(64), ForeignKey("deliveries.delivery_id"), nullable=False, index=True
     ),
-    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("attempted_at", UtcDateTime(), nullable=False),
     Column("status_code", Integer, nullable=True),
     Column("latency_ms", Integer, nullable=False),
     Column("error", String(500), nullable=True),

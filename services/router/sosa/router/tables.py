@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, String, Table
+
+from sosa.infra.columns import UtcDateTime
 
 metadata = MetaData(naming_convention={"ix": "ix_%(column_0_label)s", "pk": "pk_%(table_name)s"})
 
@@ -15,11 +17,11 @@ requests = Table(
     Column("rating", String(16), nullable=True),
     Column("requester", String(128), nullable=False),
     Column("supplier", String(128), nullable=False),
-    Column("deadline", DateTime(timezone=True), nullable=True),
+    Column("deadline", UtcDateTime(), nullable=True),
     Column("sequence", Integer, nullable=False),
     Column("details", JSON, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 inbox = Table(
@@ -30,5 +32,5 @@ inbox = Table(
     Column("partition", Integer, nullable=False),
     Column("offset", BigInteger, nullable=False),
     Column("outputs", JSON, nullable=False),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", UtcDateTime(), nullable=False),
 )

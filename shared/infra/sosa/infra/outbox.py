@@ -18,7 +18,6 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
@@ -31,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts.envelope import Envelope, to_kafka
+from sosa.infra.columns import UtcDateTime
 from sosa.infra.db import is_postgres
 from sosa.infra.settings import CommonSettings
 
@@ -50,7 +50,7 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
         Column("event_type", String(200), nullable=False),
         Column("source", String(200), nullable=False),
         Column("subject", String(200), nullable=False),
-        Column("time", DateTime(timezone=True), nullable=False),
+        Column("time", UtcDateTime(), nullable=False),
         Column("data", LargeBinary, nullable=False),
         Column("traceparent", String(64), nullable=True),
     )
