@@ -15,7 +15,8 @@
 #   cluster-status is the 3-node cluster up and answering?
 #
 # Environment:
-#   SOSA_KAFKA_PORT             single-node client port (default 19092)
+#   SOSA_KAFKA_PORT             single-node client port (default 19092; data then in
+#                               var/kafka/single-PORT/ instead of var/kafka/single/)
 #   SOSA_KAFKA_CONTROLLER_PORT  single-node controller port (default SOSA_KAFKA_PORT+1)
 #   SOSA_KAFKA_START_TIMEOUT    seconds to wait for readiness (default 60 single, 120 cluster)
 #   SOSA_KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL (default 30)
@@ -36,10 +37,11 @@ TEMPLATE=$KAFKA_DIR/server.properties.template
 LOG4J=$KAFKA_DIR/log4j2.properties
 PROBE=$KAFKA_DIR/probe.py
 VAR=$ROOT/var/kafka
-SINGLE_DIR=$VAR/single
 CLUSTER_DIR=$VAR/cluster
 
 PORT=${SOSA_KAFKA_PORT:-19092}
+# The default broker lives in var/kafka/single/; one on another port gets its own directory.
+if [[ $PORT == 19092 ]]; then SINGLE_DIR=$VAR/single; else SINGLE_DIR=$VAR/single-$PORT; fi
 CONTROLLER_PORT=${SOSA_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 STOP_TIMEOUT=${SOSA_KAFKA_STOP_TIMEOUT:-30}
 CLUSTER_NODES=(1 2 3)
@@ -56,7 +58,7 @@ now() { printf '%s' "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
 
 usage() {
-  sed -n '6,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -296,7 +298,7 @@ cmd_start() {
     fi
     t0=$(now)
     launch "$SINGLE_DIR" "${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
-    say "start: kafka.Kafka pid $(cat "$SINGLE_DIR/kafka.pid"), logs in var/kafka/single/logs/"
+    say "start: kafka.Kafka pid $(cat "$SINGLE_DIR/kafka.pid"), logs in ${SINGLE_DIR#"$ROOT/"}/logs/"
   fi
   deadline=$(($(date +%s) + timeout))
   wait_started "$deadline" "$SINGLE_DIR" || return 1
@@ -315,7 +317,7 @@ cmd_status() {
   pid=$(node_pid "$SINGLE_DIR")
   if port_open "$PORT" && probe "$(bootstrap_single)" 1 5 >/dev/null; then
     if [[ -n $pid ]]; then
-      say "running: pid $pid, bootstrap $(bootstrap_single), data var/kafka/single/"
+      say "running: pid $pid, bootstrap $(bootstrap_single), data ${SINGLE_DIR#"$ROOT/"}/"
     else
       say "a Kafka broker not started by this script answers at $(bootstrap_single)"
     fi
