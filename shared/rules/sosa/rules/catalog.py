@@ -8,6 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
+from .provenance import PARTIAL, UNCONFIRMED, data_files_for
 from .rule_ids import RuleId as R
 
 
@@ -27,6 +28,8 @@ class Rule:
     citation: str
     title: str
     confidence: Confidence
+    data_files: tuple[str, ...] = ()
+    """The data files (and calendar settings) that configure it; see docs/rules.md."""
 
 
 def _cfr(paragraph: str) -> str:
@@ -319,58 +322,25 @@ _TITLES: Final[dict[R, tuple[str, str]]] = {
     R.COMMAND_WRONG_PATH: (_OPS, "Command not allowed on the request's path"),
 }
 
-_PARTIAL: Final = frozenset(
-    {
-        R.SCHEDULE_I_OTHER_PROGRAM,
-        R.DPAS_700_12_B_EP_STATEMENT_MISSING,
-        R.DPAS_700_12_B_EP_HOURS_MISSING,
-        R.DPAS_700_12_B_EP_HOURS_INCONSISTENT,
-        R.DPAS_700_12_B_EP_HAZARD_INVALID,
-        R.DPAS_700_13_E_EP_HOURS_BELOW_MINIMUM,
-        R.SOSA_PARTNER_REQUEST_PATH,
-        R.SOSA_RATING_AWAITS_AUTHORIZATION,
-        R.SOSA_PROGRAM_DETERMINATION_MADE,
-        R.SOSA_PROGRAM_DETERMINATION_DENIED,
-        R.SOSA_RATING_AUTHORIZED,
-        R.SOSA_RATING_AUTHORIZATION_DENIED,
-        R.SOSA_RATING_SERIES_UNEXPECTED,
-        R.DPAS_700_13_E_EP_HOURS,
-        R.DPAS_700_13_B4_SAME_DAY_CAPACITY,
-        R.DPAS_700_13_B4_REQUIRES_EARLIEST_DATE,
-        R.DPAS_700_13_C_NON_DISCRIMINATION,
-        R.DPAS_700_13_E_EP_RESPONSE_LATE,
-        R.DPAS_700_11_DIRECTIVE_FIRST,
-        R.DPAS_700_16_F_NOTIFY_SUPPLIERS,
-    }
-)
-
-_UNCONFIRMED: Final = frozenset(
-    {
-        R.SCHEDULE_I_PROVISIONAL_SYMBOL,
-        R.SOSA_SIGNING_DATE_UNCONFIRMED,
-        R.SOSA_VOLUNTARY_TARGET,
-        R.DPAS_700_13_C3_OWN_USE,
-        R.DPAS_700_13_C4_CUSTOMER_SELF_SUPPLIES,
-        R.DPAS_700_13_C5_VIOLATES_COMMERCE_ORDER,
-        R.DPAS_700_13_C4_NOT_FOR_US_GOVERNMENT,
-        R.DPAS_700_13_D1_NO_SILENT_ACCEPTANCE,
-        R.SOSA_VOLUNTARY_TARGET_MISSED,
-    }
-)
-
 
 def _confidence(rule_id: R) -> Confidence:
-    if rule_id in _PARTIAL:
+    if rule_id in PARTIAL:
         return Confidence.PARTIAL
-    if rule_id in _UNCONFIRMED:
+    if rule_id in UNCONFIRMED:
         return Confidence.UNCONFIRMED
     return Confidence.CONFIRMED
 
 
 CATALOG: Final[Mapping[R, Rule]] = MappingProxyType(
     {
-        rule_id: Rule(rule_id=rule_id, citation=c, title=t, confidence=_confidence(rule_id))
-        for rule_id, (c, t) in _TITLES.items()
+        rule_id: Rule(
+            rule_id=rule_id,
+            citation=citation,
+            title=title,
+            confidence=_confidence(rule_id),
+            data_files=data_files_for(rule_id),
+        )
+        for rule_id, (citation, title) in _TITLES.items()
     }
 )
 """Every rule id the package can put in a finding, with its citation."""
