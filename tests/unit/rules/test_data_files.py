@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sosa.rules import ClockRules, DataFileError, PartnerRegistry, ScheduleI
+from sosa.rules import ClockRules, DataFileError, PartnerRegistry, ScheduleI, WorkingCalendar
 from sosa.rules.partners import CodeOfConduct, SigningDate
 
 # Rulebook section 7.2: the 19 partners and the signing dates it gives (None: not found).
@@ -49,6 +49,12 @@ def test_sosa_registry_defaults_no_response_target_and_own_calendar() -> None:
         assert partner.calendar_country == partner.country
         assert partner.liaison.party_id
         assert partner.liaison.office
+
+
+def test_sosa_registry_every_partner_calendar_resolves() -> None:
+    for partner in PartnerRegistry.default().partners:
+        calendar = WorkingCalendar.for_country(partner.calendar_country)
+        assert calendar.add_working_days(date(2026, 12, 18), 5) > date(2026, 12, 18)
 
 
 def test_sosa_registry_unconfirmed_dates_are_provisional() -> None:
