@@ -58,7 +58,9 @@ def test_decision_to_dict_values() -> None:
     assert data["rating"] == "DX-A2"
     assert data["priority_rank"] == 2
     assert data["deadline"] == "2026-07-13T23:59:59-04:00"
-    assert data["findings"][0] == {
+    findings = data["findings"]
+    assert isinstance(findings, list)
+    assert findings[0] == {
         "rule_id": "DPAS_PATH_US_ORDER",
         "citation": "15 CFR 700.13(a)(1)",
         "reason": "A US DoD rated order to a US supplier is governed by DPAS (15 CFR 700).",

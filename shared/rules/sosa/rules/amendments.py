@@ -92,6 +92,8 @@ def _cancel(facts: RequestFacts) -> Decision:
 def _schedule_or_minor(
     facts: RequestFacts, amendment: Amendment, now: datetime, setting: Setting
 ) -> Decision:
+    """15 CFR 700.16(c): a significant schedule change is a new rated order from its receipt,
+    with a new response clock; (d) the listed minor changes are not."""
     dates, problems = _new_dates(amendment)
     if problems:
         return facts.refused(*problems)

@@ -123,6 +123,8 @@ def _judge(facts: RequestFacts, response: SupplierResponse) -> Decision:
 
 
 def _rejection(facts: RequestFacts, response: SupplierResponse) -> Decision:
+    """15 CFR 700.13(b)-(d): a rejection gives a listed reason; conflict with unrated or
+    lower-rated orders is never one (700.13(b)(1))."""
     if not (response.reason or "").strip():
         return facts.refused(
             _blocking(

@@ -105,6 +105,7 @@ def _judge(facts: RequestFacts, response: SupplierResponse) -> Decision:
 
 
 def _partial(facts: RequestFacts, response: SupplierResponse) -> Decision:
+    """Code of Conduct (voluntary): a firm may accept part: a quantity and/or a later date."""
     quantity, offered = response.accepted_quantity, response.offered_date
     if (quantity is None or quantity <= 0) and offered is None:
         return facts.refused(
@@ -129,6 +130,7 @@ def _partial(facts: RequestFacts, response: SupplierResponse) -> Decision:
 
 
 def _decline(facts: RequestFacts, response: SupplierResponse) -> Decision:
+    """Code of Conduct: any firm may decline, saying why; a signatory records its efforts."""
     text = (response.explanation or "").strip()
     if not text:
         return facts.refused(
