@@ -10,7 +10,7 @@
 #   status         is the single-node broker up and answering?
 #   bootstrap      print the single-node bootstrap address (nothing else)
 #   reset          stop the single node and the cluster, delete var/kafka/ (not the jars)
-#   cluster-start  start the 3-node cluster (127.0.0.1:19092,29092,39092), wait until all serve
+#   cluster-start  start the 3-node cluster (127.0.0.1:19092,29092,39092), or its stopped nodes
 #   cluster-stop   stop the 3-node cluster this script started
 #   cluster-status is the 3-node cluster up and answering?
 #
@@ -26,7 +26,8 @@
 #
 # Exit codes: 0 ok (also: start when a broker already answers; stop when nothing was running);
 #   1 failure (fetch, format or start failed, readiness timeout, port taken by something else);
-#   2 usage; 3 status/cluster-status: not running; 4 status: our process runs but does not answer.
+#   2 usage; 3 status/cluster-status: not running; 4 status/cluster-status: our process(es) run but
+#   do not answer (yet).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -58,7 +59,7 @@ now() { printf '%s' "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
 
 usage() {
-  sed -n '6,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -124,8 +125,13 @@ take_lock() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # probe BOOTSTRAP BROKERS TIMEOUT: does Kafka serve metadata there? (aiokafka, see probe.py)
+# The workspace's .venv when it exists (no uv sync racing other edits), else uv run.
 probe() {
-  (cd "$ROOT" && uv run --quiet python "$PROBE" "$1" --brokers "$2" --timeout "$3")
+  if [[ -x $ROOT/.venv/bin/python ]]; then
+    "$ROOT/.venv/bin/python" "$PROBE" "$1" --brokers "$2" --timeout "$3"
+  else
+    (cd "$ROOT" && uv run --quiet python "$PROBE" "$1" --brokers "$2" --timeout "$3")
+  fi
 }
 
 # pid of the broker of NODE_DIR if it runs and is the one this script started, else nothing.
@@ -134,7 +140,7 @@ node_pid() {
   [[ -f $dir/kafka.pid ]] || return 0
   pid=$(cat "$dir/kafka.pid")
   [[ $pid =~ ^[0-9]+$ ]] || return 0
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 0
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 0
   [[ $cmdline == *"kafka.Kafka $dir/server.properties"* ]] && echo "$pid"
   return 0
 }
@@ -183,12 +189,39 @@ format_node() {
 # launch NODE_DIR HEAP: start kafka.Kafka in the background, in its own session, pid to kafka.pid.
 launch() {
   local dir=$1 heap=$2 pid
+  # server.log survives restarts: readiness only counts what this run appends after this offset.
+  stat -c %s "$dir/logs/server.log" >"$dir/log.offset" 2>/dev/null || echo 0 >"$dir/log.offset"
+  [[ -f $dir/logs/stdout.log ]] && mv "$dir/logs/stdout.log" "$dir/logs/stdout.log.1"
   # shellcheck disable=SC2086
   setsid java $heap $PERF_OPTS -Dlog4j2.configurationFile="$LOG4J" -Dkafka.logs.dir="$dir/logs" \
     -cp "$LIBS/*" kafka.Kafka "$dir/server.properties" \
-    >>"$dir/logs/stdout.log" 2>&1 </dev/null 8>&- 9>&- &
+    >"$dir/logs/stdout.log" 2>&1 </dev/null 8>&- 9>&- &
   pid=$!
   echo "$pid" >"$dir/kafka.pid"
+}
+
+# run_log NODE_DIR: what the current run of the broker wrote to server.log so far.
+run_log() {
+  local log=$1/logs/server.log off size
+  [[ -f $log ]] || return 0
+  off=$(cat "$1/log.offset" 2>/dev/null || echo 0)
+  size=$(stat -c %s "$log")
+  ((size >= off)) || off=0 # rolled over
+  tail -c +"$((off + 1))" "$log"
+}
+
+# logged_ready NODE_DIR: did the current run of the broker log READY_LINE?
+logged_ready() { grep -qF "$READY_LINE" <(run_log "$1"); }
+
+# show_logs NODE_DIR...: the last lines this run wrote (stdout.log: WARN+ and JVM errors).
+show_logs() {
+  local dir
+  for dir in "$@"; do
+    printf -- '--- %s/logs/stdout.log\n' "${dir#"$ROOT/"}" >&2
+    tail -n 20 "$dir/logs/stdout.log" >&2 2>/dev/null || true
+    printf -- '--- %s/logs/server.log (this run)\n' "${dir#"$ROOT/"}" >&2
+    run_log "$dir" | tail -n 30 >&2
+  done
 }
 
 # wait_started DEADLINE NODE_DIR...: until each node logged READY_LINE (fails fast if one died).
@@ -199,25 +232,30 @@ wait_started() {
     pending=0
     for dir in "$@"; do
       if [[ -z $(node_pid "$dir") ]]; then
-        err "the broker of $dir exited during start-up; last lines of its logs:"
-        tail -n 40 "$dir/logs/stdout.log" >&2 || true
-        tail -n 40 "$dir/logs/server.log" >&2 2>/dev/null || true
+        err "the broker of ${dir#"$ROOT/"} exited during start-up; last lines of its logs:"
+        show_logs "$dir"
         return 1
       fi
-      grep -qF "$READY_LINE" "$dir/logs/server.log" 2>/dev/null || pending=1
+      logged_ready "$dir" || pending=1
     done
     ((pending)) || return 0
     if (($(date +%s) >= deadline)); then
-      err "timed out waiting for '$READY_LINE'; last lines of the server logs:"
-      for dir in "$@"; do
-        printf -- '--- %s\n' "$dir/logs/server.log" >&2
-        tail -n 30 "$dir/logs/server.log" >&2 2>/dev/null || true
-      done
+      err "timed out waiting for '$READY_LINE'; last lines of the logs:"
+      show_logs "$@"
       return 1
     fi
     sleep 0.2
   done
 }
+
+# abandon NODE_DIR...: a start failed: stop what runs (logs stay for a post-mortem), exit 1.
+abandon() {
+  err "start failed: stopping the broker(s); logs stay in ${1#"$ROOT/"}/logs/ (and siblings)"
+  stop_nodes "$@" >&2
+  exit 1
+}
+
+remaining() { local r=$(($1 - $(date +%s))); echo $((r > 1 ? r : 1)); }
 
 # stop_nodes NODE_DIR...: SIGTERM each broker this script started, wait, then SIGKILL leftovers.
 stop_nodes() {
@@ -277,7 +315,7 @@ cmd_start() {
   take_lock 9 "$VAR/single.lock"
   pid=$(node_pid "$SINGLE_DIR")
   if [[ -z $pid ]] && port_open "$PORT"; then
-    if probe "$(bootstrap_single)" 1 10 >/dev/null; then
+    if probe "$(bootstrap_single)" 1 5 >/dev/null; then
       say "a Kafka broker already answers at $(bootstrap_single) (not started by this script): using it"
       return 0
     fi
@@ -288,24 +326,24 @@ cmd_start() {
     say "the broker started by this script is already running (pid $pid); checking it answers"
     t0=$(now)
   else
-    ensure_libs
-    render "$SINGLE_DIR" 1 "$PORT" "$CONTROLLER_PORT" "1@127.0.0.1:$CONTROLLER_PORT" 1 1 1 4
-    [[ -f $SINGLE_DIR/cluster.id ]] || new_cluster_id >"$SINGLE_DIR/cluster.id"
-    format_node "$SINGLE_DIR" "$(cat "$SINGLE_DIR/cluster.id")"
     if port_open "$CONTROLLER_PORT"; then
       err "controller port $CONTROLLER_PORT is in use (the 3-node cluster? scripts/kafka.sh cluster-stop)"
       return 1
     fi
+    ensure_libs
+    render "$SINGLE_DIR" 1 "$PORT" "$CONTROLLER_PORT" "1@127.0.0.1:$CONTROLLER_PORT" 1 1 1 4
+    [[ -f $SINGLE_DIR/cluster.id ]] || new_cluster_id >"$SINGLE_DIR/cluster.id"
+    format_node "$SINGLE_DIR" "$(cat "$SINGLE_DIR/cluster.id")"
     t0=$(now)
     launch "$SINGLE_DIR" "${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
     say "start: kafka.Kafka pid $(cat "$SINGLE_DIR/kafka.pid"), logs in ${SINGLE_DIR#"$ROOT/"}/logs/"
   fi
   deadline=$(($(date +%s) + timeout))
-  wait_started "$deadline" "$SINGLE_DIR" || return 1
-  if ! probe "$(bootstrap_single)" 1 $((deadline - $(date +%s) > 1 ? deadline - $(date +%s) : 1)); then
+  wait_started "$deadline" "$SINGLE_DIR" || abandon "$SINGLE_DIR"
+  if ! probe "$(bootstrap_single)" 1 "$(remaining "$deadline")"; then
     err "the broker logged '$READY_LINE' but serves no metadata at $(bootstrap_single)"
-    tail -n 30 "$SINGLE_DIR/logs/server.log" >&2
-    return 1
+    show_logs "$SINGLE_DIR"
+    abandon "$SINGLE_DIR"
   fi
   say "ready: bootstrap $(bootstrap_single) (start-to-ready $(since "$t0"))"
 }
@@ -327,7 +365,11 @@ cmd_status() {
     say "pid $pid runs but does not answer at $(bootstrap_single) (starting up or stuck)"
     return 4
   fi
-  say "not running"
+  if port_open "$PORT"; then
+    say "not running (and port $PORT is taken by something that is not a Kafka broker)"
+  else
+    say "not running"
+  fi
   return 3
 }
 
@@ -336,50 +378,55 @@ cmd_status() {
 cluster_dirs() { local i; for i in "${CLUSTER_NODES[@]}"; do echo "$CLUSTER_DIR/node$i"; done; }
 
 cmd_cluster_start() {
-  local t0 deadline dirs=() running=0 i dir id port timeout fmt_pids=() rc=0
+  local t0 deadline dirs=() todo=() i dir id port pid timeout fmt_pids=() rc=0
   timeout=${SOSA_KAFKA_START_TIMEOUT:-120}
   mapfile -t dirs < <(cluster_dirs)
   mkdir -p "$CLUSTER_DIR"
   take_lock 9 "$VAR/cluster.lock"
-  for dir in "${dirs[@]}"; do [[ -n $(node_pid "$dir") ]] && running=$((running + 1)); done
-  if ((running == ${#dirs[@]})); then
-    say "the cluster started by this script is already running; checking it answers"
-    t0=$(now)
-  else
-    if ((running > 0)); then
-      err "only $running of ${#dirs[@]} cluster nodes run; scripts/kafka.sh cluster-stop first"
-      return 1
+  # Nodes already running (started by this script) are kept: cluster-start also restarts the
+  # nodes that died or were stopped by hand.
+  for i in "${CLUSTER_NODES[@]}"; do
+    dir=$CLUSTER_DIR/node$i
+    pid=$(node_pid "$dir")
+    if [[ -n $pid ]]; then
+      say "node$i already running (pid $pid)"
+      continue
     fi
-    for port in 19092 19093 29092 29093 39092 39093; do
+    for port in "${i}9092" "${i}9093"; do
       if port_open "$port"; then
-        err "port $port is in use (the single-node broker? scripts/kafka.sh stop)"
+        err "port $port of node$i is in use (the single-node broker? scripts/kafka.sh stop)"
         return 1
       fi
     done
+    todo+=("$i")
+  done
+  t0=$(now)
+  if ((${#todo[@]})); then
     ensure_libs
     [[ -f $CLUSTER_DIR/cluster.id ]] || new_cluster_id >"$CLUSTER_DIR/cluster.id"
     id=$(cat "$CLUSTER_DIR/cluster.id")
-    t0=$(now)
-    for i in "${CLUSTER_NODES[@]}"; do
-      dir=$CLUSTER_DIR/node$i
-      render "$dir" "$i" "${i}9092" "${i}9093" "$CLUSTER_VOTERS" 3 2 3 2
-      format_node "$dir" "$id" &
+    for i in "${todo[@]}"; do
+      render "$CLUSTER_DIR/node$i" "$i" "${i}9092" "${i}9093" "$CLUSTER_VOTERS" 3 2 3 2
+      format_node "$CLUSTER_DIR/node$i" "$id" &
       fmt_pids+=($!)
     done
-    for i in "${fmt_pids[@]}"; do wait "$i" || rc=1; done
+    for pid in "${fmt_pids[@]}"; do wait "$pid" || rc=1; done
     ((rc == 0)) || return 1
     say "format: cluster done ($(since "$t0"))"
     t0=$(now)
-    for dir in "${dirs[@]}"; do
+    for i in "${todo[@]}"; do
+      dir=$CLUSTER_DIR/node$i
       launch "$dir" "${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
-      say "start: $(basename "$dir") pid $(cat "$dir/kafka.pid"), logs in ${dir#"$ROOT/"}/logs/"
+      say "start: node$i pid $(cat "$dir/kafka.pid"), logs in ${dir#"$ROOT/"}/logs/"
     done
+  else
+    say "the cluster started by this script is already running; checking it answers"
   fi
   deadline=$(($(date +%s) + timeout))
-  wait_started "$deadline" "${dirs[@]}" || return 1
-  if ! probe "$CLUSTER_BOOTSTRAP" 3 $((deadline - $(date +%s) > 1 ? deadline - $(date +%s) : 1)); then
+  wait_started "$deadline" "${dirs[@]}" || abandon "${dirs[@]}"
+  if ! probe "$CLUSTER_BOOTSTRAP" 3 "$(remaining "$deadline")"; then
     err "the cluster logged '$READY_LINE' but does not list 3 brokers at $CLUSTER_BOOTSTRAP"
-    return 1
+    abandon "${dirs[@]}"
   fi
   say "ready: bootstrap $CLUSTER_BOOTSTRAP (start-to-ready $(since "$t0"))"
 }
