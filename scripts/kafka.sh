@@ -5,7 +5,8 @@
 #
 # Usage: scripts/kafka.sh COMMAND
 #   fetch          resolve the broker jars into deploy/kafka/libs/ (mvn only if missing or pom changed)
-#   start          start the single-node broker (127.0.0.1:19092) and wait until it serves metadata
+#   start          start the single-node broker (127.0.0.1:19092) and wait until it serves metadata;
+#                  the last line on stdout is the bootstrap address (also for cluster-start)
 #   stop           stop the single-node broker this script started (SIGTERM, SIGKILL after a timeout)
 #   status         is the single-node broker up and answering?
 #   bootstrap      print the single-node bootstrap address (nothing else)
@@ -59,7 +60,7 @@ now() { printf '%s' "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
 
 usage() {
-  sed -n '6,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -131,7 +132,7 @@ probe() {
     "$ROOT/.venv/bin/python" "$PROBE" "$1" --brokers "$2" --timeout "$3"
   else
     (cd "$ROOT" && uv run --quiet python "$PROBE" "$1" --brokers "$2" --timeout "$3")
-  fi
+  fi | sed 's/^/kafka.sh: metadata: /'
 }
 
 # pid of the broker of NODE_DIR if it runs and is the one this script started, else nothing.
@@ -317,6 +318,7 @@ cmd_start() {
   if [[ -z $pid ]] && port_open "$PORT"; then
     if probe "$(bootstrap_single)" 1 5 >/dev/null; then
       say "a Kafka broker already answers at $(bootstrap_single) (not started by this script): using it"
+      bootstrap_single
       return 0
     fi
     err "port $PORT is in use by something that is not a Kafka broker"
@@ -346,6 +348,7 @@ cmd_start() {
     abandon "$SINGLE_DIR"
   fi
   say "ready: bootstrap $(bootstrap_single) (start-to-ready $(since "$t0"))"
+  bootstrap_single
 }
 
 cmd_stop() { stop_nodes "$SINGLE_DIR"; }
@@ -429,6 +432,7 @@ cmd_cluster_start() {
     abandon "${dirs[@]}"
   fi
   say "ready: bootstrap $CLUSTER_BOOTSTRAP (start-to-ready $(since "$t0"))"
+  echo "$CLUSTER_BOOTSTRAP"
 }
 
 cmd_cluster_stop() {
