@@ -137,13 +137,19 @@ probe() {
 
 # pid of the broker of NODE_DIR if it runs and is the one this script started, else nothing.
 node_pid() {
-  local dir=$1 pid cmdline
+  local dir=$1 pid
   [[ -f $dir/kafka.pid ]] || return 0
   pid=$(cat "$dir/kafka.pid")
   [[ $pid =~ ^[0-9]+$ ]] || return 0
-  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 0
-  [[ $cmdline == *"kafka.Kafka $dir/server.properties"* ]] && echo "$pid"
+  is_broker_of "$pid" "$dir" && echo "$pid"
   return 0
+}
+
+# is_broker_of PID NODE_DIR: is PID alive and the kafka.Kafka of NODE_DIR (not a reused pid)?
+is_broker_of() {
+  local cmdline
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
+  [[ $cmdline == *"kafka.Kafka $2/server.properties"* ]]
 }
 
 new_cluster_id() {
@@ -270,26 +276,27 @@ stop_nodes() {
       kill -TERM "$pid" 2>/dev/null || true
       any=1
     elif [[ -f $dir/kafka.pid ]]; then
-      say "stop: removing stale pid file $dir/kafka.pid"
+      say "stop: removing stale pid file ${dir#"$ROOT/"}/kafka.pid"
       rm -f "$dir/kafka.pid"
     fi
   done
   if ((!any)); then
-    say "stop: no broker started by this script is running ($*)"
+    say "stop: no broker started by this script is running (${*#"$ROOT/"})"
     return 0
   fi
+  # Wait for the very pids signalled above (the pid file may name a newer broker by now).
   deadline=$(($(date +%s) + STOP_TIMEOUT))
   while :; do
     alive=0
     for dir in "${!pids[@]}"; do
-      [[ -n $(node_pid "$dir") ]] && alive=1
+      is_broker_of "${pids[$dir]}" "$dir" && alive=1
     done
     ((alive)) || break
     if (($(date +%s) >= deadline)); then
       for dir in "${!pids[@]}"; do
-        pid=$(node_pid "$dir")
-        if [[ -n $pid ]]; then
-          err "stop: $dir (pid $pid) still running after ${STOP_TIMEOUT}s: SIGKILL"
+        pid=${pids[$dir]}
+        if is_broker_of "$pid" "$dir"; then
+          err "stop: ${dir#"$ROOT/"} (pid $pid) still running after ${STOP_TIMEOUT}s: SIGKILL"
           kill -KILL "$pid" 2>/dev/null || true
         fi
       done
@@ -299,7 +306,7 @@ stop_nodes() {
     sleep 0.2
   done
   for dir in "${!pids[@]}"; do
-    rm -f "$dir/kafka.pid"
+    [[ $(cat "$dir/kafka.pid" 2>/dev/null) == "${pids[$dir]}" ]] && rm -f "$dir/kafka.pid"
     say "stop: stopped $(basename "$dir") (pid ${pids[$dir]})"
   done
   say "stop: done ($(since "$t0"))"
@@ -351,7 +358,12 @@ cmd_start() {
   bootstrap_single
 }
 
-cmd_stop() { stop_nodes "$SINGLE_DIR"; }
+# stop and cluster-stop take the start lock: a stop issued during a start waits for it to finish.
+cmd_stop() {
+  mkdir -p "$VAR"
+  take_lock 9 "$VAR/single.lock"
+  stop_nodes "$SINGLE_DIR"
+}
 
 cmd_status() {
   local pid
@@ -438,6 +450,8 @@ cmd_cluster_start() {
 cmd_cluster_stop() {
   local dirs=()
   mapfile -t dirs < <(cluster_dirs)
+  mkdir -p "$VAR"
+  take_lock 9 "$VAR/cluster.lock"
   # All at once: stopped one by one, the last nodes lose the controller quorum and hang.
   stop_nodes "${dirs[@]}"
 }
