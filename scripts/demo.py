@@ -34,8 +34,9 @@ REQUEST: dict[str, Any] = {
     "required_delivery_dates": ["2027-03-01"],
     "authorized_signer": "J. Smith, Contracting Officer",
     "certification_statement": (
-        "This is a rated order certified for national defense use, and you are required to follow "
-        "all the provisions of the Defense Priorities and Allocations System regulation (15 CFR 700)."
+        "This is a rated order certified for national defense use, and you are required to "
+        "follow all the provisions of the Defense Priorities and Allocations System regulation "
+        "(15 CFR 700)."
     ),
 }
 

@@ -38,7 +38,9 @@ async def databases(postgres_admin_url: str) -> AsyncIterator[dict[str, str]]:
 
 
 @pytest.fixture
-async def stack(kafka_bootstrap: str, databases: dict[str, str], tmp_path: Path) -> AsyncIterator[Stack]:
+async def stack(
+    kafka_bootstrap: str, databases: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Stack]:
     """intake, router and notifier running as separate processes, ready."""
     ports = {service: free_port() for service in SERVICES}
     env = stack_env(kafka=kafka_bootstrap, databases=databases, ports=ports, prefix=unique_prefix())
@@ -80,7 +82,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for this
         await asyncio.sleep(0.05)
     yield box
     server.should_exit = True

@@ -40,8 +40,11 @@ class Stack:
 
     def start(self, service: str) -> None:
         log = (self.logs / f"{service}.log").open("ab")
-        self.processes[service] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", f"sosa.{service}"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, "-m", f"sosa.{service}"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def stop(self, service: str, sig: int = signal.SIGTERM) -> int:
@@ -59,7 +62,9 @@ class Stack:
             while True:
                 process = self.processes[service]
                 if process.poll() is not None:
-                    raise RuntimeError(f"{service} exited with {process.returncode}:\n{self.log_tail(service)}")
+                    raise RuntimeError(
+                        f"{service} exited with {process.returncode}:\n{self.log_tail(service)}"
+                    )
                 try:
                     if (await client.get(f"{self.url(service)}/readyz")).status_code == 200:
                         return
@@ -71,10 +76,16 @@ class Stack:
 
     def log_tail(self, service: str, lines: int = 40) -> str:
         path = self.logs / f"{service}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+        return (
+            "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            if path.exists()
+            else ""
+        )
 
 
-def stack_env(*, kafka: str, databases: dict[str, str], ports: dict[str, int], prefix: str) -> dict[str, str]:
+def stack_env(
+    *, kafka: str, databases: dict[str, str], ports: dict[str, int], prefix: str
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOSA_")}
     env.update(
         SOSA_KAFKA_BOOTSTRAP_SERVERS=kafka,

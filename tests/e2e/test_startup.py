@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.db]
 
 
 def run_service(service: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
+    return subprocess.run(
         [sys.executable, "-m", f"sosa.{service}"],
         env=env,
         capture_output=True,

@@ -26,21 +26,26 @@ DPAS_REQUEST: dict[str, Any] = {
     "required_delivery_dates": ["2027-03-01"],
     "authorized_signer": "J. Smith, Contracting Officer",
     "certification_statement": (
-        "This is a rated order certified for national defense use, and you are required to follow "
-        "all the provisions of the Defense Priorities and Allocations System regulation (15 CFR 700)."
+        "This is a rated order certified for national defense use, and you are required to "
+        "follow all the provisions of the Defense Priorities and Allocations System regulation "
+        "(15 CFR 700)."
     ),
 }
 
 
 async def register(client: httpx.AsyncClient, stack: Stack, party: str, url: str) -> str:
-    response = await client.post(f"{stack.url('notifier')}/v1/endpoints", json={"party_id": party, "url": url})
+    response = await client.post(
+        f"{stack.url('notifier')}/v1/endpoints", json={"party_id": party, "url": url}
+    )
     assert response.status_code == 201, response.text
     secret: str = response.json()["secret"]
     assert secret.startswith("whsec_")
     return secret
 
 
-async def wait_for_state(client: httpx.AsyncClient, url: str, unwanted: str, timeout_s: float = 60) -> Any:
+async def wait_for_state(
+    client: httpx.AsyncClient, url: str, unwanted: str, timeout_s: float = 60
+) -> Any:
     async with asyncio.timeout(timeout_s):
         while True:
             body = (await client.get(url)).json()
@@ -66,20 +71,31 @@ async def test_us_request_is_routed_signed_and_readable(stack: Stack, receiver: 
         assert webhook["data"]["request_id"] == request_id
         assert webhook["data"]["path"] == "dpas"
 
-        view = await wait_for_state(client, f"{stack.url('intake')}/v1/priority-requests/{request_id}", "received")
+        view = await wait_for_state(
+            client, f"{stack.url('intake')}/v1/priority-requests/{request_id}", "received"
+        )
         assert view["state"] == "routed"
         assert view["path"] == "dpas"
         assert [entry["state"] for entry in view["timeline"]] == ["routed"]
         assert view["decision"]["ruleset_version"]
         assert view["decision"]["deadline"] is not None
 
-        log = (await client.get(f"{stack.url('notifier')}/v1/deliveries", params={"request_id": request_id})).json()
+        log = (
+            await client.get(
+                f"{stack.url('notifier')}/v1/deliveries", params={"request_id": request_id}
+            )
+        ).json()
         assert [d["status"] for d in log] == ["delivered"]
         assert log[0]["attempt_log"][0]["status_code"] == 204
 
 
-async def test_supplier_outside_any_arrangement_is_rejected_with_reason(stack: Stack, receiver: Receiver) -> None:
-    request = {**DPAS_REQUEST, "supplier": {"party_id": "far-away", "name": "Far Away Ltd", "country": "BR"}}
+async def test_supplier_outside_any_arrangement_is_rejected_with_reason(
+    stack: Stack, receiver: Receiver
+) -> None:
+    request = {
+        **DPAS_REQUEST,
+        "supplier": {"party_id": "far-away", "name": "Far Away Ltd", "country": "BR"},
+    }
     async with httpx.AsyncClient(timeout=10) as client:
         await register(client, stack, "dod-navsea", receiver.url)
         posted = await client.post(f"{stack.url('intake')}/v1/priority-requests", json=request)

@@ -13,7 +13,9 @@ SCHEDULE = [0.0, 5.0, 300.0]
 
 def test_each_attempt_waits_its_scheduled_delay_plus_at_most_ten_percent() -> None:
     for made, delay in [(1, 5.0), (2, 300.0)]:
-        when = next_attempt_at(attempts_made=made, schedule_s=SCHEDULE, now=NOW, rng=random.Random(1))
+        when = next_attempt_at(
+            attempts_made=made, schedule_s=SCHEDULE, now=NOW, rng=random.Random(1)
+        )
         assert when is not None
         assert timedelta(seconds=delay) <= when - NOW <= timedelta(seconds=delay * 1.1)
 
