@@ -15,9 +15,7 @@ from sosa.intake import tables
 from sosa.intake.schemas import RequestView, TimelineEntry
 
 
-async def apply_outcomes(
-    session: AsyncSession, events: Sequence[outcomes.RequestTransitioned]
-) -> None:
+async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
     """Record each event in the timeline once and move the view forward, never backward."""
     await insert_ignoring_duplicates(
         session,
@@ -28,7 +26,7 @@ async def apply_outcomes(
                 "request_id": e.request_id,
                 "sequence": e.sequence,
                 "state": e.state,
-                "previous_state": e.previous_state,
+                "previous_state": getattr(e, "previous_state", None),
                 "decision": e.decision.model_dump(mode="json"),
                 "occurred_at": e.occurred_at,
             }

@@ -27,7 +27,7 @@ def delivery_id(event_id: str, endpoint_id: str) -> str:
 
 
 async def record_deliveries(
-    session: AsyncSession, events: Sequence[outcomes.RequestTransitioned], *, now: datetime
+    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent], *, now: datetime
 ) -> int:
     """Create the pending deliveries of each event for every enabled, interested endpoint."""
     rows: list[dict[str, Any]] = []

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from sosa.contracts.outcomes import RequestTransitioned
+from sosa.contracts import outcomes
+from sosa.contracts.outcomes import OutcomeEvent
 
 
-def event_type(event: RequestTransitioned) -> str:
-    """Webhook event type, dot-hierarchical per Standard Webhooks: `request.<state>`."""
-    return f"request.{event.state}"
+def event_type(event: OutcomeEvent) -> str:
+    """Webhook event type, dot-hierarchical per Standard Webhooks.
+
+    A transition is `request.<new state>`; the other outcomes are `request.command_refused`,
+    `request.reminder` and `request.escalated`.
+    """
+    if isinstance(event, outcomes.RequestTransitioned):
+        return f"request.{event.state}"
+    return _OTHER_TYPES[type(event)]
 
 
-def recipients(event: RequestTransitioned) -> dict[str, str]:
+_OTHER_TYPES: dict[type[OutcomeEvent], str] = {
+    outcomes.CommandRefused: "request.command_refused",
+    outcomes.ResponseReminded: "request.reminder",
+    outcomes.Escalated: "request.escalated",
+}
+
+
+def recipients(event: OutcomeEvent) -> dict[str, str]:
     """Each party involved in the request, with the role in which it hears about it."""
     parties = event.parties
     found = {parties.requester: "requester", parties.supplier: "supplier"}
@@ -32,7 +46,7 @@ def wants(subscribed_types: list[str] | None, type_: str) -> bool:
     )
 
 
-def webhook_body(event: RequestTransitioned) -> dict[str, Any]:
+def webhook_body(event: OutcomeEvent) -> dict[str, Any]:
     """The Standard Webhooks payload `{type, timestamp, data}` for one outcome."""
     return {
         "type": event_type(event),
@@ -41,7 +55,7 @@ def webhook_body(event: RequestTransitioned) -> dict[str, Any]:
             "request_id": event.request_id,
             "sequence": event.sequence,
             "state": event.state,
-            "previous_state": event.previous_state,
+            "previous_state": getattr(event, "previous_state", None),
             "path": event.path,
             "decision": event.decision.model_dump(mode="json"),
             "occurred_at": event.occurred_at.isoformat(),

@@ -1,14 +1,25 @@
-"""Commands carried on `sosa.requests.v1`, from intake to the router."""
+"""Commands on `sosa.requests.v1`: from intake (and the router's own clock) to the router."""
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from sosa.contracts.requests import PriorityRequestDetails
+from sosa.contracts.requests import LongText, PartyId, PriorityRequestDetails, Strict
 
 SUBMIT: Final = "sosa.command.submit.v1"
+RESPOND: Final = "sosa.command.respond.v1"
+AMEND: Final = "sosa.command.amend.v1"
+CANCEL: Final = "sosa.command.cancel.v1"
+DETERMINE: Final = "sosa.command.determine.v1"
+AUTHORIZE: Final = "sosa.command.authorize.v1"
+TICK: Final = "sosa.command.tick.v1"
+
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_()]{1,64}$")]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 
 
 class Command(BaseModel):
@@ -28,7 +39,124 @@ class SubmitRequest(Command):
     details: PriorityRequestDetails
 
 
-COMMAND_TYPES: Final[dict[str, type[Command]]] = {SUBMIT: SubmitRequest}
+class SupplierResponseDetails(Strict):
+    """A supplier's answer. DPAS path: accept or reject (15 CFR 700.13). Voluntary path: accept,
+    partial or decline under the partner's Code of Conduct."""
+
+    supplier_party_id: PartyId
+    kind: Literal["accept", "reject", "partial", "decline"]
+    reason: ReasonCode | None = Field(
+        default=None,
+        description="For a rejection: a 15 CFR 700.13 code, e.g. MR_B1_CANNOT_MEET_DATE.",
+    )
+    earliest_delivery_date: date | None = Field(
+        default=None, description="For a (b)(1)-(b)(4) rejection: the counter-offer date."
+    )
+    explanation: LongText | None = None
+    accepted_quantity: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)] | None = (
+        None
+    )
+    offered_date: date | None = None
+    reasonable_effort: LongText | None = Field(
+        default=None, description="For a signatory firm that declines: the efforts it made."
+    )
+
+
+class RespondToRequest(Command):
+    type: Literal["sosa.command.respond.v1"] = RESPOND
+    response: SupplierResponseDetails
+
+
+class AmendmentDetails(Strict):
+    """A change to a request (15 CFR 700.16), issued by the party that placed it or by Commerce."""
+
+    issued_by: PartyId
+    kind: Literal[
+        "schedule_change",
+        "shipping_destination",
+        "quantity_reduction",
+        "quantity_increase_negligible",
+        "minor_design_variation",
+        "agreed_change",
+        "rating_change",
+    ]
+    by_commerce: bool = False
+    new_rating: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = None
+    new_delivery_dates: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=40)]], Field(max_length=50)
+    ] = Field(default_factory=list)
+    production_started: bool | None = None
+    note: LongText | None = None
+
+
+class AmendRequest(Command):
+    type: Literal["sosa.command.amend.v1"] = AMEND
+    amendment: AmendmentDetails
+
+
+class CancellationDetails(Strict):
+    issued_by: PartyId
+    by_commerce: bool = False
+    reason: LongText | None = None
+
+
+class CancelRequest(Command):
+    type: Literal["sosa.command.cancel.v1"] = CANCEL
+    cancellation: CancellationDetails
+
+
+class DeterminationDetails(Strict):
+    """DoD's program determination on a partner's request."""
+
+    authority_party_id: PartyId
+    approved: bool
+    reference: Reference = Field(description="DoD's reference number for the determination.")
+    note: LongText | None = None
+
+
+class RecordDetermination(Command):
+    type: Literal["sosa.command.determine.v1"] = DETERMINE
+    determination: DeterminationDetails
+
+
+class AuthorizationDetails(Strict):
+    """Commerce's rating authorization on a partner's request."""
+
+    authority_party_id: PartyId
+    authorized: bool
+    reference: Reference = Field(description="Commerce/BIS reference number of the authorization.")
+    rating: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = Field(
+        default=None, description="The rating Commerce authorizes, e.g. DO-G2."
+    )
+    note: LongText | None = None
+
+
+class RecordAuthorization(Command):
+    type: Literal["sosa.command.authorize.v1"] = AUTHORIZE
+    authorization: AuthorizationDetails
+
+
+class ClockTick(Command):
+    """The router's own clock: a reminder point or the deadline of a request has come.
+
+    Its `command_id` is derived from (request, timer, due time), so routers that each notice the
+    same timer produce the same command and the inbox keeps only one.
+    """
+
+    type: Literal["sosa.command.tick.v1"] = TICK
+    timer: Literal["reminder", "deadline"]
+    due_at: AwareDatetime
+
+
+COMMAND_TYPES: Final[dict[str, type[Command]]] = {
+    SUBMIT: SubmitRequest,
+    RESPOND: RespondToRequest,
+    AMEND: AmendRequest,
+    CANCEL: CancelRequest,
+    DETERMINE: RecordDetermination,
+    AUTHORIZE: RecordAuthorization,
+    TICK: ClockTick,
+}
 
 
 def parse_command(event_type: str, data: bytes) -> Command:

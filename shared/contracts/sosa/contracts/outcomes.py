@@ -1,14 +1,22 @@
-"""Outcome events carried on `sosa.outcomes.v1`: one per state change of a request."""
+"""Outcome events carried on `sosa.outcomes.v1`: everything that happens to a request.
+
+Every event of one request carries the next `sequence` number, so a reader can order them and
+skip what it has already seen. Only `RequestTransitioned` changes the request's state.
+"""
 
 from __future__ import annotations
 
-from typing import Final
+from datetime import date
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from sosa.contracts.states import RequestState, RoutePath
 
 TRANSITIONED: Final = "sosa.outcome.transitioned.v1"
+REFUSED: Final = "sosa.outcome.refused.v1"
+REMINDED: Final = "sosa.outcome.reminded.v1"
+ESCALATED: Final = "sosa.outcome.escalated.v1"
 
 
 class Finding(BaseModel):
@@ -30,15 +38,20 @@ class DecisionRecord(BaseModel):
     outcome: str
     findings: list[Finding] = Field(default_factory=list)
     rating: str | None = None
+    required_delivery_dates: list[date] = Field(default_factory=list)
     clock: str | None = Field(
         default=None, description="working_days, emergency_hours, voluntary_target"
     )
+    clock_started_at: AwareDatetime | None = None
     deadline: AwareDatetime | None = None
     reminders: list[AwareDatetime] = Field(default_factory=list)
     awaiting: str | None = Field(
         default=None, description="The authority whose decision is pending."
     )
     partner_country: str | None = None
+    offered_date: date | None = None
+    offered_quantity: str | None = None
+    late: bool = False
     ruleset_version: str
 
 
@@ -53,19 +66,93 @@ class Parties(BaseModel):
     pending_authority: str | None = None
 
 
-class RequestTransitioned(BaseModel):
-    """A request moved from one state to another (or was routed for the first time)."""
+class OutcomeEvent(BaseModel):
+    """Fields every outcome event has."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    type: str = TRANSITIONED
     event_id: str
     request_id: str
     sequence: int = Field(ge=1, description="Position of this event in the request's own history.")
-    state: RequestState
-    previous_state: RequestState | None
+    state: RequestState = Field(description="The request's state after this event.")
     path: RoutePath
     decision: DecisionRecord
     parties: Parties
     caused_by: str = Field(description="Id of the command that led to this event.")
     occurred_at: AwareDatetime
+
+
+class RequestTransitioned(OutcomeEvent):
+    """A request moved from one state to another, or its facts changed (an amendment)."""
+
+    type: Literal["sosa.outcome.transitioned.v1"] = TRANSITIONED
+    previous_state: RequestState | None
+
+
+class CommandRefused(OutcomeEvent):
+    """A command that does not fit the request was refused; nothing changed."""
+
+    type: Literal["sosa.outcome.refused.v1"] = REFUSED
+    command_type: str
+    actor: str | None = None
+
+
+class ResponseReminded(OutcomeEvent):
+    """A reminder point of the response clock has come and the supplier has not answered."""
+
+    type: Literal["sosa.outcome.reminded.v1"] = REMINDED
+    due_at: AwareDatetime
+
+
+class Escalated(OutcomeEvent):
+    """The deadline passed without an answer: who must act now, and with which facts."""
+
+    type: Literal["sosa.outcome.escalated.v1"] = ESCALATED
+    escalated_to: Literal["requester", "partner_liaison"]
+    suggestion: str
+    facts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="On the DPAS path, the facts a Form BIS-999 request for Special Priorities "
+        "Assistance needs (15 CFR 700.50-700.53).",
+    )
+
+
+AnyOutcome = Annotated[
+    RequestTransitioned | CommandRefused | ResponseReminded | Escalated, Field(discriminator="type")
+]
+
+OUTCOME_TYPES: Final[dict[str, type[OutcomeEvent]]] = {
+    TRANSITIONED: RequestTransitioned,
+    REFUSED: CommandRefused,
+    REMINDED: ResponseReminded,
+    ESCALATED: Escalated,
+}
+
+
+def parse_outcome(event_type: str, data: bytes) -> OutcomeEvent:
+    """Build the outcome model named by a CloudEvents type from its JSON data."""
+    try:
+        model = OUTCOME_TYPES[event_type]
+    except KeyError:
+        raise ValueError(f"unknown outcome type {event_type!r}") from None
+    return model.model_validate_json(data)
+
+
+class RequestSnapshot(BaseModel):
+    """The latest state of one request, on the compacted `sosa.request-state.v1` topic."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type: Literal["sosa.state.snapshot.v1"] = "sosa.state.snapshot.v1"
+    request_id: str
+    sequence: int
+    state: RequestState
+    path: RoutePath
+    rating: str | None
+    deadline: AwareDatetime | None
+    parties: Parties
+    decision: DecisionRecord
+    updated_at: AwareDatetime
+
+
+SNAPSHOT: Final = "sosa.state.snapshot.v1"

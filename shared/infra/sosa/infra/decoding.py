@@ -15,14 +15,14 @@ log = logging.getLogger(__name__)
 
 def outcomes_in(
     records: Sequence[ConsumerRecord[bytes, bytes]],
-) -> list[outcomes.RequestTransitioned]:
+) -> list[outcomes.OutcomeEvent]:
     """The outcome events among `records`; other types are passed over, unreadable ones logged."""
     events = []
     for record in records:
         try:
             message = envelope.from_kafka(record.value or b"", list(record.headers))
-            if message.type == outcomes.TRANSITIONED:
-                events.append(outcomes.RequestTransitioned.model_validate_json(message.data))
+            if message.type in outcomes.OUTCOME_TYPES:
+                events.append(outcomes.parse_outcome(message.type, message.data))
         except (ValueError, ValidationError):
             log.exception(
                 "unreadable outcome passed over",
