@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sosa.contracts import topics
+from sosa.decisions import translate
 from sosa.infra import db, kafka, startup
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
 from sosa.infra.workers import Workers
-from sosa.router import translate
 from sosa.router.handlers import Handlers
 from sosa.router.processor import Processor
 from sosa.router.settings import RouterSettings

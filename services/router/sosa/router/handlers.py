@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.contracts import commands, envelope, outcomes, topics
 from sosa.contracts.envelope import Envelope
 from sosa.contracts.states import RequestState
+from sosa.decisions import translate
 from sosa.infra.clock import Clock
-from sosa.router import tables, translate
+from sosa.router import tables
 from sosa.router.outputs import Output
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""sosa.decisions: the pure rules of `sosa.rules` applied to the contracts of `sosa.contracts`."""
