@@ -188,6 +188,9 @@ SCENARIOS: dict[str, Callable[[], Decision | WorkPlan]] = {
         now=NOW,
     ),
     "accept": lambda: answer(dpas(), ResponseKind.ACCEPT),
+    "answer-from-another-firm": lambda: decide_response(
+        dpas(), SupplierResponse(kind=ResponseKind.ACCEPT), now=NOW, actor="someone-else"
+    ),
     "decline-rated-order": lambda: answer(dpas(), ResponseKind.DECLINE),
     "b1": lambda: reject(dpas(), "B1", LATER),
     "b2": lambda: reject(dpas(), "B2", LATER),

@@ -1,82 +1,48 @@
-"""The one place where wire contracts meet the rule vocabulary of `sosa.rules`."""
+"""Wire contracts into the vocabulary of `sosa.rules`, and rule decisions back onto the wire."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Final
 
+from sosa import rules
 from sosa.contracts import commands
 from sosa.contracts.outcomes import DecisionRecord, Finding, Parties
 from sosa.contracts.states import RequestState, RoutePath
-from sosa.rules import decision as rules_decision
-from sosa.rules import priority_request as rules_request
-from sosa.rules.partners import PartnerRegistry
-from sosa.rules.submission import decide_submission as rules_decide_submission
-from sosa.rules.working_days import WorkingCalendar
-
-Outcome = rules_decision.Outcome
-Authority = rules_decision.Authority
-
-STATE_AFTER: Final[dict[Outcome, RequestState]] = {
-    Outcome.DPAS_RATED_ORDER: RequestState.ROUTED,
-    Outcome.VOLUNTARY_REQUEST: RequestState.ROUTED,
-    Outcome.AWAITING_DETERMINATION: RequestState.AWAITING_DETERMINATION,
-    Outcome.AWAITING_AUTHORIZATION: RequestState.AWAITING_AUTHORIZATION,
-    Outcome.REJECTED: RequestState.REJECTED,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class RulesConfig:
-    """The data the rules are configured with, and which parties act as the US authorities."""
-
-    registry: PartnerRegistry
-    calendar: WorkingCalendar
-    authority_parties: dict[Authority, str]
-
-    @classmethod
-    def load(
-        cls,
-        *,
-        extra_closures: Sequence[str] = (),
-        determination_party: str = "us-dod-ibp",
-        authorization_party: str = "us-doc-bis",
-    ) -> RulesConfig:
-        return cls(
-            registry=PartnerRegistry.default(),
-            calendar=WorkingCalendar.us_federal(
-                extra_closures=[date.fromisoformat(d) for d in extra_closures]
-            ),
-            authority_parties={
-                Authority.DOD_PROGRAM_DETERMINATION: determination_party,
-                Authority.COMMERCE_RATING_AUTHORIZATION: authorization_party,
-            },
-        )
+from sosa.decisions.config import RulesConfig
 
 
 @dataclass(frozen=True, slots=True)
 class Decided:
-    """A rules decision in wire terms: the next state, the path, the record and who is involved."""
+    """A rules decision in wire terms, with the request's facts after it."""
 
-    state: RequestState
-    path: RoutePath
+    decision: rules.Decision
+    facts: rules.RequestFacts
     record: DecisionRecord
-    parties: Parties
+
+    @property
+    def refused(self) -> bool:
+        return self.decision.outcome is rules.Outcome.REFUSED
+
+    @property
+    def state(self) -> RequestState:
+        return RequestState(str(self.facts.status))
+
+    @property
+    def path(self) -> RoutePath:
+        return RoutePath(str(self.facts.path))
 
 
-def to_rules_request(command: commands.SubmitRequest) -> rules_request.PriorityRequest:
+def to_rules_request(command: commands.SubmitRequest) -> rules.PriorityRequest:
     details = command.details
     emergency = details.emergency_preparedness
-    return rules_request.PriorityRequest(
+    return rules.PriorityRequest(
         request_id=command.request_id,
-        requester=rules_request.Requester(
-            kind=rules_request.RequesterKind(details.requester.kind.value),
+        requester=rules.Requester(
+            kind=rules.RequesterKind(details.requester.kind.value),
             country=details.requester.country,
             party_id=details.requester.party_id,
         ),
-        supplier=rules_request.Supplier(
+        supplier=rules.Supplier(
             country=details.supplier.country,
             code_of_conduct_signatory=details.supplier.code_of_conduct_signatory,
             timezone=details.supplier.timezone,
@@ -89,7 +55,7 @@ def to_rules_request(command: commands.SubmitRequest) -> rules_request.PriorityR
         received_at=command.received_at,
         emergency_preparedness=None
         if emergency is None
-        else rules_request.EmergencyPreparedness(
+        else rules.EmergencyPreparedness(
             hours=emergency.hours, hazard=emergency.hazard, statement=emergency.statement
         ),
     )
@@ -97,26 +63,28 @@ def to_rules_request(command: commands.SubmitRequest) -> rules_request.PriorityR
 
 def decide_submission(command: commands.SubmitRequest, config: RulesConfig) -> Decided:
     """Ask the rules where a new request goes and what it must satisfy."""
-    decision = rules_decide_submission(
-        to_rules_request(command), registry=config.registry, calendar=config.calendar
-    )
-    details = command.details
-    return Decided(
-        state=STATE_AFTER[decision.outcome],
-        path=RoutePath(str(decision.path or RoutePath.NONE)),
-        record=to_record(decision),
-        parties=Parties(
-            requester=details.requester.party_id,
-            supplier=details.supplier.party_id,
-            liaison=decision.liaison,
-            pending_authority=config.authority_parties.get(decision.awaiting)
-            if decision.awaiting
-            else None,
-        ),
+    request = to_rules_request(command)
+    decision = rules.decide_submission(request, registry=config.registry, calendar=config.calendar)
+    facts = rules.RequestFacts.from_submission(request, decision)
+    return Decided(decision=decision, facts=facts, record=to_record(decision))
+
+
+def parties(facts: rules.RequestFacts, config: RulesConfig) -> Parties:
+    """Everyone involved in a request now, including the authority whose decision is pending."""
+    pending = {
+        rules.RequestStatus.AWAITING_DETERMINATION: config.determination_party,
+        rules.RequestStatus.AWAITING_AUTHORIZATION: config.authorization_party,
+    }.get(facts.status)
+    return Parties(
+        requester=facts.requester.party_id,
+        supplier=facts.supplier.party_id,
+        liaison=facts.liaison,
+        pending_authority=pending,
     )
 
 
-def to_record(decision: rules_decision.Decision) -> DecisionRecord:
+def to_record(decision: rules.Decision) -> DecisionRecord:
+    """A rules decision as the wire carries it."""
     return DecisionRecord(
         outcome=str(decision.outcome),
         findings=[
@@ -126,10 +94,15 @@ def to_record(decision: rules_decision.Decision) -> DecisionRecord:
             for f in decision.findings
         ],
         rating=str(decision.rating) if decision.rating else None,
+        required_delivery_dates=list(decision.required_delivery_dates),
         clock=str(decision.clock) if decision.clock else None,
+        clock_started_at=decision.clock_started_at,
         deadline=decision.deadline,
         reminders=list(decision.reminders),
         awaiting=str(decision.awaiting) if decision.awaiting else None,
         partner_country=decision.partner_country,
+        offered_date=decision.offered_date,
+        offered_quantity=str(decision.offered_quantity) if decision.offered_quantity else None,
+        late=decision.late,
         ruleset_version=decision.ruleset_version,
     )

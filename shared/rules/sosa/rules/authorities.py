@@ -22,12 +22,20 @@ _VIA_SOSA = frozenset({Path.DPAS_VIA_SOSA})
 
 
 def decide_determination(
-    facts: RequestFacts, determination: Determination, *, now: datetime
+    facts: RequestFacts,
+    determination: Determination,
+    *,
+    now: datetime,
+    entitled: str | None = None,
 ) -> Decision:
     """SOSA (15 CFR 700.57 by analogy): DoD first determines whether the partner's program
     qualifies for DPAS support. Approved: Commerce's authorization comes next. Denied: the
-    request is rejected, with DoD's note."""
+    request is rejected, with DoD's note. Only the `entitled` DoD party, when given, decides."""
     require_aware(now)
+    if entitled is not None and determination.authority_party_id != entitled:
+        return facts.wrong_party(
+            "A program determination", determination.authority_party_id, entitled
+        )
     if facts.path is not Path.DPAS_VIA_SOSA:
         return facts.wrong_path("A program determination", _VIA_SOSA)
     waiting = frozenset({RequestStatus.AWAITING_DETERMINATION})
@@ -60,11 +68,17 @@ def decide_authorization(
     schedule: ScheduleI | None = None,
     registry: PartnerRegistry | None = None,
     rules: ClockRules | None = None,
+    entitled: str | None = None,
 ) -> Decision:
     """15 CFR 700.57(a), 700.51: Commerce authorizes the rating that makes the partner's request
     a DPAS rated order. From then on every 700.12-700.18 rule binds the US supplier; its
-    response clock starts now, when the rated order reaches it."""
+    response clock starts now, when the rated order reaches it. Only the `entitled` Commerce
+    party, when given, authorizes."""
     require_aware(now)
+    if entitled is not None and authorization.authority_party_id != entitled:
+        return facts.wrong_party(
+            "A rating authorization", authorization.authority_party_id, entitled
+        )
     if facts.path is not Path.DPAS_VIA_SOSA:
         return facts.wrong_path("A rating authorization", _VIA_SOSA)
     waiting = frozenset({RequestStatus.AWAITING_AUTHORIZATION})

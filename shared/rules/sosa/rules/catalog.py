@@ -320,6 +320,7 @@ _TITLES: Final[dict[R, tuple[str, str]]] = {
     ),
     R.COMMAND_WRONG_STATE: (_OPS, "Command not allowed in the request's state"),
     R.COMMAND_WRONG_PATH: (_OPS, "Command not allowed on the request's path"),
+    R.COMMAND_WRONG_PARTY: (_OPS, "Command from a party not entitled to give it"),
 }
 
 

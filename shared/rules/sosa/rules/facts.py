@@ -139,3 +139,13 @@ class RequestFacts:
                 blocking=True,
             )
         )
+
+    def wrong_party(self, command: str, actor: str, entitled: str) -> Decision:
+        """Refuse a command given by a party other than the one entitled to give it."""
+        return self.refused(
+            finding(
+                RuleId.COMMAND_WRONG_PARTY,
+                f"{command} must come from {entitled}; {actor} is not entitled to give it.",
+                blocking=True,
+            )
+        )

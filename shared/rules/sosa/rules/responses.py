@@ -17,11 +17,16 @@ DPAS_PATHS = frozenset({Path.DPAS, Path.DPAS_VIA_SOSA})
 ANSWERABLE_PATHS = DPAS_PATHS | {Path.VOLUNTARY}
 
 
-def decide_response(facts: RequestFacts, response: SupplierResponse, *, now: datetime) -> Decision:
+def decide_response(
+    facts: RequestFacts, response: SupplierResponse, *, now: datetime, actor: str | None = None
+) -> Decision:
     """Judge a supplier's answer. On a DPAS path 15 CFR 700.13 applies (accept, or reject for a
     listed reason, (b) rejections with the earliest date); on the voluntary path the partner
-    firm accepts, accepts in part or declines. An answer after the deadline is marked late."""
+    firm accepts, accepts in part or declines. An answer after the deadline is marked late.
+    Only the supplier the request is addressed to may answer it (`actor`, when given)."""
     require_aware(now)
+    if actor is not None and actor != facts.supplier.party_id:
+        return facts.wrong_party("An answer to this request", actor, facts.supplier.party_id)
     if facts.status not in AWAITING_ANSWER:
         return facts.wrong_state(f"A supplier answer ({response.kind})", AWAITING_ANSWER)
     if facts.path in DPAS_PATHS:

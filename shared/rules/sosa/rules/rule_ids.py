@@ -114,3 +114,4 @@ class RuleId(StrEnum):
     # Commands that do not fit the request's state or path
     COMMAND_WRONG_STATE = "COMMAND_WRONG_STATE"
     COMMAND_WRONG_PATH = "COMMAND_WRONG_PATH"
+    COMMAND_WRONG_PARTY = "COMMAND_WRONG_PARTY"
