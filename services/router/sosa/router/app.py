@@ -1,30 +1,40 @@
-"""Builds the router: a small health API whose lifespan runs the effectively-once processor."""
+"""Builds the router: a small health API whose lifespan runs the processor and the timers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, Field
 
 from sosa.contracts import topics
-from sosa.decisions import translate
+from sosa.decisions.config import RulesConfig
 from sosa.infra import db, kafka, startup
-from sosa.infra.clock import Clock, SystemClock
+from sosa.infra.clock import AdjustableClock, Clock, SystemClock
 from sosa.infra.health import health_routes
 from sosa.infra.workers import Workers
 from sosa.router.handlers import Handlers
+from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.processor import Processor
 from sosa.router.settings import RouterSettings
+from sosa.router.timers import TimerWorker
 
 
 def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastAPI:
-    clock = clock or SystemClock()
+    adjustable = AdjustableClock() if settings.router_clock_control else None
+    clock = clock or adjustable or SystemClock()
     engine = db.create_engine(settings.router_database_url)
     sessions = db.sessionmaker(engine)
+    config = RulesConfig.load(
+        extra_closures=settings.extra_closures,
+        determination_party=settings.determination_party,
+        authorization_party=settings.authorization_party,
+    )
     handlers = Handlers(
-        rules=translate.RulesConfig.load(extra_closures=settings.extra_closures),
-        source=settings.router_source,
+        config=config,
+        writer=OutcomeWriter(config=config, source=settings.router_source),
         clock=clock,
     )
     workers = Workers()
@@ -40,6 +50,14 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
         producer = kafka.producer(
             settings, client_id="sosa-router", transactional_id=settings.router_transactional_id
         )
+        tick_producer = kafka.producer(settings, client_id="sosa-router-timers")
+        await startup.connect(
+            "router",
+            settings,
+            engine,
+            migrations="sosa.router:migrations",
+            clients=[producer, tick_producer, consumer],
+        )
         processor = Processor(
             consumer=consumer,
             producer=producer,
@@ -49,23 +67,25 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
             group_id=settings.router_group,
             clock=clock,
         )
-        await startup.connect(
-            "router",
+        timer_worker = TimerWorker(
+            sessions,
+            tick_producer,
             settings,
-            engine,
-            migrations="sosa.router:migrations",
-            clients=[producer, consumer],
+            clock,
+            source=settings.router_source,
+            interval_s=settings.router_timer_interval_s,
         )
         app.state.workers = workers
-        app.state.processor = processor
         app.state.kafka = producer
         workers.start("processor", processor.run())
+        workers.start("timers", timer_worker.run())
         try:
             yield
         finally:
             await workers.stop()
             await consumer.stop()
             await producer.stop()
+            await tick_producer.stop()
             await engine.dispose()
 
     async def database_ready() -> bool:
@@ -77,4 +97,25 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
 
     app = FastAPI(title="sosa router", version="1.0.0", lifespan=lifespan)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
+    if adjustable is not None:
+        app.include_router(clock_control(adjustable))
     return app
+
+
+class Advance(BaseModel):
+    seconds: float = Field(gt=0, le=10 * 365 * 24 * 3600)
+
+
+class ClockReading(BaseModel):
+    now: datetime
+
+
+def clock_control(clock: AdjustableClock) -> APIRouter:
+    """Moves the router's time forward; only mounted when SOSA_ROUTER_CLOCK_CONTROL is true."""
+    router = APIRouter(tags=["test clock"])
+
+    @router.post("/v1/clock/advance", summary="Move the router's clock forward (tests only)")
+    async def advance(body: Advance) -> ClockReading:
+        return ClockReading(now=clock.advance(timedelta(seconds=body.seconds)))
+
+    return router

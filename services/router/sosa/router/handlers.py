@@ -1,96 +1,144 @@
-"""What the router does with each command: load the request, ask the rules, record the change."""
+"""What the router does with each command: load the request, ask the rules, record the change.
+
+Every command yields outcome events (a transition, a refusal, a reminder, an escalation), each
+with the request's next sequence number, plus a snapshot of the request's latest state for the
+compacted `sosa.request-state.v1` topic. They are returned as outputs; the processor publishes
+them in the same Kafka transaction that commits the command's offset.
+"""
 
 from __future__ import annotations
 
 import logging
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.contracts import commands, envelope, outcomes, topics
+from sosa import rules
+from sosa.contracts import commands, outcomes
 from sosa.contracts.envelope import Envelope
-from sosa.contracts.states import RequestState
-from sosa.decisions import translate
+from sosa.decisions import lifecycle, translate
+from sosa.decisions.config import RulesConfig
 from sosa.infra.clock import Clock
-from sosa.router import tables
+from sosa.router import store, timers
+from sosa.router.escalation import escalation_for
+from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.outputs import Output
 
 log = logging.getLogger(__name__)
+
+
+class UnknownRequestError(LookupError):
+    """A command names a request the router has never seen (sent to the dead-letter topic)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Handlers:
     """Decides commands with the rules; built once per process with its configuration."""
 
-    rules: translate.RulesConfig
-    source: str
+    config: RulesConfig
+    writer: OutcomeWriter
     clock: Clock
 
     async def __call__(self, session: AsyncSession, message: Envelope) -> list[Output]:
         command = commands.parse_command(message.type, message.data)
         if isinstance(command, commands.SubmitRequest):
             return await self.submit(session, command, message)
-        raise ValueError(f"no handler for command {message.type}")
+        record = await store.load(session, command.request_id)
+        if record is None:
+            raise UnknownRequestError(f"no request {command.request_id} for {message.type}")
+        if isinstance(command, commands.ClockTick):
+            return await self.tick(session, command, record, message)
+        return await self.judge(session, command, record, message)
 
     async def submit(
         self, session: AsyncSession, command: commands.SubmitRequest, message: Envelope
     ) -> list[Output]:
-        known = (
-            await session.execute(
-                select(tables.requests.c.request_id).where(
-                    tables.requests.c.request_id == command.request_id
-                )
-            )
-        ).scalar_one_or_none()
-        if known is not None:
+        if await store.load(session, command.request_id) is not None:
             log.warning("duplicate submit ignored", extra={"request_id": command.request_id})
             return []
-        decision = translate.decide_submission(command, self.rules)
         now = self.clock.now()
-        event = outcomes.RequestTransitioned(
-            event_id=str(uuid.uuid4()),
+        decided = translate.decide_submission(command, self.config)
+        record = store.RequestRecord(
             request_id=command.request_id,
-            sequence=1,
-            state=decision.state,
-            previous_state=RequestState.RECEIVED,
-            path=decision.path,
-            decision=decision.record,
-            parties=decision.parties,
-            caused_by=command.command_id,
-            occurred_at=now,
+            facts=decided.facts,
+            sequence=0,
+            details=command.details.model_dump(mode="json"),
+            last_decision=decided.record,
         )
-        await session.execute(
-            tables.requests.insert().values(
-                request_id=command.request_id,
-                state=event.state,
-                path=event.path,
-                rating=command.details.rating,
-                requester=command.details.requester.party_id,
-                supplier=command.details.supplier.party_id,
-                deadline=decision.record.deadline,
-                sequence=event.sequence,
-                details=command.details.model_dump(mode="json"),
-                received_at=command.received_at,
-                updated_at=now,
-            )
+        event = self.writer.transition(
+            record, decided, previous=rules.RequestStatus.RECEIVED, cause=message, now=now
         )
-        return [self._outcome(event, message, now)]
+        record = replace(record, sequence=event.sequence)
+        await store.insert(
+            session, record, rating=command.details.rating, received_at=command.received_at, now=now
+        )
+        await timers.reschedule(session, None, decided.facts, decided.record)
+        return self.writer.outputs(record, [event], cause=message, now=now)
 
-    def _outcome(
-        self, event: outcomes.RequestTransitioned, cause: Envelope, now: datetime
-    ) -> Output:
-        return Output(
-            topic=topics.OUTCOMES,
-            envelope=envelope.wrap(
-                event,
-                event_id=event.event_id,
-                event_type=outcomes.TRANSITIONED,
-                source=self.source,
-                subject=event.request_id,
-                time=now,
-                traceparent=cause.traceparent,
-            ),
+    async def judge(
+        self,
+        session: AsyncSession,
+        command: commands.Command,
+        record: store.RequestRecord,
+        message: Envelope,
+    ) -> list[Output]:
+        now = self.clock.now()
+        decided = lifecycle.decide_command(command, record.facts, self.config, now=now)
+        if decided.refused:
+            refusal = self.writer.refusal(record, decided, command, cause=message, now=now)
+            return await self._record(session, record, record.facts, [refusal], message, now)
+        event = self.writer.transition(
+            record, decided, previous=record.facts.status, cause=message, now=now
         )
+        updated = replace(record, last_decision=decided.record)
+        await timers.reschedule(session, record.facts, decided.facts, decided.record)
+        return await self._record(session, updated, decided.facts, [event], message, now)
+
+    async def tick(
+        self,
+        session: AsyncSession,
+        tick: commands.ClockTick,
+        record: store.RequestRecord,
+        message: Envelope,
+    ) -> list[Output]:
+        if not await timers.is_current(session, tick):
+            return []  # the clock was restarted or stopped since this timer was set
+        now = max(self.clock.now(), tick.due_at)
+        if tick.timer == "reminder":
+            event = self.writer.reminder(record, tick, cause=message, now=now)
+            return await self._record(session, record, record.facts, [event], message, now)
+        decided = lifecycle.decide_deadline(record.facts, now=now)
+        if decided.refused:
+            return []
+        overdue = self.writer.transition(
+            record, decided, previous=record.facts.status, cause=message, now=now
+        )
+        escalated_to, suggestion, facts = escalation_for(decided.facts, record.details)
+        updated = replace(record, last_decision=decided.record, sequence=overdue.sequence)
+        escalation = self.writer.escalation(
+            updated,
+            decided,
+            escalated_to=escalated_to,
+            suggestion=suggestion,
+            facts=facts,
+            cause=message,
+            now=now,
+        )
+        await timers.reschedule(session, record.facts, decided.facts, decided.record)
+        return await self._record(
+            session, updated, decided.facts, [overdue, escalation], message, now
+        )
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        record: store.RequestRecord,
+        facts: rules.RequestFacts,
+        events: list[outcomes.OutcomeEvent],
+        cause: Envelope,
+        now: datetime,
+    ) -> list[Output]:
+        saved = replace(record, facts=facts, sequence=events[-1].sequence)
+        await store.save(session, saved, now=now)
+        return self.writer.outputs(saved, events, cause=cause, now=now)

@@ -18,6 +18,20 @@ class RouterSettings(CommonSettings):
         default="sosa-router-1",
         description="Kafka transactional id; stable per instance so a restart fences its zombie.",
     )
+    determination_party: str = Field(
+        default="us-dod-ibp", description="Party id of DoD's program determination authority."
+    )
+    authorization_party: str = Field(
+        default="us-doc-bis", description="Party id of Commerce's rating authorization authority."
+    )
+    router_timer_interval_s: float = Field(
+        default=1.0, gt=0, description="How often the router looks for due reminders/deadlines."
+    )
+    router_clock_control: bool = Field(
+        default=False,
+        description="Expose POST /v1/clock/advance to move the router's time forward "
+        "(tests and demonstrations only; never in production).",
+    )
     extra_closures: list[str] = Field(
         default_factory=list,
         description="Extra non-working days (ISO dates) besides US federal holidays.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table
 
 from sosa.infra.columns import UtcDateTime
 
@@ -20,6 +20,8 @@ requests = Table(
     Column("deadline", UtcDateTime(), nullable=True),
     Column("sequence", Integer, nullable=False),
     Column("details", JSON, nullable=False),
+    Column("facts", JSON, nullable=True),
+    Column("last_decision", JSON, nullable=True),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
@@ -33,4 +35,14 @@ inbox = Table(
     Column("offset", BigInteger, nullable=False),
     Column("outputs", JSON, nullable=False),
     Column("processed_at", UtcDateTime(), nullable=False),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("due_at", UtcDateTime(), primary_key=True),
+    Column("emitted_at", UtcDateTime(), nullable=True),
+    Index("ix_timers_due", "emitted_at", "due_at"),
 )

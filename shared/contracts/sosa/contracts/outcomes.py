@@ -129,6 +129,11 @@ OUTCOME_TYPES: Final[dict[str, type[OutcomeEvent]]] = {
 }
 
 
+def type_of(event: OutcomeEvent) -> str:
+    """The CloudEvents type of an outcome event."""
+    return next(name for name, model in OUTCOME_TYPES.items() if type(event) is model)
+
+
 def parse_outcome(event_type: str, data: bytes) -> OutcomeEvent:
     """Build the outcome model named by a CloudEvents type from its JSON data."""
     try:

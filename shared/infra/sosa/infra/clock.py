@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -15,3 +15,20 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class AdjustableClock:
+    """The system clock shifted by an offset that can only grow: lets a test or a demonstration
+    move a service's time forward (a response deadline, a retry) instead of waiting for it."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, by: timedelta) -> datetime:
+        if by < timedelta():
+            raise ValueError("time only moves forward")
+        self._offset += by
+        return self.now()

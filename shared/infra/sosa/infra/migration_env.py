@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from sosa.infra.columns import UtcDateTime
 
 
 def run(metadata: MetaData, *, service: str) -> None:
@@ -34,6 +38,15 @@ def _migrate(connection: Connection, metadata: MetaData, service: str) -> None:
         target_metadata=metadata,
         version_table=f"alembic_version_{service}",
         render_as_batch=connection.dialect.name == "sqlite",
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Write our column types as the plain SQLAlchemy types they store, so revisions need no
+    import of sosa code (a revision must keep working when that code changes)."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

@@ -1,0 +1,168 @@
+"""Builds outcome events and the request-state snapshot, and wraps them as outputs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sosa import rules
+from sosa.contracts import commands, envelope, outcomes, topics
+from sosa.contracts.envelope import Envelope
+from sosa.contracts.states import RequestState, RoutePath
+from sosa.decisions import translate
+from sosa.decisions.config import RulesConfig
+from sosa.router.outputs import Output
+from sosa.router.store import RequestRecord
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeWriter:
+    config: RulesConfig
+    source: str
+
+    def transition(
+        self,
+        record: RequestRecord,
+        decided: translate.Decided,
+        *,
+        previous: rules.RequestStatus,
+        cause: Envelope,
+        now: datetime,
+    ) -> outcomes.RequestTransitioned:
+        return outcomes.RequestTransitioned(
+            **self._common(record, decided.facts, decided.record, cause, now),
+            previous_state=RequestState(str(previous)),
+        )
+
+    def refusal(
+        self,
+        record: RequestRecord,
+        decided: translate.Decided,
+        command: commands.Command,
+        *,
+        cause: Envelope,
+        now: datetime,
+    ) -> outcomes.CommandRefused:
+        return outcomes.CommandRefused(
+            **self._common(record, record.facts, decided.record, cause, now),
+            command_type=cause.type,
+            actor=_actor(command),
+        )
+
+    def reminder(
+        self, record: RequestRecord, tick: commands.ClockTick, *, cause: Envelope, now: datetime
+    ) -> outcomes.ResponseReminded:
+        return outcomes.ResponseReminded(
+            **self._common(record, record.facts, record.last_decision, cause, now),
+            due_at=tick.due_at,
+        )
+
+    def escalation(
+        self,
+        record: RequestRecord,
+        decided: translate.Decided,
+        *,
+        escalated_to: str,
+        suggestion: str,
+        facts: dict[str, Any],
+        cause: Envelope,
+        now: datetime,
+    ) -> outcomes.Escalated:
+        return outcomes.Escalated.model_validate(
+            {
+                **self._common(record, decided.facts, decided.record, cause, now),
+                "escalated_to": escalated_to,
+                "suggestion": suggestion,
+                "facts": facts,
+            }
+        )
+
+    def outputs(
+        self,
+        record: RequestRecord,
+        events: list[outcomes.OutcomeEvent],
+        *,
+        cause: Envelope,
+        now: datetime,
+    ) -> list[Output]:
+        """Each event on the outcome stream, then the request's latest state (compacted topic)."""
+        last = events[-1]
+        snapshot = outcomes.RequestSnapshot(
+            request_id=record.request_id,
+            sequence=last.sequence,
+            state=last.state,
+            path=last.path,
+            rating=str(record.facts.rating) if record.facts.rating else None,
+            deadline=record.facts.deadline,
+            parties=last.parties,
+            decision=record.last_decision,
+            updated_at=now,
+        )
+        found = [
+            self._output(topics.OUTCOMES, e, e.event_id, outcomes.type_of(e), cause, now)
+            for e in events
+        ]
+        snapshot_id = f"{record.request_id}/{last.sequence}"
+        return [
+            *found,
+            self._output(topics.REQUEST_STATE, snapshot, snapshot_id, snapshot.type, cause, now),
+        ]
+
+    def _common(
+        self,
+        record: RequestRecord,
+        facts: rules.RequestFacts,
+        decision: outcomes.DecisionRecord,
+        cause: Envelope,
+        now: datetime,
+    ) -> dict[str, Any]:
+        return {
+            "event_id": str(uuid.uuid4()),
+            "request_id": record.request_id,
+            "sequence": record.sequence + 1,
+            "state": RequestState(str(facts.status)),
+            "path": RoutePath(str(facts.path)),
+            "decision": decision,
+            "parties": translate.parties(facts, self.config),
+            "caused_by": cause.id,
+            "occurred_at": now,
+        }
+
+    def _output(
+        self,
+        topic: str,
+        payload: outcomes.OutcomeEvent | outcomes.RequestSnapshot,
+        event_id: str,
+        event_type: str,
+        cause: Envelope,
+        now: datetime,
+    ) -> Output:
+        return Output(
+            topic=topic,
+            envelope=envelope.wrap(
+                payload,
+                event_id=event_id,
+                event_type=event_type,
+                source=self.source,
+                subject=payload.request_id,
+                time=now,
+                traceparent=cause.traceparent,
+            ),
+        )
+
+
+def _actor(command: commands.Command) -> str | None:
+    match command:
+        case commands.RespondToRequest(response=r):
+            return r.supplier_party_id
+        case commands.AmendRequest(amendment=a):
+            return a.issued_by
+        case commands.CancelRequest(cancellation=c):
+            return c.issued_by
+        case commands.RecordDetermination(determination=d):
+            return d.authority_party_id
+        case commands.RecordAuthorization(authorization=a):
+            return a.authority_party_id
+    return None
