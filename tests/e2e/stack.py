@@ -96,6 +96,8 @@ def stack_env(
         SOSA_ROUTER_GROUP=f"{prefix}router",
         SOSA_NOTIFIER_GROUP=f"{prefix}notifier",
         SOSA_RETRY_SCHEDULE_S="[0, 0.5, 1, 2]",
+        SOSA_ROUTER_CLOCK_CONTROL="true",
+        SOSA_ROUTER_TIMER_INTERVAL_S="0.2",
     )
     for service in SERVICES:
         env[f"SOSA_{service.upper()}_DATABASE_URL"] = databases[service]
