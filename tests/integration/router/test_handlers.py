@@ -1,0 +1,184 @@
+"""The router's handlers against a real PostgreSQL database, without Kafka: commands in,
+outcome events and snapshots out, state and timers kept in the router's own tables."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import make_url, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from sosa.contracts import commands, envelope, topics
+from sosa.contracts.requests import PriorityRequestDetails
+from sosa.decisions.config import RulesConfig
+from sosa.infra import db
+from sosa.infra.clock import AdjustableClock
+from sosa.infra.migrations import upgrade_to_head
+from sosa.router import tables, timers
+from sosa.router.handlers import Handlers, UnknownRequestError
+from sosa.router.outcome_outputs import OutcomeWriter
+from sosa.router.outputs import Output
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+async def sessions(postgres_admin_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    name = f"sosa_router_it_{uuid.uuid4().hex[:10]}"
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = db.create_engine(
+        make_url(postgres_admin_url).set(database=name).render_as_string(False)
+    )
+    await upgrade_to_head(engine, "sosa.router:migrations")
+    yield db.sessionmaker(engine)
+    await engine.dispose()
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture
+def clock() -> AdjustableClock:
+    return AdjustableClock()
+
+
+@pytest.fixture
+def handlers(clock: AdjustableClock) -> Handlers:
+    config = RulesConfig.load()
+    return Handlers(config=config, writer=OutcomeWriter(config=config, source="/test"), clock=clock)
+
+
+def message(command: commands.Command) -> envelope.Envelope:
+    return envelope.wrap(
+        command,
+        event_id=command.command_id,
+        event_type=str(command.type),  # type: ignore[attr-defined]
+        source="/test",
+        subject=command.request_id,
+        time=command.received_at,
+    )
+
+
+def submit(request_id: str, **overrides: Any) -> commands.SubmitRequest:
+    details = PriorityRequestDetails.model_validate({**DPAS_REQUEST, **overrides})
+    return commands.SubmitRequest(
+        command_id=str(uuid.uuid4()),
+        request_id=request_id,
+        received_at=datetime.now(UTC),
+        details=details,
+    )
+
+
+def respond(request_id: str, **response: Any) -> commands.RespondToRequest:
+    return commands.RespondToRequest(
+        command_id=str(uuid.uuid4()),
+        request_id=request_id,
+        received_at=datetime.now(UTC),
+        response=commands.SupplierResponseDetails.model_validate(
+            {"supplier_party_id": DPAS_REQUEST["supplier"]["party_id"], **response}
+        ),
+    )
+
+
+async def handle(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers, command: commands.Command
+) -> list[Output]:
+    async with sessions() as session, session.begin():
+        return await handlers(session, message(command))
+
+
+def events(outputs: list[Output]) -> list[dict[str, Any]]:
+    return [
+        {"type": o.envelope.type, **json.loads(o.envelope.data)}
+        for o in outputs
+        if o.topic == topics.OUTCOMES
+    ]
+
+
+async def test_submission_routes_records_state_and_sets_the_clock(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    outputs = await handle(sessions, handlers, submit("r-1"))
+    [routed] = events(outputs)
+    assert (routed["state"], routed["sequence"]) == ("routed", 1)
+    assert [o.topic for o in outputs] == [topics.OUTCOMES, topics.REQUEST_STATE]
+    async with sessions() as session:
+        row = (await session.execute(select(tables.requests))).one()
+        due = (await session.execute(select(tables.timers.c.kind))).scalars().all()
+    assert (row.state, row.sequence) == ("routed", 1)
+    assert due.count("deadline") == 1
+    assert due.count("reminder") >= 1
+
+
+async def test_acceptance_moves_state_and_clears_the_timers(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    await handle(sessions, handlers, submit("r-2"))
+    [accepted] = events(await handle(sessions, handlers, respond("r-2", kind="accept")))
+    assert (accepted["state"], accepted["previous_state"], accepted["sequence"]) == (
+        "accepted",
+        "routed",
+        2,
+    )
+    async with sessions() as session:
+        assert (await session.execute(select(tables.timers))).first() is None
+
+
+async def test_a_refused_answer_is_an_event_and_changes_no_state(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    await handle(sessions, handlers, submit("r-3"))
+    [refused] = events(
+        await handle(sessions, handlers, respond("r-3", kind="reject", reason="TOO_BUSY"))
+    )
+    assert refused["type"] == "sosa.outcome.refused.v1"
+    assert (refused["state"], refused["sequence"]) == ("routed", 2)
+    async with sessions() as session:
+        row = (await session.execute(select(tables.requests))).one()
+        kinds = (await session.execute(select(tables.timers.c.kind))).scalars().all()
+    assert (row.state, row.sequence) == ("routed", 2)
+    assert "deadline" in kinds
+
+
+async def test_deadline_tick_makes_it_overdue_and_escalates_once(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers, clock: AdjustableClock
+) -> None:
+    await handle(sessions, handlers, submit("r-4", rating="DX-A3"))
+    async with sessions() as session:
+        deadline = (
+            await session.execute(
+                select(tables.timers.c.due_at).where(tables.timers.c.kind == "deadline")
+            )
+        ).scalar_one()
+    clock.advance(deadline - clock.now() + timedelta(minutes=1))
+    tick = timers.tick_for("r-4", "deadline", deadline, now=clock.now())
+    found = events(await handle(sessions, handlers, tick))
+    assert [(e["type"], e["state"]) for e in found] == [
+        ("sosa.outcome.transitioned.v1", "overdue"),
+        ("sosa.outcome.escalated.v1", "overdue"),
+    ]
+    assert found[1]["facts"]["form"] == "BIS-999"
+    assert await handle(sessions, handlers, tick) == [], "the timer is gone: a repeat does nothing"
+
+
+async def test_the_same_timer_always_makes_the_same_tick() -> None:
+    due = datetime(2026, 12, 10, 5, tzinfo=UTC)
+    first = timers.tick_for("r", "reminder", due, now=datetime.now(UTC))
+    second = timers.tick_for("r", "reminder", due, now=datetime.now(UTC) + timedelta(hours=1))
+    assert first.command_id == second.command_id
+    assert first.command_id != timers.tick_for("r", "deadline", due, now=due).command_id
+
+
+async def test_a_command_for_an_unknown_request_is_an_error(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    with pytest.raises(UnknownRequestError):
+        await handle(sessions, handlers, respond("never-submitted", kind="accept"))
