@@ -38,11 +38,17 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def start(self, service: str) -> None:
-        log = (self.logs / f"{service}.log").open("ab")
-        self.processes[service] = subprocess.Popen(
+    def start(self, service: str, *, name: str | None = None, **env: str) -> None:
+        """Start `service` as process `name` (default: the service itself); a second instance
+        of a service gets a port of its own and any extra environment given."""
+        name = name or service
+        if name not in self.ports:
+            self.ports[name] = free_port()
+        port = {f"SOSA_{service.upper()}_PORT": str(self.ports[name])}
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", f"sosa.{service}"],
-            env=self.env,
+            env={**self.env, **port, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -60,9 +60,9 @@ class Api:
                     return view
                 await asyncio.sleep(0.2)
 
-    async def advance_router_clock(self, days: float) -> None:
+    async def advance_router_clock(self, days: float, router: str | None = None) -> None:
         response = await self.client.post(
-            f"{self.router}/v1/clock/advance", json={"seconds": days * 86400}
+            f"{router or self.router}/v1/clock/advance", json={"seconds": days * 86400}
         )
         assert response.status_code == 200, response.text
 
@@ -267,3 +267,21 @@ async def test_bad_answers_are_refused_and_change_nothing(
     assert rule_id in [f["rule_id"] for f in events[1]["decision"]["findings"]]
     view = await api.state(request_id, 2)
     assert view["state"] == "routed"
+
+
+async def test_two_routers_never_emit_the_same_reminder_twice(
+    stack: Stack, api: Api, log: OutcomeLog
+) -> None:
+    prefix = stack.env["SOSA_TOPIC_PREFIX"]
+    stack.start("router", name="router-2", SOSA_ROUTER_TRANSACTIONAL_ID=f"{prefix}router-2")
+    await stack.wait_ready("router-2")
+    request_id = await api.submit({**DPAS_REQUEST, "rating": "DX-A3"})
+    first = await log.wait_for(request_id, has(1))
+    expected = 1 + len(first[0]["decision"]["reminders"]) + 2
+    await api.advance_router_clock(days=30)
+    await api.advance_router_clock(days=30, router=stack.url("router-2"))
+    events = await log.wait_for(request_id, has(expected))
+    await asyncio.sleep(3)  # both routers' timer workers have run many rounds by now
+    events = await log.wait_for(request_id, has(expected))
+    assert len(events) == expected, kinds(events)
+    assert [e["sequence"] for e in events] == list(range(1, expected + 1))

@@ -96,13 +96,18 @@ class Processor:
         except ValueError:
             log.exception("unreadable command skipped", extra={"offset": record.offset})
             return []
-        remembered = (
+        seen = (
             await session.execute(
-                select(tables.inbox.c.outputs).where(tables.inbox.c.event_id == message.id)
+                select(
+                    tables.inbox.c.outputs, tables.inbox.c.partition, tables.inbox.c.offset
+                ).where(tables.inbox.c.event_id == message.id)
             )
-        ).scalar_one_or_none()
-        if remembered is not None:
-            return [Output.from_json(raw) for raw in remembered]
+        ).one_or_none()
+        if seen is not None:
+            if (seen.partition, seen.offset) == (record.partition, record.offset):
+                # the same record again: our Kafka transaction did not commit; publish again
+                return [Output.from_json(raw) for raw in seen.outputs]
+            return []  # another copy of a command already decided (a relay retry, a twin tick)
         try:
             async with session.begin_nested():
                 outputs = await self._handler(session, message)
