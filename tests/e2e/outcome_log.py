@@ -42,17 +42,30 @@ class OutcomeLog:
         self, request_id: str, done: Callable[[Events], bool], timeout_s: float = 60
     ) -> Events:
         """The request's events once `done(events)` holds; fails after `timeout_s`."""
-        assert self._consumer is not None
         async with asyncio.timeout(timeout_s):
             while not done(self._by_request.get(request_id, [])):
-                batches = await self._consumer.getmany(timeout_ms=200)
-                for records in batches.values():
-                    for record in records:
-                        headers = dict(record.headers)
-                        event = json.loads(record.value)
-                        event["ce_type"] = headers["ce_type"].decode()
-                        self._by_request.setdefault(event["request_id"], []).append(event)
-        return sorted(self._by_request[request_id], key=lambda e: e["sequence"])
+                await self._poll()
+        return self._sorted(request_id)
+
+    async def settled(self, request_id: str, quiet_s: float) -> Events:
+        """The request's events after reading on for `quiet_s` more seconds (to see duplicates)."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + quiet_s
+        while loop.time() < until:
+            await self._poll()
+        return self._sorted(request_id)
+
+    async def _poll(self) -> None:
+        assert self._consumer is not None
+        batches = await self._consumer.getmany(timeout_ms=200)
+        for records in batches.values():
+            for record in records:
+                event = json.loads(record.value)
+                event["ce_type"] = dict(record.headers)["ce_type"].decode()
+                self._by_request.setdefault(event["request_id"], []).append(event)
+
+    def _sorted(self, request_id: str) -> Events:
+        return sorted(self._by_request.get(request_id, []), key=lambda e: e["sequence"])
 
 
 def kinds(events: Events) -> list[str]:

@@ -280,8 +280,7 @@ async def test_two_routers_never_emit_the_same_reminder_twice(
     expected = 1 + len(first[0]["decision"]["reminders"]) + 2
     await api.advance_router_clock(days=30)
     await api.advance_router_clock(days=30, router=stack.url("router-2"))
-    events = await log.wait_for(request_id, has(expected))
-    await asyncio.sleep(3)  # both routers' timer workers have run many rounds by now
-    events = await log.wait_for(request_id, has(expected))
+    await log.wait_for(request_id, has(expected))
+    events = await log.settled(request_id, quiet_s=3)  # both timer workers ran many rounds
     assert len(events) == expected, kinds(events)
     assert [e["sequence"] for e in events] == list(range(1, expected + 1))
