@@ -75,3 +75,25 @@ def kinds(events: Events) -> list[str]:
 
 def has(count: int) -> Callable[[Events], bool]:
     return lambda events: len(events) >= count
+
+
+async def latest_snapshots(stack: Stack) -> dict[str, dict[str, Any]]:
+    """What a new dashboard reads first: the compacted state topic, from start to end."""
+    consumer = AIOKafkaConsumer(
+        f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.request-state.v1",
+        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        group_id=None,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    latest: dict[str, dict[str, Any]] = {}
+    try:
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    latest[record.key.decode()] = json.loads(record.value)
+    finally:
+        await consumer.stop()
+    return latest
