@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from tests.e2e.stack import Stack
 
@@ -79,17 +79,20 @@ def has(count: int) -> Callable[[Events], bool]:
 
 async def latest_snapshots(stack: Stack) -> dict[str, dict[str, Any]]:
     """What a new dashboard reads first: the compacted state topic, from start to end."""
+    topic = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.request-state.v1"
     consumer = AIOKafkaConsumer(
-        f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.request-state.v1",
         bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
         group_id=None,
-        auto_offset_reset="earliest",
         isolation_level="read_committed",
     )
     await consumer.start()
     latest: dict[str, dict[str, Any]] = {}
     try:
-        ends = await consumer.end_offsets(list(consumer.assignment()))
+        await consumer.topics()
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
         while any(await consumer.position(tp) < end for tp, end in ends.items()):
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for record in records:
