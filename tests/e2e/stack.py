@@ -97,7 +97,7 @@ def stack_env(
         SOSA_KAFKA_BOOTSTRAP_SERVERS=kafka,
         SOSA_TOPIC_PREFIX=prefix,
         SOSA_LOG_LEVEL="INFO",
-        SOSA_ROUTER_TRANSACTIONAL_ID=f"{prefix}router-1",
+        SOSA_ROUTER_TRANSACTIONAL_ID=f"{prefix}router",
         SOSA_INTAKE_READ_MODEL_GROUP=f"{prefix}intake",
         SOSA_ROUTER_GROUP=f"{prefix}router",
         SOSA_NOTIFIER_GROUP=f"{prefix}notifier",

@@ -275,8 +275,7 @@ async def test_bad_answers_are_refused_and_change_nothing(
 async def test_two_routers_never_emit_the_same_reminder_twice(
     stack: Stack, api: Api, log: OutcomeLog
 ) -> None:
-    prefix = stack.env["SOSA_TOPIC_PREFIX"]
-    stack.start("router", name="router-2", SOSA_ROUTER_TRANSACTIONAL_ID=f"{prefix}router-2")
+    stack.start("router", name="router-2")  # same group, same transactional-id prefix
     await stack.wait_ready("router-2")
     request_id = await api.submit({**DPAS_REQUEST, "rating": "DX-A3"})
     first = await log.wait_for(request_id, has(1))

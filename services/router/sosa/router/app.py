@@ -18,6 +18,7 @@ from sosa.infra.workers import Workers
 from sosa.router.handlers import Handlers
 from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.processor import Processor
+from sosa.router.producers import PartitionProducers
 from sosa.router.settings import RouterSettings
 from sosa.router.timers import TimerWorker
 
@@ -41,14 +42,12 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        producers = PartitionProducers(settings, id_prefix=settings.router_transactional_id)
         consumer = kafka.consumer(
             settings,
             group_id=settings.router_group,
-            topics=[topics.REQUESTS],
+            topics=[],
             client_id="sosa-router",
-        )
-        producer = kafka.producer(
-            settings, client_id="sosa-router", transactional_id=settings.router_transactional_id
         )
         tick_producer = kafka.producer(settings, client_id="sosa-router-timers")
         await startup.connect(
@@ -56,11 +55,12 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
             settings,
             engine,
             migrations="sosa.router:migrations",
-            clients=[producer, tick_producer, consumer],
+            clients=[tick_producer, consumer],
         )
+        consumer.subscribe([settings.topic(topics.REQUESTS)], listener=producers)
         processor = Processor(
             consumer=consumer,
-            producer=producer,
+            producers=producers,
             sessions=sessions,
             handler=handlers,
             settings=settings,
@@ -76,7 +76,7 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
             interval_s=settings.router_timer_interval_s,
         )
         app.state.workers = workers
-        app.state.kafka = producer
+        app.state.kafka = tick_producer
         workers.start("processor", processor.run())
         workers.start("timers", timer_worker.run())
         try:
@@ -84,7 +84,7 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
         finally:
             await workers.stop()
             await consumer.stop()
-            await producer.stop()
+            await producers.stop_all()
             await tick_producer.stop()
             await engine.dispose()
 

@@ -1,10 +1,12 @@
 """Effectively-once processing of `sosa.requests.v1` (DESIGN.md section 7).
 
 For each partition's batch: decide every new command and remember its outputs in the inbox, in
-one database transaction; then, in one Kafka transaction, publish the outputs and commit the
-consumer offsets. A command redelivered after a crash finds its outputs in the inbox and they are
-published again instead of being decided twice; read_committed consumers never see the outputs
-of an aborted attempt.
+one database transaction; then, in one Kafka transaction of that partition's own producer,
+publish the outputs and commit the consumer offsets. A command redelivered after a crash (the
+same record) finds its outputs in the inbox and they are published again instead of being
+decided twice; read_committed consumers never see the outputs of an aborted attempt. Another
+copy of a command already decided (the relay published it twice, or two routers emitted the same
+clock tick) is recognised by its id at another offset and yields nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +26,7 @@ from sosa.infra.clock import Clock
 from sosa.infra.settings import CommonSettings
 from sosa.router import tables
 from sosa.router.outputs import Output
+from sosa.router.producers import PartitionProducers
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ class Processor:
         self,
         *,
         consumer: AIOKafkaConsumer,
-        producer: AIOKafkaProducer,
+        producers: PartitionProducers,
         sessions: async_sessionmaker[AsyncSession],
         handler: Handler,
         settings: CommonSettings,
@@ -44,7 +47,7 @@ class Processor:
         clock: Clock,
     ) -> None:
         self._consumer = consumer
-        self._producer = producer
+        self._producers = producers
         self._sessions = sessions
         self._handler = handler
         self._settings = settings
@@ -56,21 +59,24 @@ class Processor:
         while True:
             batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
             for partition, records in batches.items():
-                await self.process_partition_batch(partition, records)
+                async with self._producers.lock:
+                    if partition in self._consumer.assignment():
+                        await self.process_partition_batch(partition, records)
 
     async def process_partition_batch(
         self, partition: TopicPartition, records: Sequence[Record]
     ) -> None:
         outputs = await self._decide(records)
+        producer = self._producers.for_partition(partition)
         try:
-            async with self._producer.transaction():
+            async with producer.transaction():
                 for output in outputs:
                     key, value, headers = to_kafka(output.envelope)
                     headers += [(name, v.encode()) for name, v in output.extra_headers]
-                    await self._producer.send(
+                    await producer.send(
                         self._settings.topic(output.topic), value, key=key, headers=headers
                     )
-                await self._producer.send_offsets_to_transaction(
+                await producer.send_offsets_to_transaction(
                     {partition: records[-1].offset + 1}, self._group_id
                 )
         except Exception:

@@ -15,8 +15,9 @@ class RouterSettings(CommonSettings):
         default="/sosa/router", description="CloudEvents source of outcomes."
     )
     router_transactional_id: str = Field(
-        default="sosa-router-1",
-        description="Kafka transactional id; stable per instance so a restart fences its zombie.",
+        default="sosa-router",
+        description="Prefix of the transactional ids, one per input partition (<prefix>-<topic>-"
+        "<partition>): the owner of a partition fences any zombie that owned it before.",
     )
     determination_party: str = Field(
         default="us-dod-ibp", description="Party id of DoD's program determination authority."

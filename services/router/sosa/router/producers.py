@@ -1,0 +1,65 @@
+"""One transactional producer per input partition, following the consumer group's assignment.
+
+The transactional id is derived from the partition, so whichever router owns a partition uses
+the same id: when ownership moves, the new owner's `init_transactions` fences the old owner, and
+a zombie router can no longer commit outputs or offsets for it (aiokafka's transactional offset
+commit predates KIP-447, so fencing rests on these stable ids; DESIGN.md section 7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+
+from sosa.infra import kafka
+from sosa.infra.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+
+class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Starts a partition's producer when it is assigned and stops it when it is revoked."""
+
+    def __init__(self, settings: CommonSettings, *, id_prefix: str) -> None:
+        self._settings = settings
+        self._id_prefix = id_prefix
+        self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self.lock = asyncio.Lock()
+        """Held while a batch is processed, so a revocation waits for it to finish."""
+
+    def transactional_id(self, partition: TopicPartition) -> str:
+        return f"{self._id_prefix}-{partition.topic}-{partition.partition}"
+
+    def for_partition(self, partition: TopicPartition) -> AIOKafkaProducer:
+        return self._producers[partition]
+
+    async def any_reachable(self) -> bool:
+        """Readiness: some partition producer can reach the cluster (True while none is owned)."""
+        producers = list(self._producers.values())
+        return not producers or await kafka.is_reachable(producers[0])
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        for partition in assigned:
+            if partition in self._producers:
+                continue
+            producer = kafka.producer(
+                self._settings,
+                client_id=f"sosa-router-p{partition.partition}",
+                transactional_id=self.transactional_id(partition),
+            )
+            await producer.start()
+            self._producers[partition] = producer
+        log.info("partitions assigned", extra={"partitions": sorted(str(p) for p in assigned)})
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        async with self.lock:
+            for partition in revoked:
+                producer = self._producers.pop(partition, None)
+                if producer is not None:
+                    await producer.stop()
+
+    async def stop_all(self) -> None:
+        await self.on_partitions_revoked(list(self._producers))
