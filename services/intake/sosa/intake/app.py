@@ -12,12 +12,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from sosa.contracts import topics
+from sosa.decisions.config import RulesConfig
 from sosa.infra import db, kafka, problems, startup
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.workers import Workers
-from sosa.intake import read_model, routes, tables
+from sosa.intake import read_model, tables
+from sosa.intake.api import commands, problem_docs, request_list, requests, suppliers
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
 
@@ -29,6 +31,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     engine = db.create_engine(settings.intake_database_url)
     sessions = db.sessionmaker(engine)
     workers = Workers()
+    rules = RulesConfig.load(extra_closures=settings.extra_closures)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,7 +51,11 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             clients=[producer, consumer],
         )
         app.state.runtime = Runtime(
-            settings=settings, sessions=sessions, relay=relay, clock=clock or SystemClock()
+            settings=settings,
+            sessions=sessions,
+            relay=relay,
+            clock=clock or SystemClock(),
+            rules=rules,
         )
         app.state.workers = workers
         app.state.kafka = producer
@@ -88,6 +95,9 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         response.headers["Retry-After"] = "5"
         return response
 
-    app.include_router(routes.router)
+    for api in (requests, request_list, commands, suppliers):
+        app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
+    plain_openapi = app.openapi
+    app.openapi = lambda: problem_docs.as_problem_json(plain_openapi())  # type: ignore[method-assign]
     return app

@@ -1,8 +1,9 @@
-"""Intake's read model, built only from `sosa.outcomes.v1`."""
+"""Intake's read model, built only from `sosa.outcomes.v1`: the timeline and each request's view."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
@@ -12,40 +13,42 @@ from sosa.contracts import outcomes
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.decoding import outcomes_in
 from sosa.intake import tables
-from sosa.intake.schemas import RequestView, TimelineEntry
+from sosa.intake.timeline import timeline_row
+from sosa.intake.view_changes import ViewFacts, advance
+
+_views = tables.request_views
+_FACT_COLUMNS = [_views.c[f.name] for f in fields(ViewFacts)]
 
 
 async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
-    """Record each event in the timeline once and move the view forward, never backward."""
+    """Record each event in the timeline once and move each view forward, never backward."""
     await insert_ignoring_duplicates(
-        session,
-        tables.request_timeline,
-        [
-            {
-                "event_id": e.event_id,
-                "request_id": e.request_id,
-                "sequence": e.sequence,
-                "state": e.state,
-                "previous_state": getattr(e, "previous_state", None),
-                "decision": e.decision.model_dump(mode="json"),
-                "occurred_at": e.occurred_at,
-            }
-            for e in events
-        ],
+        session, tables.request_timeline, [timeline_row(e) for e in events]
     )
-    for event in events:
+    request_ids = {e.request_id for e in events}
+    if not request_ids:
+        return
+    # locked so that a second intake instance given the partition after a rebalance waits
+    rows = (
         await session.execute(
-            tables.request_views.update()
-            .where(tables.request_views.c.request_id == event.request_id)
-            .where(tables.request_views.c.last_sequence < event.sequence)
-            .values(
-                state=event.state,
-                path=event.path,
-                decision=event.decision.model_dump(mode="json"),
-                last_sequence=event.sequence,
-                updated_at=event.occurred_at,
-            )
+            select(_views.c.request_id, *_FACT_COLUMNS)
+            .where(_views.c.request_id.in_(request_ids))
+            .with_for_update()
         )
+    ).all()
+    for row in rows:
+        facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k != "request_id"})
+        before = facts.last_sequence
+        for event in events:  # in the order of their partition: one request's order
+            if event.request_id == row.request_id:
+                facts = advance(facts, event)
+        if facts.last_sequence != before:
+            await session.execute(
+                _views.update()
+                .where(_views.c.request_id == row.request_id)
+                .where(_views.c.last_sequence == before)
+                .values(**facts.columns())
+            )
 
 
 async def run(consumer: AIOKafkaConsumer, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -58,29 +61,3 @@ async def run(consumer: AIOKafkaConsumer, sessions: async_sessionmaker[AsyncSess
                 await apply_outcomes(session, events)
         if batches:
             await consumer.commit()
-
-
-async def load_view(session: AsyncSession, request_id: str) -> RequestView | None:
-    """One request with its timeline, or None when intake has never accepted it."""
-    view = (
-        await session.execute(
-            select(tables.request_views).where(tables.request_views.c.request_id == request_id)
-        )
-    ).one_or_none()
-    if view is None:
-        return None
-    timeline = (
-        await session.execute(
-            select(tables.request_timeline)
-            .where(tables.request_timeline.c.request_id == request_id)
-            .order_by(tables.request_timeline.c.sequence)
-        )
-    ).all()
-    return RequestView.model_validate(
-        {
-            **view._mapping,
-            "timeline": [
-                TimelineEntry.model_validate(row, from_attributes=True) for row in timeline
-            ],
-        }
-    )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sosa.decisions.config import RulesConfig
 from sosa.infra.clock import Clock
 from sosa.infra.outbox import OutboxRelay
 from sosa.intake.settings import IntakeSettings
@@ -17,3 +18,5 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay
     clock: Clock
+    rules: RulesConfig
+    """For the dry run only: intake never decides a request it stores."""

@@ -1,11 +1,10 @@
-"""HTTP response shapes of intake (request bodies are the shared contract models)."""
+"""HTTP answers of intake's write side (request bodies are the shared contract models)."""
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
-from sosa.contracts.outcomes import DecisionRecord
-from sosa.contracts.requests import PriorityRequestDetails
+from sosa.contracts.outcomes import DecisionRecord, Parties
 from sosa.contracts.states import RequestState, RoutePath
 
 
@@ -19,25 +18,37 @@ class SubmissionAccepted(BaseModel):
     links: dict[str, str]
 
 
-class TimelineEntry(BaseModel):
-    sequence: int
-    state: RequestState
-    previous_state: RequestState | None
-    occurred_at: AwareDatetime
-    decision: DecisionRecord
-
-
-class RequestView(BaseModel):
-    """A request as intake's read model knows it: current state plus every outcome so far."""
+class CommandAccepted(BaseModel):
+    """202 answer: the command is durably stored and queued for the router, which decides
+    whether it fits the request; its outcome appears in the request's timeline."""
 
     request_id: str
-    state: RequestState
-    path: RoutePath | None
-    rating: str | None
-    requester: str
-    supplier: str
+    command_id: str
+    command_type: str = Field(description="CloudEvents type of the command, e.g. respond.v1.")
     received_at: AwareDatetime
-    updated_at: AwareDatetime
-    details: PriorityRequestDetails
-    decision: DecisionRecord | None
-    timeline: list[TimelineEntry]
+    links: dict[str, str] = Field(description="`self`: the command's status; `request`: its view.")
+
+
+class Evaluation(BaseModel):
+    """What the rules would decide for a request submitted now. Nothing is stored or sent."""
+
+    state: RequestState = Field(description="The state the request would be routed to.")
+    path: RoutePath
+    decision: DecisionRecord = Field(description="Findings with citations, deadline, rule set.")
+    parties: Parties
+    evaluated_at: AwareDatetime
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the field, e.g. `supplier.country`.")
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, served as `application/problem+json`."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = Field(default=None, description="422: each field at fault.")

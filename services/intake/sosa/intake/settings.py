@@ -14,3 +14,8 @@ class IntakeSettings(CommonSettings):
         default="/sosa/intake", description="CloudEvents source of commands."
     )
     intake_read_model_group: str = "sosa-intake-read-model"
+    extra_closures: list[str] = Field(
+        default_factory=list,
+        description="Extra non-working days (ISO dates) besides US federal holidays; the same "
+        "variable as the router's, so that a dry run computes the deadlines the router would.",
+    )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.contracts import commands, envelope, topics
+from sosa.contracts import commands
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState
-from sosa.infra.outbox import outbox_row
 from sosa.intake import tables
+from sosa.intake.command_log import record_command
+from sosa.intake.links import request_link
+from sosa.intake.ratings import stored_rating
 from sosa.intake.schemas import SubmissionAccepted
 
 
@@ -22,24 +25,10 @@ async def accept_submission(
     command = commands.SubmitRequest(
         command_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()), received_at=now, details=details
     )
-    message = envelope.wrap(
-        command,
-        event_id=command.command_id,
-        event_type=command.type,
-        source=source,
-        subject=command.request_id,
-        time=now,
-    )
-    await session.execute(
-        tables.commands.insert().values(
-            command_id=command.command_id,
-            request_id=command.request_id,
-            command_type=command.type,
-            body=command.model_dump(mode="json"),
-            received_at=now,
-        )
-    )
-    await session.execute(tables.outbox.insert().values(outbox_row(topics.REQUESTS, message)))
+    await record_command(session, command, source=source)
+    # the view starts as `received` so that the request can be read back at once; from here on
+    # only outcome events move it
+    rating = stored_rating(details.rating)
     await session.execute(
         tables.request_views.insert().values(
             request_id=command.request_id,
@@ -47,9 +36,13 @@ async def accept_submission(
             path=None,
             requester=details.requester.party_id,
             supplier=details.supplier.party_id,
-            rating=details.rating,
+            rating=rating.text,
+            rating_level=rating.level,
             details=details.model_dump(mode="json"),
             decision=None,
+            deadline=None,
+            required_delivery_date=earliest_date(details.required_delivery_dates),
+            rated_at=None,
             last_sequence=0,
             received_at=now,
             updated_at=now,
@@ -60,5 +53,17 @@ async def accept_submission(
         command_id=command.command_id,
         state=RequestState.RECEIVED,
         received_at=now,
-        links={"self": f"/v1/priority-requests/{command.request_id}"},
+        links={"self": request_link(command.request_id)},
     )
+
+
+def earliest_date(texts: Iterable[str]) -> date | None:
+    """The earliest of the required delivery dates that are ISO dates; until the router's
+    decision gives the dates it accepted, the view schedules by these."""
+    dates = []
+    for text in texts:
+        try:
+            dates.append(date.fromisoformat(text.strip()))
+        except ValueError:
+            continue  # "ASAP" and the like: the rules will say why that is no date
+    return min(dates, default=None)

@@ -1,0 +1,109 @@
+"""Routes of the commands that follow a submission, and of their status.
+
+Each stores its command and outbox row in one transaction and answers 202; the router decides
+whether the command fits the request (state, party, reason code) and records the outcome,
+a transition or a refusal, in the request's timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+
+from sosa.contracts import commands
+from sosa.intake.api.dependencies import RuntimeDep
+from sosa.intake.api.problem_docs import problems
+from sosa.intake.lifecycle import LifecycleDetails, accept_command
+from sosa.intake.request_queries import load_command
+from sosa.intake.runtime import Runtime
+from sosa.intake.schemas import CommandAccepted
+from sosa.intake.views import CommandStatus
+
+router = APIRouter(prefix="/v1/priority-requests/{request_id}", tags=["commands"])
+ACCEPTED: dict[str, Any] = {
+    "status_code": status.HTTP_202_ACCEPTED,
+    "response_model": CommandAccepted,
+    "responses": problems(404, 422, 503),
+}
+
+
+async def _accept(
+    rt: Runtime, request_id: str, details: LifecycleDetails, response: Response
+) -> CommandAccepted:
+    async with rt.sessions() as session, session.begin():
+        accepted = await accept_command(
+            session, request_id, details, now=rt.clock.now(), source=rt.settings.intake_source
+        )
+    if accepted is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
+    rt.relay.wake()
+    response.headers["Location"] = accepted.links["self"]
+    return accepted
+
+
+@router.post(
+    "/responses",
+    summary="A supplier answers: accept, reject (15 CFR 700.13), partial or decline",
+    **ACCEPTED,
+)
+async def respond(
+    request_id: str, body: commands.SupplierResponseDetails, rt: RuntimeDep, response: Response
+) -> CommandAccepted:
+    return await _accept(rt, request_id, body, response)
+
+
+@router.post(
+    "/amendments",
+    summary="Amend a request (15 CFR 700.16): schedule, quantity, rating, ...",
+    **ACCEPTED,
+)
+async def amend(
+    request_id: str, body: commands.AmendmentDetails, rt: RuntimeDep, response: Response
+) -> CommandAccepted:
+    return await _accept(rt, request_id, body, response)
+
+
+@router.post("/cancellation", summary="Cancel a request", **ACCEPTED)
+async def cancel(
+    request_id: str, body: commands.CancellationDetails, rt: RuntimeDep, response: Response
+) -> CommandAccepted:
+    return await _accept(rt, request_id, body, response)
+
+
+@router.post(
+    "/determination",
+    summary="DoD's program determination on a partner's request (grant or deny)",
+    **ACCEPTED,
+)
+async def determine(
+    request_id: str, body: commands.DeterminationDetails, rt: RuntimeDep, response: Response
+) -> CommandAccepted:
+    return await _accept(rt, request_id, body, response)
+
+
+@router.post(
+    "/authorization",
+    summary="Commerce's rating authorization on a partner's request (grant or deny)",
+    **ACCEPTED,
+)
+async def authorize(
+    request_id: str, body: commands.AuthorizationDetails, rt: RuntimeDep, response: Response
+) -> CommandAccepted:
+    return await _accept(rt, request_id, body, response)
+
+
+@router.get(
+    "/commands/{command_id}",
+    response_model=CommandStatus,
+    summary="A command's status: pending, applied or refused, with its outcomes",
+    responses=problems(404, 503, _404="No such command for this request"),
+)
+async def command_status(request_id: str, command_id: str, rt: RuntimeDep) -> CommandStatus:
+    async with rt.sessions() as session:
+        found = await load_command(session, request_id, command_id)
+    if found is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"no command {command_id} for priority request {request_id}"
+        )
+    return found

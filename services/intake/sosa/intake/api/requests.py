@@ -1,0 +1,67 @@
+"""Routes of priority requests themselves: submit, dry-run evaluate, read one back."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response, status
+
+from sosa.contracts.requests import PriorityRequestDetails
+from sosa.intake.api.dependencies import RuntimeDep
+from sosa.intake.api.problem_docs import problems
+from sosa.intake.evaluation import evaluate
+from sosa.intake.request_queries import load_view
+from sosa.intake.schemas import Evaluation, SubmissionAccepted
+from sosa.intake.submissions import accept_submission
+from sosa.intake.views import RequestView
+
+router = APIRouter(prefix="/v1/priority-requests", tags=["priority requests"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SubmissionAccepted,
+    summary="Submit a priority-support request",
+    description="Stores the request and queues it for the router, which decides its path and "
+    "answers with an outcome event. `Location` is the request's view.",
+    responses=problems(422, 503),
+)
+async def submit(
+    details: PriorityRequestDetails, rt: RuntimeDep, response: Response
+) -> SubmissionAccepted:
+    async with rt.sessions() as session, session.begin():
+        accepted = await accept_submission(
+            session, details, now=rt.clock.now(), source=rt.settings.intake_source
+        )
+    rt.relay.wake()
+    response.headers["Location"] = accepted.links["self"]
+    return accepted
+
+
+@router.post(
+    "/evaluate",
+    response_model=Evaluation,
+    summary="Dry run: the decision a request would get now",
+    description="Applies the routing rules to the request as if it were received now and "
+    "returns the decision (state, path, findings with citations, deadline, rule-set version). "
+    "Nothing is stored and nothing is published.",
+    responses=problems(422),
+)
+async def dry_run(details: PriorityRequestDetails, rt: RuntimeDep) -> Evaluation:
+    return evaluate(details, rules=rt.rules, now=rt.clock.now())
+
+
+@router.get(
+    "/{request_id}",
+    response_model=RequestView,
+    summary="A request's current state and its whole timeline",
+    description="The view intake builds from the outcome events: state, path, rating, "
+    "deadline, the decision behind the state, and every outcome event (transitions, refused "
+    "commands, reminders, escalations) in order.",
+    responses=problems(404, 503),
+)
+async def get_request(request_id: str, rt: RuntimeDep) -> RequestView:
+    async with rt.sessions() as session:
+        view = await load_view(session, request_id)
+    if view is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
+    return view

@@ -1,0 +1,27 @@
+"""Routes of a supplier's own view: its work order of accepted rated orders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sosa.contracts.requests import PartyId
+from sosa.intake.api.dependencies import RuntimeDep
+from sosa.intake.api.problem_docs import problems
+from sosa.intake.views import WorkOrder
+from sosa.intake.work_order import load_work_order
+
+router = APIRouter(prefix="/v1/suppliers", tags=["suppliers"])
+
+
+@router.get(
+    "/{supplier_id}/work-order",
+    response_model=WorkOrder,
+    summary="A supplier's accepted rated orders in 15 CFR 700.14 order",
+    description="Accepted orders on a DPAS path: DX before DO before unrated; within a level by "
+    "required delivery date; on the same date by earliest receipt. The findings cite the rules "
+    "that decided the order. A supplier with no such orders gets an empty list.",
+    responses=problems(422, 503),
+)
+async def supplier_work_order(supplier_id: PartyId, rt: RuntimeDep) -> WorkOrder:
+    async with rt.sessions() as session:
+        return await load_work_order(session, supplier_id)

@@ -1,0 +1,52 @@
+"""Opaque cursors of the request list: where the last page ended, bound to the query it came from.
+
+A cursor is the keyset position (received_at, request_id) of the last item served plus a short
+fingerprint of the filters, base64url-encoded. Clients must treat it as opaque; a cursor that was
+tampered with or that belongs to other filters is refused rather than silently misread.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class InvalidCursorError(ValueError):
+    """The cursor is not one intake issued for this query."""
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """The sort key of the last item of a page: the list is ordered by (received_at, id)."""
+
+    received_at: datetime
+    request_id: str
+
+
+def encode_cursor(position: Position, query_key: str) -> str:
+    raw = json.dumps(
+        {"r": position.received_at.isoformat(), "i": position.request_id, "q": query_key},
+        separators=(",", ":"),
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, query_key: str) -> Position:
+    """The position a cursor names; InvalidCursorError when it is malformed or for other filters."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        fields = json.loads(raw)
+        position = Position(
+            received_at=datetime.fromisoformat(fields["r"]), request_id=str(fields["i"])
+        )
+        issued_for = fields["q"]
+    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidCursorError("not a cursor this list issued") from exc
+    if position.received_at.tzinfo is None:
+        raise InvalidCursorError("not a cursor this list issued")
+    if issued_for != query_key:
+        raise InvalidCursorError("the cursor belongs to a list with other filters")
+    return position

@@ -1,0 +1,17 @@
+"""The URLs intake's answers link to: the one place their paths are spelled."""
+
+from __future__ import annotations
+
+PREFIX = "/v1/priority-requests"
+
+
+def request_link(request_id: str) -> str:
+    return f"{PREFIX}/{request_id}"
+
+
+def command_link(request_id: str, command_id: str) -> str:
+    return f"{PREFIX}/{request_id}/commands/{command_id}"
+
+
+def work_order_link(supplier_id: str) -> str:
+    return f"/v1/suppliers/{supplier_id}/work-order"

@@ -1,0 +1,99 @@
+"""How one outcome event moves a request's view forward (pure: no I/O, no clock).
+
+Events of one request arrive in order of `sequence`, but a batch can be delivered again after a
+crash, so an event at or below the view's `last_sequence` changes nothing. Only a transition
+changes state, path, decision, deadline and rating; the other kinds only join the timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from typing import Any
+
+from sosa.contracts import outcomes
+from sosa.contracts.states import RequestState, RoutePath
+from sosa.intake.ratings import StoredRating, stored_rating
+
+RATED_PATHS = frozenset({RoutePath.DPAS, RoutePath.DPAS_VIA_SOSA})
+NOT_YET_RATED = frozenset(
+    {
+        RequestState.RECEIVED,
+        RequestState.AWAITING_DETERMINATION,
+        RequestState.AWAITING_AUTHORIZATION,
+        RequestState.REJECTED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ViewFacts:
+    """The columns of a view row that outcome events move forward."""
+
+    state: str
+    path: str | None
+    rating: str | None
+    rating_level: str | None
+    decision: dict[str, Any] | None
+    deadline: datetime | None
+    required_delivery_date: date | None
+    rated_at: datetime | None
+    received_at: datetime
+    last_sequence: int
+    updated_at: datetime
+
+    def columns(self) -> dict[str, Any]:
+        """The values to write back (received_at never changes)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "received_at"}
+
+
+def advance(facts: ViewFacts, event: outcomes.OutcomeEvent) -> ViewFacts:
+    """The view after `event`; unchanged when the view has already seen it."""
+    if event.sequence <= facts.last_sequence:
+        return facts
+    moved = replace(facts, last_sequence=event.sequence, updated_at=event.occurred_at)
+    if not isinstance(event, outcomes.RequestTransitioned):
+        return moved
+    decision = event.decision
+    rating = (
+        stored_rating(decision.rating)
+        if decision.rating
+        else StoredRating(text=facts.rating, level=facts.rating_level)
+    )
+    return replace(
+        moved,
+        state=event.state,
+        path=event.path,
+        decision=decision.model_dump(mode="json"),
+        deadline=decision.deadline,
+        rating=rating.text,
+        rating_level=rating.level,
+        rated_at=_rated_at(facts, event, rating),
+        required_delivery_date=min(
+            decision.required_delivery_dates, default=facts.required_delivery_date
+        ),
+    )
+
+
+def _rated_at(
+    facts: ViewFacts, event: outcomes.RequestTransitioned, rating: StoredRating
+) -> datetime | None:
+    """When the order became a rated order at its current rating (the receipt that 15 CFR
+    700.14(c)(1) breaks ties with). A request rated as submitted counts from its receipt; one
+    rated later (Commerce's authorization), upgraded (700.16(b)) or rescheduled so that it is
+    a new rated order (700.16(c)) counts from that change."""
+    if rating.level is None or event.path not in RATED_PATHS or event.state in NOT_YET_RATED:
+        return None
+    if facts.rated_at is None:
+        rated_on_receipt = event.previous_state == RequestState.RECEIVED
+        return facts.received_at if rated_on_receipt else event.occurred_at
+    if rating.text != facts.rating or _clock_restarted(facts.decision, event.decision):
+        return event.occurred_at
+    return facts.rated_at
+
+
+def _clock_restarted(before: dict[str, Any] | None, after: outcomes.DecisionRecord) -> bool:
+    started = (before or {}).get("clock_started_at")
+    if after.clock_started_at is None or started is None:
+        return False
+    return after.clock_started_at != datetime.fromisoformat(started)

@@ -1,0 +1,71 @@
+"""Fixtures for intake's tests against the real PostgreSQL: a fresh database per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from sosa.contracts import outcomes
+from sosa.contracts.requests import PriorityRequestDetails
+from sosa.infra import db
+from sosa.infra.migrations import upgrade_to_head
+from sosa.intake.read_model import apply_outcomes
+from sosa.intake.submissions import accept_submission
+
+MIGRATIONS = "sosa.intake:migrations"
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@pytest.fixture
+async def engine(postgres_admin_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a new, empty database of its own, dropped after the test."""
+    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    name = f"sosa_intake_it_{uuid.uuid4().hex[:10]}"
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = db.create_engine(
+        make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    )
+    yield engine
+    await engine.dispose()
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture
+async def sessions(engine: AsyncEngine) -> Sessions:
+    """Sessions on that database, migrated to head as intake does at start."""
+    await upgrade_to_head(engine, MIGRATIONS)
+    return db.sessionmaker(engine)
+
+
+async def submit(sessions: Sessions, body: dict[str, Any], *, now: datetime) -> str:
+    """Accept a submission as intake's route does; returns the new request id."""
+    async with sessions() as session, session.begin():
+        accepted = await accept_submission(
+            session, PriorityRequestDetails.model_validate(body), now=now, source="/test"
+        )
+    return accepted.request_id
+
+
+async def apply(sessions: Sessions, events: Sequence[outcomes.OutcomeEvent]) -> None:
+    """Apply one batch of outcome events as the read-model worker does."""
+    async with sessions() as session, session.begin():
+        await apply_outcomes(session, events)
+
+
+async def count(sessions: Sessions, table: str) -> int:
+    async with sessions() as session:
+        return int((await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())

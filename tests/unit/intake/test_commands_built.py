@@ -1,0 +1,80 @@
+"""The command each kind of details becomes, and the dry run's answer (both pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sosa.contracts import commands
+from sosa.contracts.requests import PriorityRequestDetails
+from sosa.contracts.states import RequestState, RoutePath
+from sosa.decisions.config import RulesConfig
+from sosa.intake.command_log import TYPE_OF
+from sosa.intake.evaluation import evaluate
+from sosa.intake.lifecycle import LifecycleDetails, build_command
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.unit.intake.builders import T0
+
+DETAILS: list[tuple[LifecycleDetails, str, str]] = [
+    (
+        commands.SupplierResponseDetails(supplier_party_id="acme-valves", kind="accept"),
+        commands.RESPOND,
+        "response",
+    ),
+    (
+        commands.AmendmentDetails(issued_by="dod-navsea", kind="rating_change", new_rating="DX-A3"),
+        commands.AMEND,
+        "amendment",
+    ),
+    (commands.CancellationDetails(issued_by="dod-navsea"), commands.CANCEL, "cancellation"),
+    (
+        commands.DeterminationDetails(
+            authority_party_id="us-dod-ibp", approved=True, reference="IBP-1"
+        ),
+        commands.DETERMINE,
+        "determination",
+    ),
+    (
+        commands.AuthorizationDetails(
+            authority_party_id="us-doc-bis", authorized=False, reference="BIS-1"
+        ),
+        commands.AUTHORIZE,
+        "authorization",
+    ),
+]
+
+
+@pytest.mark.parametrize(("details", "command_type", "field"), DETAILS)
+def test_each_kind_of_details_travels_in_its_own_command(
+    details: LifecycleDetails, command_type: str, field: str
+) -> None:
+    command = build_command("req-1", details, command_id="cmd-1", now=T0)
+    assert TYPE_OF[type(command)] == command_type
+    assert (command.command_id, command.request_id, command.received_at) == ("cmd-1", "req-1", T0)
+    assert getattr(command, field) == details
+    # what the router will parse from the wire is what intake built
+    wire = command.model_dump_json().encode()
+    assert commands.parse_command(command_type, wire) == command
+
+
+def test_the_dry_run_gives_the_router_s_decision_for_a_us_rated_order() -> None:
+    result = evaluate(
+        PriorityRequestDetails.model_validate(DPAS_REQUEST), rules=RulesConfig.load(), now=T0
+    )
+    assert (result.state, result.path) == (RequestState.ROUTED, RoutePath.DPAS)
+    assert result.decision.deadline is not None
+    assert result.decision.deadline > T0
+    assert result.decision.ruleset_version
+    assert result.parties.supplier == "acme-valves"
+    assert result.evaluated_at == T0
+
+
+def test_the_dry_run_says_why_a_request_would_be_rejected() -> None:
+    body: dict[str, Any] = {
+        **DPAS_REQUEST,
+        "supplier": {"party_id": "far-away", "name": "Far Away Ltd", "country": "BR"},
+    }
+    result = evaluate(PriorityRequestDetails.model_validate(body), rules=RulesConfig.load(), now=T0)
+    assert result.state == RequestState.REJECTED
+    assert any(f.blocking and f.citation for f in result.decision.findings)
