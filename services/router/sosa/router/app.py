@@ -14,6 +14,7 @@ from sosa.decisions.config import RulesConfig
 from sosa.infra import db, kafka, startup
 from sosa.infra.clock import AdjustableClock, Clock, SystemClock
 from sosa.infra.health import health_routes
+from sosa.infra.metrics import metrics_routes
 from sosa.infra.workers import Workers
 from sosa.router.handlers import Handlers
 from sosa.router.outcome_outputs import OutcomeWriter
@@ -97,6 +98,7 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
 
     app = FastAPI(title="sosa router", version="1.0.0", lifespan=lifespan)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
+    app.include_router(metrics_routes())
     if adjustable is not None:
         app.include_router(clock_control(adjustable))
     return app

@@ -139,9 +139,9 @@ class OutcomeWriter:
         cause: Envelope,
         now: datetime,
     ) -> Output:
-        return Output(
-            topic=topic,
-            envelope=envelope.wrap(
+        return Output.of(
+            topic,
+            envelope.wrap(
                 payload,
                 event_id=event_id,
                 event_type=event_type,

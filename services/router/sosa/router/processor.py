@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import topics
-from sosa.contracts.envelope import Envelope, from_kafka, to_kafka
+from sosa.contracts.envelope import Envelope, from_kafka
+from sosa.infra import metrics
 from sosa.infra.clock import Clock
 from sosa.infra.settings import CommonSettings
 from sosa.router import tables
@@ -66,15 +67,20 @@ class Processor:
     async def process_partition_batch(
         self, partition: TopicPartition, records: Sequence[Record]
     ) -> None:
+        with metrics.BATCH_SECONDS.labels("router").time():
+            await self._process(partition, records)
+
+    async def _process(self, partition: TopicPartition, records: Sequence[Record]) -> None:
         outputs = await self._decide(records)
         producer = self._producers.for_partition(partition)
         try:
             async with producer.transaction():
                 for output in outputs:
-                    key, value, headers = to_kafka(output.envelope)
-                    headers += [(name, v.encode()) for name, v in output.extra_headers]
                     await producer.send(
-                        self._settings.topic(output.topic), value, key=key, headers=headers
+                        self._settings.topic(output.topic),
+                        output.value,
+                        key=output.key,
+                        headers=list(output.headers),
                     )
                 await producer.send_offsets_to_transaction(
                     {partition: records[-1].offset + 1}, self._group_id
@@ -87,6 +93,8 @@ class Processor:
             self._consumer.seek(partition, records[0].offset)
             return
         self.processed += len(records)
+        for output in outputs:
+            metrics.PUBLISHED.labels("router", output.topic).inc()
 
     async def _decide(self, records: Sequence[Record]) -> list[Output]:
         """Decide new commands and recall remembered ones, all in one database transaction."""
@@ -99,9 +107,9 @@ class Processor:
     async def _decide_one(self, session: AsyncSession, record: Record) -> list[Output]:
         try:
             message = from_kafka(record.value or b"", list(record.headers))
-        except ValueError:
-            log.exception("unreadable command skipped", extra={"offset": record.offset})
-            return []
+        except ValueError as exc:
+            log.exception("unreadable command; sent to the dead-letter topic")
+            return [dead_letter(record, exc)]
         seen = (
             await session.execute(
                 select(
@@ -112,14 +120,18 @@ class Processor:
         if seen is not None:
             if (seen.partition, seen.offset) == (record.partition, record.offset):
                 # the same record again: our Kafka transaction did not commit; publish again
+                _count(record, "republished")
                 return [Output.from_json(raw) for raw in seen.outputs]
+            _count(record, "duplicate")
             return []  # another copy of a command already decided (a relay retry, a twin tick)
         try:
             async with session.begin_nested():
                 outputs = await self._handler(session, message)
         except Exception as exc:
             log.exception("command could not be processed; sent to the dead-letter topic")
-            outputs = [dead_letter(record, message, exc)]
+            outputs = [dead_letter(record, exc)]
+        else:
+            _count(record, "decided")
         await session.execute(
             tables.inbox.insert().values(
                 event_id=message.id,
@@ -133,15 +145,24 @@ class Processor:
         return outputs
 
 
-def dead_letter(record: Record, message: Envelope, error: Exception) -> Output:
-    """The original message, bound for the dead-letter topic with where it came from and why."""
+def dead_letter(record: Record, error: Exception) -> Output:
+    """The original record, unchanged, bound for the dead-letter topic with where it came from
+    and why it failed; `sosa dlq replay` sends it back once the cause is fixed."""
+    metrics.DEAD_LETTERS.labels("router", record.topic).inc()
+    _count(record, "dead_lettered")
     return Output(
         topic=topics.dead_letter(topics.REQUESTS),
-        envelope=message,
-        extra_headers=(
-            ("sosa_original_topic", record.topic),
-            ("sosa_original_partition", str(record.partition)),
-            ("sosa_original_offset", str(record.offset)),
-            ("sosa_error", f"{type(error).__name__}: {error}"[:1000]),
+        key=record.key,
+        value=record.value or b"",
+        headers=(
+            *((name, value) for name, value in record.headers),
+            ("sosa_original_topic", record.topic.encode()),
+            ("sosa_original_partition", str(record.partition).encode()),
+            ("sosa_original_offset", str(record.offset).encode()),
+            ("sosa_error", f"{type(error).__name__}: {error}"[:1000].encode()),
         ),
     )
+
+
+def _count(record: Record, result: str) -> None:
+    metrics.MESSAGES.labels("router", record.topic, result).inc()

@@ -1,0 +1,38 @@
+"""Prometheus metrics of the sosa services, and the `/metrics` route that exposes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+MESSAGES = Counter(
+    "sosa_messages_total",
+    "Kafka messages consumed, by what became of them "
+    "(decided, republished, duplicate, dead_lettered)",
+    ["service", "topic", "result"],
+)
+DEAD_LETTERS = Counter(
+    "sosa_dead_letters_total", "Messages sent to a dead-letter topic", ["service", "topic"]
+)
+PUBLISHED = Counter("sosa_published_total", "Records published to Kafka", ["service", "topic"])
+BATCH_SECONDS = Histogram(
+    "sosa_batch_seconds",
+    "Time to process one batch of one partition, database and Kafka transaction included",
+    ["service"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+DUE_SOON = Gauge(
+    "sosa_requests_due_within_24h",
+    "Requests awaiting a supplier's answer whose deadline is less than 24 hours away",
+)
+OVERDUE_TIMERS = Gauge("sosa_timers_due", "Response-clock timers due and not yet fired")
+
+
+def metrics_routes() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
