@@ -1,10 +1,11 @@
-"""Fixtures for intake's tests against the real PostgreSQL: a fresh database per test."""
+"""Fixtures for intake's tests on real databases: a fresh one per test, PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,9 +28,17 @@ MIGRATIONS = "sosa.intake:migrations"
 Sessions = async_sessionmaker[AsyncSession]
 
 
-@pytest.fixture
-async def engine(postgres_admin_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on a new, empty database of its own, dropped after the test."""
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def engine(
+    request: pytest.FixtureRequest, postgres_admin_url: str, tmp_path: Path
+) -> AsyncIterator[AsyncEngine]:
+    """An engine on a new, empty database of its own, dropped after the test: PostgreSQL (the
+    production database) and SQLite (the embedded default of `make run`)."""
+    if request.param == "sqlite":
+        embedded = db.create_engine(f"sqlite+aiosqlite:///{tmp_path}/intake.db")
+        yield embedded
+        await embedded.dispose()
+        return
     admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
     name = f"sosa_intake_it_{uuid.uuid4().hex[:10]}"
     async with admin.connect() as connection:
