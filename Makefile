@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
-PACKAGES := -p sosa.rules -p sosa.contracts -p sosa.decisions -p sosa.infra -p sosa.intake -p sosa.router -p sosa.notifier
+PACKAGES := -p sosa.rules -p sosa.contracts -p sosa.decisions -p sosa.infra -p sosa.ops -p sosa.intake -p sosa.router -p sosa.notifier
 
 .PHONY: help install run test test-unit check lint format typecheck arch kafka-start kafka-stop pg-start pg-stop clean
 

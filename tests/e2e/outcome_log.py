@@ -93,7 +93,7 @@ async def latest_snapshots(stack: Stack) -> dict[str, dict[str, Any]]:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for record in records:
                     latest[record.key.decode()] = json.loads(record.value)

@@ -1,0 +1,1 @@
+"""sosa.ops: the operators' command-line tool (`sosa --help`)."""

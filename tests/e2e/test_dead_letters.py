@@ -1,0 +1,98 @@
+"""Poison commands go to the dead-letter topic with their origin and error, and an operator can
+replay them once the cause is fixed: each is replayed once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from sosa.contracts import commands, envelope
+from sosa.contracts.requests import PriorityRequestDetails
+from tests.e2e.outcome_log import OutcomeLog, has, kinds
+from tests.e2e.stack import Stack
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
+
+
+async def publish(
+    stack: Stack, *records: tuple[bytes | None, bytes, list[tuple[str, bytes]]]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"])
+    await producer.start()
+    try:
+        for key, value, headers in records:
+            topic = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.requests.v1"
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+def command_record(command: commands.Command) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    return envelope.to_kafka(
+        envelope.wrap(
+            command,
+            event_id=command.command_id,
+            event_type=str(command.type),  # type: ignore[attr-defined]
+            source="/test",
+            subject=command.request_id,
+            time=command.received_at,
+        )
+    )
+
+
+def sosa(stack: Stack, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "sosa.ops", *args],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+async def test_dead_letters_are_listed_and_replayed_once(stack: Stack) -> None:
+    request_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    early_answer = commands.RespondToRequest(
+        command_id=str(uuid.uuid4()),
+        request_id=request_id,
+        received_at=now,
+        response=commands.SupplierResponseDetails(
+            supplier_party_id=DPAS_REQUEST["supplier"]["party_id"], kind="accept"
+        ),
+    )
+    await publish(stack, (b"garbage", b"\xff not a command", []), command_record(early_answer))
+
+    async with OutcomeLog(stack) as log:
+        listing = ""
+        for _ in range(100):
+            listing = sosa(stack, "dlq", "list")
+            if "2 dead letter(s)" in listing:
+                break
+        assert "2 dead letter(s)" in listing, listing
+        assert "not a CloudEvents binary-mode record" in listing
+        assert f"UnknownRequestError: no request {request_id}" in listing
+
+        submit = commands.SubmitRequest(
+            command_id=str(uuid.uuid4()),
+            request_id=request_id,
+            received_at=now,
+            details=PriorityRequestDetails.model_validate(DPAS_REQUEST),
+        )
+        await publish(stack, command_record(submit))
+        await log.wait_for(request_id, has(1))
+
+        assert "replayed 2 dead letter(s)" in sosa(stack, "dlq", "replay")
+        events = await log.wait_for(request_id, has(2))
+        assert kinds(events) == ["transitioned:routed", "transitioned:accepted"]
+        assert "replayed 0 dead letter(s)" in sosa(stack, "dlq", "replay")
+        assert "3 dead letter(s)" in sosa(stack, "dlq", "list"), "the garbage failed again"
+        assert kinds(await log.settled(request_id, quiet_s=2)) == kinds(events)
