@@ -102,6 +102,7 @@ def stack_env(
         SOSA_ROUTER_GROUP=f"{prefix}router",
         SOSA_NOTIFIER_GROUP=f"{prefix}notifier",
         SOSA_RETRY_SCHEDULE_S="[0, 0.5, 1, 2]",
+        SOSA_WEBHOOK_ALLOWED_NETWORKS='["127.0.0.0/8", "::1/128"]',  # receivers run on loopback
         SOSA_ROUTER_CLOCK_CONTROL="true",
         SOSA_ROUTER_TIMER_INTERVAL_S="0.2",
     )
