@@ -9,6 +9,7 @@ import pytest
 from sosa.contracts.outcomes import DecisionRecord, Parties, RequestTransitioned
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.notifier import fanout
+from sosa.notifier.messages import outcome_message
 
 
 def outcome(**parties: str | None) -> RequestTransitioned:
@@ -55,8 +56,8 @@ def test_endpoint_filters(subscribed: list[str] | None, event_type: str, wanted:
     assert fanout.wants(subscribed, event_type) is wanted
 
 
-def test_webhook_body_is_a_standard_webhooks_payload() -> None:
-    body = fanout.webhook_body(outcome())
+def test_message_body_is_a_standard_webhooks_payload() -> None:
+    body = outcome_message(outcome(), "requester").body()
     assert body["type"] == "request.routed"
     assert body["data"]["request_id"] == "r1"
     assert set(body) == {"type", "timestamp", "data"}

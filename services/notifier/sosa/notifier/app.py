@@ -1,22 +1,25 @@
-"""Builds the notifier's FastAPI app; its lifespan starts the consumer and the dispatcher."""
+"""Builds the notifier's FastAPI app; its lifespan starts the outcome consumer, the dispatcher,
+the escalation watch and the relay that publishes every attempt to `sosa.deliveries.v1`."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.infra import db, kafka, problems, startup
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
+from sosa.infra.outbox import OutboxRelay
 from sosa.infra.workers import Workers
-from sosa.notifier import deliveries, routes
+from sosa.notifier import api, deliveries, escalation, ssrf, tables
 from sosa.notifier.dispatcher import Dispatcher
 from sosa.notifier.runtime import Runtime
 from sosa.notifier.settings import NotifierSettings
+
+RELAY_LOCK_ID = 0x505A_0003
 
 
 def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -33,23 +36,35 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             topics=[topics.OUTCOMES],
             client_id="sosa-notifier",
         )
+        producer = kafka.producer(settings, client_id="sosa-notifier-relay")
         await startup.connect(
-            "notifier", settings, engine, migrations="sosa.notifier:migrations", clients=[consumer]
+            "notifier",
+            settings,
+            engine,
+            migrations="sosa.notifier:migrations",
+            clients=[consumer, producer],
         )
-        async with httpx.AsyncClient(follow_redirects=False) as client:
-            dispatcher = Dispatcher(sessions, client, settings, clock)
-            app.state.runtime = Runtime(settings=settings, sessions=sessions, clock=clock)
+        relay = OutboxRelay(sessions, tables.outbox, producer, settings, lock_id=RELAY_LOCK_ID)
+        async with ssrf.guarded_client(settings.webhook_allowed_networks) as client:
+            dispatcher = Dispatcher(sessions, client, settings, clock, on_recorded=relay.wake)
+            app.state.runtime = Runtime(
+                settings=settings, sessions=sessions, clock=clock, wake_dispatcher=dispatcher.wake
+            )
             app.state.workers = workers
             app.state.kafka = consumer
             workers.start(
-                "outcomes", deliveries.consume(consumer, sessions, clock, dispatcher.wake)
+                "outcomes",
+                deliveries.consume(consumer, sessions, clock, settings, dispatcher.wake),
             )
             workers.start("dispatcher", dispatcher.run())
+            workers.start("escalation", escalation.run(sessions, settings, clock, dispatcher.wake))
+            workers.start("deliveries-relay", relay.run())
             try:
                 yield
             finally:
                 await workers.stop()
                 await consumer.stop()
+                await producer.stop()
                 await engine.dispose()
 
     async def database_ready() -> bool:
@@ -61,6 +76,6 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
 
     app = FastAPI(title="sosa notifier", version="1.0.0", lifespan=lifespan)
     problems.install(app)
-    app.include_router(routes.router)
+    app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     return app

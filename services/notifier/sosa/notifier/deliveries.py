@@ -1,72 +1,111 @@
-"""Turning outcomes into delivery rows: one per (event, endpoint), created idempotently."""
+"""Turning outcomes into what each party is told: a stream entry per party, and a pending
+delivery per (message, channel), created idempotently in the consumer's transaction."""
 
 from __future__ import annotations
 
-import json
-import uuid
+import asyncio
+import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import select
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import outcomes
 from sosa.infra.clock import Clock
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.decoding import outcomes_in
-from sosa.notifier import fanout, tables
+from sosa.notifier import channels, fanout, stream, tables
+from sosa.notifier.channels import Channel
+from sosa.notifier.messages import Message, outcome_message
+from sosa.notifier.settings import NotifierSettings
 
-_DELIVERY_NAMESPACE = uuid.UUID("8f0c5a8e-7d1b-4c55-9a4e-2b0d6c1f3e90")
+log = logging.getLogger(__name__)
 
 
-def delivery_id(event_id: str, endpoint_id: str) -> str:
-    """The same event for the same endpoint always gets the same delivery id."""
-    return str(uuid.uuid5(_DELIVERY_NAMESPACE, f"{event_id}/{endpoint_id}"))
+def delivery_row(
+    channel: Channel,
+    party_id: str,
+    message: Message,
+    *,
+    now: datetime,
+    escalate_at: datetime | None,
+    escalated_from: str | None = None,
+) -> dict[str, Any]:
+    """The values of one pending delivery of `message` over `channel`."""
+    return {
+        "delivery_id": channel.delivery_id(message.message_id),
+        "event_id": message.message_id,
+        "channel": channel.kind,
+        "endpoint_id": channel.channel_id if channel.kind == "webhook" else None,
+        "recipient_id": channel.channel_id if channel.kind == "email" else None,
+        "request_id": message.request_id,
+        "party_id": party_id,
+        "role": message.role,
+        "fields": message.fields,
+        "event_type": message.event_type,
+        "payload": message.payload(),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "deadline": message.deadline,
+        "escalate_at": escalate_at,
+        "escalated_from": escalated_from,
+    }
+
+
+async def distribute(
+    session: AsyncSession,
+    told: Sequence[tuple[str, Message]],
+    *,
+    now: datetime,
+    escalation_margin: timedelta,
+) -> int:
+    """Tell each (party, message): its stream, then each channel that gets it; returns how many
+    deliveries were created. Streams are written in party order, so that two writers always take
+    the parties' stream locks in the same order and never deadlock."""
+    for party_id, message in sorted(told, key=lambda pair: pair[0]):
+        await stream.append(session, party_id, message, now=now)
+    rows: list[dict[str, Any]] = []
+    for party_id, message in told:
+        party_channels = await channels.of_party(session, party_id)
+        # a message about a response clock is escalated when not delivered well before its
+        # deadline: `escalate_at` is that moment
+        escalate_at = message.deadline - escalation_margin if message.deadline else None
+        rows.extend(
+            delivery_row(ch, party_id, message, now=now, escalate_at=escalate_at)
+            for ch in channels.first_choice(party_channels, message.event_type)
+        )
+    return await insert_ignoring_duplicates(session, tables.deliveries, rows)
 
 
 async def record_deliveries(
-    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent], *, now: datetime
+    session: AsyncSession,
+    events: Sequence[outcomes.OutcomeEvent],
+    *,
+    now: datetime,
+    settings: NotifierSettings,
 ) -> int:
-    """Create the pending deliveries of each event for every enabled, interested endpoint."""
-    rows: list[dict[str, Any]] = []
-    for event in events:
-        parties = fanout.recipients(event)
-        type_ = fanout.event_type(event)
-        body = json.dumps(fanout.webhook_body(event), separators=(",", ":"))
-        endpoints = (
-            await session.execute(
-                select(tables.endpoints).where(
-                    tables.endpoints.c.party_id.in_(list(parties)),
-                    tables.endpoints.c.enabled.is_(True),
-                )
-            )
-        ).all()
-        rows.extend(
-            {
-                "delivery_id": delivery_id(event.event_id, endpoint.endpoint_id),
-                "event_id": event.event_id,
-                "endpoint_id": endpoint.endpoint_id,
-                "request_id": event.request_id,
-                "party_id": endpoint.party_id,
-                "event_type": type_,
-                "payload": body,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for endpoint in endpoints
-            if fanout.wants(endpoint.event_types, type_)
-        )
-    return await insert_ignoring_duplicates(session, tables.deliveries, rows)
+    """Tell every party involved in each event what its role lets it know."""
+    told = [
+        (party_id, outcome_message(event, role))
+        for event in events
+        for party_id, role in fanout.recipients(event, settings.operator_parties).items()
+    ]
+    return await distribute(
+        session, told, now=now, escalation_margin=timedelta(seconds=settings.escalation_margin_s)
+    )
 
 
 async def consume(
     consumer: AIOKafkaConsumer,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
+    settings: NotifierSettings,
     on_recorded: Callable[[], None],
 ) -> None:
     """Consume outcomes forever: record each batch's deliveries, commit, then commit offsets."""
@@ -74,9 +113,27 @@ async def consume(
         batches = await consumer.getmany(timeout_ms=500, max_records=500)
         created = 0
         for records in batches.values():
-            async with sessions() as session, session.begin():
-                created += await record_deliveries(session, outcomes_in(records), now=clock.now())
+            created += await _record_until_done(records, sessions, clock, settings)
         if batches:
             await consumer.commit()
         if created:
             on_recorded()
+
+
+async def _record_until_done(
+    records: Sequence[ConsumerRecord[bytes, bytes]],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    settings: NotifierSettings,
+) -> int:
+    """Record one partition's batch; a database error is retried (offsets wait meanwhile)."""
+    events = outcomes_in(records)
+    backoff = 0.2
+    while True:
+        try:
+            async with sessions() as session, session.begin():
+                return await record_deliveries(session, events, now=clock.now(), settings=settings)
+        except (DBAPIError, OSError):
+            log.exception("recording deliveries failed; will retry", extra={"backoff_s": backoff})
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)

@@ -1,42 +1,35 @@
-"""Sends due deliveries, records every attempt and schedules the next one.
+"""Sends due deliveries, each in its own task, within a global limit and a limit per channel,
+so that one slow endpoint fills only its own slots and never delays the others.
 
-A delivery is claimed by pushing its `next_attempt_at` past the request timeout (a lease), so a
-notifier that dies mid-send leaves it to be retried after a restart, with the same `webhook-id`.
+A delivery is claimed by pushing its `next_attempt_at` past the attempt's timeout (a lease), so
+a notifier that dies mid-send leaves it to be retried after a restart, with the same
+`webhook-id`; one that stops cleanly hands its leases back at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-import time
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
-from sosa.notifier import retry, signing, tables
+from sosa.notifier import recording, tables, webhooks
+from sosa.notifier.attempts import AttemptResult
+from sosa.notifier.email_sender import EmailSender
 from sosa.notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptResult:
-    status_code: int | None
-    latency_ms: int
-    error: str | None
-    response_excerpt: str | None
-    retry_after_s: float | None
-
-    @property
-    def delivered(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
+d, e, r, k = tables.deliveries, tables.endpoints, tables.email_recipients, tables.endpoint_secrets
 
 
 class Dispatcher:
@@ -46,139 +39,186 @@ class Dispatcher:
         client: httpx.AsyncClient,
         settings: NotifierSettings,
         clock: Clock,
+        *,
+        email: EmailSender | None = None,
+        on_recorded: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
         self._client = client
         self._settings = settings
         self._clock = clock
+        self._email = email or EmailSender(settings)
+        self._on_recorded = on_recorded
         self._wake = asyncio.Event()
-        self._slots = asyncio.Semaphore(settings.dispatch_concurrency)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._in_flight: dict[str, int] = {}
+        self._limits: dict[str, int] = {}
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                sent = await self.dispatch_due()
-            except Exception:
-                log.exception("dispatch round failed; will retry")
-                sent = 0
-            if sent:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=0.5)
-            self._wake.clear()
+        try:
+            while True:
+                try:
+                    started = await self.dispatch_due()
+                except Exception:
+                    log.exception("dispatch round failed; will retry")
+                    started = 0
+                if started:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                self._wake.clear()
+        finally:
+            await self._hand_back_leases()
 
-    async def dispatch_due(self, limit: int = 100) -> int:
-        """Claim and send up to `limit` due deliveries concurrently; returns how many were sent."""
-        claimed = await self._claim(limit)
-        await asyncio.gather(*(self._deliver(row) for row in claimed))
+    async def dispatch_due(self) -> int:
+        """Claim due deliveries for the free slots and start sending them; returns how many."""
+        free = self._settings.dispatch_concurrency - len(self._tasks)
+        if free <= 0:
+            return 0
+        for row in (claimed := await self._claim(free)):
+            key = _channel_key(row)
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
+            self._tasks[row.delivery_id] = asyncio.create_task(self._deliver(row, key))
         return len(claimed)
 
-    async def _claim(self, limit: int) -> list[Any]:
+    async def drain(self) -> None:
+        """Wait for every attempt in flight (tests)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    def _limit(self, row: Any) -> int:
+        if row.channel == "email":
+            return 2
+        return int(row.max_in_flight or self._settings.endpoint_concurrency)
+
+    async def _claim(self, free: int) -> list[Any]:
         now = self._clock.now()
-        lease_until = now + timedelta(seconds=self._settings.webhook_timeout_s + 30)
-        d, e = tables.deliveries, tables.endpoints
+        lease = timedelta(seconds=self._settings.webhook_timeout_s + self._settings.lease_margin_s)
+        full = [key for key, n in self._in_flight.items() if n >= self._limits.get(key, 1 << 30)]
         query = (
-            select(d, e.c.url, e.c.secret)
-            .join(e, e.c.endpoint_id == d.c.endpoint_id)
-            .where(d.c.status == "pending", d.c.next_attempt_at <= now)
+            select(d, e.c.url, e.c.secret, e.c.max_in_flight, r.c.address)
+            .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
+            .outerjoin(r, r.c.recipient_id == d.c.recipient_id)
+            .where(
+                d.c.status == "pending",
+                d.c.next_attempt_at <= now,
+                or_(e.c.enabled.is_(True), r.c.enabled.is_(True)),
+                or_(d.c.endpoint_id.is_(None), d.c.endpoint_id.not_in(full)),
+                or_(d.c.recipient_id.is_(None), d.c.recipient_id.not_in(full)),
+                d.c.delivery_id.not_in(list(self._tasks)),
+            )
             .order_by(d.c.next_attempt_at)
-            .limit(limit)
+            .limit(free * 4)  # more than needed: some may belong to channels already full
         )
         async with self._sessions() as session, session.begin():
             if is_postgres(session):
                 query = query.with_for_update(of=d, skip_locked=True)
-            rows = list((await session.execute(query)).all())
-            if rows:
+            chosen = self._within_limits(list((await session.execute(query)).all()), free)
+            if chosen:
                 await session.execute(
                     update(d)
-                    .where(d.c.delivery_id.in_([r.delivery_id for r in rows]))
-                    .values(next_attempt_at=lease_until)
+                    .where(d.c.delivery_id.in_([row.delivery_id for row in chosen]))
+                    .values(next_attempt_at=now + lease)
                 )
-        return rows
+                return await self._with_old_secrets(session, chosen, now)
+        return []
 
-    async def _deliver(self, row: Any) -> None:
-        async with self._slots:
-            result = await self._send(row)
-        await self._record(row, result)
+    def _within_limits(self, rows: list[Any], free: int) -> list[Any]:
+        taken: dict[str, int] = {}
+        chosen = []
+        for row in rows:
+            key = _channel_key(row)
+            self._limits[key] = self._limit(row)
+            if self._in_flight.get(key, 0) + taken.get(key, 0) >= self._limits[key]:
+                continue
+            taken[key] = taken.get(key, 0) + 1
+            chosen.append(row)
+            if len(chosen) == free:
+                break
+        return chosen
 
-    async def _send(self, row: Any) -> AttemptResult:
-        headers = signing.signed_headers(
-            row.secret, message_id=row.event_id, sent_at=self._clock.now(), body=row.payload
-        )
-        started = time.perf_counter()
+    async def _with_old_secrets(
+        self, session: AsyncSession, rows: list[Any], now: datetime
+    ) -> list[Any]:
+        """Attach every secret that signs: the current one, then rotated-out ones in grace."""
+        ids = {row.endpoint_id for row in rows if row.endpoint_id}
+        old: dict[str, list[str]] = {}
+        for endpoint_id, secret in await session.execute(
+            select(k.c.endpoint_id, k.c.secret)
+            .where(k.c.endpoint_id.in_(ids), k.c.expires_at > now)
+            .order_by(k.c.retired_at.desc())
+        ):
+            old.setdefault(endpoint_id, []).append(secret)
+        return [
+            SimpleNamespace(
+                **row._mapping,
+                secrets=[row.secret, *old.get(row.endpoint_id, [])] if row.secret else [],
+            )
+            for row in rows
+        ]
+
+    async def _deliver(self, row: Any, key: str) -> None:
         try:
-            response = await self._client.post(
-                row.url,
-                content=row.payload,
-                headers=headers,
-                timeout=self._settings.webhook_timeout_s,
-            )
-        except httpx.HTTPError as exc:
-            return AttemptResult(
-                None, _ms_since(started), f"{type(exc).__name__}: {exc}"[:500], None, None
-            )
-        return AttemptResult(
-            response.status_code,
-            _ms_since(started),
-            None,
-            response.text[:500] or None,
-            _retry_after(response.headers.get("retry-after")),
-        )
-
-    async def _record(self, row: Any, result: AttemptResult) -> None:
-        now = self._clock.now()
-        attempts = row.attempts + 1
-        if result.delivered:
-            values: dict[str, Any] = {
-                "status": "delivered",
-                "delivered_at": now,
-                "next_attempt_at": None,
-            }
-        else:
-            next_at = retry.next_attempt_at(
-                attempts_made=attempts,
-                schedule_s=self._settings.retry_schedule_s,
-                now=now,
-                retry_after_s=result.retry_after_s,
-            )
-            values = {"status": "pending" if next_at else "failed", "next_attempt_at": next_at}
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                tables.attempts.insert().values(
-                    delivery_id=row.delivery_id,
-                    attempted_at=now,
-                    status_code=result.status_code,
-                    latency_ms=result.latency_ms,
-                    error=result.error,
-                    response_excerpt=result.response_excerpt,
+            result = await self._attempt(row)
+            async with self._sessions() as session, session.begin():
+                await recording.record_attempt(
+                    session, row, result, now=self._clock.now(), settings=self._settings
                 )
+            self._on_recorded()
+            log.info(
+                "delivery attempt",
+                extra={
+                    "delivery_id": row.delivery_id,
+                    "channel": row.channel,
+                    "status_code": result.status_code,
+                    "attempt": row.attempts + 1,
+                    "error": result.error,
+                },
             )
-            await session.execute(
-                update(tables.deliveries)
-                .where(tables.deliveries.c.delivery_id == row.delivery_id)
-                .values(attempts=attempts, **values)
+        except Exception:
+            # the lease runs out and the delivery is tried again, with the same webhook-id
+            log.exception("delivery attempt not recorded", extra={"delivery_id": row.delivery_id})
+        finally:
+            self._tasks.pop(row.delivery_id, None)
+            self._in_flight[key] -= 1
+            self._wake.set()
+
+    async def _attempt(self, row: Any) -> AttemptResult:
+        s, now = self._settings, self._clock.now()
+        if row.channel == "email":
+            return await self._email.send(
+                to=row.address, message_id=row.event_id, body=json.loads(row.payload), now=now
             )
-        log.info(
-            "webhook attempt",
-            extra={
-                "delivery_id": row.delivery_id,
-                "status_code": result.status_code,
-                "attempt": attempts,
-            },
+        return await webhooks.send(
+            self._client,
+            url=row.url,
+            secrets=row.secrets,
+            message_id=row.event_id,
+            payload=row.payload,
+            now=now,
+            timeout_s=s.webhook_timeout_s,
+            retry_after_cap_s=s.retry_after_max_s,
         )
 
+    async def _hand_back_leases(self) -> None:
+        """On a clean stop, cancel what is in flight and make it due again at once."""
+        ids = list(self._tasks)
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if not ids:
+            return
+        with contextlib.suppress(Exception):
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    update(d)
+                    .where(d.c.delivery_id.in_(ids), d.c.status == "pending")
+                    .values(next_attempt_at=self._clock.now())
+                )
 
-def _ms_since(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)
 
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+def _channel_key(row: Any) -> str:
+    return f"endpoint:{row.endpoint_id}" if row.endpoint_id else f"email:{row.recipient_id}"

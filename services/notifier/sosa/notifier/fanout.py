@@ -1,11 +1,25 @@
-"""Who hears about an outcome, and what the webhook says (pure: no I/O)."""
+"""Who hears about an outcome, in which role, and under which event type (pure: no I/O)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Final
 
 from sosa.contracts import outcomes
 from sosa.contracts.outcomes import OutcomeEvent
+from sosa.contracts.states import RequestState
+from sosa.notifier.roles import Role
+
+# Before routing, a request is not yet addressed to its supplier: the supplier hears nothing
+# about a request that is still with the authorities or was rejected at routing.
+_NOT_YET_THE_SUPPLIERS: Final = frozenset(
+    {
+        RequestState.RECEIVED,
+        RequestState.AWAITING_DETERMINATION,
+        RequestState.AWAITING_AUTHORIZATION,
+        RequestState.REJECTED,
+    }
+)
 
 
 def event_type(event: OutcomeEvent) -> str:
@@ -26,15 +40,42 @@ _OTHER_TYPES: dict[type[OutcomeEvent], str] = {
 }
 
 
-def recipients(event: OutcomeEvent) -> dict[str, str]:
-    """Each party involved in the request, with the role in which it hears about it."""
+def recipients(event: OutcomeEvent, operators: Iterable[str] = ()) -> dict[str, Role]:
+    """Each party that hears about `event`, with the role in which it hears.
+
+    Refusals go to the party whose command was refused; reminders to everyone who can make the
+    supplier answer; escalations to whoever must act now (never to the silent supplier).
+    Operators hear everything, in the operator role.
+    """
+    involved = _involved(event)
+    if isinstance(event, outcomes.CommandRefused):
+        found = {p: r for p, r in involved.items() if p == event.actor}
+        found = found or {event.parties.requester: "requester"}
+    elif isinstance(event, outcomes.Escalated):
+        found = {p: r for p, r in involved.items() if r in {"requester", "partner_liaison"}}
+    else:
+        found = involved
+    found.update(dict.fromkeys(operators, "operator"))
+    return found
+
+
+def _involved(event: OutcomeEvent) -> dict[str, Role]:
     parties = event.parties
-    found = {parties.requester: "requester", parties.supplier: "supplier"}
+    found: dict[str, Role] = {parties.requester: "requester"}
+    if _supplier_involved(event):
+        found.setdefault(parties.supplier, "supplier")
     if parties.liaison:
         found.setdefault(parties.liaison, "partner_liaison")
     if parties.pending_authority:
         found.setdefault(parties.pending_authority, "authority")
     return found
+
+
+def _supplier_involved(event: OutcomeEvent) -> bool:
+    if event.state not in _NOT_YET_THE_SUPPLIERS:
+        return True
+    previous = getattr(event, "previous_state", None)
+    return previous is not None and previous not in _NOT_YET_THE_SUPPLIERS
 
 
 def wants(subscribed_types: list[str] | None, type_: str) -> bool:
@@ -44,20 +85,3 @@ def wants(subscribed_types: list[str] | None, type_: str) -> bool:
     return any(
         t == type_ or (t.endswith(".*") and type_.startswith(t[:-1])) for t in subscribed_types
     )
-
-
-def webhook_body(event: OutcomeEvent) -> dict[str, Any]:
-    """The Standard Webhooks payload `{type, timestamp, data}` for one outcome."""
-    return {
-        "type": event_type(event),
-        "timestamp": event.occurred_at.isoformat(),
-        "data": {
-            "request_id": event.request_id,
-            "sequence": event.sequence,
-            "state": event.state,
-            "previous_state": getattr(event, "previous_state", None),
-            "path": event.path,
-            "decision": event.decision.model_dump(mode="json"),
-            "occurred_at": event.occurred_at.isoformat(),
-        },
-    }

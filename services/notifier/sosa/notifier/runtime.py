@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,3 +16,4 @@ class Runtime:
     settings: NotifierSettings
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    wake_dispatcher: Callable[[], None] = lambda: None

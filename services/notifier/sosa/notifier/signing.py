@@ -1,9 +1,15 @@
-"""Standard Webhooks signatures (HMAC-SHA256 over `id.timestamp.body`, `whsec_` secrets)."""
+"""Standard Webhooks signatures (HMAC-SHA256 over `id.timestamp.body`, `whsec_` secrets).
+
+During a secret rotation's grace period an attempt is signed with the new secret and with each
+rotated-out one that has not expired: `webhook-signature` then holds several space-delimited
+`v1,…` signatures, and a receiver that still knows only the old secret keeps verifying.
+"""
 
 from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook
@@ -14,9 +20,12 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def signed_headers(secret: str, *, message_id: str, sent_at: datetime, body: str) -> dict[str, str]:
-    """The three webhook headers for one attempt; the id stays the same across retries."""
-    signature = Webhook(secret).sign(message_id, sent_at, body)
+def signed_headers(
+    secret: str | Sequence[str], *, message_id: str, sent_at: datetime, body: str
+) -> dict[str, str]:
+    """The webhook headers for one attempt; the id stays the same across retries."""
+    keys = [secret] if isinstance(secret, str) else list(secret)
+    signature = " ".join(Webhook(key).sign(message_id, sent_at, body) for key in keys)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(sent_at.timestamp())),

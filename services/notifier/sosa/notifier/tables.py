@@ -1,4 +1,9 @@
-"""Notifier's own tables: endpoints per party, one delivery per (event, endpoint), attempts."""
+"""Notifier's own tables.
+
+Subscriptions (webhook endpoints with their rotated-out secrets, e-mail recipients), one delivery
+per (message, channel) with its schedule, every attempt, each party's live-stream log, and the
+outbox that carries each attempt's result to `sosa.deliveries.v1`.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from sqlalchemy import (
 )
 
 from sosa.infra.columns import UtcDateTime
+from sosa.infra.outbox import outbox_table
 
 metadata = MetaData(
     naming_convention={
@@ -38,6 +44,45 @@ endpoints = Table(
     Column("description", String(500), nullable=True),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # "all": every matching message; "fallback": only what escalation sends (section 4 of the docs)
+    Column("mode", String(10), nullable=False, server_default="all"),
+    Column("max_in_flight", Integer, nullable=True),
+    Column("disabled_reason", String(40), nullable=True),
+    Column("disabled_at", UtcDateTime(), nullable=True),
+    Column("failure_streak", Integer, nullable=False, server_default="0"),
+    Column("failing_since", UtcDateTime(), nullable=True),
+    Column("deleted_at", UtcDateTime(), nullable=True),
+)
+
+endpoint_secrets = Table(
+    "endpoint_secrets",
+    metadata,
+    Column(
+        "secret_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column(
+        "endpoint_id", String(64), ForeignKey("endpoints.endpoint_id"), nullable=False, index=True
+    ),
+    Column("secret", String(200), nullable=False),
+    Column("retired_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+email_recipients = Table(
+    "email_recipients",
+    metadata,
+    Column("recipient_id", String(64), primary_key=True),
+    Column("party_id", String(128), nullable=False, index=True),
+    Column("address", String(320), nullable=False),
+    Column("event_types", JSON, nullable=True),
+    Column("description", String(500), nullable=True),
+    Column("mode", String(10), nullable=False, server_default="all"),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("deleted_at", UtcDateTime(), nullable=True),
 )
 
 deliveries = Table(
@@ -45,8 +90,8 @@ deliveries = Table(
     metadata,
     Column("delivery_id", String(64), primary_key=True),
     Column("event_id", String(64), nullable=False),
-    Column("endpoint_id", String(64), ForeignKey("endpoints.endpoint_id"), nullable=False),
-    Column("request_id", String(64), nullable=False, index=True),
+    Column("endpoint_id", String(64), ForeignKey("endpoints.endpoint_id"), nullable=True),
+    Column("request_id", String(64), nullable=True, index=True),
     Column("party_id", String(128), nullable=False),
     Column("event_type", String(100), nullable=False),
     Column("payload", Text, nullable=False),
@@ -55,6 +100,15 @@ deliveries = Table(
     Column("next_attempt_at", UtcDateTime(), nullable=True, index=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("delivered_at", UtcDateTime(), nullable=True),
+    Column("channel", String(10), nullable=False, server_default="webhook"),
+    Column("recipient_id", String(64), ForeignKey("email_recipients.recipient_id"), nullable=True),
+    Column("role", String(20), nullable=True),
+    Column("fields", JSON, nullable=True),
+    Column("deadline", UtcDateTime(), nullable=True),
+    Column("escalate_at", UtcDateTime(), nullable=True, index=True),
+    Column("escalated_at", UtcDateTime(), nullable=True),
+    Column("escalated_from", String(64), nullable=True),
+    Column("last_error", String(500), nullable=True),
     UniqueConstraint("event_id", "endpoint_id"),
 )
 
@@ -75,4 +129,30 @@ attempts = Table(
     Column("latency_ms", Integer, nullable=False),
     Column("error", String(500), nullable=True),
     Column("response_excerpt", String(500), nullable=True),
+    Column("attempt_number", Integer, nullable=False, server_default="0"),
+    Column("target", String(2000), nullable=True),
 )
+
+stream_events = Table(
+    "stream_events",
+    metadata,
+    Column("party_id", String(128), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("event_id", String(64), nullable=False),
+    Column("request_id", String(64), nullable=True),
+    Column("event_type", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("party_id", "event_id"),
+)
+
+stream_cursors = Table(
+    "stream_cursors",
+    metadata,
+    Column("party_id", String(128), primary_key=True),
+    # every writer for one party bumps this row, so a party's stream commits in `seq` order
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+outbox = outbox_table(metadata)

@@ -1,0 +1,11 @@
+"""The notifier's HTTP API: subscriptions, the delivery log, and the live stream."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sosa.notifier.api import deliveries, endpoints, recipients, stream
+
+router = APIRouter(prefix="/v1")
+for module in (endpoints, recipients, deliveries, stream):
+    router.include_router(module.router)

@@ -1,0 +1,53 @@
+"""`GET /v1/stream`: server-sent events of what the calling party is told, resumable.
+
+Each event's `id` is its number in the party's stream; a client that reconnects with
+`Last-Event-ID` (header, or `last_event_id` where headers cannot be set) gets exactly the events
+after it, with no gap and no repeat. Without one, the stream starts with the next event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from sosa.notifier import stream
+from sosa.notifier.api.caller import CallerDep, RuntimeDep
+from sosa.notifier.runtime import Runtime
+
+router = APIRouter(tags=["stream"])
+
+
+@router.get(
+    "/stream",
+    summary="Live stream (SSE) of the calling party's notifications",
+    response_class=EventSourceResponse,
+)
+async def live_stream(
+    rt: RuntimeDep,
+    caller: CallerDep,
+    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[int | None, Query(ge=0)] = None,
+) -> EventSourceResponse:
+    party = caller.party_id or rt.settings.operator_parties[0]
+    resume = last_event_id_header or (str(last_event_id) if last_event_id is not None else None)
+    if resume is not None and resume.strip().isdigit():
+        start = int(resume)
+    else:
+        async with rt.sessions() as session:
+            start = await stream.latest(session, party)
+    return EventSourceResponse(_events(rt, party, start), ping=int(rt.settings.stream_ping_s))
+
+
+async def _events(rt: Runtime, party: str, last: int) -> AsyncIterator[ServerSentEvent]:
+    while True:
+        async with rt.sessions() as session:
+            rows = await stream.after(session, party, last)
+        for row in rows:
+            last = row.seq
+            yield ServerSentEvent(data=row.payload, event=row.event_type, id=str(row.seq))
+        if not rows:
+            await asyncio.sleep(rt.settings.stream_poll_s)

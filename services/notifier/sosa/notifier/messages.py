@@ -1,0 +1,61 @@
+"""What one party is told: the Standard Webhooks body `{type, timestamp, data}` (pure: no I/O).
+
+The same message goes to every channel of a party (webhook endpoints, e-mail, live stream) under
+one id, the `webhook-id`: the outcome's event id. It never changes across retries or channels, so
+a receiver de-duplicates on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sosa.contracts.outcomes import OutcomeEvent
+from sosa.notifier import fanout
+from sosa.notifier.roles import Role, minimise
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    message_id: str
+    event_type: str
+    request_id: str | None
+    occurred_at: datetime
+    role: Role
+    data: dict[str, Any]
+    fields: list[str]
+    deadline: datetime | None = None
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "type": self.event_type,
+            "timestamp": self.occurred_at.isoformat(),
+            "data": self.data,
+        }
+
+    def payload(self) -> str:
+        """The exact bytes that are signed and sent (compact JSON)."""
+        return json.dumps(self.body(), separators=(",", ":"), sort_keys=False)
+
+
+def outcome_message(event: OutcomeEvent, role: Role) -> Message:
+    """The message about `event` for a party in `role`, with only the fields that role needs."""
+    data, fields = minimise(_full_data(event), role)
+    return Message(
+        message_id=event.event_id,
+        event_type=fanout.event_type(event),
+        request_id=event.request_id,
+        occurred_at=event.occurred_at,
+        role=role,
+        data=data,
+        fields=fields,
+        deadline=event.decision.deadline,
+    )
+
+
+def _full_data(event: OutcomeEvent) -> dict[str, Any]:
+    dumped = event.model_dump(mode="json", exclude={"type", "event_id"})
+    ordered = {"request_id": dumped.pop("request_id"), "sequence": dumped.pop("sequence")}
+    return {**ordered, **dumped}

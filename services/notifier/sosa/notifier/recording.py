@@ -1,0 +1,189 @@
+"""Recording one attempt, in one transaction: the attempt row, the delivery's new status and
+schedule, the endpoint's health, operator alerts, and the `sosa.deliveries.v1` record (outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sosa.contracts import envelope, topics
+from sosa.contracts.deliveries import ATTEMPTED, DeliveryAttempted
+from sosa.infra.outbox import outbox_row
+from sosa.notifier import endpoint_health, notices, retry, tables
+from sosa.notifier.attempts import AttemptResult
+from sosa.notifier.settings import NotifierSettings
+
+
+def next_step(
+    row: Any, result: AttemptResult, *, now: datetime, settings: NotifierSettings
+) -> tuple[str, datetime | None]:
+    """The delivery's status after this attempt, and when to try again (None: not again)."""
+    if result.delivered:
+        return "delivered", None
+    if result.permanent:
+        return "failed", None
+    next_at = retry.next_attempt_at(
+        attempts_made=row.attempts + 1,
+        schedule_s=settings.retry_schedule_s,
+        now=now,
+        retry_after_s=result.retry_after_s,
+        jitter=settings.retry_jitter,
+    )
+    return ("pending", next_at) if next_at else ("failed", None)
+
+
+def escalate_now(row: Any, status: str, next_at: datetime | None) -> bool:
+    """A clock message escalates early when this channel can no longer deliver it in time: it
+    failed for good, or its next attempt falls after the escalation point."""
+    if row.escalate_at is None or row.escalated_at is not None or row.escalated_from:
+        return False
+    return status == "failed" or (next_at is not None and next_at >= row.escalate_at)
+
+
+async def record_attempt(
+    session: AsyncSession,
+    row: Any,
+    result: AttemptResult,
+    *,
+    now: datetime,
+    settings: NotifierSettings,
+) -> None:
+    status, next_at = next_step(row, result, now=now, settings=settings)
+    disabled = None
+    if row.channel == "webhook":
+        disabled = await endpoint_health.record(
+            session,
+            row.endpoint_id,
+            delivered=result.delivered,
+            gone=result.gone,
+            now=now,
+            settings=settings,
+        )
+        if disabled and status == "pending":
+            status, next_at = "failed", None
+    values: dict[str, Any] = {
+        "attempts": row.attempts + 1,
+        "status": status,
+        "next_attempt_at": next_at,
+        "last_error": None if result.delivered else result.describe()[:500],
+    }
+    if status == "delivered":
+        values["delivered_at"] = now
+    if escalate_now(row, status, next_at):
+        values["escalate_at"] = now
+    attempt_id = str(uuid.uuid4())
+    await session.execute(
+        tables.attempts.insert().values(
+            delivery_id=row.delivery_id,
+            attempt_number=row.attempts + 1,
+            attempted_at=now,
+            status_code=result.status_code,
+            latency_ms=result.latency_ms,
+            error=result.error[:500] if result.error else None,
+            response_excerpt=result.response_excerpt,
+            target=target_of(row),
+        )
+    )
+    await session.execute(
+        update(tables.deliveries)
+        .where(tables.deliveries.c.delivery_id == row.delivery_id)
+        .values(**values)
+    )
+    await session.execute(
+        tables.outbox.insert().values(
+            outbox_row(
+                topics.DELIVERIES, _published(row, result, attempt_id, values, now, settings)
+            )
+        )
+    )
+    if status == "failed" and not notices.is_notice(row.event_type):
+        await _alert_failed(session, row, result, disabled, now=now, settings=settings)
+
+
+def target_of(row: Any) -> str:
+    """Where the attempt went: the address, or the URL without credentials, query or fragment."""
+    if row.channel == "email":
+        return str(row.address)
+    parts = urlsplit(row.url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return str(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+
+
+def _published(
+    row: Any,
+    result: AttemptResult,
+    attempt_id: str,
+    values: dict[str, Any],
+    now: datetime,
+    settings: NotifierSettings,
+) -> envelope.Envelope:
+    status = values["status"]
+    record = DeliveryAttempted(
+        attempt_id=attempt_id,
+        delivery_id=row.delivery_id,
+        message_id=row.event_id,
+        event_type=row.event_type,
+        request_id=row.request_id,
+        party_id=row.party_id,
+        role=row.role or "unknown",
+        fields=row.fields or [],
+        channel=row.channel,
+        target_id=row.endpoint_id or row.recipient_id,
+        target=target_of(row),
+        attempt=values["attempts"],
+        attempted_at=now,
+        outcome="retrying" if status == "pending" else status,
+        status_code=result.status_code,
+        latency_ms=result.latency_ms,
+        error=result.error,
+        response_excerpt=result.response_excerpt,
+        next_attempt_at=values["next_attempt_at"],
+        escalation_of=row.escalated_from,
+    )
+    return envelope.wrap(
+        record,
+        event_id=attempt_id,
+        event_type=ATTEMPTED,
+        source=settings.notifier_source,
+        subject=row.request_id or row.delivery_id,
+        time=now,
+    )
+
+
+async def _alert_failed(
+    session: AsyncSession,
+    row: Any,
+    result: AttemptResult,
+    disabled: str | None,
+    *,
+    now: datetime,
+    settings: NotifierSettings,
+) -> None:
+    reason = "endpoint_disabled" if disabled else "refused" if result.permanent else "exhausted"
+    await notices.notify_operators(
+        session,
+        settings,
+        kind="delivery_failed",
+        key=f"{row.delivery_id}/{row.attempts + 1}",
+        data={
+            "reason": reason,
+            "delivery_id": row.delivery_id,
+            "message_id": row.event_id,
+            "event_type": row.event_type,
+            "request_id": row.request_id,
+            "party_id": row.party_id,
+            "role": row.role,
+            "channel": row.channel,
+            "target": target_of(row),
+            "attempts": row.attempts + 1,
+            "last_error": result.describe(),
+        },
+        now=now,
+        request_id=row.request_id,
+    )

@@ -1,0 +1,68 @@
+"""Sending one webhook attempt: signed, timed out, through the SSRF guard."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+import httpx
+
+from sosa.notifier import signing
+from sosa.notifier.attempts import AttemptResult, retry_after_s
+from sosa.notifier.ssrf import BlockedAddressError
+
+EXCERPT_CHARS = 500
+
+
+async def send(
+    client: httpx.AsyncClient,
+    *,
+    url: str,
+    secrets: Sequence[str],
+    message_id: str,
+    payload: str,
+    now: datetime,
+    timeout_s: float,
+    retry_after_cap_s: float,
+) -> AttemptResult:
+    """POST `payload` to `url`; any 2xx is delivered, 410 is gone, everything else a failure."""
+    headers = signing.signed_headers(secrets, message_id=message_id, sent_at=now, body=payload)
+    started = time.perf_counter()
+    try:
+        async with client.stream(
+            "POST", url, content=payload, headers=headers, timeout=timeout_s
+        ) as response:
+            excerpt = await _excerpt(response)
+    except BlockedAddressError as exc:
+        return AttemptResult(None, _ms_since(started), str(exc)[:EXCERPT_CHARS])
+    except httpx.TimeoutException:
+        return AttemptResult(None, _ms_since(started), f"timed out after {timeout_s:g} s")
+    except httpx.HTTPError as exc:
+        return AttemptResult(None, _ms_since(started), f"{type(exc).__name__}: {exc}"[:500])
+    status = response.status_code
+    return AttemptResult(
+        status_code=status,
+        latency_ms=_ms_since(started),
+        error=None if 200 <= status < 300 else f"HTTP {status}",
+        response_excerpt=excerpt,
+        retry_after_s=retry_after_s(
+            response.headers.get("retry-after"), now=now, cap_s=retry_after_cap_s
+        ),
+        permanent=status == 410,
+        gone=status == 410,
+    )
+
+
+async def _excerpt(response: httpx.Response) -> str | None:
+    """The start of the answer; a receiver that streams megabytes is not read to the end."""
+    read = b""
+    async for chunk in response.aiter_bytes():
+        read += chunk
+        if len(read) >= EXCERPT_CHARS * 4:
+            break
+    return read.decode("utf-8", errors="replace")[:EXCERPT_CHARS] or None
+
+
+def _ms_since(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
