@@ -56,6 +56,9 @@ class RequestSummary(BaseModel):
 class RequestView(RequestSummary):
     """A request as intake's read model knows it: current state plus every outcome so far."""
 
+    last_sequence: int = Field(
+        description="Sequence of the latest outcome event reflected here; 0 before the first."
+    )
     details: PriorityRequestDetails = Field(description="The request as submitted.")
     decision: DecisionRecord | None = Field(description="The decision behind the current state.")
     timeline: list[TimelineEntry]

@@ -1,0 +1,114 @@
+"""What intake's end-to-end tests share: starting some of the services, talking to the topics as
+the router would, and looking into intake's own database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from sosa.contracts import envelope, outcomes, topics
+from tests.e2e.stack import SERVICES, Stack, free_port, running, stack_env, unique_prefix
+
+
+@asynccontextmanager
+async def started(
+    services: Sequence[str], *, kafka: str, databases: dict[str, str], logs: Path
+) -> AsyncIterator[Stack]:
+    """Only the given services, each in its own process, ready; stopped afterwards."""
+    ports = {service: free_port() for service in SERVICES}
+    env = stack_env(kafka=kafka, databases=databases, ports=ports, prefix=unique_prefix())
+    with running(Stack(env=env, ports=ports, logs=logs)) as stack:
+        for service in services:
+            stack.start(service)
+        for service in services:
+            await stack.wait_ready(service)
+        yield stack
+
+
+def topic(stack: Stack, name: str) -> str:
+    return f"{stack.env['SOSA_TOPIC_PREFIX']}{name}"
+
+
+async def publish_outcomes(stack: Stack, events: Sequence[outcomes.OutcomeEvent]) -> None:
+    """Send outcome events as the router does (CloudEvents binary mode, keyed by request)."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"], enable_idempotence=True
+    )
+    await producer.start()
+    try:
+        for event in events:
+            message = envelope.wrap(
+                event,
+                event_id=event.event_id,
+                event_type=getattr(event, "type"),  # noqa: B009 - each outcome kind has its type
+                source="/test/router",
+                subject=event.request_id,
+                time=event.occurred_at,
+            )
+            key, value, headers = envelope.to_kafka(message)
+            await producer.send_and_wait(
+                topic(stack, topics.OUTCOMES), value, key=key, headers=headers
+            )
+    finally:
+        await producer.stop()
+
+
+async def read_commands(
+    stack: Stack, done: Callable[[list[envelope.Envelope]], bool], timeout_s: float = 30
+) -> list[envelope.Envelope]:
+    """Every command on the requests topic from the start, once `done(commands)` holds."""
+    consumer = AIOKafkaConsumer(
+        topic(stack, topics.REQUESTS),
+        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        group_id=None,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    seen: list[envelope.Envelope] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not done(seen):
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    for record in records:
+                        message = envelope.from_kafka(record.value, list(record.headers))
+                        assert record.key == message.key
+                        seen.append(message)
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def wait_for_view(
+    client: httpx.AsyncClient, url: str, ready: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The request's view once `ready(view)` holds (the read model lags the topic)."""
+    async with asyncio.timeout(30):
+        while True:
+            response = await client.get(url)
+            if response.status_code == 200 and ready(view := response.json()):
+                return view
+            await asyncio.sleep(0.1)
+
+
+async def row_counts(database_url: str) -> dict[str, int]:
+    """How many rows each of intake's tables holds."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return {
+                table: (
+                    await connection.execute(text(f"SELECT count(*) FROM {table}"))
+                ).scalar_one()
+                for table in ("commands", "outbox", "request_views", "request_timeline")
+            }
+    finally:
+        await engine.dispose()
