@@ -97,7 +97,9 @@ class Dispatcher:
     async def _claim(self, free: int) -> list[Any]:
         now = self._clock.now()
         lease = timedelta(seconds=self._settings.webhook_timeout_s + self._settings.lease_margin_s)
-        full = [key for key, n in self._in_flight.items() if n >= self._limits.get(key, 1 << 30)]
+        full = {key for key, n in self._in_flight.items() if n >= self._limits.get(key, 1 << 30)}
+        full_hooks = [key.removeprefix("endpoint:") for key in full if key.startswith("endpoint:")]
+        full_mail = [key.removeprefix("email:") for key in full if key.startswith("email:")]
         query = (
             select(d, e.c.url, e.c.secret, e.c.max_in_flight, r.c.address)
             .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
@@ -106,8 +108,8 @@ class Dispatcher:
                 d.c.status == "pending",
                 d.c.next_attempt_at <= now,
                 or_(e.c.enabled.is_(True), r.c.enabled.is_(True)),
-                or_(d.c.endpoint_id.is_(None), d.c.endpoint_id.not_in(full)),
-                or_(d.c.recipient_id.is_(None), d.c.recipient_id.not_in(full)),
+                or_(d.c.endpoint_id.is_(None), d.c.endpoint_id.not_in(full_hooks)),
+                or_(d.c.recipient_id.is_(None), d.c.recipient_id.not_in(full_mail)),
                 d.c.delivery_id.not_in(list(self._tasks)),
             )
             .order_by(d.c.next_attempt_at)
