@@ -94,7 +94,8 @@ async def wait_for_view(
     async with asyncio.timeout(30):
         while True:
             response = await client.get(url)
-            if response.status_code == 200 and ready(view := response.json()):
+            view: dict[str, Any] = response.json()
+            if response.status_code == 200 and ready(view):
                 return view
             await asyncio.sleep(0.1)
 

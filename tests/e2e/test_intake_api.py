@@ -7,7 +7,7 @@ router does today. The list test runs the real router to route the requests it l
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,10 @@ async def intake_and_router(
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=10) as http:
         yield http
+
+
+def has_sequence(last: int) -> Callable[[dict[str, Any]], bool]:
+    return lambda view: view["last_sequence"] == last
 
 
 async def submit(client: httpx.AsyncClient, stack: Stack, body: dict[str, Any]) -> str:
@@ -256,9 +260,7 @@ async def test_the_timeline_keeps_every_outcome_kind_once_and_the_view_moves_for
         ],
     )
     # events of one request arrive in order: once the last is in, the duplicates were seen
-    view = await wait_for_view(
-        client, f"{url}{BASE}/{request_id}", lambda v: v["last_sequence"] == 5
-    )
+    view = await wait_for_view(client, f"{url}{BASE}/{request_id}", has_sequence(5))
     assert [(e["sequence"], e["kind"], e["state"]) for e in view["timeline"]] == [
         (1, "transitioned", "routed"),
         (2, "refused", "routed"),
@@ -380,9 +382,7 @@ async def test_the_work_order_sequences_accepted_rated_orders(
     last_sequences = dict.fromkeys([*ids.values(), voluntary], 2)
     last_sequences[ids["not_accepted"]] = 1
     for request_id, last in last_sequences.items():
-        view = await wait_for_view(
-            client, f"{url}{BASE}/{request_id}", lambda v, last=last: v["last_sequence"] == last
-        )
+        view = await wait_for_view(client, f"{url}{BASE}/{request_id}", has_sequence(last))
         assert view["state"] == ("accepted" if last == 2 else "routed")
 
     response = await client.get(f"{url}/v1/suppliers/{SUPPLIER}/work-order")

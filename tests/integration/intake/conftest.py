@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from sosa.contracts import outcomes
-from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra import db
 from sosa.infra.migrations import upgrade_to_head
-from sosa.intake.read_model import apply_outcomes
-from sosa.intake.submissions import accept_submission
-
-MIGRATIONS = "sosa.intake:migrations"
-Sessions = async_sessionmaker[AsyncSession]
+from tests.integration.intake.seeding import MIGRATIONS, Sessions
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -58,23 +45,3 @@ async def sessions(engine: AsyncEngine) -> Sessions:
     """Sessions on that database, migrated to head as intake does at start."""
     await upgrade_to_head(engine, MIGRATIONS)
     return db.sessionmaker(engine)
-
-
-async def submit(sessions: Sessions, body: dict[str, Any], *, now: datetime) -> str:
-    """Accept a submission as intake's route does; returns the new request id."""
-    async with sessions() as session, session.begin():
-        accepted = await accept_submission(
-            session, PriorityRequestDetails.model_validate(body), now=now, source="/test"
-        )
-    return accepted.request_id
-
-
-async def apply(sessions: Sessions, events: Sequence[outcomes.OutcomeEvent]) -> None:
-    """Apply one batch of outcome events as the read-model worker does."""
-    async with sessions() as session, session.begin():
-        await apply_outcomes(session, events)
-
-
-async def count(sessions: Sessions, table: str) -> int:
-    async with sessions() as session:
-        return int((await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())

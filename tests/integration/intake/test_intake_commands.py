@@ -11,7 +11,7 @@ from sosa.intake import tables
 from sosa.intake.lifecycle import accept_command
 from sosa.intake.request_queries import load_command
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.integration.intake.conftest import Sessions, apply, count, submit
+from tests.integration.intake.seeding import Sessions, apply, count, submit
 from tests.unit.intake.builders import T0, refused, transitioned
 
 pytestmark = pytest.mark.db

@@ -12,7 +12,7 @@ from sosa.intake.cursor import InvalidCursorError
 from sosa.intake.list_filters import ListFilters
 from sosa.intake.listing import list_requests
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.integration.intake.conftest import Sessions, apply, submit
+from tests.integration.intake.seeding import Sessions, apply, submit
 from tests.unit.intake.builders import T0, decision, transitioned
 
 pytestmark = pytest.mark.db

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sosa.intake import tables
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.integration.intake.conftest import MIGRATIONS
+from tests.integration.intake.seeding import MIGRATIONS
 
 pytestmark = pytest.mark.db
 FIRST = "1c71e0c2ff2b"

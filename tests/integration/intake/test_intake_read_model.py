@@ -9,7 +9,7 @@ import pytest
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.intake.request_queries import load_view
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.integration.intake.conftest import Sessions, apply, count, submit
+from tests.integration.intake.seeding import Sessions, apply, count, submit
 from tests.unit.intake.builders import T0, decision, escalated, refused, reminded, transitioned
 
 pytestmark = pytest.mark.db

@@ -10,7 +10,7 @@ import pytest
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.intake.work_order import load_work_order
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.integration.intake.conftest import Sessions, apply, submit
+from tests.integration.intake.seeding import Sessions, apply, submit
 from tests.unit.intake.builders import T0, decision, transitioned
 
 pytestmark = pytest.mark.db

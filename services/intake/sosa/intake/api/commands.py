@@ -97,7 +97,7 @@ async def authorize(
     "/commands/{command_id}",
     response_model=CommandStatus,
     summary="A command's status: pending, applied or refused, with its outcomes",
-    responses=problems(404, 503, _404="No such command for this request"),
+    responses=problems(404, 422, 503, _404="No such command for this request"),
 )
 async def command_status(request_id: str, command_id: str, rt: RuntimeDep) -> CommandStatus:
     async with rt.sessions() as session:

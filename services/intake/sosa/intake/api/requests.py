@@ -57,7 +57,7 @@ async def dry_run(details: PriorityRequestDetails, rt: RuntimeDep) -> Evaluation
     description="The view intake builds from the outcome events: state, path, rating, "
     "deadline, the decision behind the state, and every outcome event (transitions, refused "
     "commands, reminders, escalations) in order.",
-    responses=problems(404, 503),
+    responses=problems(404, 422, 503),
 )
 async def get_request(request_id: str, rt: RuntimeDep) -> RequestView:
     async with rt.sessions() as session:
