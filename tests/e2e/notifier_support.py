@@ -166,7 +166,7 @@ async def read_topic(stack: Stack, topic: str, count: int, timeout_s: float = 30
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 30) -> None:
     async with asyncio.timeout(timeout_s):
-        while not await check():
+        while not await check():  # noqa: ASYNC110 - polls the API, not an event
             await asyncio.sleep(0.1)
 
 
@@ -191,7 +191,7 @@ class Hook:
 
     async def wait_for(self, count: int, timeout_s: float = 30) -> list[Hit]:
         async with asyncio.timeout(timeout_s):
-            while len(self.hits) < count:
+            while len(self.hits) < count:  # noqa: ASYNC110 - filled by the server task
                 await asyncio.sleep(0.05)
         return self.hits
 
@@ -249,7 +249,7 @@ class Mailbox:
 
     async def wait_for(self, count: int, timeout_s: float = 30) -> list[EmailMessage]:
         async with asyncio.timeout(timeout_s):
-            while len(self.received) < count:
+            while len(self.received) < count:  # noqa: ASYNC110 - filled by aiosmtpd's thread
                 await asyncio.sleep(0.05)
         return self.received
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from notifier_support are parameters here
 """Signed webhooks from the notifier process, over the real broker and database, to real
 receivers on loopback: retries keep one `webhook-id`, 410 disables, one slow endpoint does not
 hold up a fast one, rotated secrets keep verifying, and each role gets only its fields."""
@@ -11,7 +12,7 @@ from standardwebhooks.webhooks import Webhook
 
 from sosa.contracts import deliveries
 from sosa.contracts.states import RequestState
-from tests.e2e.notifier_support import (  # noqa: F401 - fixtures
+from tests.e2e.notifier_support import (  # noqa: F401 - fixtures among them
     OPERATORS,
     Hooks,
     Launch,
@@ -43,11 +44,13 @@ async def test_flaky_receiver_gets_one_success_under_one_webhook_id(
             Webhook(secret).verify(hit.body, hit.headers)
 
         async def delivered() -> bool:
-            log = (await client.get("/v1/deliveries", params={"request_id": event.request_id}))
+            log = await client.get("/v1/deliveries", params={"request_id": event.request_id})
             return bool(log.json()) and log.json()[0]["status"] == "delivered"
 
         await eventually(delivered)
-        (entry,) = (await client.get("/v1/deliveries", params={"request_id": event.request_id})).json()
+        (entry,) = (
+            await client.get("/v1/deliveries", params={"request_id": event.request_id})
+        ).json()
     assert [a["status_code"] for a in entry["attempt_log"]] == [500, 500, 200]
     assert entry["attempts"] == 3
     assert entry["role"] == "requester"

@@ -21,7 +21,7 @@ def outcome(**parties: str | None) -> RequestTransitioned:
         previous_state=RequestState.RECEIVED,
         path=RoutePath.DPAS,
         decision=DecisionRecord(outcome="dpas_rated_order", ruleset_version="v"),
-        parties=Parties(requester="req", supplier="sup", **parties),  # type: ignore[arg-type]
+        parties=Parties(requester="req", supplier="sup", **parties),
         caused_by="c1",
         occurred_at=datetime(2026, 11, 25, tzinfo=UTC),
     )
