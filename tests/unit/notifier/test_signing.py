@@ -30,3 +30,14 @@ def test_secrets_are_fresh_and_prefixed() -> None:
     first, second = new_secret(), new_secret()
     assert first.startswith("whsec_")
     assert first != second
+
+
+def test_during_rotation_both_secrets_verify() -> None:
+    old, new = new_secret(), new_secret()
+    body = '{"type":"request.routed"}'
+    headers = signed_headers([new, old], message_id="evt-1", sent_at=datetime.now(UTC), body=body)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert Webhook(old).verify(body, headers) == {"type": "request.routed"}
+    assert Webhook(new).verify(body, headers) == {"type": "request.routed"}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(body, headers)

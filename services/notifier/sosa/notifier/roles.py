@@ -17,6 +17,7 @@ ROLES: Final[tuple[Role, ...]] = (
     "operator",
 )
 
+_NESTED: Final = frozenset({"decision", "parties"})  # chosen field by field; others whole
 _EVERY_ROLE: Final = frozenset(
     {"request_id", "sequence", "state", "previous_state", "path", "occurred_at"}
 )
@@ -95,7 +96,7 @@ def minimise(full: dict[str, Any], role: Role) -> tuple[dict[str, Any], list[str
     data: dict[str, Any] = {}
     sent: list[str] = []
     for key, value in full.items():
-        if isinstance(value, dict):
+        if key in _NESTED and isinstance(value, dict):
             inner = {k: v for k, v in value.items() if allowed is None or f"{key}.{k}" in allowed}
             if inner:
                 data[key] = inner
