@@ -28,6 +28,8 @@ else
   kafka_started=1
 fi
 
+# the demo receiver listens on 127.0.0.1:8099: allow-list loopback for the notifier's SSRF guard
+export SOSA_WEBHOOK_ALLOWED_NETWORKS="${SOSA_WEBHOOK_ALLOWED_NETWORKS:-[\"127.0.0.0/8\",\"::1/128\"]}"
 for service in intake router notifier; do
   uv run python -m "sosa.$service" >>"var/log/$service.log" 2>&1 &
   pids+=($!)
