@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url, text
@@ -44,9 +45,13 @@ async def database_url(postgres_admin_url: str) -> AsyncIterator[str]:
     await admin.dispose()
 
 
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = db.create_engine(database_url)
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def sessions(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """PostgreSQL (production, tests) and SQLite (the embedded default of `make run`)."""
+    url = database_url if request.param == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/n.db"
+    engine = db.create_engine(url)
     await upgrade_to_head(engine, "sosa.notifier:migrations")
     yield db.sessionmaker(engine)
     await engine.dispose()
