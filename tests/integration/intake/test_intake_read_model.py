@@ -7,7 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from sosa.contracts.states import RequestState, RoutePath
+from sosa.infra.db import insert_ignoring_duplicates
+from sosa.intake import tables
 from sosa.intake.request_queries import load_view
+from sosa.intake.timeline import timeline_row
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, count, submit
 from tests.unit.intake.builders import T0, decision, escalated, refused, reminded, transitioned
@@ -129,3 +132,21 @@ async def test_events_of_a_request_intake_never_accepted_break_nothing(
         view = await load_view(session, known)
     assert view is not None
     assert view.state == S.ROUTED
+
+
+async def test_a_view_and_its_timeline_are_read_as_of_one_moment(sessions: Sessions) -> None:
+    request_id = await submit(sessions, DPAS_REQUEST, now=T0)
+    await apply(sessions, [transitioned(request_id, 1, S.ROUTED, S.RECEIVED)])
+    # what a reader can meet between its two statements: the next event's row is visible
+    # already, the view it came with not yet
+    async with sessions() as session, session.begin():
+        await insert_ignoring_duplicates(
+            session,
+            tables.request_timeline,
+            [timeline_row(transitioned(request_id, 2, S.ACCEPTED, S.ROUTED))],
+        )
+    async with sessions() as session:
+        view = await load_view(session, request_id)
+    assert view is not None
+    assert (view.state, view.last_sequence) == (S.ROUTED, 1)
+    assert [e.sequence for e in view.timeline] == [1]

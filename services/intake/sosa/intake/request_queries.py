@@ -23,12 +23,12 @@ async def load_view(session: AsyncSession, request_id: str) -> RequestView | Non
     ).one_or_none()
     if view is None:
         return None
+    # Two statements see two snapshots: an outcome committed between them would show in the
+    # timeline but not in the view. Cutting the timeline at the view's sequence keeps both of
+    # one moment, since a view and its events commit together.
+    timeline = await _entries(session, request_id, up_to=view.last_sequence)
     return RequestView.model_validate(
-        {
-            **view._mapping,
-            "links": {"self": request_link(request_id)},
-            "timeline": await _entries(session, request_id),
-        }
+        {**view._mapping, "links": {"self": request_link(request_id)}, "timeline": timeline}
     )
 
 
@@ -60,9 +60,15 @@ async def load_command(
 
 
 async def _entries(
-    session: AsyncSession, request_id: str, *, caused_by: str | None = None
+    session: AsyncSession,
+    request_id: str,
+    *,
+    caused_by: str | None = None,
+    up_to: int | None = None,
 ) -> list[TimelineEntry]:
     statement = select(_timeline).where(_timeline.c.request_id == request_id)
+    if up_to is not None:
+        statement = statement.where(_timeline.c.sequence <= up_to)
     if caused_by is not None:
         statement = statement.where(_timeline.c.caused_by == caused_by)
     rows = (await session.execute(statement.order_by(_timeline.c.sequence))).all()
