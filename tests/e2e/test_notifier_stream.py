@@ -49,7 +49,7 @@ async def test_a_new_connection_starts_with_the_next_event(launch_notifier: Laun
     stack = await launch_notifier()
     async with Outcomes(stack) as topic:
         await topic.publish(routed(request_id="req-old"))
-        await asyncio.sleep(1)
+        await read_stream(stack, "dod-navsea", 1, last_event_id="0")  # it is in the stream
         reader = asyncio.create_task(read_stream(stack, "dod-navsea", 1))
         await asyncio.sleep(1)
         await topic.publish(routed(request_id="req-new"))
