@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import envelope, topics
 from sosa.contracts.deliveries import ATTEMPTED, DeliveryAttempted
+from sosa.infra.db import is_postgres
 from sosa.infra.outbox import outbox_row
 from sosa.notifier import endpoint_health, notices, retry, tables
 from sosa.notifier.attempts import AttemptResult
@@ -53,6 +54,13 @@ async def record_attempt(
     now: datetime,
     settings: NotifierSettings,
 ) -> None:
+    d = tables.deliveries
+    if is_postgres(session):
+        # our delivery row first, then the endpoint, then the operators' stream: the order in
+        # which the escalation scan takes them too, so the two never wait on each other in a loop
+        await session.execute(
+            select(d.c.delivery_id).where(d.c.delivery_id == row.delivery_id).with_for_update()
+        )
     status, next_at = next_step(row, result, now=now, settings=settings)
     disabled = None
     if row.channel == "webhook":
