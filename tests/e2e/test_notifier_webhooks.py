@@ -6,6 +6,7 @@ hold up a fast one, rotated secrets keep verifying, and each role gets only its 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -21,6 +22,7 @@ from tests.e2e.notifier_support import (  # noqa: F401 - fixtures among them
     eventually,
     hooks,
     launch_notifier,
+    read_stream,
     read_topic,
     routed,
     subscribe,
@@ -178,3 +180,24 @@ async def test_each_role_receives_only_its_fields(launch_notifier: Launch, hooks
     assert [entry["role"] for entry in log] == ["supplier"]
     assert "decision.deadline" in log[0]["fields"]
     assert "parties.pending_authority" not in log[0]["fields"]
+
+
+async def test_the_embedded_sqlite_default_works_too(
+    launch_notifier: Launch, hooks: Hooks, tmp_path: Path
+) -> None:
+    """`make run` keeps the notifier's tables in SQLite: the same flow must hold there."""
+    stack = await launch_notifier(
+        notifier_database_url=f"sqlite+aiosqlite:///{tmp_path}/notifier.db",
+        retry_schedule_s="[0, 0.2]",
+    )
+    hook = hooks.add(statuses=[500])
+    async with api(stack, "dod-navsea") as client, Outcomes(stack) as topic:
+        endpoint = await subscribe(client, hook.url)
+        rotated = await client.post(f"/v1/endpoints/{endpoint['endpoint_id']}/secret/rotate")
+        event = routed()
+        await topic.publish(event)
+        hits = await hook.wait_for(2)
+        streamed = await read_stream(stack, "dod-navsea", 1, last_event_id="0")
+    Webhook(rotated.json()["secret"]).verify(hits[1].body, hits[1].headers)
+    assert [hit.headers["webhook-id"] for hit in hits] == [event.event_id] * 2
+    assert streamed[0].data["data"]["request_id"] == event.request_id
