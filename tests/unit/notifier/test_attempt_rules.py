@@ -41,7 +41,7 @@ def test_delivered_failed_and_retrying() -> None:
         "pending",
         NOW + timedelta(seconds=60),
     )
-    gone = AttemptResult(410, 5, "HTTP 410", permanent=True, gone=True)
+    gone = AttemptResult(410, 5, "HTTP 410", permanent=True, disable="gone")
     assert next_step(row(), gone, now=NOW, settings=SETTINGS) == ("failed", None)
     last = row(attempts=2)
     assert next_step(last, AttemptResult(None, 5, "timeout"), now=NOW, settings=SETTINGS) == (

@@ -16,8 +16,8 @@ class AttemptResult:
     retry_after_s: float | None = None
     permanent: bool = False
     """The channel said it will never accept this message (410 Gone, SMTP 5xx): no retry."""
-    gone: bool = False
-    """The endpoint said it no longer exists (410): disable it."""
+    disable: str | None = None
+    """Why the endpoint must be disabled now: `gone` (410) or `receiver_asked`."""
 
     @property
     def delivered(self) -> bool:

@@ -28,11 +28,15 @@ async def record(
     endpoint_id: str,
     *,
     delivered: bool,
-    gone: bool,
+    disable: str | None,
     now: datetime,
     settings: NotifierSettings,
 ) -> str | None:
     """Update the endpoint's streak after one attempt; returns why it was disabled, if it was."""
+    if disable:  # 410 Gone, or the receiver's own `webhook-delivery: disable`
+        return await disable_endpoint(
+            session, endpoint_id, reason=disable, now=now, settings=settings
+        )
     if delivered:
         await session.execute(
             update(e)
@@ -53,16 +57,14 @@ async def record(
     ).one()
     after = timedelta(seconds=settings.endpoint_disable_after_s)
     min_failures = settings.endpoint_disable_min_failures
-    if gone:
-        return await disable(session, endpoint_id, reason="gone", now=now, settings=settings)
     if sustained_failure(streak, since, now=now, min_failures=min_failures, after=after):
-        return await disable(
+        return await disable_endpoint(
             session, endpoint_id, reason="sustained_failure", now=now, settings=settings
         )
     return None
 
 
-async def disable(
+async def disable_endpoint(
     session: AsyncSession,
     endpoint_id: str,
     *,

@@ -68,7 +68,7 @@ async def record_attempt(
             session,
             row.endpoint_id,
             delivered=result.delivered,
-            gone=result.gone,
+            disable=result.disable,
             now=now,
             settings=settings,
         )

@@ -26,7 +26,11 @@ async def send(
     timeout_s: float,
     retry_after_cap_s: float,
 ) -> AttemptResult:
-    """POST `payload` to `url`; any 2xx is delivered, 410 is gone, everything else a failure."""
+    """POST `payload` to `url`; any 2xx is delivered, 410 is gone, everything else a failure.
+
+    Beyond the spec, a receiver may answer with Svix's `webhook-delivery` header: `abort-message`
+    (stop retrying this message) or `disable` (disable this endpoint).
+    """
     headers = signing.signed_headers(secrets, message_id=message_id, sent_at=now, body=payload)
     started = time.perf_counter()
     try:
@@ -34,6 +38,7 @@ async def send(
             "POST", url, content=payload, headers=headers, timeout=timeout_s
         ) as response:
             excerpt = await _excerpt(response)
+            control = response.headers.get("webhook-delivery", "").strip().lower()
     except BlockedAddressError as exc:
         return AttemptResult(None, _ms_since(started), str(exc)[:EXCERPT_CHARS])
     except httpx.TimeoutException:
@@ -49,8 +54,8 @@ async def send(
         retry_after_s=retry_after_s(
             response.headers.get("retry-after"), now=now, cap_s=retry_after_cap_s
         ),
-        permanent=status == 410,
-        gone=status == 410,
+        permanent=status == 410 or control in {"abort-message", "disable"},
+        disable="gone" if status == 410 else "receiver_asked" if control == "disable" else None,
     )
 
 
