@@ -62,3 +62,17 @@ def test_escalation_facts_go_to_the_requester_not_the_supplier() -> None:
     assert outcome_message(event, "requester").data["facts"] == {"contract": "N0001"}
     assert "facts" not in outcome_message(event, "supplier").data
     assert "facts" in outcome_message(event, "requester").fields
+
+
+def test_every_contract_field_has_a_decided_audience() -> None:
+    """A field added to the outcome contracts reaches no party but operators until it is placed
+    in `roles.FIELDS`: this test names it, so that the choice is made, not forgotten."""
+    from sosa.contracts import outcomes
+
+    operators_only = {"caused_by", "parties.requester"}
+    listed = set().union(*(fields for fields in FIELDS.values() if fields is not None))
+    names = {f"decision.{n}" for n in outcomes.DecisionRecord.model_fields}
+    names |= {f"parties.{n}" for n in outcomes.Parties.model_fields}
+    for model in outcomes.OUTCOME_TYPES.values():
+        names |= set(model.model_fields) - {"type", "event_id", "decision", "parties"}
+    assert names - listed - operators_only == set()
