@@ -57,8 +57,10 @@ async def test_an_undelivered_clock_notice_goes_by_email_before_the_deadline(
         log = (await supplier.get("/v1/deliveries", params={"request_id": event.request_id})).json()
 
     assert arrived < deadline, "the party heard before its deadline"
-    assert arrived > deadline - timedelta(seconds=8.5), "not before the escalation point"
-    assert len(down.hits) >= 3, "the webhook was tried first, until the escalation point"
+    # at the escalation point, or up to one retry interval before it: a retry that would land
+    # after the point escalates at once
+    assert arrived > deadline - timedelta(seconds=8 + 1.5), "not long before the point"
+    assert down.hits, "the webhook was tried first"
     assert sent["To"] == "orders@acme-valves.example"
     assert sent["Sosa-Message-Id"] == event.event_id
     assert event.request_id in sent["Subject"]
