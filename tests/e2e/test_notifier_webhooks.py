@@ -167,11 +167,13 @@ async def test_each_role_receives_only_its_fields(launch_notifier: Launch, hooks
             state=RequestState.AWAITING_DETERMINATION,
         )
         await topic.publish(awaiting, routed(requester="in-mod", supplier="acme-valves"))
-        requester_view = [json.loads(h.body) for h in await parties["in-mod"].wait_for(2)]
+        bodies = [json.loads(hit.body) for hit in await parties["in-mod"].wait_for(2)]
+        requester_view = {body["type"]: body for body in bodies}  # arrival order may vary
         authority_view = json.loads((await parties["dod-ibp"].wait_for(1))[0].body)
         supplier_view = json.loads((await parties["acme-valves"].wait_for(1))[0].body)
-    assert requester_view[0]["data"]["parties"]["pending_authority"] == "dod-ibp"
-    assert "deadline" in requester_view[1]["data"]["decision"]
+    waiting = requester_view["request.awaiting_determination"]["data"]
+    assert waiting["parties"]["pending_authority"] == "dod-ibp"
+    assert "deadline" in requester_view["request.routed"]["data"]["decision"]
     assert authority_view["type"] == "request.awaiting_determination"
     assert "deadline" not in authority_view["data"]["decision"]
     assert supplier_view["type"] == "request.routed", "not told before it is addressed"
