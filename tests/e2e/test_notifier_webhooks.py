@@ -80,13 +80,17 @@ async def test_gone_disables_the_endpoint_and_tells_operators(
         await subscribe(ops, ops_hook.url, event_types=["operator.*"])
         await topic.publish(routed())
         await gone.wait_for(1)
-        alerts = await ops_hook.wait_for(1)
+        alerts = {
+            json.loads(hit.body)["type"]: json.loads(hit.body) for hit in await ops_hook.wait_for(2)
+        }
         state = (await client.get(f"/v1/endpoints/{endpoint['endpoint_id']}")).json()
         await topic.publish(routed())  # nothing more goes to a disabled endpoint
-        await ops_hook.wait_for(1)
-    alert = json.loads(alerts[0].body)
-    assert alert["type"] == "operator.endpoint_disabled"
+        await read_stream(stack, "dod-navsea", 1, last_event_id="1")  # it was consumed
+        log = (await client.get("/v1/deliveries")).json()
+    assert [entry["status"] for entry in log] == ["failed"]
+    alert = alerts["operator.endpoint_disabled"]
     assert alert["data"]["reason"] == "gone"
+    assert alerts["operator.delivery_failed"]["data"]["reason"] == "endpoint_disabled"
     assert alert["data"]["endpoint_id"] == endpoint["endpoint_id"]
     assert state["enabled"] is False
     assert state["disabled_reason"] == "gone"
