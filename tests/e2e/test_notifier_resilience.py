@@ -39,6 +39,12 @@ async def test_a_restart_mid_retry_resumes_the_delivery(
 
         await launch_notifier()
         hits = await hook.wait_for(2)
+
+        async def recorded() -> bool:
+            log = await client.get("/v1/deliveries", params={"request_id": event.request_id})
+            return bool(log.json()[0]["status"] == "delivered")
+
+        await eventually(recorded)
         log = (await client.get("/v1/deliveries", params={"request_id": event.request_id})).json()
     assert [hit.headers["webhook-id"] for hit in hits] == [event.event_id] * 2
     Webhook(secret).verify(hits[1].body, hits[1].headers)
