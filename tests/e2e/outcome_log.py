@@ -7,8 +7,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
+from sosa.ops.reading import read_to_end
 from tests.e2e.stack import Stack
 
 Events = list[dict[str, Any]]
@@ -79,24 +80,11 @@ def has(count: int) -> Callable[[Events], bool]:
 
 async def latest_snapshots(stack: Stack) -> dict[str, dict[str, Any]]:
     """What a new dashboard reads first: the compacted state topic, from start to end."""
-    topic = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.request-state.v1"
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
-        group_id=None,
-        isolation_level="read_committed",
+    records = await read_to_end(
+        stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.request-state.v1",
     )
-    await consumer.start()
     latest: dict[str, dict[str, Any]] = {}
-    try:
-        await consumer.topics()
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    latest[record.key.decode()] = json.loads(record.value)
-    finally:
-        await consumer.stop()
+    for record in records:
+        latest[record.key.decode()] = json.loads(record.value)
     return latest

@@ -97,7 +97,7 @@ async def handle(
 
 def events(outputs: list[Output]) -> list[dict[str, Any]]:
     return [
-        {"type": o.envelope.type, **json.loads(o.envelope.data)}
+        {"type": dict(o.headers)["ce_type"].decode(), **json.loads(o.value)}
         for o in outputs
         if o.topic == topics.OUTCOMES
     ]

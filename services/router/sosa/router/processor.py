@@ -17,7 +17,7 @@ from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import topics
@@ -118,12 +118,16 @@ class Processor:
             )
         ).one_or_none()
         if seen is not None:
+            remembered = [Output.from_json(raw) for raw in seen.outputs]
             if (seen.partition, seen.offset) == (record.partition, record.offset):
                 # the same record again: our Kafka transaction did not commit; publish again
                 _count(record, "republished")
-                return [Output.from_json(raw) for raw in seen.outputs]
-            _count(record, "duplicate")
-            return []  # another copy of a command already decided (a relay retry, a twin tick)
+                return remembered
+            if not _dead_lettered(remembered):
+                _count(record, "duplicate")
+                return []  # another copy of a command already decided (relay retry, twin tick)
+            # a replayed dead letter: decide it afresh now that its cause may be fixed
+            await session.execute(delete(tables.inbox).where(tables.inbox.c.event_id == message.id))
         try:
             async with session.begin_nested():
                 outputs = await self._handler(session, message)
@@ -162,6 +166,10 @@ def dead_letter(record: Record, error: Exception) -> Output:
             ("sosa_error", f"{type(error).__name__}: {error}"[:1000].encode()),
         ),
     )
+
+
+def _dead_lettered(outputs: list[Output]) -> bool:
+    return bool(outputs) and all(o.topic == topics.dead_letter(topics.REQUESTS) for o in outputs)
 
 
 def _count(record: Record, result: str) -> None:

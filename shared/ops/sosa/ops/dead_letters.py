@@ -9,12 +9,15 @@ nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from sosa.contracts import topics
 from sosa.infra.settings import CommonSettings
+from sosa.ops.reading import behind, read_to_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,29 +37,17 @@ def _header(headers: list[tuple[str, bytes]], name: str) -> str | None:
 
 async def read(settings: CommonSettings, topic: str, *, limit: int) -> list[DeadLetter]:
     """Up to `limit` dead letters of `topic`, oldest first, without consuming them."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    await consumer.start()
-    try:
-        partitions = await _partitions(consumer, settings.topic(topics.dead_letter(topic)))
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        found: list[DeadLetter] = []
-        ends = await consumer.end_offsets(partitions)
-        while len(found) < limit and await _behind(consumer, ends):
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                found.extend(_letter(r) for r in records)
-        return found[:limit]
-    finally:
-        await consumer.stop()
+    dlq = settings.topic(topics.dead_letter(topic))
+    records = await read_to_end(settings.kafka_bootstrap_servers, dlq)
+    return [_letter(r) for r in records[:limit]]
 
 
-async def replay(settings: CommonSettings, topic: str) -> int:
-    """Send every dead letter of `topic` not replayed before back to its original topic."""
+async def replay(settings: CommonSettings, topic: str, *, timeout_s: float = 120) -> int:
+    """Send every dead letter of `topic` not replayed before back to its original topic.
+
+    Only what the dead-letter topic holds when replay starts is replayed: a letter that fails
+    again lands behind that point and waits for the next replay.
+    """
     dlq = settings.topic(topics.dead_letter(topic))
     consumer = AIOKafkaConsumer(
         dlq,
@@ -73,33 +64,34 @@ async def replay(settings: CommonSettings, topic: str) -> int:
     await producer.start()
     replayed = 0
     try:
-        while batches := await consumer.getmany(timeout_ms=2000):
-            for records in batches.values():
-                for record in records:
-                    headers = list(record.headers)
-                    original = _header(headers, "sosa_original_topic") or settings.topic(topic)
-                    headers.append(("sosa_replayed_from", f"{dlq}/{record.offset}".encode()))
-                    await producer.send_and_wait(
-                        original, record.value, key=record.key, headers=headers
-                    )
-                    replayed += 1
-            await consumer.commit()
+        async with asyncio.timeout(timeout_s):
+            while not consumer.assignment():  # noqa: ASYNC110 - aiokafka has no event for it
+                await asyncio.sleep(0.1)
+            ends = await consumer.end_offsets(list(consumer.assignment()))
+            while await behind(consumer, ends):
+                for partition, records in (await consumer.getmany(timeout_ms=500)).items():
+                    for record in records:
+                        if record.offset >= ends[partition]:
+                            continue
+                        await _send_back(producer, settings, topic, dlq, record)
+                        replayed += 1
+                # letters past the starting end were skipped: never commit beyond it
+                await consumer.commit(
+                    {p: min(await consumer.position(p), end) for p, end in ends.items()}
+                )
     finally:
         await producer.stop()
         await consumer.stop()
     return replayed
 
 
-async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    for partition, end in ends.items():
-        if await consumer.position(partition) < end:
-            return True
-    return False
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    await consumer.topics()
-    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+async def _send_back(
+    producer: AIOKafkaProducer, settings: CommonSettings, topic: str, dlq: str, record: Any
+) -> None:
+    headers = list(record.headers)
+    original = _header(headers, "sosa_original_topic") or settings.topic(topic)
+    headers.append(("sosa_replayed_from", f"{dlq}/{record.offset}".encode()))
+    await producer.send_and_wait(original, record.value, key=record.key, headers=headers)
 
 
 def _letter(record: object) -> DeadLetter:
