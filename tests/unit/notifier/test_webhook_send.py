@@ -13,7 +13,6 @@ from sosa.notifier import webhooks
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.signing import new_secret
 
-NOW = datetime.now(UTC)
 SECRET = new_secret()
 
 
@@ -25,7 +24,7 @@ async def attempt(answer: Callable[[httpx.Request], httpx.Response]) -> AttemptR
             secrets=[SECRET],
             message_id="evt-1",
             payload='{"type":"request.routed"}',
-            now=NOW,
+            now=datetime.now(UTC),  # read per attempt: verification allows only 5 minutes of skew
             timeout_s=1,
             retry_after_cap_s=3600,
         )
