@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 PACKAGES := -p sosa.rules -p sosa.contracts -p sosa.decisions -p sosa.infra -p sosa.ops -p sosa.intake -p sosa.router -p sosa.notifier
 
-.PHONY: help install run test test-unit check lint format typecheck arch kafka-start kafka-stop pg-start pg-stop clean
+.PHONY: help install run test test-faults test-unit check lint format typecheck arch kafka-start kafka-stop pg-start pg-stop clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -17,6 +17,9 @@ run: install ## Start Kafka and the three services on embedded defaults, show a 
 
 test: install ## Start Kafka and PostgreSQL if not running, run every test, stop what it started
 	@scripts/test.sh
+
+test-faults: install ## The fault suite: kill, stop and restart the infrastructure under load; prints figures
+	@scripts/test-faults.sh
 
 test-unit: install ## Only the tests that need nothing running
 	@uv run pytest tests/unit
