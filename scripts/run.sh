@@ -30,6 +30,8 @@ fi
 
 # the demo receiver listens on 127.0.0.1:8099: allow-list loopback for the notifier's SSRF guard
 export SOSA_WEBHOOK_ALLOWED_NETWORKS="${SOSA_WEBHOOK_ALLOWED_NETWORKS:-[\"127.0.0.0/8\",\"::1/128\"]}"
+# A demonstration may move the router's clock forward (docs/api.md, "Silence"); never in production.
+export SOSA_ROUTER_CLOCK_CONTROL=true
 for service in intake router notifier; do
   uv run python -m "sosa.$service" >>"var/log/$service.log" 2>&1 &
   pids+=($!)
