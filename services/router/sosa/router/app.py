@@ -27,7 +27,7 @@ from sosa.router.timers import TimerWorker
 def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastAPI:
     adjustable = AdjustableClock() if settings.router_clock_control else None
     clock = clock or adjustable or SystemClock()
-    engine = db.create_engine(settings.router_database_url)
+    engine = db.create_engine(settings.router_database_url, sqlite_write_first=True)
     sessions = db.sessionmaker(engine)
     config = RulesConfig.load(
         extra_closures=settings.extra_closures,

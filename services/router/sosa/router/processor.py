@@ -11,6 +11,7 @@ clock tick) is recognised by its id at another offset and yields nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeAlias
@@ -18,6 +19,7 @@ from typing import TypeAlias
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import topics
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[list[Output]]]
 Record: TypeAlias = ConsumerRecord  # aiokafka ships no type information
+_BACKOFF_START_S = 0.2
+_BACKOFF_MAX_S = 5.0
 
 
 class Processor:
@@ -57,12 +61,22 @@ class Processor:
         self.processed = 0
 
     async def run(self) -> None:
+        backoff = _BACKOFF_START_S
         while True:
             batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
             for partition, records in batches.items():
                 async with self._producers.lock:
-                    if partition in self._consumer.assignment():
+                    if partition not in self._consumer.assignment():
+                        continue
+                    try:
                         await self.process_partition_batch(partition, records)
+                        backoff = _BACKOFF_START_S
+                    except DBAPIError:
+                        # the database is unavailable: nothing was decided; read the batch again
+                        log.exception("database error; the batch will be read again")
+                        self._consumer.seek(partition, records[0].offset)
+                        await asyncio.sleep(backoff)
+                        backoff = min(backoff * 2, _BACKOFF_MAX_S)
 
     async def process_partition_batch(
         self, partition: TopicPartition, records: Sequence[Record]
@@ -131,6 +145,8 @@ class Processor:
         try:
             async with session.begin_nested():
                 outputs = await self._handler(session, message)
+        except DBAPIError:
+            raise  # the database, not the command, failed: retry the batch, never dead-letter it
         except Exception as exc:
             log.exception("command could not be processed; sent to the dead-letter topic")
             outputs = [dead_letter(record, exc)]

@@ -20,8 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine; SQLite gets WAL and a busy timeout so readers and the relay coexist."""
+def create_engine(
+    url: str, *, pool_size: int = 10, sqlite_write_first: bool = False
+) -> AsyncEngine:
+    """An async engine; SQLite gets WAL and a busy timeout so readers and the relay coexist.
+
+    `sqlite_write_first`: every SQLite transaction takes the write lock when it begins. For a
+    service whose transactions all write (the router), this makes a second writer wait its
+    turn instead of failing at once when it upgrades a read to a write.
+    """
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -30,11 +37,19 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            if sqlite_write_first:
+                dbapi_connection.isolation_level = None  # transactions begin in _begin below
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+        if sqlite_write_first:
+
+            @event.listens_for(engine.sync_engine, "begin")
+            def _begin(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
