@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from sosa.infra.db import is_postgres
+
+MIGRATION_LOCK_ID = 0x505A_0000
+"""PostgreSQL advisory lock (per database) held while one process migrates."""
 
 
 async def upgrade_to_head(engine: AsyncEngine, script_location: str) -> None:
@@ -18,4 +24,10 @@ async def upgrade_to_head(engine: AsyncEngine, script_location: str) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as connection:
+        if is_postgres(connection):
+            # two instances of a service starting at once (routers scaled out) would both
+            # create the version table; the second waits here and then finds nothing to do
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID}
+            )
         await connection.run_sync(_upgrade)
