@@ -1,8 +1,11 @@
 """The `make run` demonstration: a webhook receiver, one subscription and one request, end to end.
 
-It starts a small receiver that verifies every webhook's Standard Webhooks signature, subscribes it
-for the demo requester at the notifier, posts a DPAS priority request to intake, and prints what
-happens. It then keeps the receiver running (printing each webhook) until it is stopped.
+As the bootstrap operator (`SOSA_BOOTSTRAP_OPERATOR_KEY`, set by scripts/run.sh) it creates the
+demo requester and supplier at intake and issues the requester an API key; it waits until the
+notifier knows that key (it travels as a hash on `sosa.parties.v1`). As the requester it then
+subscribes a small receiver that verifies every webhook's Standard Webhooks signature, posts a
+DPAS priority request to intake, and prints what happens. It then keeps the receiver running
+(printing each webhook) until it is stopped. No key is ever printed.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from starlette.routing import Route
 INTAKE = os.environ.get("SOSA_DEMO_INTAKE", "http://127.0.0.1:8000")
 NOTIFIER = os.environ.get("SOSA_DEMO_NOTIFIER", "http://127.0.0.1:8002")
 RECEIVER_PORT = int(os.environ.get("SOSA_DEMO_RECEIVER_PORT", "8099"))
+PARTIES = [
+    {"party_id": "dod-navsea", "name": "NAVSEA", "roles": ["requester"]},
+    {"party_id": "acme-valves", "name": "Acme Valves Inc.", "roles": ["supplier"]},
+]
 
 REQUEST: dict[str, Any] = {
     "requester": {"party_id": "dod-navsea", "kind": "us_dod", "country": "US", "name": "NAVSEA"},
@@ -69,6 +76,26 @@ class Receiver:
         return Response(status_code=204)
 
 
+async def requester_key(client: httpx.AsyncClient) -> dict[str, str]:
+    """Create the demo parties (once per database) and a fresh key for the requester; wait
+    until the notifier accepts it. The headers to call as the requester."""
+    operator = {"Authorization": f"Bearer {os.environ['SOSA_BOOTSTRAP_OPERATOR_KEY']}"}
+    for party in PARTIES:
+        created = await client.post(f"{INTAKE}/v1/parties", json=party, headers=operator)
+        if created.status_code not in (201, 409):  # 409: made by an earlier run
+            created.raise_for_status()
+    issued = await client.post(
+        f"{INTAKE}/v1/parties/dod-navsea/api-keys", json={"label": "demo"}, headers=operator
+    )
+    issued.raise_for_status()
+    headers = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+    say(f"operator created parties dod-navsea and acme-valves; key {issued.json()['key_id']}")
+    async with asyncio.timeout(60):
+        while (await client.get(f"{NOTIFIER}/v1/me", headers=headers)).status_code != 200:  # noqa: ASYNC110 - polls the notifier
+            await asyncio.sleep(0.2)
+    return headers
+
+
 async def main() -> int:
     receiver = Receiver()
     app = Starlette(routes=[Route("/hook", receiver.hook, methods=["POST"])])
@@ -76,10 +103,12 @@ async def main() -> int:
         uvicorn.Config(app, host="127.0.0.1", port=RECEIVER_PORT, log_level="warning")
     )
     serving = asyncio.create_task(server.serve())
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10) as anonymous:
+        headers = await requester_key(anonymous)
+    async with httpx.AsyncClient(timeout=10, headers=headers) as client:
         endpoint = await client.post(
             f"{NOTIFIER}/v1/endpoints",
-            json={"party_id": "dod-navsea", "url": f"http://127.0.0.1:{RECEIVER_PORT}/hook"},
+            json={"url": f"http://127.0.0.1:{RECEIVER_PORT}/hook"},
         )
         endpoint.raise_for_status()
         receiver.secret = endpoint.json()["secret"]

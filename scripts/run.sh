@@ -32,6 +32,9 @@ fi
 export SOSA_WEBHOOK_ALLOWED_NETWORKS="${SOSA_WEBHOOK_ALLOWED_NETWORKS:-[\"127.0.0.0/8\",\"::1/128\"]}"
 # A demonstration may move the router's clock forward (docs/api.md, "Silence"); never in production.
 export SOSA_ROUTER_CLOCK_CONTROL=true
+# the first operator credential of this run (never printed): the demo creates its parties and
+# their API keys with it. Set SOSA_BOOTSTRAP_OPERATOR_KEY yourself to keep one across runs.
+export SOSA_BOOTSTRAP_OPERATOR_KEY="${SOSA_BOOTSTRAP_OPERATOR_KEY:-$(uv run python -c 'import secrets; print(secrets.token_urlsafe(32))')}"
 for service in intake router notifier; do
   uv run python -m "sosa.$service" >>"var/log/$service.log" 2>&1 &
   pids+=($!)

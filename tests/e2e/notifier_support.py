@@ -31,6 +31,7 @@ from starlette.routing import Route
 from sosa.contracts import envelope, outcomes
 from sosa.contracts.outcomes import DecisionRecord, OutcomeEvent, Parties
 from sosa.contracts.states import RequestState, RoutePath
+from tests.e2e.credentials import bearer
 from tests.e2e.stack import Stack, free_port, running, stack_env, unique_prefix
 
 OPERATORS = "ops"
@@ -61,10 +62,15 @@ async def launch_notifier(
         yield launch
 
 
+def party_headers(party: str) -> dict[str, str]:
+    """A bearer token for `party`: operators' (OPERATORS) with the operator role."""
+    return bearer(party, "operator") if party == OPERATORS else bearer(party, "requester")
+
+
 def api(stack: Stack, party: str) -> httpx.AsyncClient:
     """A client of the notifier's API calling as `party`."""
     return httpx.AsyncClient(
-        base_url=stack.url("notifier"), headers={"Sosa-Party": party}, timeout=10
+        base_url=stack.url("notifier"), headers=party_headers(party), timeout=10
     )
 
 
@@ -277,7 +283,7 @@ async def read_stream(
     stack: Stack, party: str, count: int, *, last_event_id: str | None = None, timeout_s: float = 20
 ) -> list[Sse]:
     """Connect to `/v1/stream` as `party`, read `count` events, disconnect."""
-    headers = {"Sosa-Party": party}
+    headers = party_headers(party)
     if last_event_id is not None:
         headers["Last-Event-ID"] = last_event_id
     found: list[Sse] = []

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.e2e.credentials import auth_env
+
 SERVICES = ("intake", "router", "notifier")
 
 
@@ -106,6 +108,7 @@ def stack_env(
         SOSA_ROUTER_CLOCK_CONTROL="true",
         SOSA_ROUTER_TIMER_INTERVAL_S="0.2",
     )
+    env.update(auth_env())
     for service in SERVICES:
         env[f"SOSA_{service.upper()}_DATABASE_URL"] = databases[service]
         env[f"SOSA_{service.upper()}_PORT"] = str(ports[service])

@@ -16,7 +16,9 @@ import httpx
 import pytest
 
 from sosa.contracts import commands
+from sosa.contracts.outcomes import Parties
 from sosa.contracts.states import RequestState, RoutePath
+from tests.e2e.credentials import ActingParty
 from tests.e2e.intake_support import (
     publish_outcomes,
     read_commands,
@@ -68,6 +70,11 @@ COMMANDS: list[tuple[str, dict[str, Any], str]] = [
     ),
 ]
 
+AWAITING = {
+    "determination": (1, RequestState.AWAITING_DETERMINATION, "us-dod-ibp"),
+    "authorization": (2, RequestState.AWAITING_AUTHORIZATION, "us-doc-bis"),
+}
+
 
 @pytest.fixture
 async def intake(
@@ -89,7 +96,7 @@ async def intake_and_router(
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=10, auth=ActingParty()) as http:
         yield http
 
 
@@ -111,6 +118,15 @@ async def test_each_command_is_stored_then_published_with_its_type(
     request_id = await submit(client, intake, DPAS_REQUEST)
     sent: dict[str, str] = {}
     for what, body, command_type in COMMANDS:
+        if what in AWAITING:  # an authority acts only on a request that awaits its decision
+            sequence, state, authority = AWAITING[what]
+            parties = Parties(
+                requester="dod-navsea", supplier=SUPPLIER, pending_authority=authority
+            )
+            await publish_outcomes(
+                intake, [transitioned(request_id, sequence, state, parties=parties)]
+            )
+            await wait_for_view(client, f"{url}{BASE}/{request_id}", has_sequence(sequence))
         response = await client.post(f"{url}{BASE}/{request_id}/{what}", json=body)
         assert response.status_code == 202, response.text
         answer = response.json()
@@ -236,9 +252,9 @@ async def test_the_timeline_keeps_every_outcome_kind_once_and_the_view_moves_for
 ) -> None:
     url = intake.url("intake")
     request_id = await submit(client, intake, {**DPAS_REQUEST, "rating": "DX-A3"})
-    answer = await client.post(
+    answer = await client.post(  # refused below by a (synthetic) router all the same
         f"{url}{BASE}/{request_id}/responses",
-        json={"supplier_party_id": "some-other-firm", "kind": "accept"},
+        json={"supplier_party_id": SUPPLIER, "kind": "accept"},
     )
     command_id = answer.json()["command_id"]
     deadline = datetime.now(UTC) + timedelta(days=14)

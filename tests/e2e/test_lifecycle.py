@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.credentials import ActingParty
 from tests.e2e.outcome_log import OutcomeLog, has, kinds, latest_snapshots
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -70,7 +71,7 @@ class Api:
 
 @pytest.fixture
 async def api(stack: Stack) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, auth=ActingParty()) as client:
         yield Api(client, stack)
 
 
@@ -246,7 +247,6 @@ async def test_cancellation_then_an_answer_is_refused(api: Api, log: OutcomeLog)
 @pytest.mark.parametrize(
     ("body", "rule_id"),
     [
-        ({"supplier_party_id": "some-other-firm", "kind": "accept"}, "COMMAND_WRONG_PARTY"),
         (
             answer("reject", reason="CONFLICT_WITH_UNRATED_OR_LOWER_RATED"),
             "DPAS_700_13_B1_LOWER_RATED_CONFLICT_INVALID",
@@ -270,6 +270,23 @@ async def test_bad_answers_are_refused_and_change_nothing(
     assert rule_id in [f["rule_id"] for f in events[1]["decision"]["findings"]]
     view = await api.state(request_id, 2)
     assert view["state"] == "routed"
+
+
+async def test_an_answer_from_another_party_never_reaches_the_router(
+    api: Api, log: OutcomeLog
+) -> None:
+    """Intake refuses it at the edge (404: the request is not addressed to that party); the
+    router's own COMMAND_WRONG_PARTY check stays behind it (tests/unit/rules)."""
+    request_id = await api.submit(DPAS_REQUEST)
+    await log.wait_for(request_id, has(1))
+    response = await api.client.post(
+        f"{api.intake}/v1/priority-requests/{request_id}/responses",
+        json={"supplier_party_id": "some-other-firm", "kind": "accept"},
+    )
+    assert response.status_code == 404, response.text
+    await api.command(request_id, "responses", answer("accept"))
+    events = await log.wait_for(request_id, has(2))
+    assert kinds(events) == ["transitioned:routed", "transitioned:accepted"]
 
 
 async def test_two_routers_never_emit_the_same_reminder_twice(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from standardwebhooks.webhooks import Webhook
 
 from tests.e2e.conftest import Receiver
+from tests.e2e.credentials import ActingParty
 from tests.e2e.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
@@ -55,7 +56,7 @@ async def wait_for_state(
 
 
 async def test_us_request_is_routed_signed_and_readable(stack: Stack, receiver: Receiver) -> None:
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, auth=ActingParty()) as client:
         secret = await register(client, stack, "dod-navsea", receiver.url)
 
         posted = await client.post(f"{stack.url('intake')}/v1/priority-requests", json=DPAS_REQUEST)
@@ -96,7 +97,7 @@ async def test_supplier_outside_any_arrangement_is_rejected_with_reason(
         **DPAS_REQUEST,
         "supplier": {"party_id": "far-away", "name": "Far Away Ltd", "country": "BR"},
     }
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, auth=ActingParty()) as client:
         await register(client, stack, "dod-navsea", receiver.url)
         posted = await client.post(f"{stack.url('intake')}/v1/priority-requests", json=request)
         assert posted.status_code == 202
@@ -120,7 +121,7 @@ async def test_partner_supplier_goes_the_voluntary_path(stack: Stack, receiver: 
             "timezone": "Asia/Kolkata",
         },
     }
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, auth=ActingParty()) as client:
         await register(client, stack, "bharat-forge", receiver.url)
         posted = await client.post(f"{stack.url('intake')}/v1/priority-requests", json=request)
         assert posted.status_code == 202
@@ -135,7 +136,7 @@ async def test_bad_input_is_a_problem_naming_the_field_and_changes_nothing(
     stack: Stack, databases: dict[str, str]
 ) -> None:
     bad = {**DPAS_REQUEST, "supplier": {**DPAS_REQUEST["supplier"], "country": "usa"}, "items": []}
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, auth=ActingParty()) as client:
         response = await client.post(f"{stack.url('intake')}/v1/priority-requests", json=bad)
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"

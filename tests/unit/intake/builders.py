@@ -33,7 +33,7 @@ def _common(
         "state": state,
         "path": fields.pop("path", RoutePath.DPAS),
         "decision": fields.pop("decision", None) or decision(),
-        "parties": PARTIES,
+        "parties": fields.pop("parties", PARTIES),
         "caused_by": fields.pop("caused_by", str(uuid.uuid4())),
         "occurred_at": fields.pop("occurred_at", T0 + timedelta(minutes=sequence)),
     }

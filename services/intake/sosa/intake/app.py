@@ -14,12 +14,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
 from sosa.infra import db, kafka, problems, startup
+from sosa.infra.auth import Authenticator
+from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.workers import Workers
 from sosa.intake import read_model, tables
-from sosa.intake.api import commands, problem_docs, request_list, requests, suppliers
+from sosa.intake.api import commands, parties, problem_docs, request_list, requests, suppliers
+from sosa.intake.party_registry import IntakeKeys
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
 
@@ -83,6 +86,8 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         lifespan=lifespan,
     )
     problems.install(app)
+    app.state.authenticator = Authenticator(settings, IntakeKeys(sessions))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeoutError)
@@ -95,7 +100,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         response.headers["Retry-After"] = "5"
         return response
 
-    for api in (requests, request_list, commands, suppliers):
+    for api in (requests, request_list, commands, suppliers, parties):
         app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     plain_openapi = app.openapi

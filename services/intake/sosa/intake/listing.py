@@ -38,11 +38,19 @@ def conditions(filters: ListFilters) -> list[ColumnElement[bool]]:
 
 
 async def list_requests(
-    session: AsyncSession, filters: ListFilters, *, limit: int, cursor: str | None
+    session: AsyncSession,
+    filters: ListFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    scope: ColumnElement[bool] | None = None,
 ) -> RequestPage:
-    """One page of the requests that match, oldest received first. Raises InvalidCursorError."""
+    """One page of the requests that match (and that `scope` lets the caller see), oldest
+    received first. Raises InvalidCursorError."""
     query_key = filters.key()
     statement = select(*SUMMARY_COLUMNS).where(*conditions(filters))
+    if scope is not None:
+        statement = statement.where(scope)
     if cursor is not None:
         after = decode_cursor(cursor, query_key)
         statement = statement.where(

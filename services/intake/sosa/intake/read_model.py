@@ -1,4 +1,5 @@
-"""Intake's read model, built only from `sosa.outcomes.v1`: the timeline and each request's view."""
+"""Intake's read model, built only from `sosa.outcomes.v1`: the timeline, each request's view,
+who may see it (the parties the events name), and an audit row for each decision."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sosa.contracts import outcomes
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.decoding import outcomes_in
-from sosa.intake import tables
+from sosa.intake import access, audit, tables
 from sosa.intake.timeline import timeline_row
 from sosa.intake.view_changes import ViewFacts, advance
 
@@ -22,12 +23,14 @@ _FACT_COLUMNS = [_views.c[f.name] for f in fields(ViewFacts)]
 
 async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
     """Record each event in the timeline once and move each view forward, never backward."""
+    if not events:
+        return
+    fresh = await _new_events(session, events)
     await insert_ignoring_duplicates(
         session, tables.request_timeline, [timeline_row(e) for e in events]
     )
     request_ids = {e.request_id for e in events}
-    if not request_ids:
-        return
+    await _grant_access(session, events, request_ids)
     # locked so that a second intake instance given the partition after a rebalance waits
     rows = (
         await session.execute(
@@ -49,6 +52,64 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
                 .where(_views.c.last_sequence == before)
                 .values(**facts.columns())
             )
+    # after the views: the audit head is the last lock a transaction takes (see audit.append)
+    for event in fresh:
+        await _audit(session, event)
+
+
+async def _new_events(
+    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]
+) -> list[outcomes.OutcomeEvent]:
+    """The events not yet in the timeline (a batch delivered again adds no audit row)."""
+    timeline = tables.request_timeline
+    seen = set(
+        (
+            await session.execute(
+                select(timeline.c.event_id).where(
+                    timeline.c.event_id.in_({e.event_id for e in events})
+                )
+            )
+        ).scalars()
+    )
+    fresh = []
+    for event in events:
+        if event.event_id not in seen:
+            seen.add(event.event_id)
+            fresh.append(event)
+    return fresh
+
+
+async def _grant_access(
+    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent], request_ids: set[str]
+) -> None:
+    """Every party an event names may see the request (liaison, authorities awaited)."""
+    known = set(
+        (
+            await session.execute(
+                select(_views.c.request_id).where(_views.c.request_id.in_(request_ids))
+            )
+        ).scalars()
+    )
+    for event in events:
+        if event.request_id in known:
+            await access.grant(session, event.request_id, access.parties_of(event.parties))
+
+
+async def _audit(session: AsyncSession, event: outcomes.OutcomeEvent) -> None:
+    await audit.append(
+        session,
+        at=event.occurred_at,
+        actor="sosa-router",
+        kind=f"decision:{outcomes.type_of(event)}",
+        request_id=event.request_id,
+        details={
+            "event_id": event.event_id,
+            "state": str(event.state),
+            "caused_by": event.caused_by,
+            "outcome": event.decision.outcome,
+            "command_actor": getattr(event, "actor", None),
+        },
+    )
 
 
 async def run(consumer: AIOKafkaConsumer, sessions: async_sessionmaker[AsyncSession]) -> None:

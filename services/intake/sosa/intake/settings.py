@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sosa.infra.settings import CommonSettings
+from sosa.infra.api_settings import ApiSettings
 
 
-class IntakeSettings(CommonSettings):
+class IntakeSettings(ApiSettings):
     intake_database_url: str = "sqlite+aiosqlite:///var/sosa/intake.db"
     intake_port: int = Field(default=8000, ge=1, le=65535)
     intake_source: str = Field(
@@ -18,4 +18,9 @@ class IntakeSettings(CommonSettings):
         default_factory=list,
         description="Extra non-working days (ISO dates) besides US federal holidays; the same "
         "variable as the router's, so that a dry run computes the deadlines the router would.",
+    )
+    audit_retention_days: int = Field(
+        default=1096,
+        ge=1096,
+        description="Audit rows older than this may be pruned (15 CFR 700.91: three years).",
     )

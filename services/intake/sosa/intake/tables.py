@@ -1,8 +1,22 @@
-"""Intake's own tables: accepted commands, their outbox, and the read model built from outcomes."""
+"""Intake's own tables: accepted commands, their outbox, the read model built from outcomes,
+parties and their API keys, who may see each request, and the audit log."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Index, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from sosa.infra.columns import UtcDateTime
 from sosa.infra.outbox import outbox_table
@@ -12,6 +26,7 @@ metadata = MetaData(
         "ix": "ix_%(column_0_label)s",
         "uq": "uq_%(table_name)s_%(column_0_name)s",
         "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
     }
 )
 
@@ -45,6 +60,8 @@ request_views = Table(
     Column("required_delivery_date", Date, nullable=True),
     Column("rated_at", UtcDateTime(), nullable=True),
     Column("last_sequence", Integer, nullable=False, default=0),
+    # the authority whose decision the request awaits now (from the outcomes' `parties`)
+    Column("pending_authority", String(128), nullable=True),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     # the list's keyset order, and the work order's lookup of one supplier's orders
@@ -68,4 +85,66 @@ request_timeline = Table(
     Column("specifics", JSON, nullable=True),
     Column("occurred_at", UtcDateTime(), nullable=False),
     UniqueConstraint("request_id", "sequence"),
+)
+
+# --- parties and their credentials (intake owns them; published on sosa.parties.v1) ---
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("party_id", String(128), primary_key=True),
+    Column("name", String(500), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("party_id", String(128), ForeignKey("parties.party_id"), nullable=False, index=True),
+    Column("key_hash", String(100), nullable=False),
+    Column("label", String(200), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+# --- who may see a request: one row per (request, party, relation) ---
+
+request_access = Table(
+    "request_access",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("party_id", String(128), primary_key=True),
+    # requester, supplier, liaison, authority (an authority the request ever awaited)
+    Column("relation", String(20), primary_key=True),
+    Index("ix_request_access_party_id_relation", "party_id", "relation"),
+)
+
+# --- the audit log: append-only, hash-chained (sosa.intake.audit) ---
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("actor", String(128), nullable=False),
+    Column("kind", String(100), nullable=False),
+    Column("request_id", String(64), nullable=True, index=True),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    # pruning keeps the chain checkable: the seq and hash of the last row removed
+    Column("pruned_through_seq", BigInteger, nullable=False),
+    Column("pruned_hash", String(64), nullable=False),
 )

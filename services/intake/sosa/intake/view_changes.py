@@ -41,6 +41,7 @@ class ViewFacts:
     received_at: datetime
     last_sequence: int
     updated_at: datetime
+    pending_authority: str | None = None
 
     def columns(self) -> dict[str, Any]:
         """The values to write back (received_at never changes)."""
@@ -62,6 +63,7 @@ def advance(facts: ViewFacts, event: outcomes.OutcomeEvent) -> ViewFacts:
     )
     return replace(
         moved,
+        pending_authority=event.parties.pending_authority,
         state=event.state,
         path=event.path,
         decision=decision.model_dump(mode="json"),

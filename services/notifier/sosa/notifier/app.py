@@ -10,11 +10,13 @@ from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.infra import db, kafka, problems, startup
+from sosa.infra.auth import Authenticator
+from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.workers import Workers
-from sosa.notifier import api, deliveries, escalation, ssrf, tables
+from sosa.notifier import api, deliveries, escalation, party_copy, ssrf, tables
 from sosa.notifier.dispatcher import Dispatcher
 from sosa.notifier.runtime import Runtime
 from sosa.notifier.settings import NotifierSettings
@@ -36,13 +38,19 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             topics=[topics.OUTCOMES],
             client_id="sosa-notifier",
         )
+        party_consumer = kafka.consumer(
+            settings,
+            group_id=settings.notifier_parties_group,
+            topics=[topics.PARTIES],
+            client_id="sosa-notifier-parties",
+        )
         producer = kafka.producer(settings, client_id="sosa-notifier-relay")
         await startup.connect(
             "notifier",
             settings,
             engine,
             migrations="sosa.notifier:migrations",
-            clients=[consumer, producer],
+            clients=[consumer, party_consumer, producer],
         )
         relay = OutboxRelay(sessions, tables.outbox, producer, settings, lock_id=RELAY_LOCK_ID)
         async with ssrf.guarded_client(settings.webhook_allowed_networks) as client:
@@ -56,6 +64,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
                 "outcomes",
                 deliveries.consume(consumer, sessions, clock, settings, dispatcher.wake),
             )
+            workers.start("parties", party_copy.run(party_consumer, sessions))
             workers.start("dispatcher", dispatcher.run())
             workers.start("escalation", escalation.run(sessions, settings, clock, dispatcher.wake))
             workers.start("deliveries-relay", relay.run())
@@ -64,6 +73,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             finally:
                 await workers.stop()
                 await consumer.stop()
+                await party_consumer.stop()
                 await producer.stop()
                 await engine.dispose()
 
@@ -76,6 +86,8 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
 
     app = FastAPI(title="sosa notifier", version="1.0.0", lifespan=lifespan)
     problems.install(app)
+    app.state.authenticator = Authenticator(settings, party_copy.NotifierKeys(sessions))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     return app

@@ -6,18 +6,17 @@ from ipaddress import IPv4Network, IPv6Network
 
 from pydantic import Field
 
-from sosa.infra.settings import CommonSettings
+from sosa.infra.api_settings import ApiSettings
 
 
-class NotifierSettings(CommonSettings):
+class NotifierSettings(ApiSettings):
     notifier_database_url: str = "sqlite+aiosqlite:///var/sosa/notifier.db"
     notifier_port: int = Field(default=8002, ge=1, le=65535)
     notifier_group: str = "sosa-notifier"
     notifier_source: str = "/sosa/notifier"
-    notifier_require_party: bool = Field(
-        default=False,
-        description="Refuse API calls that do not name the calling party (`Sosa-Party`). Until "
-        "authentication exists, an unnamed caller is answered as an operator.",
+    notifier_parties_group: str = Field(
+        default="sosa-notifier-parties",
+        description="Consumer group reading parties and key hashes from `sosa.parties.v1`.",
     )
     operator_parties: list[str] = Field(
         default_factory=lambda: ["sosa-operators"],

@@ -2,7 +2,8 @@
 
 Subscriptions (webhook endpoints with their rotated-out secrets, e-mail recipients), one delivery
 per (message, channel) with its schedule, every attempt, each party's live-stream log, and the
-outbox that carries each attempt's result to `sosa.deliveries.v1`.
+outbox that carries each attempt's result to `sosa.deliveries.v1`; and the copy of parties and
+their API-key hashes that authentication checks keys against.
 """
 
 from __future__ import annotations
@@ -153,6 +154,25 @@ stream_cursors = Table(
     Column("party_id", String(128), primary_key=True),
     # every writer for one party bumps this row, so a party's stream commits in `seq` order
     Column("last_seq", BigInteger, nullable=False),
+)
+
+# a copy of each party's roles and API-key hashes, from sosa.parties.v1 (intake owns them)
+parties = Table(
+    "parties",
+    metadata,
+    Column("party_id", String(128), primary_key=True),
+    Column("roles", JSON, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("party_id", String(128), nullable=False, index=True),
+    Column("key_hash", String(100), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
 outbox = outbox_table(metadata)

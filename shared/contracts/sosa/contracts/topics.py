@@ -16,6 +16,12 @@ DELIVERIES: Final = "sosa.deliveries.v1"
 REQUEST_STATE: Final = "sosa.request-state.v1"
 """Compacted: the latest state of each request, so a new reader need not replay history."""
 
+PARTIES: Final = "sosa.parties.v1"
+"""Compacted: each party's roles and API-key hashes (never keys), from intake to the notifier."""
+
+COMPACTED: Final = (REQUEST_STATE, PARTIES)
+"""Topics that keep only the latest record of each key."""
+
 
 def dead_letter(topic: str) -> str:
     """Name of the dead-letter topic for messages of `topic` that cannot be processed."""
@@ -27,6 +33,7 @@ ALL: Final = (
     OUTCOMES,
     DELIVERIES,
     REQUEST_STATE,
+    PARTIES,
     dead_letter(REQUESTS),
     dead_letter(OUTCOMES),
 )

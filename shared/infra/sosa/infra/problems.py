@@ -12,6 +12,15 @@ from starlette.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
+TITLES = {
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    429: "Too many requests",
+}
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -40,9 +49,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}.get(
-            exc.status_code, "Request failed"
-        )
+        title = TITLES.get(exc.status_code, "Request failed")
         response = problem(exc.status_code, title, str(exc.detail))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value

@@ -28,7 +28,7 @@ async def connect(
     try:
         await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
         await upgrade_to_head(engine, migrations)
-        await kafka.ensure_topics(settings, topics.ALL, compacted=[topics.REQUEST_STATE])
+        await kafka.ensure_topics(settings, topics.ALL, compacted=topics.COMPACTED)
         for client in clients:
             await kafka.start_checked(client, settings)
     except ConnectionError as exc:

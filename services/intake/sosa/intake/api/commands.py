@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response, status
 
 from sosa.contracts import commands
+from sosa.infra.auth import Caller, CallerDep
+from sosa.intake import access, audit
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.lifecycle import LifecycleDetails, accept_command
@@ -24,19 +26,28 @@ router = APIRouter(prefix="/v1/priority-requests/{request_id}", tags=["commands"
 ACCEPTED: dict[str, Any] = {
     "status_code": status.HTTP_202_ACCEPTED,
     "response_model": CommandAccepted,
-    "responses": problems(404, 422, 503),
+    "responses": problems(403, 404, 422, 503),
 }
 
 
 async def _accept(
-    rt: Runtime, request_id: str, details: LifecycleDetails, response: Response
+    rt: Runtime, request_id: str, details: LifecycleDetails, response: Response, caller: Caller
 ) -> CommandAccepted:
     async with rt.sessions() as session, session.begin():
+        await access.check_command(session, caller, request_id, details)
         accepted = await accept_command(
             session, request_id, details, now=rt.clock.now(), source=rt.settings.intake_source
         )
-    if accepted is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
+        if accepted is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
+        await audit.append(
+            session,
+            at=accepted.received_at,
+            actor=caller.party_id,
+            kind=f"command:{accepted.command_type}",
+            request_id=request_id,
+            details={"command_id": accepted.command_id, "via": caller.via},
+        )
     rt.relay.wake()
     response.headers["Location"] = accepted.links["self"]
     return accepted
@@ -48,9 +59,13 @@ async def _accept(
     **ACCEPTED,
 )
 async def respond(
-    request_id: str, body: commands.SupplierResponseDetails, rt: RuntimeDep, response: Response
+    request_id: str,
+    body: commands.SupplierResponseDetails,
+    rt: RuntimeDep,
+    response: Response,
+    caller: CallerDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response)
+    return await _accept(rt, request_id, body, response, caller)
 
 
 @router.post(
@@ -59,16 +74,24 @@ async def respond(
     **ACCEPTED,
 )
 async def amend(
-    request_id: str, body: commands.AmendmentDetails, rt: RuntimeDep, response: Response
+    request_id: str,
+    body: commands.AmendmentDetails,
+    rt: RuntimeDep,
+    response: Response,
+    caller: CallerDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response)
+    return await _accept(rt, request_id, body, response, caller)
 
 
 @router.post("/cancellation", summary="Cancel a request", **ACCEPTED)
 async def cancel(
-    request_id: str, body: commands.CancellationDetails, rt: RuntimeDep, response: Response
+    request_id: str,
+    body: commands.CancellationDetails,
+    rt: RuntimeDep,
+    response: Response,
+    caller: CallerDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response)
+    return await _accept(rt, request_id, body, response, caller)
 
 
 @router.post(
@@ -77,9 +100,13 @@ async def cancel(
     **ACCEPTED,
 )
 async def determine(
-    request_id: str, body: commands.DeterminationDetails, rt: RuntimeDep, response: Response
+    request_id: str,
+    body: commands.DeterminationDetails,
+    rt: RuntimeDep,
+    response: Response,
+    caller: CallerDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response)
+    return await _accept(rt, request_id, body, response, caller)
 
 
 @router.post(
@@ -88,9 +115,13 @@ async def determine(
     **ACCEPTED,
 )
 async def authorize(
-    request_id: str, body: commands.AuthorizationDetails, rt: RuntimeDep, response: Response
+    request_id: str,
+    body: commands.AuthorizationDetails,
+    rt: RuntimeDep,
+    response: Response,
+    caller: CallerDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response)
+    return await _accept(rt, request_id, body, response, caller)
 
 
 @router.get(
@@ -99,9 +130,15 @@ async def authorize(
     summary="A command's status: pending, applied or refused, with its outcomes",
     responses=problems(404, 422, 503, _404="No such command for this request"),
 )
-async def command_status(request_id: str, command_id: str, rt: RuntimeDep) -> CommandStatus:
+async def command_status(
+    request_id: str, command_id: str, rt: RuntimeDep, caller: CallerDep
+) -> CommandStatus:
     async with rt.sessions() as session:
-        found = await load_command(session, request_id, command_id)
+        found = (
+            await load_command(session, request_id, command_id)
+            if await access.sees(session, caller, request_id)
+            else None
+        )
     if found is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"no command {command_id} for priority request {request_id}"

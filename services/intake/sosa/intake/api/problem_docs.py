@@ -8,18 +8,26 @@ from sosa.infra.problems import PROBLEM_JSON
 from sosa.intake.schemas import Problem
 
 DESCRIPTIONS: Final = {
+    401: "No credential, or one that does not check (see WWW-Authenticate)",
+    403: "The caller may see this but may not do it (its role, or a party it names)",
+    409: "It exists already",
+    413: "The request body is larger than SOSA_MAX_BODY_BYTES",
+    429: "The calling party is over its rate limit (see Retry-After)",
     404: "No such request: intake never accepted one with this id; nothing was stored",
     422: "Malformed input: `errors` names each field at fault and why; nothing was stored",
     503: "The database is unavailable; nothing was stored (see Retry-After)",
 }
 
 
+ALWAYS: Final = (401, 413, 429)
+
+
 def problems(*codes: int, **described: str) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: each code answered with a Problem. A description given as
-    `_404="..."` replaces the default one."""
+    `_404="..."` replaces the default one. Every route may answer 401, 413 and 429."""
     return {
         code: {"model": Problem, "description": described.get(f"_{code}", DESCRIPTIONS[code])}
-        for code in codes
+        for code in sorted({*codes, *ALWAYS})
     }
 
 

@@ -10,6 +10,8 @@ from pydantic import AfterValidator, AwareDatetime
 
 from sosa.contracts.requests import PartyId
 from sosa.contracts.states import RequestState, RoutePath
+from sosa.infra.auth import CallerDep
+from sosa.intake import access
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.cursor import InvalidCursorError
@@ -61,19 +63,23 @@ def list_filters(
     "",
     response_model=RequestPage,
     summary="List requests, filtered, a page at a time",
-    description="Oldest received first. Pass `next_cursor` back as `cursor`, with the same "
+    description="Only the requests the caller may see (operators: all). Oldest received "
+    "first. Pass `next_cursor` back as `cursor`, with the same "
     "filters, for the next page; a cursor from other filters is refused (422).",
     responses=problems(422, 503),
 )
 async def list_priority_requests(
     filters: Annotated[ListFilters, Depends(list_filters)],
     rt: RuntimeDep,
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512, description="From `next_cursor`.")] = None,
 ) -> RequestPage:
     try:
         async with rt.sessions() as session:
-            return await list_requests(session, filters, limit=limit, cursor=cursor)
+            return await list_requests(
+                session, filters, limit=limit, cursor=cursor, scope=access.visible(caller)
+            )
     except InvalidCursorError as exc:
         raise RequestValidationError(
             [{"loc": ("query", "cursor"), "msg": str(exc), "type": "value_error"}]

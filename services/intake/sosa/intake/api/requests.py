@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response, status
 
+from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
+from sosa.infra.auth import CallerDep
+from sosa.intake import access, audit
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.evaluation import evaluate
@@ -23,14 +26,37 @@ router = APIRouter(prefix="/v1/priority-requests", tags=["priority requests"])
     summary="Submit a priority-support request",
     description="Stores the request and queues it for the router, which decides its path and "
     "answers with an outcome event. `Location` is the request's view.",
-    responses=problems(422, 503),
+    responses=problems(403, 422, 503),
 )
 async def submit(
-    details: PriorityRequestDetails, rt: RuntimeDep, response: Response
+    details: PriorityRequestDetails, rt: RuntimeDep, response: Response, caller: CallerDep
 ) -> SubmissionAccepted:
+    if not caller.has(Role.REQUESTER):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only requesting authorities submit")
+    if details.requester.party_id != caller.party_id:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"requester.party_id must be the calling party ({caller.party_id})",
+        )
     async with rt.sessions() as session, session.begin():
         accepted = await accept_submission(
             session, details, now=rt.clock.now(), source=rt.settings.intake_source
+        )
+        await access.grant(
+            session,
+            accepted.request_id,
+            [
+                (details.requester.party_id, access.REQUESTER),
+                (details.supplier.party_id, access.SUPPLIER),
+            ],
+        )
+        await audit.append(
+            session,
+            at=accepted.received_at,
+            actor=caller.party_id,
+            kind="command:submit",
+            request_id=accepted.request_id,
+            details={"command_id": accepted.command_id, "via": caller.via},
         )
     rt.relay.wake()
     response.headers["Location"] = accepted.links["self"]
@@ -44,9 +70,9 @@ async def submit(
     description="Applies the routing rules to the request as if it were received now and "
     "returns the decision (state, path, findings with citations, deadline, rule-set version). "
     "Nothing is stored and nothing is published.",
-    responses=problems(422),
+    responses=problems(422, 503, _503="The database (where API keys are checked) is unavailable"),
 )
-async def dry_run(details: PriorityRequestDetails, rt: RuntimeDep) -> Evaluation:
+async def dry_run(details: PriorityRequestDetails, rt: RuntimeDep, _: CallerDep) -> Evaluation:
     return evaluate(details, rules=rt.rules, now=rt.clock.now())
 
 
@@ -59,9 +85,13 @@ async def dry_run(details: PriorityRequestDetails, rt: RuntimeDep) -> Evaluation
     "commands, reminders, escalations) in order.",
     responses=problems(404, 422, 503),
 )
-async def get_request(request_id: str, rt: RuntimeDep) -> RequestView:
+async def get_request(request_id: str, rt: RuntimeDep, caller: CallerDep) -> RequestView:
     async with rt.sessions() as session:
-        view = await load_view(session, request_id)
+        view = (
+            await load_view(session, request_id)
+            if await access.sees(session, caller, request_id)
+            else None
+        )
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
     return view

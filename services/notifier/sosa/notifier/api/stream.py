@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from sosa.notifier import stream
@@ -32,9 +32,7 @@ async def live_stream(
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     last_event_id: Annotated[int | None, Query(ge=0)] = None,
 ) -> EventSourceResponse:
-    party = caller.party_id or next(iter(rt.settings.operator_parties), None)
-    if party is None:
-        raise HTTPException(422, "name the party whose stream to follow (Sosa-Party)")
+    party = caller.party_id
     resume = last_event_id_header or (str(last_event_id) if last_event_id is not None else None)
     if resume is not None and resume.strip().isdigit():
         start = int(resume)

@@ -1,0 +1,198 @@
+"""The audit log: an append-only, hash-chained record of every command, decision and credential
+change, with its actor and time (15 CFR 700.91: kept at least three years).
+
+Each row's `hash` is SHA-256 over the canonical JSON of the row (seq, at, actor, kind, request,
+details) and the previous row's hash, so changing or deleting a row breaks every link after it.
+One head row holds the last sequence and hash (appends lock it, so the chain has one order) and
+the sequence and hash of the last row pruned, so that pruning old rows leaves a chain that still
+verifies from its new start.
+
+`python -m sosa.intake.audit verify` checks the chain (exit 1 at the first broken link);
+`python -m sosa.intake.audit prune` removes rows older than `SOSA_AUDIT_RETENTION_DAYS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sosa.infra import db
+from sosa.intake import tables
+
+_log = tables.audit_log
+_head = tables.audit_head
+
+
+def row_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    kind: str,
+    request_id: str | None,
+    details: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    canonical = json.dumps(
+        {
+            "seq": seq,
+            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "kind": kind,
+            "request_id": request_id,
+            "details": details,
+            "prev_hash": prev_hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def append(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    kind: str,
+    request_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Add one row in the caller's transaction (which must commit it with the change itself)."""
+    head = (await session.execute(select(_head).where(_head.c.id == 1).with_for_update())).one()
+    seq = head.last_seq + 1
+    values = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "request_id": request_id,
+        "details": details or {},
+        "prev_hash": head.last_hash,
+    }
+    digest = row_hash(**values)
+    await session.execute(_log.insert().values(**values, hash=digest))
+    await session.execute(
+        update(_head).where(_head.c.id == 1).values(last_seq=seq, last_hash=digest)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ok: bool
+    rows: int
+    detail: str
+    broken_at: int | None = None
+
+
+async def verify(session: AsyncSession, *, batch: int = 5000) -> Verdict:
+    """Walk the chain from the last pruned row to the head; say where it first breaks."""
+    head = (await session.execute(select(_head).where(_head.c.id == 1))).one()
+    expected_seq, prev = head.pruned_through_seq + 1, head.pruned_hash
+    count = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(_log).where(_log.c.seq >= expected_seq).order_by(_log.c.seq).limit(batch)
+            )
+        ).all()
+        for row in rows:
+            if row.seq != expected_seq:
+                return Verdict(False, count, f"row {expected_seq} is missing", expected_seq)
+            if row.prev_hash != prev:
+                return Verdict(
+                    False, count, f"row {row.seq} does not follow its predecessor", row.seq
+                )
+            recomputed = row_hash(
+                seq=row.seq,
+                at=row.at,
+                actor=row.actor,
+                kind=row.kind,
+                request_id=row.request_id,
+                details=row.details,
+                prev_hash=row.prev_hash,
+            )
+            if recomputed != row.hash:
+                return Verdict(False, count, f"row {row.seq} was changed", row.seq)
+            prev, expected_seq, count = row.hash, row.seq + 1, count + 1
+        if len(rows) < batch:
+            break
+    if expected_seq - 1 != head.last_seq or prev != head.last_hash:
+        return Verdict(
+            False,
+            count,
+            f"rows after {expected_seq - 1} up to {head.last_seq} are missing",
+            expected_seq,
+        )
+    return Verdict(True, count, f"{count} rows verified; head {head.last_seq} {head.last_hash}")
+
+
+async def prune(session: AsyncSession, *, before: datetime) -> int:
+    """Remove the oldest rows, all older than `before`, keeping the chain verifiable."""
+    head = (await session.execute(select(_head).where(_head.c.id == 1).with_for_update())).one()
+    first_young = (
+        await session.execute(
+            select(_log.c.seq).where(_log.c.at >= before).order_by(_log.c.seq).limit(1)
+        )
+    ).scalar_one_or_none()
+    last = (
+        await session.execute(
+            select(_log.c.seq, _log.c.hash)
+            .where(_log.c.seq < (first_young if first_young is not None else head.last_seq + 1))
+            .order_by(_log.c.seq.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if last is None:
+        return 0
+    removed = await session.execute(delete(_log).where(_log.c.seq <= last.seq))
+    await session.execute(
+        update(_head)
+        .where(_head.c.id == 1)
+        .values(pruned_through_seq=last.seq, pruned_hash=last.hash)
+    )
+    return int(getattr(removed, "rowcount", 0) or 0)
+
+
+async def _main(command: str) -> int:
+    from sosa.infra.migrations import upgrade_to_head
+    from sosa.intake.settings import IntakeSettings
+
+    settings = IntakeSettings()
+    engine = db.create_engine(settings.intake_database_url)
+    sessions: async_sessionmaker[AsyncSession] = db.sessionmaker(engine)
+    try:
+        await upgrade_to_head(engine, "sosa.intake:migrations")
+        async with sessions() as session, session.begin():
+            if command == "verify":
+                verdict = await verify(session)
+                sys.stdout.write(
+                    f"audit log {'OK' if verdict.ok else 'BROKEN'}: {verdict.detail}\n"
+                )
+                return 0 if verdict.ok else 1
+            cutoff = datetime.now(UTC) - timedelta(days=settings.audit_retention_days)
+            removed = await prune(session, before=cutoff)
+            sys.stdout.write(f"pruned {removed} audit rows older than {cutoff.isoformat()}\n")
+            return 0
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in {"verify", "prune"}:
+        sys.stderr.write("usage: python -m sosa.intake.audit verify|prune\n")
+        return 2
+    return asyncio.run(_main(argv[0]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

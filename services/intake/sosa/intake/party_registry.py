@@ -1,0 +1,94 @@
+"""Parties and their API keys, as intake keeps them: created and changed by operators, each
+change published on the compacted `sosa.parties.v1` topic (through the outbox, in the same
+transaction) so that the notifier accepts the same keys. Also the key lookup authentication uses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sosa.contracts import envelope, topics
+from sosa.contracts.parties import PARTY, CredentialRecord, PartyRecord, Role
+from sosa.infra.auth import StoredKey
+from sosa.infra.outbox import outbox_row
+from sosa.intake import tables
+
+_parties = tables.parties
+_keys = tables.api_keys
+
+
+async def load_party(session: AsyncSession, party_id: str) -> Any | None:
+    return (
+        await session.execute(select(_parties).where(_parties.c.party_id == party_id))
+    ).one_or_none()
+
+
+async def party_keys(session: AsyncSession, party_id: str) -> list[Any]:
+    return list(
+        (
+            await session.execute(
+                select(_keys).where(_keys.c.party_id == party_id).order_by(_keys.c.created_at)
+            )
+        ).all()
+    )
+
+
+async def publish(session: AsyncSession, party_id: str, *, now: datetime, source: str) -> None:
+    """Queue the party's whole current record (key hashes only) for `sosa.parties.v1`."""
+    party = await load_party(session, party_id)
+    assert party is not None
+    record = PartyRecord(
+        party_id=party.party_id,
+        name=party.name,
+        roles=[Role(r) for r in party.roles],
+        disabled=party.disabled,
+        credentials=[
+            CredentialRecord(
+                key_id=k.key_id,
+                key_hash=k.key_hash,
+                created_at=k.created_at,
+                revoked_at=k.revoked_at,
+            )
+            for k in await party_keys(session, party_id)
+        ],
+        updated_at=now,
+    )
+    message = envelope.wrap(
+        record,
+        event_id=str(uuid.uuid4()),
+        event_type=PARTY,
+        source=source,
+        subject=party_id,
+        time=now,
+    )
+    await session.execute(tables.outbox.insert().values(outbox_row(topics.PARTIES, message)))
+
+
+class IntakeKeys:
+    """Authentication's key lookup, on intake's own tables."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def find(self, key_id: str) -> StoredKey | None:
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(_keys.c.key_hash, _keys.c.revoked_at, _parties)
+                    .join(_parties, _parties.c.party_id == _keys.c.party_id)
+                    .where(_keys.c.key_id == key_id)
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        return StoredKey(
+            party_id=row.party_id,
+            key_hash=row.key_hash,
+            roles=frozenset(Role(r) for r in row.roles),
+            active=row.revoked_at is None and not row.disabled,
+        )

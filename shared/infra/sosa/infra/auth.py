@@ -1,0 +1,140 @@
+"""Who is calling: the FastAPI dependency that authenticates every API call of intake and the
+notifier, and rate-limits it per party.
+
+A caller shows one credential, `Authorization: Bearer <credential>`:
+
+- an API key (`sosa_<key id>_<secret>`), looked up by key id in the service's own copy of the
+  parties' credentials and checked against its keyed hash;
+- the bootstrap operator key of the deployment (`SOSA_BOOTSTRAP_OPERATOR_KEY`), if one is set;
+- a JWT, verified against the configured JWKS (`sosa.infra.bearer_tokens`).
+
+No credential, or one that does not check, is answered 401 with `WWW-Authenticate: Bearer`; the
+credential itself never appears in an answer or a log line. A party over its rate gets 429 with
+`Retry-After`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Annotated, Protocol
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from sosa.contracts.parties import Role
+from sosa.infra import api_keys
+from sosa.infra.api_settings import ApiSettings
+from sosa.infra.bearer_tokens import InvalidTokenError, TokenVerifier, verifier_from
+from sosa.infra.rate_limits import RateLimiter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated party and its roles."""
+
+    party_id: str
+    roles: frozenset[Role]
+    via: str
+    """api_key, bearer or bootstrap: how it authenticated (for the audit log)."""
+
+    def has(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def operator(self) -> bool:
+        return Role.OPERATOR in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKey:
+    """What a service knows of one API key: whose it is and whether it still works."""
+
+    party_id: str
+    key_hash: str
+    roles: frozenset[Role]
+    active: bool
+    """False once revoked, or when its party is disabled."""
+
+
+class KeyStore(Protocol):
+    async def find(self, key_id: str) -> StoredKey | None: ...
+
+
+class Unauthenticated(HTTPException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Authenticator:
+    """Turns a presented credential into a Caller, or refuses it."""
+
+    def __init__(self, settings: ApiSettings, keys: KeyStore) -> None:
+        self._keys = keys
+        self._pepper = settings.auth_pepper.get_secret_value()
+        bootstrap = settings.bootstrap_operator_key
+        self._bootstrap_hash = (
+            api_keys.hash_key(bootstrap.get_secret_value(), self._pepper) if bootstrap else None
+        )
+        self._bootstrap_party = settings.bootstrap_operator_party
+        self._tokens: TokenVerifier | None = verifier_from(settings)
+        self._limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+
+    async def authenticate(self, credential: str) -> Caller:
+        if self._bootstrap_hash and api_keys.matches(
+            credential, self._bootstrap_hash, self._pepper
+        ):
+            return Caller(self._bootstrap_party, frozenset({Role.OPERATOR}), "bootstrap")
+        key_id = api_keys.key_id_of(credential)
+        if key_id is not None:
+            stored = await self._keys.find(key_id)
+            if (
+                stored is None
+                or not stored.active
+                or not api_keys.matches(credential, stored.key_hash, self._pepper)
+            ):
+                raise Unauthenticated("unknown or revoked API key")
+            return Caller(stored.party_id, stored.roles, "api_key")
+        if self._tokens is None:
+            raise Unauthenticated("not an API key, and this service accepts no bearer tokens")
+        try:
+            party, roles = await self._tokens.verify(credential)
+        except InvalidTokenError as exc:
+            raise Unauthenticated(str(exc)) from None
+        return Caller(party, roles, "bearer")
+
+    def admit(self, caller: Caller) -> None:
+        """Take one token of the caller's bucket; 429 with Retry-After when it is empty."""
+        wait = self._limiter.take(caller.party_id, time.monotonic())
+        if wait:
+            raise HTTPException(
+                429,
+                f"party {caller.party_id} is over its rate limit",
+                headers={"Retry-After": str(int(wait))},
+            )
+
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key issued by an operator (`sosa_…`), or an OAuth2 JWT from the "
+    "configured issuer.",
+)
+
+
+async def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """The dependency: the authenticated, admitted caller of this request."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated("authenticate with Authorization: Bearer <API key or token>")
+    authenticator: Authenticator = request.app.state.authenticator
+    caller = await authenticator.authenticate(credentials.credentials)
+    authenticator.admit(caller)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]

@@ -1,0 +1,103 @@
+"""OAuth2 bearer JWTs verified statelessly against a configured JWKS (pyjwt).
+
+A token is accepted when its signature checks against a key of the JWKS (by `kid`), with an
+allowed asymmetric algorithm, and its `exp`, `iss` and `aud` hold. The party comes from one claim
+(`sub` by default), its roles from another (`sosa_roles`): the issuer is trusted to say both.
+Revoking a token is the issuer's business (short lifetimes); a disabled party is refused here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from sosa.contracts.parties import Role
+
+_PARTY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_SYMMETRIC = frozenset({"HS256", "HS384", "HS512", "none"})
+
+
+class InvalidTokenError(Exception):
+    """The token is not one this service accepts. The message never contains the token."""
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        *,
+        jwks_url: str | None,
+        jwks_file: Path | None,
+        issuer: str | None,
+        audience: str | None,
+        party_claim: str,
+        roles_claim: str,
+        algorithms: Iterable[str],
+        leeway_s: float,
+    ) -> None:
+        self._algorithms = [a for a in algorithms if a not in _SYMMETRIC]
+        self._issuer = issuer
+        self._audience = audience
+        self._party_claim = party_claim
+        self._roles_claim = roles_claim
+        self._leeway = leeway_s
+        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self._file_keys = (
+            jwt.PyJWKSet.from_dict(json.loads(jwks_file.read_text())) if jwks_file else None
+        )
+
+    async def _signing_key(self, token: str) -> Any:
+        if self._client is not None:
+            # PyJWKClient fetches over blocking HTTP (cached): keep it off the event loop
+            return (await asyncio.to_thread(self._client.get_signing_key_from_jwt, token)).key
+        kid = jwt.get_unverified_header(token).get("kid")
+        assert self._file_keys is not None
+        for key in self._file_keys.keys:
+            if kid is None or key.key_id == kid:
+                return key.key
+        raise InvalidTokenError("no key of the JWKS has this token's kid")
+
+    async def verify(self, token: str) -> tuple[str, frozenset[Role]]:
+        """(party id, roles) of a valid token; InvalidTokenError otherwise."""
+        try:
+            claims = jwt.decode(
+                token,
+                await self._signing_key(token),
+                algorithms=self._algorithms,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp"], "verify_aud": self._audience is not None},
+            )
+        except (jwt.PyJWTError, ValueError, KeyError) as exc:
+            raise InvalidTokenError(f"invalid bearer token: {type(exc).__name__}") from None
+        party = claims.get(self._party_claim)
+        if not isinstance(party, str) or not _PARTY.match(party):
+            raise InvalidTokenError(f"the token's {self._party_claim!r} claim names no party")
+        raw = claims.get(self._roles_claim, [])
+        if isinstance(raw, str):
+            raw = raw.split()
+        known = {role.value for role in Role}
+        roles = frozenset(Role(r) for r in raw if isinstance(r, str) and r in known)
+        return party, roles
+
+
+def verifier_from(settings: Any) -> TokenVerifier | None:
+    """The verifier the settings describe, or None when no JWKS is configured."""
+    if settings.jwks_url is None and settings.jwks_file is None:
+        return None
+    return TokenVerifier(
+        jwks_url=settings.jwks_url,
+        jwks_file=settings.jwks_file,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        party_claim=settings.jwt_party_claim,
+        roles_claim=settings.jwt_roles_claim,
+        algorithms=settings.jwt_algorithms,
+        leeway_s=settings.jwt_leeway_s,
+    )
