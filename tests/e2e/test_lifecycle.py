@@ -122,12 +122,14 @@ async def test_partner_to_us_through_determination_and_authorization(
     first = await log.wait_for(request_id, has(1))
     assert first[0]["state"] == "awaiting_determination"
     assert first[0]["parties"]["pending_authority"] == "us-dod-ibp"
+    await api.state(request_id, 1)  # intake authorizes DoD once its read model shows it awaited
     await api.command(
         request_id,
         "determination",
         {"authority_party_id": "us-dod-ibp", "approved": True, "reference": "IBP-2026-0042"},
     )
     await log.wait_for(request_id, has(2))
+    await api.state(request_id, 2)
     await api.command(
         request_id,
         "authorization",
