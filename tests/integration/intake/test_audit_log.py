@@ -125,8 +125,6 @@ async def test_the_verify_command_exits_1_on_a_broken_chain(
     assert "audit log OK: 5 rows verified" in ok.stdout
     async with sessions() as session, session.begin():
         await session.execute(update(log).where(log.c.seq == 4).values(kind="edited"))
-    broken = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    broken = await asyncio.to_thread(run)
     assert broken.returncode == 1
     assert "BROKEN: row 4 was changed" in broken.stdout
