@@ -1,0 +1,236 @@
+"""Authentication and limits of the public APIs, on a small app wired as intake and the notifier
+wire theirs: API keys, the bootstrap key, JWTs; 401, 413, 422 and 429 as problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict
+
+from sosa.contracts.parties import Role
+from sosa.infra import api_keys, problems
+from sosa.infra.api_settings import ApiSettings
+from sosa.infra.auth import Authenticator, CallerDep, StoredKey
+from sosa.infra.body_limit import BodyLimit
+from sosa.infra.rate_limits import RateLimiter
+from tests.e2e.credentials import AUDIENCE, ISSUER, _private_key, jwks_file, token
+
+PEPPER = "pepper-for-tests"
+BOOTSTRAP = "b" * 40
+
+
+class Keys:
+    def __init__(self) -> None:
+        self.stored: dict[str, StoredKey] = {}
+
+    def issue(self, party: str, *roles: Role, active: bool = True) -> str:
+        key_id, key = api_keys.new_key()
+        self.stored[key_id] = StoredKey(
+            party, api_keys.hash_key(key, PEPPER), frozenset(roles), active
+        )
+        return key
+
+    async def find(self, key_id: str) -> StoredKey | None:
+        return self.stored.get(key_id)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+
+
+def build(keys: Keys, **overrides: Any) -> FastAPI:
+    settings = ApiSettings(
+        auth_pepper=PEPPER,
+        bootstrap_operator_key=BOOTSTRAP,
+        jwks_file=jwks_file(),
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        max_body_bytes=2048,
+        **overrides,
+    )
+    app = FastAPI()
+    problems.install(app)
+    app.state.authenticator = Authenticator(settings, keys)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
+    @app.get("/me")
+    async def me(caller: CallerDep) -> dict[str, Any]:
+        return {"party": caller.party_id, "roles": sorted(caller.roles), "via": caller.via}
+
+    @app.post("/echo")
+    async def echo(body: Body, caller: CallerDep) -> dict[str, str]:
+        return {"party": caller.party_id, "length": str(len(body.text))}
+
+    return app
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture
+async def client(keys: Keys) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=build(keys))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+def bearer(credential: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {credential}"}
+
+
+async def test_no_credential_is_401_with_a_challenge(client: httpx.AsyncClient) -> None:
+    for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}):
+        response = await client.get("/me", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_api_key_authenticates_its_party(keys: Keys, client: httpx.AsyncClient) -> None:
+    key = keys.issue("acme-valves", Role.SUPPLIER)
+    answer = await client.get("/me", headers=bearer(key))
+    assert answer.json() == {"party": "acme-valves", "roles": ["supplier"], "via": "api_key"}
+
+
+async def test_a_wrong_revoked_or_unknown_key_is_401_and_never_echoed(
+    keys: Keys, client: httpx.AsyncClient
+) -> None:
+    good = keys.issue("acme-valves", Role.SUPPLIER)
+    revoked = keys.issue("old-firm", Role.SUPPLIER, active=False)
+    tampered = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+    unknown = api_keys.new_key()[1]
+    for key in (tampered, revoked, unknown):
+        response = await client.get("/me", headers=bearer(key))
+        assert response.status_code == 401
+        assert key not in response.text
+        assert key.rsplit("_", 1)[-1] not in response.text
+
+
+async def test_the_bootstrap_key_is_an_operator(client: httpx.AsyncClient) -> None:
+    answer = (await client.get("/me", headers=bearer(BOOTSTRAP))).json()
+    assert answer == {"party": "sosa-operators", "roles": ["operator"], "via": "bootstrap"}
+
+
+async def test_a_jwt_from_the_issuer_authenticates_party_and_roles(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.get(
+        "/me", headers=bearer(token("us-dod-ibp", "determination_authority", "nonsense"))
+    )
+    assert answer.json() == {
+        "party": "us-dod-ibp",
+        "roles": ["determination_authority"],
+        "via": "bearer",
+    }
+
+
+def _forged_hs256() -> str:
+    """Algorithm confusion: an HMAC token keyed with the issuer's public key."""
+    from cryptography.hazmat.primitives import serialization
+
+    public = (
+        _private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "tests-1"}).encode())
+    claims = b64(
+        json.dumps(
+            {"iss": ISSUER, "aud": AUDIENCE, "sub": "ops", "sosa_roles": ["operator"], "exp": 4e9}
+        ).encode()
+    )
+    signature = hmac.new(public, f"{header}.{claims}".encode(), hashlib.sha256).digest()
+    return f"{header}.{claims}.{b64(signature)}"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(lambda: token("p", "operator", ttl_s=-120), id="expired"),
+        pytest.param(lambda: token("p", "operator", aud="other"), id="wrong-audience"),
+        pytest.param(lambda: token("p", "operator", iss="https://evil"), id="wrong-issuer"),
+        pytest.param(lambda: token("has spaces", "operator"), id="bad-party"),
+        pytest.param(
+            lambda: jwt.encode({"sub": "p", "exp": 4e9}, "s" * 32, algorithm="HS256"),
+            id="symmetric",
+        ),
+        pytest.param(_forged_hs256, id="alg-confusion"),
+        pytest.param(lambda: "not.a.jwt", id="garbage"),
+    ],
+)
+async def test_a_bad_jwt_is_401(client: httpx.AsyncClient, bad: Any) -> None:
+    response = await client.get("/me", headers=bearer(bad()))
+    assert response.status_code == 401
+
+
+async def test_a_body_over_the_limit_is_413(keys: Keys, client: httpx.AsyncClient) -> None:
+    headers = bearer(keys.issue("dod-navsea", Role.REQUESTER))
+    big = {"text": "x" * 4096}
+    declared = await client.post("/echo", json=big, headers=headers)
+    assert declared.status_code == 413
+    assert declared.headers["content-type"] == "application/problem+json"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(8):
+            yield b"x" * 512
+
+    chunked = await client.post("/echo", content=chunks(), headers=headers)
+    assert chunked.status_code == 413
+    fits = await client.post("/echo", json={"text": "x" * 100}, headers=headers)
+    assert fits.status_code == 200
+
+
+async def test_an_unknown_field_is_422_naming_it(keys: Keys, client: httpx.AsyncClient) -> None:
+    headers = bearer(keys.issue("dod-navsea", Role.REQUESTER))
+    response = await client.post("/echo", json={"text": "a", "extra": 1}, headers=headers)
+    assert response.status_code == 422
+    assert "extra" in {e["field"] for e in response.json()["errors"]}
+
+
+async def test_a_party_over_its_rate_is_429_with_retry_after(keys: Keys) -> None:
+    app = build(keys, rate_limit_per_s=0.5, rate_limit_burst=3)
+    fast = bearer(keys.issue("busy", Role.REQUESTER))
+    calm = bearer(keys.issue("calm", Role.REQUESTER))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        codes = [(await client.get("/me", headers=fast)).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        refused = await client.get("/me", headers=fast)
+        assert refused.headers["retry-after"] == "2"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/me", headers=calm)).status_code == 200  # per party
+
+
+def test_the_bucket_refills() -> None:
+    limiter = RateLimiter(per_s=1, burst=2)
+    assert [limiter.take("p", 0.0) for _ in range(3)] == [0.0, 0.0, 1.0]
+    assert limiter.take("p", 1.0) == 0.0
+
+
+def test_keys_are_random_and_only_their_hash_is_kept() -> None:
+    key_id, key = api_keys.new_key()
+    assert api_keys.key_id_of(key) == key_id
+    assert len(key.rsplit("_", 1)[-1]) == 43  # 256 bits
+    stored = api_keys.hash_key(key, PEPPER)
+    assert key not in stored
+    assert stored.startswith("hmac-sha256:")
+    assert api_keys.matches(key, stored, PEPPER)
+    assert not api_keys.matches(key, stored, "another-pepper")
+    assert api_keys.new_key() != api_keys.new_key()
