@@ -141,7 +141,8 @@ async def patch_party(
     party_id: str, body: PartyPatch, rt: RuntimeDep, caller: CallerDep
 ) -> PartyOut:
     _operator(caller)
-    values: dict[str, Any] = body.model_dump(exclude_unset=True, mode="json")
+    # null means "leave as it is", like an absent field
+    values: dict[str, Any] = body.model_dump(exclude_none=True, mode="json")
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
         if await load_party(session, party_id) is None:

@@ -99,6 +99,9 @@ async def patch_endpoint(
 ) -> EndpointOut:
     await _visible(rt, caller, endpoint_id)
     values: dict[str, Any] = body.model_dump(exclude_unset=True, mode="json")
+    for required in ("url", "mode", "enabled"):  # null: leave as it is (the column is set)
+        if values.get(required, ...) is None:
+            del values[required]
     if "url" in values:
         await _check_url(rt, values["url"])
     if values.get("enabled") is True:

@@ -72,6 +72,9 @@ async def patch_recipient(
 ) -> RecipientOut:
     await _visible(rt, caller, recipient_id)
     values = body.model_dump(exclude_unset=True)
+    for required in ("address", "mode", "enabled"):  # null: leave as it is (the column is set)
+        if values.get(required, ...) is None:
+            del values[required]
     if values:
         async with rt.sessions() as session, session.begin():
             await session.execute(update(r).where(r.c.recipient_id == recipient_id).values(values))
