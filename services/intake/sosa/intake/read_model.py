@@ -3,6 +3,8 @@ who may see it (the parties the events name), and an audit row for each decision
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import fields
 
@@ -11,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import outcomes
+from sosa.infra import db
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.decoding import outcomes_in
 from sosa.intake import access, audit, tables
 from sosa.intake.timeline import timeline_row
 from sosa.intake.view_changes import ViewFacts, advance
 
+log = logging.getLogger(__name__)
 _views = tables.request_views
 _FACT_COLUMNS = [_views.c[f.name] for f in fields(ViewFacts)]
 
@@ -117,8 +121,23 @@ async def run(consumer: AIOKafkaConsumer, sessions: async_sessionmaker[AsyncSess
     while True:
         batches = await consumer.getmany(timeout_ms=500, max_records=500)
         for records in batches.values():
-            events = outcomes_in(records)
-            async with sessions() as session, session.begin():
-                await apply_outcomes(session, events)
+            await _apply_until_done(sessions, outcomes_in(records))
         if batches:
             await consumer.commit()
+
+
+async def _apply_until_done(
+    sessions: async_sessionmaker[AsyncSession], events: Sequence[outcomes.OutcomeEvent]
+) -> None:
+    """Apply one partition's batch; while the database is down, try again (the offsets wait),
+    so that intake keeps running and answering 503 instead of exiting."""
+    backoff = 0.2
+    while True:
+        try:
+            async with sessions() as session, session.begin():
+                await apply_outcomes(session, events)
+            return
+        except db.UNAVAILABLE:
+            log.exception("applying outcomes failed; will retry", extra={"backoff_s": backoff})
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
