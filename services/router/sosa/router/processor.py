@@ -19,12 +19,11 @@ from typing import TypeAlias
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import delete, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import topics
 from sosa.contracts.envelope import Envelope, from_kafka
-from sosa.infra import metrics
+from sosa.infra import db, metrics
 from sosa.infra.clock import Clock
 from sosa.infra.settings import CommonSettings
 from sosa.router import tables
@@ -71,7 +70,7 @@ class Processor:
                     try:
                         await self.process_partition_batch(partition, records)
                         backoff = _BACKOFF_START_S
-                    except DBAPIError:
+                    except db.UNAVAILABLE:
                         # the database is unavailable: nothing was decided; read the batch again
                         log.exception("database error; the batch will be read again")
                         self._consumer.seek(partition, records[0].offset)
@@ -145,7 +144,7 @@ class Processor:
         try:
             async with session.begin_nested():
                 outputs = await self._handler(session, message)
-        except DBAPIError:
+        except db.UNAVAILABLE:
             raise  # the database, not the command, failed: retry the batch, never dead-letter it
         except Exception as exc:
             log.exception("command could not be processed; sent to the dead-letter topic")
