@@ -85,8 +85,8 @@ class Processor:
 
     async def _process(self, partition: TopicPartition, records: Sequence[Record]) -> None:
         outputs = await self._decide(records)
-        producer = self._producers.for_partition(partition)
         try:
+            producer = await self._producers.for_partition(partition)
             async with producer.transaction():
                 for output in outputs:
                     await producer.send(

@@ -33,8 +33,24 @@ class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
     def transactional_id(self, partition: TopicPartition) -> str:
         return f"{self._id_prefix}-{partition.topic}-{partition.partition}"
 
-    def for_partition(self, partition: TopicPartition) -> AIOKafkaProducer:
-        return self._producers[partition]
+    async def for_partition(self, partition: TopicPartition) -> AIOKafkaProducer:
+        """The partition's producer, started now if it has not been yet: aiokafka may hand out
+        a new assignment's records before `on_partitions_assigned` has run, and only logs that
+        callback's failure. Call with `lock` held."""
+        producer = self._producers.get(partition)
+        if producer is None:
+            producer = kafka.producer(
+                self._settings,
+                client_id=f"sosa-router-p{partition.partition}",
+                transactional_id=self.transactional_id(partition),
+            )
+            try:
+                await producer.start()
+            except BaseException:
+                await kafka.close_quietly(producer)
+                raise
+            self._producers[partition] = producer
+        return producer
 
     async def any_reachable(self) -> bool:
         """Readiness: some partition producer can reach the cluster (True while none is owned)."""
@@ -42,16 +58,9 @@ class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
         return not producers or await kafka.is_reachable(producers[0])
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
-        for partition in assigned:
-            if partition in self._producers:
-                continue
-            producer = kafka.producer(
-                self._settings,
-                client_id=f"sosa-router-p{partition.partition}",
-                transactional_id=self.transactional_id(partition),
-            )
-            await producer.start()
-            self._producers[partition] = producer
+        async with self.lock:  # a batch of a new partition waits for its producer
+            for partition in assigned:
+                await self.for_partition(partition)
         log.info("partitions assigned", extra={"partitions": sorted(str(p) for p in assigned)})
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
