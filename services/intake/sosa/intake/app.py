@@ -20,7 +20,7 @@ from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.health import health_routes
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.workers import Workers
-from sosa.intake import read_model, tables
+from sosa.intake import idempotency, read_model, tables
 from sosa.intake.api import commands, parties, problem_docs, request_list, requests, suppliers
 from sosa.intake.party_registry import IntakeKeys
 from sosa.intake.runtime import Runtime
@@ -86,6 +86,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         lifespan=lifespan,
     )
     problems.install(app)
+    idempotency.install(app)
     app.state.authenticator = Authenticator(settings, IntakeKeys(sessions))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 

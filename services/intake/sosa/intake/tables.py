@@ -148,3 +148,19 @@ audit_head = Table(
     Column("pruned_through_seq", BigInteger, nullable=False),
     Column("pruned_hash", String(64), nullable=False),
 )
+
+# --- Idempotency-Key: the first answer given to each key of each party (sosa.intake.idempotency)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("party_id", String(128), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    # sha256 of the operation and the validated body: the same key for another request is a 422
+    Column("fingerprint", String(64), nullable=False),
+    # the answer; null only inside the transaction that claimed the key
+    Column("status_code", Integer, nullable=True),
+    Column("body", JSON, nullable=True),
+    Column("headers", JSON, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
+)

@@ -13,9 +13,10 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from sosa.contracts import commands
 from sosa.infra.auth import Caller, CallerDep
-from sosa.intake import access, audit
+from sosa.intake import access, audit, idempotency
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
+from sosa.intake.idempotency import IdempotencyKeyDep, Key
 from sosa.intake.lifecycle import LifecycleDetails, accept_command
 from sosa.intake.request_queries import load_command
 from sosa.intake.runtime import Runtime
@@ -31,15 +32,24 @@ ACCEPTED: dict[str, Any] = {
 
 
 async def _accept(
-    rt: Runtime, request_id: str, details: LifecycleDetails, response: Response, caller: Caller
+    rt: Runtime,
+    request_id: str,
+    details: LifecycleDetails,
+    response: Response,
+    caller: Caller,
+    key: Key | None,
 ) -> CommandAccepted:
     async with rt.sessions() as session, session.begin():
+        ticket = await idempotency.claim(
+            session, key, party_id=caller.party_id, body=details, now=rt.clock.now()
+        )
         await access.check_command(session, caller, request_id, details)
         accepted = await accept_command(
             session, request_id, details, now=rt.clock.now(), source=rt.settings.intake_source
         )
         if accepted is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
+        await idempotency.remember(session, ticket, status_code=202, body=accepted)
         await audit.append(
             session,
             at=accepted.received_at,
@@ -64,8 +74,9 @@ async def respond(
     rt: RuntimeDep,
     response: Response,
     caller: CallerDep,
+    key: IdempotencyKeyDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response, caller)
+    return await _accept(rt, request_id, body, response, caller, key)
 
 
 @router.post(
@@ -79,8 +90,9 @@ async def amend(
     rt: RuntimeDep,
     response: Response,
     caller: CallerDep,
+    key: IdempotencyKeyDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response, caller)
+    return await _accept(rt, request_id, body, response, caller, key)
 
 
 @router.post("/cancellation", summary="Cancel a request", **ACCEPTED)
@@ -90,8 +102,9 @@ async def cancel(
     rt: RuntimeDep,
     response: Response,
     caller: CallerDep,
+    key: IdempotencyKeyDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response, caller)
+    return await _accept(rt, request_id, body, response, caller, key)
 
 
 @router.post(
@@ -105,8 +118,9 @@ async def determine(
     rt: RuntimeDep,
     response: Response,
     caller: CallerDep,
+    key: IdempotencyKeyDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response, caller)
+    return await _accept(rt, request_id, body, response, caller, key)
 
 
 @router.post(
@@ -120,8 +134,9 @@ async def authorize(
     rt: RuntimeDep,
     response: Response,
     caller: CallerDep,
+    key: IdempotencyKeyDep,
 ) -> CommandAccepted:
-    return await _accept(rt, request_id, body, response, caller)
+    return await _accept(rt, request_id, body, response, caller, key)
 
 
 @router.get(

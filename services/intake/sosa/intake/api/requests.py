@@ -7,10 +7,11 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra.auth import CallerDep
-from sosa.intake import access, audit
+from sosa.intake import access, audit, idempotency
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.evaluation import evaluate
+from sosa.intake.idempotency import IdempotencyKeyDep
 from sosa.intake.request_queries import load_view
 from sosa.intake.schemas import Evaluation, SubmissionAccepted
 from sosa.intake.submissions import accept_submission
@@ -29,7 +30,11 @@ router = APIRouter(prefix="/v1/priority-requests", tags=["priority requests"])
     responses=problems(403, 422, 503),
 )
 async def submit(
-    details: PriorityRequestDetails, rt: RuntimeDep, response: Response, caller: CallerDep
+    details: PriorityRequestDetails,
+    rt: RuntimeDep,
+    response: Response,
+    caller: CallerDep,
+    key: IdempotencyKeyDep,
 ) -> SubmissionAccepted:
     if not caller.has(Role.REQUESTER):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only requesting authorities submit")
@@ -39,6 +44,9 @@ async def submit(
             f"requester.party_id must be the calling party ({caller.party_id})",
         )
     async with rt.sessions() as session, session.begin():
+        ticket = await idempotency.claim(
+            session, key, party_id=caller.party_id, body=details, now=rt.clock.now()
+        )
         accepted = await accept_submission(
             session, details, now=rt.clock.now(), source=rt.settings.intake_source
         )
@@ -50,6 +58,7 @@ async def submit(
                 (details.supplier.party_id, access.SUPPLIER),
             ],
         )
+        await idempotency.remember(session, ticket, status_code=202, body=accepted)
         await audit.append(
             session,
             at=accepted.received_at,

@@ -1,0 +1,114 @@
+"""`Idempotency-Key` over HTTP, intake as a process on PostgreSQL: a retry gets the first answer
+and stores nothing, the key on another request is a 422 naming the header, and concurrent
+retries with one key store one request."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.credentials import ActingParty
+from tests.e2e.intake_support import read_commands, row_counts, started
+from tests.e2e.stack import Stack
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
+BASE = "/v1/priority-requests"
+CANCEL = {"issued_by": "dod-navsea", "reason": "No longer needed."}
+
+
+@pytest.fixture
+async def intake(
+    kafka_bootstrap: str, databases: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Stack]:
+    async with started(["intake"], kafka=kafka_bootstrap, databases=databases, logs=tmp_path) as s:
+        yield s
+
+
+@pytest.fixture
+async def client(intake: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=intake.url("intake"), timeout=10, auth=ActingParty()
+    ) as http:
+        yield http
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+async def test_a_retried_submission_gets_the_first_answer_and_stores_nothing(
+    intake: Stack, client: httpx.AsyncClient, databases: dict[str, str]
+) -> None:
+    headers = key()
+    first = await client.post(BASE, json=DPAS_REQUEST, headers=headers)
+    again = await client.post(BASE, json=DPAS_REQUEST, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 202), again.text
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    counts = await row_counts(databases["intake"])
+    assert (counts["commands"], counts["request_views"]) == (1, 1)
+    # one command reaches the router, whatever the retries
+    published = await read_commands(intake, lambda seen: len(seen) >= 1)
+    await asyncio.sleep(1)
+    assert [c.id for c in published] == [first.json()["command_id"]]
+
+
+async def test_the_key_of_another_request_is_a_problem_naming_the_header(
+    client: httpx.AsyncClient, databases: dict[str, str]
+) -> None:
+    headers = key()
+    assert (await client.post(BASE, json=DPAS_REQUEST, headers=headers)).status_code == 202
+    other = {**DPAS_REQUEST, "contract_number": "N00024-26-C-0002"}
+    refused = await client.post(BASE, json=other, headers=headers)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in refused.json()["errors"]] == ["Idempotency-Key"]
+    assert (await row_counts(databases["intake"]))["commands"] == 1
+
+
+async def test_a_retried_command_is_stored_once(
+    client: httpx.AsyncClient, databases: dict[str, str]
+) -> None:
+    request_id = (await client.post(BASE, json=DPAS_REQUEST)).json()["request_id"]
+    headers = key()
+    url = f"{BASE}/{request_id}/cancellation"
+    first = await client.post(url, json=CANCEL, headers=headers)
+    again = await client.post(url, json=CANCEL, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 202), again.text
+    assert again.json()["command_id"] == first.json()["command_id"]
+    assert again.headers["location"] == first.headers["location"]
+    # the same key and body for another request (another path) is another request
+    other_id = (await client.post(BASE, json=DPAS_REQUEST)).json()["request_id"]
+    elsewhere = await client.post(f"{BASE}/{other_id}/cancellation", json=CANCEL, headers=headers)
+    assert elsewhere.status_code == 422
+    assert [e["field"] for e in elsewhere.json()["errors"]] == ["Idempotency-Key"]
+    assert (await row_counts(databases["intake"]))["commands"] == 3  # 2 submits, 1 cancellation
+
+
+async def test_concurrent_retries_with_one_key_store_one_request(
+    client: httpx.AsyncClient, databases: dict[str, str]
+) -> None:
+    headers = key()
+    answers = await asyncio.gather(
+        *(client.post(BASE, json=DPAS_REQUEST, headers=headers) for _ in range(8))
+    )
+    assert {a.status_code for a in answers} == {202}, [a.text for a in answers]
+    assert len({a.json()["request_id"] for a in answers}) == 1
+    assert sum(1 for a in answers if "idempotent-replayed" in a.headers) == 7
+    assert (await row_counts(databases["intake"]))["commands"] == 1
+
+
+async def test_without_a_key_each_post_is_a_new_request(
+    client: httpx.AsyncClient, databases: dict[str, str]
+) -> None:
+    answers = [await client.post(BASE, json=DPAS_REQUEST) for _ in range(2)]
+    assert len({a.json()["request_id"] for a in answers}) == 2
+    assert (await row_counts(databases["intake"]))["commands"] == 2
