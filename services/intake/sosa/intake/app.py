@@ -61,7 +61,6 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             rules=rules,
         )
         app.state.workers = workers
-        app.state.kafka = producer
         workers.start("outbox-relay", relay.run())
         workers.start("read-model", read_model.run(consumer, sessions))
         try:
@@ -69,7 +68,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         finally:
             await workers.stop()
             await consumer.stop()
-            await producer.stop()
+            await relay.producer.stop()
             await engine.dispose()
 
     async def database_ready() -> bool:
@@ -77,7 +76,8 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         return True
 
     async def kafka_ready() -> bool:
-        return await kafka.is_reachable(app.state.kafka)
+        # the relay's producer in use now: a failed send renews it
+        return await kafka.is_reachable(app.state.runtime.relay.producer)
 
     app = FastAPI(
         title="sosa intake",

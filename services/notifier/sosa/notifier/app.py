@@ -74,7 +74,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
                 await workers.stop()
                 await consumer.stop()
                 await party_consumer.stop()
-                await producer.stop()
+                await relay.producer.stop()  # the one in use: a failed send renews it
                 await engine.dispose()
 
     async def database_ready() -> bool:

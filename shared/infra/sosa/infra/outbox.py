@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts.envelope import Envelope, to_kafka
+from sosa.infra import kafka
 from sosa.infra.columns import UtcDateTime
 from sosa.infra.db import is_postgres
 from sosa.infra.settings import CommonSettings
@@ -87,12 +88,19 @@ class OutboxRelay:
         self._sessions = sessions
         self._table = table
         self._producer = producer
+        self._client_id = str(getattr(producer.client, "_client_id", "sosa-outbox-relay"))
+        self._producer_spoiled = False
         self._settings = settings
         self._lock_id = lock_id
         self._batch_size = batch_size
         self._idle_poll_s = idle_poll_s
         self._wake = asyncio.Event()
         self.published = 0
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        """The producer in use now (a failed send replaces it): readiness checks, shutdown."""
+        return self._producer
 
     def wake(self) -> None:
         """Tell the relay that a transaction with outbox rows has just committed."""
@@ -144,6 +152,27 @@ class OutboxRelay:
         return bool(result.scalar())
 
     async def _send(self, rows: Sequence[Any]) -> None:
+        if self._producer_spoiled:
+            await self._renew_producer()
+        try:
+            await self._send_with(self._producer, rows)
+        except Exception:
+            # a batch that failed (expired while the broker was away) can leave a gap in the
+            # idempotent producer's sequence numbers; aiokafka's sender then stops, and every
+            # later send fails with OutOfOrderSequenceNumber: the next attempt uses a new one
+            self._producer_spoiled = True
+            raise
+
+    async def _renew_producer(self) -> None:
+        """A new producer (new producer id, sequences from 0); if it cannot start, the next
+        attempt tries again."""
+        await kafka.close_quietly(self._producer)
+        self._producer = kafka.producer(self._settings, client_id=self._client_id)
+        await self._producer.start()
+        self._producer_spoiled = False
+        log.info("outbox relay renewed its producer")
+
+    async def _send_with(self, producer: AIOKafkaProducer, rows: Sequence[Any]) -> None:
         pending = []
         for row in rows:
             key, value, headers = to_kafka(
@@ -158,7 +187,7 @@ class OutboxRelay:
                 )
             )
             pending.append(
-                await self._producer.send(
+                await producer.send(
                     self._settings.topic(row.topic), value, key=key, headers=headers
                 )
             )
