@@ -14,11 +14,18 @@
 #   cluster-start  start the 3-node cluster (127.0.0.1:19092,29092,39092), or its stopped nodes
 #   cluster-stop   stop the 3-node cluster this script started
 #   cluster-status is the 3-node cluster up and answering?
+#   cluster-bootstrap    print the cluster's bootstrap addresses (nothing else)
+#   cluster-kill-node N  SIGKILL node N (1-3) of the cluster (fault tests); cluster-start restarts it
+#   cluster-stop-node N  stop node N (1-3) of the cluster cleanly (SIGTERM, SIGKILL after a timeout)
 #
 # Environment:
 #   SOSA_KAFKA_PORT             single-node client port (default 19092; data then in
 #                               var/kafka/single-PORT/ instead of var/kafka/single/)
 #   SOSA_KAFKA_CONTROLLER_PORT  single-node controller port (default SOSA_KAFKA_PORT+1)
+#   SOSA_KAFKA_CLUSTER_PORT_BASE / SOSA_KAFKA_CLUSTER_PORT_STEP
+#                               cluster node i listens on BASE+(i-1)*STEP (clients) and that +1
+#                               (controller); default 19092 / 10000, i.e. 19092, 29092, 39092. Other
+#                               values get their own data directory, var/kafka/cluster-BASE-STEP/
 #   SOSA_KAFKA_START_TIMEOUT    seconds to wait for readiness (default 60 single, 120 cluster)
 #   SOSA_KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL (default 30)
 #   KAFKA_HEAP_OPTS             broker heap (default -Xms256m -Xmx1g single, -Xms256m -Xmx512m per
@@ -39,16 +46,27 @@ TEMPLATE=$KAFKA_DIR/server.properties.template
 LOG4J=$KAFKA_DIR/log4j2.properties
 PROBE=$KAFKA_DIR/probe.py
 VAR=$ROOT/var/kafka
-CLUSTER_DIR=$VAR/cluster
 
 PORT=${SOSA_KAFKA_PORT:-19092}
 # The default broker lives in var/kafka/single/; one on another port gets its own directory.
 if [[ $PORT == 19092 ]]; then SINGLE_DIR=$VAR/single; else SINGLE_DIR=$VAR/single-$PORT; fi
+SINGLE_LOCK=$SINGLE_DIR.lock
 CONTROLLER_PORT=${SOSA_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 STOP_TIMEOUT=${SOSA_KAFKA_STOP_TIMEOUT:-30}
 CLUSTER_NODES=(1 2 3)
-CLUSTER_BOOTSTRAP=127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092
-CLUSTER_VOTERS=1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093
+CLUSTER_PORT_BASE=${SOSA_KAFKA_CLUSTER_PORT_BASE:-19092}
+CLUSTER_PORT_STEP=${SOSA_KAFKA_CLUSTER_PORT_STEP:-10000}
+# The default cluster lives in var/kafka/cluster/; one on other ports gets its own directory.
+if [[ $CLUSTER_PORT_BASE == 19092 && $CLUSTER_PORT_STEP == 10000 ]]; then
+  CLUSTER_DIR=$VAR/cluster
+else
+  CLUSTER_DIR=$VAR/cluster-$CLUSTER_PORT_BASE-$CLUSTER_PORT_STEP
+fi
+CLUSTER_LOCK=$CLUSTER_DIR.lock
+node_client_port() { echo $((CLUSTER_PORT_BASE + ($1 - 1) * CLUSTER_PORT_STEP)); }
+node_controller_port() { echo $(($(node_client_port "$1") + 1)); }
+CLUSTER_BOOTSTRAP=$(for i in "${CLUSTER_NODES[@]}"; do printf '127.0.0.1:%s\n' "$(node_client_port "$i")"; done | paste -sd,)
+CLUSTER_VOTERS=$(for i in "${CLUSTER_NODES[@]}"; do printf '%s@127.0.0.1:%s\n' "$i" "$(node_controller_port "$i")"; done | paste -sd,)
 # C1-only JIT + serial GC: measured faster to start on 2 cores than the G1/C2 defaults (docs/kafka.md).
 DEFAULT_PERF_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
 PERF_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:-$DEFAULT_PERF_OPTS}
@@ -60,7 +78,7 @@ now() { printf '%s' "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
 
 usage() {
-  sed -n '6,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -320,7 +338,7 @@ cmd_start() {
   local t0 deadline pid timeout
   timeout=${SOSA_KAFKA_START_TIMEOUT:-60}
   mkdir -p "$SINGLE_DIR"
-  take_lock 9 "$VAR/single.lock"
+  take_lock 9 "$SINGLE_LOCK"
   pid=$(node_pid "$SINGLE_DIR")
   if [[ -z $pid ]] && port_open "$PORT"; then
     if probe "$(bootstrap_single)" 1 5 >/dev/null; then
@@ -361,7 +379,7 @@ cmd_start() {
 # stop and cluster-stop take the start lock: a stop issued during a start waits for it to finish.
 cmd_stop() {
   mkdir -p "$VAR"
-  take_lock 9 "$VAR/single.lock"
+  take_lock 9 "$SINGLE_LOCK"
   stop_nodes "$SINGLE_DIR"
 }
 
@@ -397,7 +415,7 @@ cmd_cluster_start() {
   timeout=${SOSA_KAFKA_START_TIMEOUT:-120}
   mapfile -t dirs < <(cluster_dirs)
   mkdir -p "$CLUSTER_DIR"
-  take_lock 9 "$VAR/cluster.lock"
+  take_lock 9 "$CLUSTER_LOCK"
   # Nodes already running (started by this script) are kept: cluster-start also restarts the
   # nodes that died or were stopped by hand.
   for i in "${CLUSTER_NODES[@]}"; do
@@ -407,7 +425,7 @@ cmd_cluster_start() {
       say "node$i already running (pid $pid)"
       continue
     fi
-    for port in "${i}9092" "${i}9093"; do
+    for port in "$(node_client_port "$i")" "$(node_controller_port "$i")"; do
       if port_open "$port"; then
         err "port $port of node$i is in use (the single-node broker? scripts/kafka.sh stop)"
         return 1
@@ -421,7 +439,8 @@ cmd_cluster_start() {
     [[ -f $CLUSTER_DIR/cluster.id ]] || new_cluster_id >"$CLUSTER_DIR/cluster.id"
     id=$(cat "$CLUSTER_DIR/cluster.id")
     for i in "${todo[@]}"; do
-      render "$CLUSTER_DIR/node$i" "$i" "${i}9092" "${i}9093" "$CLUSTER_VOTERS" 3 2 3 2
+      render "$CLUSTER_DIR/node$i" "$i" "$(node_client_port "$i")" "$(node_controller_port "$i")" \
+        "$CLUSTER_VOTERS" 3 2 3 2
       format_node "$CLUSTER_DIR/node$i" "$id" &
       fmt_pids+=($!)
     done
@@ -451,7 +470,7 @@ cmd_cluster_stop() {
   local dirs=()
   mapfile -t dirs < <(cluster_dirs)
   mkdir -p "$VAR"
-  take_lock 9 "$VAR/cluster.lock"
+  take_lock 9 "$CLUSTER_LOCK"
   # All at once: stopped one by one, the last nodes lose the controller quorum and hang.
   stop_nodes "${dirs[@]}"
 }
@@ -477,6 +496,33 @@ cmd_cluster_status() {
   return 4
 }
 
+# cluster_node N: the directory of node N, or exit 2 when N is not a node of the cluster.
+cluster_node() {
+  [[ ${1:-} =~ ^[1-3]$ ]] || { err "expected a node number 1-3, got '${1:-}'"; exit 2; }
+  echo "$CLUSTER_DIR/node$1"
+}
+
+# Fault tests: a node dies at once (SIGKILL), leaving its data as a crash would.
+cmd_cluster_kill_node() {
+  local dir pid
+  dir=$(cluster_node "${1:-}")
+  pid=$(node_pid "$dir")
+  if [[ -z $pid ]]; then
+    say "kill: node$1 is not running"
+    return 0
+  fi
+  kill -KILL "$pid"
+  while is_broker_of "$pid" "$dir"; do sleep 0.1; done
+  say "kill: node$1 (pid $pid) killed"
+}
+
+cmd_cluster_stop_node() {
+  local dir
+  dir=$(cluster_node "${1:-}")
+  take_lock 9 "$CLUSTER_LOCK"
+  stop_nodes "$dir"
+}
+
 cmd_reset() {
   cmd_stop
   cmd_cluster_stop
@@ -486,7 +532,11 @@ cmd_reset() {
 
 # --- main ----------------------------------------------------------------------------------------
 
-(($# == 1)) || usage
+case $# in
+  1) ;;
+  2) [[ $1 == cluster-kill-node || $1 == cluster-stop-node ]] || usage ;;
+  *) usage ;;
+esac
 case $1 in
   fetch) fetch ;;
   start) cmd_start ;;
@@ -497,6 +547,9 @@ case $1 in
   cluster-start) cmd_cluster_start ;;
   cluster-stop) cmd_cluster_stop ;;
   cluster-status) cmd_cluster_status ;;
+  cluster-bootstrap) echo "$CLUSTER_BOOTSTRAP" ;;
+  cluster-kill-node) cmd_cluster_kill_node "${2:-}" ;;
+  cluster-stop-node) cmd_cluster_stop_node "${2:-}" ;;
   -h | --help | help) usage ;;
   *) usage ;;
 esac

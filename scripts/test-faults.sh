@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The fault suite (docs/guarantees.md): kills, stops and restarts infrastructure under load and
+# prints the figures of each scenario. It runs on infrastructure of its own, never on the broker
+# (19092) or PostgreSQL (55432) that `make test` and `make run` use, since it stops and kills what
+# it runs on: a Kafka broker on 19292, a PostgreSQL on 55532 (data in var/postgres-faults) and,
+# for the cluster scenario, three brokers on 19392/19492/19592. It starts them when they are not
+# running and stops afterwards only what it started. Arguments go to pytest.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+[[ -x .tools/bin/uv ]] && export PATH="$root/.tools/bin:$PATH"
+
+export SOSA_FAULTS_KAFKA_PORT="${SOSA_FAULTS_KAFKA_PORT:-19292}"
+export SOSA_FAULTS_PG_PORT="${SOSA_FAULTS_PG_PORT:-55532}"
+export SOSA_FAULTS_PG_DIR="${SOSA_FAULTS_PG_DIR:-$root/var/postgres-faults}"
+export SOSA_FAULTS_CLUSTER_PORT_BASE="${SOSA_FAULTS_CLUSTER_PORT_BASE:-19392}"
+export SOSA_FAULTS_CLUSTER_PORT_STEP="${SOSA_FAULTS_CLUSTER_PORT_STEP:-100}"
+
+for port in "$SOSA_FAULTS_KAFKA_PORT" "$SOSA_FAULTS_PG_PORT" "$SOSA_FAULTS_CLUSTER_PORT_BASE"; do
+  case $port in 19092 | 19093 | 55432)
+    echo "[faults] port $port is the shared development infrastructure's: refusing" >&2
+    exit 2
+    ;;
+  esac
+done
+
+# The scripts read their usual variables; here they always point at the fault instances.
+kafka() {
+  SOSA_KAFKA_PORT=$SOSA_FAULTS_KAFKA_PORT \
+    SOSA_KAFKA_CLUSTER_PORT_BASE=$SOSA_FAULTS_CLUSTER_PORT_BASE \
+    SOSA_KAFKA_CLUSTER_PORT_STEP=$SOSA_FAULTS_CLUSTER_PORT_STEP scripts/kafka.sh "$@"
+}
+postgres() { SOSA_PG_PORT=$SOSA_FAULTS_PG_PORT SOSA_PG_DIR=$SOSA_FAULTS_PG_DIR scripts/postgres.sh "$@"; }
+
+started=()
+cleanup() {
+  local code=$?
+  for what in "${started[@]}"; do
+    case $what in
+      kafka) kafka stop || true ;;
+      cluster) kafka cluster-stop || true ;;
+      postgres) postgres stop || true ;;
+    esac
+  done
+  exit "$code"
+}
+trap cleanup EXIT INT TERM
+
+if kafka status >/dev/null 2>&1; then echo "[faults] fault broker already running: using it"; else started+=(kafka); fi
+kafka start
+if postgres status >/dev/null 2>&1; then echo "[faults] fault PostgreSQL already running: using it"; else started+=(postgres); fi
+postgres start
+# The cluster scenario starts (and heals) the cluster itself; stop it afterwards unless it ran before.
+kafka cluster-status >/dev/null 2>&1 || started+=(cluster)
+
+t0=$SECONDS
+uv run pytest -m faults tests/faults -s "$@"
+echo "[faults] fault suite took $((SECONDS - t0)) s"
