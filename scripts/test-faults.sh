@@ -2,8 +2,8 @@
 # The fault suite (docs/guarantees.md): kills, stops and restarts infrastructure under load and
 # prints the figures of each scenario. It runs on infrastructure of its own, never on the broker
 # (19092) or PostgreSQL (55432) that `make test` and `make run` use, since it stops and kills what
-# it runs on: a Kafka broker on 19292, a PostgreSQL on 55532 (data in var/postgres-faults) and,
-# for the cluster scenario, three brokers on 19392/19492/19592. It starts them when they are not
+# it runs on: a Kafka broker on 19292, a PostgreSQL on 55532 (data in /tmp, see below) and, for
+# the cluster scenario, three brokers on 19392/19492/19592. It starts them when they are not
 # running and stops afterwards only what it started. Arguments go to pytest.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +12,9 @@ cd "$root"
 
 export SOSA_FAULTS_KAFKA_PORT="${SOSA_FAULTS_KAFKA_PORT:-19292}"
 export SOSA_FAULTS_PG_PORT="${SOSA_FAULTS_PG_PORT:-55532}"
-export SOSA_FAULTS_PG_DIR="${SOSA_FAULTS_PG_DIR:-$root/var/postgres-faults}"
+# Scratch data in /tmp: the `postgres` user the server runs as may not reach a checkout under a
+# private home directory (postgres.sh falls back the same way for its default cluster).
+export SOSA_FAULTS_PG_DIR="${SOSA_FAULTS_PG_DIR:-/tmp/sosa-postgres-faults-$(printf '%s' "$root" | sha256sum | cut -c1-12)}"
 export SOSA_FAULTS_CLUSTER_PORT_BASE="${SOSA_FAULTS_CLUSTER_PORT_BASE:-19392}"
 export SOSA_FAULTS_CLUSTER_PORT_STEP="${SOSA_FAULTS_CLUSTER_PORT_STEP:-100}"
 

@@ -8,6 +8,7 @@ and refuses the shared ports outright.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from dataclasses import dataclass
@@ -16,6 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_PORTS = frozenset({19092, 19093, 55432})
 """The development broker and PostgreSQL that others use: never stopped by this suite."""
+
+
+def default_pg_dir() -> Path:
+    """Where scripts/test-faults.sh keeps the fault PostgreSQL (the same rule as there)."""
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    return Path(f"/tmp/sosa-postgres-faults-{digest}")
 
 
 def _not_shared(what: str, port: int) -> int:
@@ -46,7 +53,7 @@ class FaultInfra:
         return cls(
             kafka_port=_port("SOSA_FAULTS_KAFKA_PORT", 19292),
             pg_port=_port("SOSA_FAULTS_PG_PORT", 55532),
-            pg_dir=os.environ.get("SOSA_FAULTS_PG_DIR", str(ROOT / "var" / "postgres-faults")),
+            pg_dir=os.environ.get("SOSA_FAULTS_PG_DIR", str(default_pg_dir())),
             cluster_base=base,
             cluster_step=step,
         )

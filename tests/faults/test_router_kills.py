@@ -16,6 +16,7 @@ import random
 import re
 import signal
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -44,18 +45,38 @@ MAX_KILLS = 30
 RATE_PER_S = 20.0
 """2,000 requests over 100 s, so that they flow during the kills."""
 PAUSE_S = (2.0, 10.0)
-"""Between a router being ready again and the next kill, drawn at random."""
+"""A kill at a random moment: this long after the router was ready again, drawn at random."""
+AIMED = 0.5
+"""The share of kills aimed at a router in the middle of its batches: they wait (up to
+AIM_FOR_S) until the victim's batch count moves, then strike within AIM_JITTER_S."""
+AIM_FOR_S = 20.0
+AIM_JITTER_S = (0.0, 0.5)
 ROUTERS = ("router", "router-2")
 
 
-async def decided(client: httpx.AsyncClient, stack: Stack, name: str) -> float:
-    """The router's count of batches processed so far (its /metrics); -1: no answer."""
+async def counters(client: httpx.AsyncClient, stack: Stack, name: str) -> dict[str, float]:
+    """From the router's /metrics: batches processed, and inputs by what became of them
+    (decided, republished, duplicate); empty when it does not answer."""
     try:
         text = (await client.get(f"{stack.url(name)}/metrics", timeout=2)).text
     except httpx.HTTPError:
-        return -1
-    found = re.search(r'^sosa_batch_seconds_count\{service="router"\} (\S+)$', text, re.M)
-    return float(found.group(1)) if found else 0.0
+        return {}
+    found = {"batches": 0.0}
+    for line in text.splitlines():
+        if line.startswith('sosa_batch_seconds_count{service="router"}'):
+            found["batches"] = float(line.split()[-1])
+        elif line.startswith("sosa_messages_total{") and (
+            result := re.search(r'result="(\w+)"', line)
+        ):
+            found[result.group(1)] = found.get(result.group(1), 0.0) + float(line.split()[-1])
+    return found
+
+
+async def busy(client: httpx.AsyncClient, stack: Stack, name: str) -> bool:
+    """Whether the router finished a batch in the last 0.3 s (so it is likely in the next)."""
+    before = (await counters(client, stack, name)).get("batches", -1)
+    await asyncio.sleep(0.3)
+    return (await counters(client, stack, name)).get("batches", -1) > before
 
 
 async def test_router_killed_at_random_moments_routes_every_request_exactly_once(
@@ -76,17 +97,24 @@ async def test_router_killed_at_random_moments_routes_every_request_exactly_once
                 f"{stack.url('intake')}/v1/priority-requests", REQUESTS, rate_per_s=RATE_PER_S
             )
         )
-        kills: list[tuple[float, str, bool]] = []
+        kills: list[tuple[float, str, bool, bool]] = []  # at, victim, aimed, busy
+        results: Counter[str] = Counter()  # what became of the inputs, over every router's life
         while (len(kills) < MIN_KILLS or not stream.done()) and len(kills) < MAX_KILLS:
-            pause = rng.uniform(*PAUSE_S)
-            for _ in range(int(pause / 0.2)):
-                await outcomes.poll()  # keep reading meanwhile (0.2 s a poll at most)
             victim = rng.choice(ROUTERS)
-            before = await decided(client, stack, victim)
-            await asyncio.sleep(0.3)
-            busy = await decided(client, stack, victim) > before  # batches went by just now
+            aimed = rng.random() < AIMED
+            loop = asyncio.get_running_loop()
+            until = loop.time() + (AIM_FOR_S if aimed else rng.uniform(*PAUSE_S))
+            was_busy = False
+            while loop.time() < until and not was_busy:
+                await outcomes.poll()  # keep reading meanwhile (0.2 s a poll at most)
+                was_busy = aimed and await busy(client, stack, victim)
+            if aimed:
+                await asyncio.sleep(rng.uniform(*AIM_JITTER_S))
+            else:
+                was_busy = await busy(client, stack, victim)
+            results.update(await counters(client, stack, victim))  # its life's last count
             stack.stop(victim, signal.SIGKILL)
-            kills.append((round(time.monotonic() - started, 1), victim, busy))
+            kills.append((round(time.monotonic() - started, 1), victim, aimed, was_busy))
             await restart(stack, victim)
         submissions = await stream
         accepted = [s for s in submissions if s.accepted]
@@ -95,6 +123,8 @@ async def test_router_killed_at_random_moments_routes_every_request_exactly_once
         by_cause = await outcomes_by_cause(kafka_bootstrap, topic(stack, "sosa.outcomes.v1"))
         db = await routing_in_databases(databases, {s.command_id: s.request_id for s in accepted})
         running = alive(stack)
+        for name in ROUTERS:
+            results.update(await counters(client, stack, name))
 
     figures = routing_figures(
         f"router kill -9 x{len(kills)} (2 routers), {REQUESTS} requests",
@@ -103,8 +133,11 @@ async def test_router_killed_at_random_moments_routes_every_request_exactly_once
         seconds=time.monotonic() - started,
         seed=seed,
         kills=len(kills),
-        kills_while_processing_batches=sum(1 for _, _, busy in kills if busy),
-        kill_times_s=[t for t, _, _ in kills],
+        kills_aimed_at_a_router_in_its_batches=sum(1 for k in kills if k[2]),
+        kills_at_random_moments=sum(1 for k in kills if not k[2]),
+        kills_that_hit_a_router_busy_with_batches=sum(1 for k in kills if k[3]),
+        kill_times_s=[k[0] for k in kills],
+        router_metrics_summed_over_every_life=dict(sorted(results.items())),
         http_statuses=status_counts(submissions),
         processes_alive_at_the_end=running,
         waited_after_the_last_kill_s=round(waited, 1),
