@@ -15,10 +15,11 @@ install: ## Install what is missing: uv, the locked Python dependencies, Java 17
 run: install ## Start Kafka and the three services on embedded defaults, show a request flowing; Ctrl-C stops all
 	@scripts/run.sh
 
-test: install ## Start Kafka and PostgreSQL if not running, run every test, stop what it started
+test: install ## Every test: the suite on Kafka and PostgreSQL (started if not running), then the fault suite
 	@scripts/test.sh
+	@scripts/test-faults.sh
 
-test-faults: install ## The fault suite: kill, stop and restart the infrastructure under load; prints figures
+test-faults: install ## Only the fault suite: kills, stops and restarts its own infrastructure under load; prints figures
 	@scripts/test-faults.sh
 
 test-unit: install ## Only the tests that need nothing running

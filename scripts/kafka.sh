@@ -10,7 +10,7 @@
 #   stop           stop the single-node broker this script started (SIGTERM, SIGKILL after a timeout)
 #   status         is the single-node broker up and answering?
 #   bootstrap      print the single-node bootstrap address (nothing else)
-#   reset          stop the single node and the cluster, delete var/kafka/ (not the jars)
+#   reset          stop the single node and the cluster, delete their data (not the jars)
 #   cluster-start  start the 3-node cluster (127.0.0.1:19092,29092,39092), or its stopped nodes
 #   cluster-stop   stop the 3-node cluster this script started
 #   cluster-status is the 3-node cluster up and answering?
@@ -526,8 +526,10 @@ cmd_cluster_stop_node() {
 cmd_reset() {
   cmd_stop
   cmd_cluster_stop
-  rm -rf "$VAR"
-  say "reset: deleted var/kafka/"
+  # only this port setting's single node and cluster: the fault suite's own instances (other
+  # ports, other directories) may be running beside them
+  rm -rf "$SINGLE_DIR" "$SINGLE_LOCK" "$CLUSTER_DIR" "$CLUSTER_LOCK"
+  say "reset: deleted ${SINGLE_DIR#"$ROOT"/}/ and ${CLUSTER_DIR#"$ROOT"/}/"
 }
 
 # --- main ----------------------------------------------------------------------------------------

@@ -1,10 +1,17 @@
-"""Fixtures shared by every test layer: where the broker and database of `make test` listen."""
+"""Fixtures shared by every test layer: where the broker and database of `make test` listen, and
+the clean-up of the topics the tests created."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import AsyncIterator
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from tests.e2e.stack import PREFIXES_USED
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +26,25 @@ def postgres_admin_url() -> str:
     return os.environ.get(
         "SOSA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:55432/postgres"
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def delete_test_topics(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After the session, delete the topics of every prefix the tests handed out. A failure is
+    reported, not raised: the tests themselves have passed or failed by then."""
+    bootstrap: str = request.getfixturevalue("kafka_bootstrap")  # a name; nothing connects yet
+    yield
+    prefixes = tuple(PREFIXES_USED)
+    if not prefixes:
+        return  # unit tests only: no broker needed
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    try:
+        await admin.start()
+        doomed = [name for name in await admin.list_topics() if name.startswith(prefixes)]
+        for start in range(0, len(doomed), 200):
+            await admin.delete_topics(doomed[start : start + 200])
+    except Exception as exc:
+        print(f"\n[tests] could not delete the test topics: {exc!r}", file=sys.stderr)  # noqa: T201
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()

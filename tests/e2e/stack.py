@@ -124,5 +124,13 @@ def running(stack: Stack) -> Iterator[Stack]:
             stack.stop(service)
 
 
+PREFIXES_USED: list[str] = []
+"""Every topic prefix handed out in this test session: tests/conftest.py deletes their topics at
+the end, so that the development broker does not pile up thousands of partitions run after run
+(which slows its every start)."""
+
+
 def unique_prefix() -> str:
-    return f"t{uuid.uuid4().hex[:10]}."
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    PREFIXES_USED.append(prefix)
+    return prefix

@@ -36,6 +36,9 @@ Handler = Callable[[AsyncSession, Envelope], Awaitable[list[Output]]]
 Record: TypeAlias = ConsumerRecord  # aiokafka ships no type information
 _BACKOFF_START_S = 0.2
 _BACKOFF_MAX_S = 5.0
+_TRANSACTION_TIMEOUT_S = 30.0
+"""A batch's Kafka transaction not committed by then is given up: aiokafka waits forever for
+a commit whose sender has died (as it does on a sequence gap after a broker outage)."""
 
 
 class Processor:
@@ -87,7 +90,11 @@ class Processor:
         outputs = await self._decide(records)
         try:
             producer = await self._producers.for_partition(partition)
-            async with producer.transaction():
+            # Not `producer.transaction()`: on failure it awaits an abort that never ends when
+            # the producer's sender has died. A failed transaction is left open instead; the
+            # renewed producer's fencing aborts it (or finds it committed).
+            async with asyncio.timeout(_TRANSACTION_TIMEOUT_S):
+                await producer.begin_transaction()
                 for output in outputs:
                     await producer.send(
                         self._settings.topic(output.topic),
@@ -98,16 +105,39 @@ class Processor:
                 await producer.send_offsets_to_transaction(
                     {partition: records[-1].offset + 1}, self._group_id
                 )
+                await producer.commit_transaction()
         except Exception:
             log.exception(
-                "kafka transaction failed; the batch will be read again",
+                "kafka transaction failed; reading again from the committed offset",
                 extra={"partition": str(partition)},
             )
-            self._consumer.seek(partition, records[0].offset)
+            await self._resume_from_committed(partition)
             return
         self.processed += len(records)
         for output in outputs:
             metrics.PUBLISHED.labels("router", output.topic).inc()
+
+    async def _resume_from_committed(self, partition: TopicPartition) -> None:
+        """After a failed transaction, a new producer with the partition's transactional id
+        fences the old one, and the broker settles the old transaction: committed or aborted.
+        Reading then goes on from the offset the group has committed, so that a batch is read
+        again (its outputs published again from the inbox) only if its transaction did not
+        commit, never when the commit went through and only its answer was lost."""
+        backoff = _BACKOFF_START_S
+        while True:
+            try:
+                async with asyncio.timeout(_TRANSACTION_TIMEOUT_S):
+                    await self._producers.renew(partition)
+                    committed = await self._consumer.committed(partition)
+                break
+            except Exception:
+                log.exception("the partition's producer could not be renewed; will retry")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _BACKOFF_MAX_S)
+        if committed is None:
+            await self._consumer.seek_to_beginning(partition)
+        else:
+            self._consumer.seek(partition, committed)
 
     async def _decide(self, records: Sequence[Record]) -> list[Output]:
         """Decide new commands and recall remembered ones, all in one database transaction."""

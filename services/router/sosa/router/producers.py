@@ -9,6 +9,7 @@ commit predates KIP-447, so fencing rests on these stable ids; DESIGN.md section
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -51,6 +52,19 @@ class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
                 raise
             self._producers[partition] = producer
         return producer
+
+    async def renew(self, partition: TopicPartition) -> None:
+        """Replace the partition's producer (call with `lock` held) and wait until the new one
+        holds the transactional id: the broker has then fenced the old one and settled its
+        open transaction, committed or aborted."""
+        old = self._producers.pop(partition, None)
+        if old is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10):  # its sender may be dead or stuck
+                    await kafka.close_quietly(old)
+        producer = await self.for_partition(partition)
+        await producer.begin_transaction()  # waits for InitProducerId: the fencing
+        await producer.abort_transaction()
 
     async def any_reachable(self) -> bool:
         """Readiness: some partition producer can reach the cluster (True while none is owned)."""
