@@ -17,7 +17,9 @@ from sosa.infra import db, kafka, problems, startup
 from sosa.infra.auth import Authenticator
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
+from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
+from sosa.infra.metrics import metrics_routes
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
@@ -62,7 +64,10 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         )
         app.state.workers = workers
         workers.start("outbox-relay", relay.run())
-        workers.start("read-model", read_model.run(consumer, sessions))
+        dead_letters = DeadLetters(
+            relay, topic=settings.topic(topics.dead_letter(topics.OUTCOMES)), consumer="intake"
+        )
+        workers.start("read-model", read_model.run(consumer, sessions, dead_letters))
         try:
             yield
         finally:
@@ -104,6 +109,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     for api in (requests, request_list, commands, suppliers, parties):
         app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
+    app.include_router(metrics_routes(include_in_schema=False))
     plain_openapi = app.openapi
     app.openapi = lambda: problem_docs.as_problem_json(plain_openapi())  # type: ignore[method-assign]
     return app

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sosa.contracts import outcomes
 from sosa.infra import db
 from sosa.infra.db import insert_ignoring_duplicates
-from sosa.infra.decoding import outcomes_in
+from sosa.infra.dead_letters import DeadLetters
+from sosa.infra.decoding import read_outcomes
 from sosa.intake import access, audit, tables
 from sosa.intake.timeline import timeline_row
 from sosa.intake.view_changes import ViewFacts, advance
@@ -116,12 +117,19 @@ async def _audit(session: AsyncSession, event: outcomes.OutcomeEvent) -> None:
     )
 
 
-async def run(consumer: AIOKafkaConsumer, sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Consume outcomes forever: apply each batch in one transaction, then commit the offsets."""
+async def run(
+    consumer: AIOKafkaConsumer,
+    sessions: async_sessionmaker[AsyncSession],
+    dead_letters: DeadLetters,
+) -> None:
+    """Consume outcomes forever: apply each batch in one transaction, send the records that
+    cannot be read to the dead-letter topic, then commit the offsets."""
     while True:
         batches = await consumer.getmany(timeout_ms=500, max_records=500)
         for records in batches.values():
-            await _apply_until_done(sessions, outcomes_in(records))
+            read = read_outcomes(records)
+            await _apply_until_done(sessions, read.events)
+            await dead_letters.send(read.unreadable)  # retried until sent: offsets wait
         if batches:
             await consumer.commit()
 

@@ -13,7 +13,9 @@ from sosa.infra import db, kafka, problems, startup
 from sosa.infra.auth import Authenticator
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
+from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
+from sosa.infra.metrics import metrics_routes
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.workers import Workers
 from sosa.notifier import api, deliveries, escalation, party_copy, ssrf, tables
@@ -60,9 +62,16 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             )
             app.state.workers = workers
             app.state.kafka = consumer
+            dead_letters = DeadLetters(
+                relay,
+                topic=settings.topic(topics.dead_letter(topics.OUTCOMES)),
+                consumer="notifier",
+            )
             workers.start(
                 "outcomes",
-                deliveries.consume(consumer, sessions, clock, settings, dispatcher.wake),
+                deliveries.consume(
+                    consumer, sessions, clock, settings, dispatcher.wake, dead_letters
+                ),
             )
             workers.start("parties", party_copy.run(party_consumer, sessions))
             workers.start("dispatcher", dispatcher.run())
@@ -90,4 +99,5 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
+    app.include_router(metrics_routes(include_in_schema=False))
     return app

@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import ConsumerRecord
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import outcomes
 from sosa.infra.clock import Clock
 from sosa.infra.db import insert_ignoring_duplicates
-from sosa.infra.decoding import outcomes_in
+from sosa.infra.dead_letters import DeadLetters
+from sosa.infra.decoding import read_outcomes
 from sosa.notifier import channels, fanout, stream, tables
 from sosa.notifier.channels import Channel
 from sosa.notifier.messages import Message, outcome_message
@@ -107,13 +107,17 @@ async def consume(
     clock: Clock,
     settings: NotifierSettings,
     on_recorded: Callable[[], None],
+    dead_letters: DeadLetters,
 ) -> None:
-    """Consume outcomes forever: record each batch's deliveries, commit, then commit offsets."""
+    """Consume outcomes forever: record each batch's deliveries and commit, send the records
+    that cannot be read to the dead-letter topic, then commit the offsets."""
     while True:
         batches = await consumer.getmany(timeout_ms=500, max_records=500)
         created = 0
         for records in batches.values():
-            created += await _record_until_done(records, sessions, clock, settings)
+            read = read_outcomes(records)
+            created += await _record_until_done(read.events, sessions, clock, settings)
+            await dead_letters.send(read.unreadable)  # retried until sent: offsets wait
         if batches:
             await consumer.commit()
         if created:
@@ -121,13 +125,12 @@ async def consume(
 
 
 async def _record_until_done(
-    records: Sequence[ConsumerRecord[bytes, bytes]],
+    events: Sequence[outcomes.OutcomeEvent],
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     settings: NotifierSettings,
 ) -> int:
     """Record one partition's batch; a database error is retried (offsets wait meanwhile)."""
-    events = outcomes_in(records)
     backoff = 0.2
     while True:
         try:

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
 from sosa.contracts import envelope, outcomes
+from sosa.infra.dead_letters import Unreadable
 
-log = logging.getLogger(__name__)
+
+@dataclass(frozen=True, slots=True)
+class ReadOutcomes:
+    """What one batch of `sosa.outcomes.v1` records holds."""
+
+    events: list[outcomes.OutcomeEvent] = field(default_factory=list)
+    """The outcome events, in the records' order."""
+    unreadable: list[Unreadable] = field(default_factory=list)
+    """The records that are not a readable outcome, each with its error: dead letters."""
 
 
-def outcomes_in(
-    records: Sequence[ConsumerRecord[bytes, bytes]],
-) -> list[outcomes.OutcomeEvent]:
-    """The outcome events among `records`; other types are passed over, unreadable ones logged."""
-    events = []
+def read_outcomes(records: Sequence[ConsumerRecord[bytes, bytes]]) -> ReadOutcomes:
+    """The outcome events among `records`, and the records that cannot be read. Records of
+    other event types (not outcomes this version knows) are passed over: they are no error."""
+    read = ReadOutcomes()
     for record in records:
         try:
             message = envelope.from_kafka(record.value or b"", list(record.headers))
             if message.type in outcomes.OUTCOME_TYPES:
-                events.append(outcomes.parse_outcome(message.type, message.data))
-        except (ValueError, ValidationError):
-            log.exception(
-                "unreadable outcome passed over",
-                extra={
-                    "topic": record.topic,
-                    "partition": record.partition,
-                    "offset": record.offset,
-                },
-            )
-    return events
+                read.events.append(outcomes.parse_outcome(message.type, message.data))
+        except (ValueError, ValidationError) as exc:
+            read.unreadable.append(Unreadable(record, exc))
+    return read

@@ -28,10 +28,17 @@ DUE_SOON = Gauge(
 OVERDUE_TIMERS = Gauge("sosa_timers_due", "Response-clock timers due and not yet fired")
 
 
-def metrics_routes() -> APIRouter:
+def metrics_routes(*, include_in_schema: bool = True) -> APIRouter:
+    """`/metrics`; a service with a public API leaves it out of its OpenAPI document (it is for
+    the deployment's scraper, not for the parties)."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        include_in_schema=include_in_schema,
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

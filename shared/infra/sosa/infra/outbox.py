@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -90,6 +90,7 @@ class OutboxRelay:
         self._producer = producer
         self._client_id = str(getattr(producer.client, "_client_id", "sosa-outbox-relay"))
         self._producer_spoiled = False
+        self._renewing = asyncio.Lock()
         self._settings = settings
         self._lock_id = lock_id
         self._batch_size = batch_size
@@ -101,6 +102,16 @@ class OutboxRelay:
     def producer(self) -> AIOKafkaProducer:
         """The producer in use now (a failed send replaces it): readiness checks, shutdown."""
         return self._producer
+
+    async def send_and_wait(
+        self, topic: str, value: bytes, *, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        """Send one record to `topic` (its real name) with the relay's producer and wait for the
+        acknowledgement: the service's other sends (its dead letters) share the producer and its
+        renewal after a failed send."""
+        await self._send_guarded(
+            lambda producer: producer.send_and_wait(topic, value, key=key, headers=headers)
+        )
 
     def wake(self) -> None:
         """Tell the relay that a transaction with outbox rows has just committed."""
@@ -152,15 +163,22 @@ class OutboxRelay:
         return bool(result.scalar())
 
     async def _send(self, rows: Sequence[Any]) -> None:
-        if self._producer_spoiled:
-            await self._renew_producer()
+        await self._send_guarded(lambda producer: self._send_with(producer, rows))
+
+    async def _send_guarded(self, send: Callable[[AIOKafkaProducer], Awaitable[object]]) -> None:
+        async with self._renewing:  # the relay and a consumer's dead letters may both renew
+            if self._producer_spoiled:
+                await self._renew_producer()
+        producer = self._producer
         try:
-            await self._send_with(self._producer, rows)
+            await send(producer)
         except Exception:
             # a batch that failed (expired while the broker was away) can leave a gap in the
             # idempotent producer's sequence numbers; aiokafka's sender then stops, and every
             # later send fails with OutOfOrderSequenceNumber: the next attempt uses a new one
-            self._producer_spoiled = True
+            # (unless another send has replaced it already)
+            if producer is self._producer:
+                self._producer_spoiled = True
             raise
 
     async def _renew_producer(self) -> None:

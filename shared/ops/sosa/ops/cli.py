@@ -23,9 +23,10 @@ def list_dead_letters(
     """Show dead letters: where each came from and why it failed."""
     letters = asyncio.run(dead_letters.read(CommonSettings(), topic, limit=limit))
     for letter in letters:
+        by = f"  by={letter.consumer}" if letter.consumer else ""
         typer.echo(
             f"{letter.partition}/{letter.offset}  key={letter.key}  type={letter.event_type}  "
-            f"from={letter.original}\n    {letter.error}"
+            f"from={letter.original}{by}\n    {letter.error}"
         )
     typer.echo(f"{len(letters)} dead letter(s) on {topics.dead_letter(topic)}")
 
@@ -34,7 +35,8 @@ def list_dead_letters(
 def replay_dead_letters(
     topic: str = typer.Option(topics.REQUESTS, help="The topic whose dead letters to replay."),
 ) -> None:
-    """Send dead letters back to their original topic, each once (fix the cause first)."""
+    """Send dead letters back to their original topic, each once (fix the cause first); of the
+    copies several consumers made of one record, one is sent back."""
     count = asyncio.run(dead_letters.replay(CommonSettings(), topic))
     typer.echo(f"replayed {count} dead letter(s) to {topic}")
 

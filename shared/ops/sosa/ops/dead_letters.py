@@ -5,6 +5,11 @@ header, with a `sosa_replayed_from` header saying where it was. A consumer group
 topic remembers how far replay got, so a record is replayed once even if replay runs again.
 Consumers de-duplicate by event id, so a replayed command that had in fact been handled yields
 nothing twice.
+
+A topic read by several services can hold several copies of one record, one per consumer that
+gave up on it (`sosa_consumer`: the notifier's and intake's copies of an unreadable outcome). Back
+on the original topic, one copy reaches every consumer again, so replay sends one copy per
+original record (topic, partition, offset) and passes over the others it meets in the same run.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ class DeadLetter:
     original: str
     error: str
     event_type: str | None
+    consumer: str | None
+    """The service that gave up on it (the router's own letters do not say)."""
 
 
 def _header(headers: list[tuple[str, bytes]], name: str) -> str | None:
@@ -63,6 +70,7 @@ async def replay(settings: CommonSettings, topic: str, *, timeout_s: float = 120
     await consumer.start()
     await producer.start()
     replayed = 0
+    originals: set[tuple[str, str, str]] = set()
     try:
         async with asyncio.timeout(timeout_s):
             while not consumer.assignment():  # noqa: ASYNC110 - aiokafka has no event for it
@@ -73,8 +81,13 @@ async def replay(settings: CommonSettings, topic: str, *, timeout_s: float = 120
                     for record in records:
                         if record.offset >= ends[partition]:
                             continue
+                        origin = _origin(list(record.headers))
+                        if origin is not None and origin in originals:
+                            continue  # another consumer's copy of a record replayed just now
                         await _send_back(producer, settings, topic, dlq, record)
                         replayed += 1
+                        if origin is not None:
+                            originals.add(origin)
                 # letters past the starting end were skipped: never commit beyond it
                 await consumer.commit(
                     {p: min(await consumer.position(p), end) for p, end in ends.items()}
@@ -83,6 +96,15 @@ async def replay(settings: CommonSettings, topic: str, *, timeout_s: float = 120
         await producer.stop()
         await consumer.stop()
     return replayed
+
+
+def _origin(headers: list[tuple[str, bytes]]) -> tuple[str, str, str] | None:
+    """Where a dead letter was read from: its original topic, partition and offset."""
+    names = ("sosa_original_topic", "sosa_original_partition", "sosa_original_offset")
+    topic, partition, offset = (_header(headers, name) for name in names)
+    if topic is None or partition is None or offset is None:
+        return None
+    return topic, partition, offset
 
 
 async def _send_back(
@@ -104,4 +126,5 @@ def _letter(record: object) -> DeadLetter:
         f"{_header(headers, 'sosa_original_partition')}/{_header(headers, 'sosa_original_offset')}",
         error=_header(headers, "sosa_error") or "",
         event_type=_header(headers, "ce_type"),
+        consumer=_header(headers, "sosa_consumer"),
     )
