@@ -6,10 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
@@ -95,16 +92,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     app.state.authenticator = Authenticator(settings, IntakeKeys(sessions))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
-    @app.exception_handler(DBAPIError)
-    @app.exception_handler(PoolTimeoutError)
-    @app.exception_handler(OSError)
-    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable", exc_info=exc)
-        response = problems.problem(
-            503, "Service unavailable", "The database is unavailable; nothing was stored."
-        )
-        response.headers["Retry-After"] = "5"
-        return response
+    problems.install_database_unavailable(app, "The database is unavailable; nothing was stored.")
 
     for api in (requests, request_list, commands, suppliers, parties):
         app.include_router(api.router)

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from sosa.infra.db import UNAVAILABLE
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 TITLES = {
@@ -59,3 +61,17 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
         return problem(500, "Internal error", "The server could not handle this request.")
+
+
+def install_database_unavailable(app: FastAPI, detail: str) -> None:
+    """Answer `503` with `Retry-After` when the service's database cannot be reached (instead of
+    the `500` of an unexpected error): the client may retry, with the same Idempotency-Key."""
+
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable", exc_info=exc)
+        response = problem(503, "Service unavailable", detail)
+        response.headers["Retry-After"] = "5"
+        return response
+
+    for error in UNAVAILABLE:
+        app.add_exception_handler(error, _database_down)
