@@ -88,6 +88,7 @@ class Processor:
 
     async def _process(self, partition: TopicPartition, records: Sequence[Record]) -> None:
         outputs = await self._decide(records)
+        deliveries: list[asyncio.Future[object]] = []
         try:
             producer = await self._producers.for_partition(partition)
             # Not `producer.transaction()`: on failure it awaits an abort that never ends when
@@ -96,12 +97,13 @@ class Processor:
             async with asyncio.timeout(_TRANSACTION_TIMEOUT_S):
                 await producer.begin_transaction()
                 for output in outputs:
-                    await producer.send(
+                    delivery = await producer.send(
                         self._settings.topic(output.topic),
                         output.value,
                         key=output.key,
                         headers=list(output.headers),
                     )
+                    deliveries.append(delivery)
                 await producer.send_offsets_to_transaction(
                     {partition: records[-1].offset + 1}, self._group_id
                 )
@@ -111,6 +113,8 @@ class Processor:
                 "kafka transaction failed; reading again from the committed offset",
                 extra={"partition": str(partition)},
             )
+            for delivery in deliveries:  # their failures are this one: not worth a log line each
+                delivery.add_done_callback(_retrieve)
             await self._resume_from_committed(partition)
             return
         self.processed += len(records)
@@ -211,6 +215,11 @@ def dead_letter(record: Record, error: Exception) -> Output:
             ("sosa_error", f"{type(error).__name__}: {error}"[:1000].encode()),
         ),
     )
+
+
+def _retrieve(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _dead_lettered(outputs: list[Output]) -> bool:
