@@ -25,6 +25,7 @@ from sosa.contracts import topics
 from sosa.contracts.envelope import Envelope, from_kafka
 from sosa.infra import db, metrics
 from sosa.infra.clock import Clock
+from sosa.infra.dead_letters import dead_letter_headers
 from sosa.infra.settings import CommonSettings
 from sosa.router import tables
 from sosa.router.outputs import Output
@@ -207,12 +208,15 @@ def dead_letter(record: Record, error: Exception) -> Output:
         topic=topics.dead_letter(topics.REQUESTS),
         key=record.key,
         value=record.value or b"",
-        headers=(
-            *((name, value) for name, value in record.headers),
-            ("sosa_original_topic", record.topic.encode()),
-            ("sosa_original_partition", str(record.partition).encode()),
-            ("sosa_original_offset", str(record.offset).encode()),
-            ("sosa_error", f"{type(error).__name__}: {error}"[:1000].encode()),
+        headers=tuple(
+            dead_letter_headers(
+                list(record.headers),
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                error=error,
+                consumer="router",
+            )
         ),
     )
 
