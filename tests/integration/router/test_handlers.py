@@ -5,66 +5,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sosa.contracts import commands, envelope, topics
+from sosa.contracts import commands, topics
 from sosa.contracts.requests import PriorityRequestDetails
-from sosa.decisions.config import RulesConfig
-from sosa.infra import db
 from sosa.infra.clock import AdjustableClock
-from sosa.infra.migrations import upgrade_to_head
 from sosa.router import tables, timers
 from sosa.router.handlers import Handlers, UnknownRequestError
-from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.outputs import Output
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.integration.router.router_support import message
 
 pytestmark = pytest.mark.db
-
-
-@pytest.fixture
-async def sessions(postgres_admin_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sosa_router_it_{uuid.uuid4().hex[:10]}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = db.create_engine(
-        make_url(postgres_admin_url).set(database=name).render_as_string(False)
-    )
-    await upgrade_to_head(engine, "sosa.router:migrations")
-    yield db.sessionmaker(engine)
-    await engine.dispose()
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
-
-
-@pytest.fixture
-def clock() -> AdjustableClock:
-    return AdjustableClock()
-
-
-@pytest.fixture
-def handlers(clock: AdjustableClock) -> Handlers:
-    config = RulesConfig.load()
-    return Handlers(config=config, writer=OutcomeWriter(config=config, source="/test"), clock=clock)
-
-
-def message(command: commands.Command) -> envelope.Envelope:
-    return envelope.wrap(
-        command,
-        event_id=command.command_id,
-        event_type=str(command.type),  # type: ignore[attr-defined]
-        source="/test",
-        subject=command.request_id,
-        time=command.received_at,
-    )
 
 
 def submit(request_id: str, **overrides: Any) -> commands.SubmitRequest:

@@ -29,67 +29,26 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 from prometheus_client import REGISTRY
-from sqlalchemy import make_url, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import commands, envelope, topics
 from sosa.contracts.requests import PriorityRequestDetails
-from sosa.decisions.config import RulesConfig
-from sosa.infra import db, kafka
+from sosa.infra import kafka
 from sosa.infra.clock import AdjustableClock
-from sosa.infra.migrations import upgrade_to_head
 from sosa.router import tables
 from sosa.router.handlers import Handlers
-from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.processor import Processor
 from sosa.router.producers import PartitionProducers
 from sosa.router.settings import RouterSettings
 from tests.e2e.stack import unique_prefix
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.integration.router.router_support import message
 
 pytestmark = [pytest.mark.db, pytest.mark.kafka, pytest.mark.timeout(90)]
 
 SUBMITS = 5
 WAIT_S = 25.0
-
-DPAS_REQUEST: dict[str, Any] = {
-    "requester": {"party_id": "dod-navsea", "kind": "us_dod", "country": "US"},
-    "supplier": {"party_id": "acme-valves", "name": "Acme Valves Inc.", "country": "US"},
-    "contract_number": "N00024-26-C-0001",
-    "rating": "DO-A3",
-    "items": [{"description": "Ball valve, 2 inch", "quantity": "40"}],
-    "required_delivery_dates": ["2027-03-01"],
-    "authorized_signer": "J. Smith, Contracting Officer",
-    "certification_statement": (
-        "This is a rated order certified for national defense use, and you are required to "
-        "follow all the provisions of the Defense Priorities and Allocations System regulation "
-        "(15 CFR 700)."
-    ),
-}
-
-
-@pytest.fixture
-async def sessions(postgres_admin_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sosa_router_tx_{uuid.uuid4().hex[:10]}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = db.create_engine(
-        make_url(postgres_admin_url).set(database=name).render_as_string(False)
-    )
-    await upgrade_to_head(engine, "sosa.router:migrations")
-    yield db.sessionmaker(engine)
-    await engine.dispose()
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
-
-
-@pytest.fixture
-def handlers() -> Handlers:
-    config = RulesConfig.load()
-    return Handlers(
-        config=config, writer=OutcomeWriter(config=config, source="/test"), clock=AdjustableClock()
-    )
 
 
 @pytest.fixture
@@ -106,17 +65,6 @@ async def settings(kafka_bootstrap: str) -> RouterSettings:
     )
     await kafka.ensure_topics(settings, topics.ALL, compacted=topics.COMPACTED)
     return settings
-
-
-def message(command: commands.Command) -> envelope.Envelope:
-    return envelope.wrap(
-        command,
-        event_id=command.command_id,
-        event_type=str(command.type),  # type: ignore[attr-defined]
-        source="/test",
-        subject=command.request_id,
-        time=command.received_at,
-    )
 
 
 def submit(request_id: str) -> commands.SubmitRequest:
