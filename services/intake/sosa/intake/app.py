@@ -18,9 +18,10 @@ from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
 from sosa.infra.outbox import OutboxRelay
+from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
-from sosa.intake.api import commands, parties, problem_docs, request_list, requests, suppliers
+from sosa.intake.api import commands, parties, request_list, requests, suppliers
 from sosa.intake.party_registry import IntakeKeys
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
@@ -99,5 +100,5 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes(include_in_schema=False))
     plain_openapi = app.openapi
-    app.openapi = lambda: problem_docs.as_problem_json(plain_openapi())  # type: ignore[method-assign]
+    app.openapi = lambda: as_problem_json(plain_openapi())  # type: ignore[method-assign]
     return app

@@ -37,18 +37,3 @@ class Evaluation(BaseModel):
     decision: DecisionRecord = Field(description="Findings with citations, deadline, rule set.")
     parties: Parties
     evaluated_at: AwareDatetime
-
-
-class FieldError(BaseModel):
-    field: str = Field(description="Dotted path of the field, e.g. `supplier.country`.")
-    reason: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details, served as `application/problem+json`."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldError] | None = Field(default=None, description="422: each field at fault.")

@@ -17,6 +17,7 @@ from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
 from sosa.infra.outbox import OutboxRelay
+from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.notifier import api, deliveries, escalation, party_copy, ssrf, tables
 from sosa.notifier.dispatcher import Dispatcher
@@ -101,4 +102,6 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes(include_in_schema=False))
+    plain_openapi = app.openapi
+    app.openapi = lambda: as_problem_json(plain_openapi())  # type: ignore[method-assign]
     return app

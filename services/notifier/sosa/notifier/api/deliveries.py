@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sosa.infra.problem_docs import problems
 from sosa.notifier import tables
 from sosa.notifier.api.caller import Caller, CallerDep, RuntimeDep
 from sosa.notifier.api.log_schemas import AttemptOut, DeliveryOut, Recovered, RecoverIn
@@ -17,6 +18,7 @@ from sosa.notifier.api.log_schemas import AttemptOut, DeliveryOut, Recovered, Re
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 d, a, e, r = tables.deliveries, tables.attempts, tables.endpoints, tables.email_recipients
 Filter = Annotated[str | None, Query(max_length=128)]
+NO_DELIVERY = "No such delivery of the calling party (operators: of any party)"
 
 
 def _scoped(query: Select[Any], caller: Caller) -> Select[Any]:
@@ -44,7 +46,12 @@ async def _with_attempts(session: AsyncSession, rows: list[Any]) -> list[Deliver
     ]
 
 
-@router.get("", response_model=list[DeliveryOut], summary="The delivery log, filtered")
+@router.get(
+    "",
+    response_model=list[DeliveryOut],
+    summary="The delivery log, filtered",
+    responses=problems(422, 503),
+)
 async def list_deliveries(
     rt: RuntimeDep,
     caller: CallerDep,
@@ -78,7 +85,12 @@ async def list_deliveries(
         return await _with_attempts(session, list(rows))
 
 
-@router.get("/{delivery_id}", response_model=DeliveryOut, summary="One delivery and its attempts")
+@router.get(
+    "/{delivery_id}",
+    response_model=DeliveryOut,
+    summary="One delivery and its attempts",
+    responses=problems(404, 422, 503, _404=NO_DELIVERY),
+)
 async def get_delivery(delivery_id: str, rt: RuntimeDep, caller: CallerDep) -> DeliveryOut:
     async with rt.sessions() as session:
         rows = (
@@ -101,6 +113,14 @@ def _channel_enabled() -> Any:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DeliveryOut,
     summary="Send a failed (or waiting) delivery again now",
+    responses=problems(
+        404,
+        409,
+        422,
+        503,
+        _404=NO_DELIVERY,
+        _409="It was delivered already, or its endpoint or recipient is disabled",
+    ),
 )
 async def retry_delivery(delivery_id: str, rt: RuntimeDep, caller: CallerDep) -> DeliveryOut:
     found = await get_delivery(delivery_id, rt, caller)
@@ -122,6 +142,12 @@ async def retry_delivery(delivery_id: str, rt: RuntimeDep, caller: CallerDep) ->
     "/recover",
     response_model=Recovered,
     summary="Send again every failed delivery created in a time window",
+    responses=problems(
+        422,
+        503,
+        _422="Malformed input (`errors` names each field at fault), "
+        "or a window longer than SOSA_RECOVER_MAX_WINDOW_S",
+    ),
 )
 async def recover(body: RecoverIn, rt: RuntimeDep, caller: CallerDep) -> Recovered:
     now = rt.clock.now()

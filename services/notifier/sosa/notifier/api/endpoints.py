@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import delete, select, update
 
+from sosa.infra.problem_docs import problems
 from sosa.notifier import signing, ssrf, tables
 from sosa.notifier.api.caller import CallerDep, RuntimeDep
 from sosa.notifier.api.subscription_schemas import (
@@ -24,6 +25,11 @@ from sosa.notifier.runtime import Runtime
 router = APIRouter(prefix="/endpoints", tags=["endpoints"])
 e, k = tables.endpoints, tables.endpoint_secrets
 MAX_OLD_SECRETS = 10  # like Svix: a rotation storm cannot grow the signature header forever
+NO_ENDPOINT = "No such endpoint of the calling party (operators: of any party), or it was deleted"
+ACTING_FOR = "`party_id` names another party, and the caller is not an operator"
+URL_REFUSED = (
+    "Malformed input (`errors` names each field at fault), or a URL the SSRF guard refuses"
+)
 
 
 async def _check_url(rt: Runtime, url: str) -> None:
@@ -49,6 +55,7 @@ async def _visible(rt: Runtime, caller: CallerDep, endpoint_id: str) -> Any:
     status_code=status.HTTP_201_CREATED,
     response_model=EndpointCreated,
     summary="Subscribe a webhook endpoint for a party",
+    responses=problems(403, 422, 503, _403=ACTING_FOR, _422=URL_REFUSED),
 )
 async def create_endpoint(body: EndpointIn, rt: RuntimeDep, caller: CallerDep) -> EndpointCreated:
     party_id = caller.acting_for(body.party_id)
@@ -73,7 +80,12 @@ async def create_endpoint(body: EndpointIn, rt: RuntimeDep, caller: CallerDep) -
     )
 
 
-@router.get("", response_model=list[EndpointOut], summary="The calling party's endpoints")
+@router.get(
+    "",
+    response_model=list[EndpointOut],
+    summary="The calling party's endpoints",
+    responses=problems(422, 503),
+)
 async def list_endpoints(
     rt: RuntimeDep,
     caller: CallerDep,
@@ -88,12 +100,22 @@ async def list_endpoints(
     return [EndpointOut.model_validate(row, from_attributes=True) for row in rows]
 
 
-@router.get("/{endpoint_id}", response_model=EndpointOut, summary="One endpoint")
+@router.get(
+    "/{endpoint_id}",
+    response_model=EndpointOut,
+    summary="One endpoint",
+    responses=problems(404, 422, 503, _404=NO_ENDPOINT),
+)
 async def get_endpoint(endpoint_id: str, rt: RuntimeDep, caller: CallerDep) -> EndpointOut:
     return EndpointOut.model_validate(await _visible(rt, caller, endpoint_id), from_attributes=True)
 
 
-@router.patch("/{endpoint_id}", response_model=EndpointOut, summary="Change or (re-)enable")
+@router.patch(
+    "/{endpoint_id}",
+    response_model=EndpointOut,
+    summary="Change or (re-)enable",
+    responses=problems(404, 422, 503, _404=NO_ENDPOINT, _422=URL_REFUSED),
+)
 async def patch_endpoint(
     endpoint_id: str, body: EndpointPatch, rt: RuntimeDep, caller: CallerDep
 ) -> EndpointOut:
@@ -116,7 +138,10 @@ async def patch_endpoint(
 
 
 @router.delete(
-    "/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Stop sending here, for good"
+    "/{endpoint_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Stop sending here, for good",
+    responses=problems(404, 422, 503, _404=NO_ENDPOINT),
 )
 async def delete_endpoint(endpoint_id: str, rt: RuntimeDep, caller: CallerDep) -> None:
     await _visible(rt, caller, endpoint_id)
@@ -134,6 +159,7 @@ async def delete_endpoint(endpoint_id: str, rt: RuntimeDep, caller: CallerDep) -
     "/{endpoint_id}/secret/rotate",
     response_model=Rotated,
     summary="New signing secret; the old one keeps signing for a grace period",
+    responses=problems(404, 422, 503, _404=NO_ENDPOINT),
 )
 async def rotate_secret(
     endpoint_id: str, rt: RuntimeDep, caller: CallerDep, body: RotateIn | None = None

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from sosa.contracts.parties import Role
 from sosa.infra.auth import CallerDep
+from sosa.infra.problem_docs import problems
 
 router = APIRouter(tags=["caller"])
 
@@ -18,6 +19,12 @@ class Me(BaseModel):
     via: str
 
 
-@router.get("/me", response_model=Me, summary="The calling party and its roles")
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="The calling party and its roles",
+    # an API key is checked against the notifier's copy of the parties' keys, in its database
+    responses=problems(503),
+)
 async def me(caller: CallerDep) -> Me:
     return Me(party_id=caller.party_id, roles=sorted(caller.roles), via=caller.via)

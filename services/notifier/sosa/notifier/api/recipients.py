@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select, update
 
+from sosa.infra.problem_docs import problems
 from sosa.notifier import tables
 from sosa.notifier.api.caller import Caller, CallerDep, RuntimeDep
 from sosa.notifier.api.subscription_schemas import RecipientIn, RecipientOut, RecipientPatch
@@ -15,6 +16,9 @@ from sosa.notifier.runtime import Runtime
 
 router = APIRouter(prefix="/email-recipients", tags=["e-mail recipients"])
 r = tables.email_recipients
+NO_RECIPIENT = (
+    "No such e-mail recipient of the calling party (operators: of any party), or it was deleted"
+)
 
 
 async def _visible(rt: Runtime, caller: Caller, recipient_id: str) -> Any:
@@ -34,6 +38,9 @@ async def _visible(rt: Runtime, caller: Caller, recipient_id: str) -> Any:
     status_code=status.HTTP_201_CREATED,
     response_model=RecipientOut,
     summary="Subscribe an e-mail address for a party",
+    responses=problems(
+        403, 422, 503, _403="`party_id` names another party, and the caller is not an operator"
+    ),
 )
 async def create_recipient(body: RecipientIn, rt: RuntimeDep, caller: CallerDep) -> RecipientOut:
     values = {
@@ -51,7 +58,12 @@ async def create_recipient(body: RecipientIn, rt: RuntimeDep, caller: CallerDep)
     return RecipientOut.model_validate(values)
 
 
-@router.get("", response_model=list[RecipientOut], summary="The calling party's recipients")
+@router.get(
+    "",
+    response_model=list[RecipientOut],
+    summary="The calling party's recipients",
+    responses=problems(422, 503),
+)
 async def list_recipients(
     rt: RuntimeDep,
     caller: CallerDep,
@@ -66,7 +78,12 @@ async def list_recipients(
     return [RecipientOut.model_validate(row, from_attributes=True) for row in rows]
 
 
-@router.patch("/{recipient_id}", response_model=RecipientOut, summary="Change or (re-)enable")
+@router.patch(
+    "/{recipient_id}",
+    response_model=RecipientOut,
+    summary="Change or (re-)enable",
+    responses=problems(404, 422, 503, _404=NO_RECIPIENT),
+)
 async def patch_recipient(
     recipient_id: str, body: RecipientPatch, rt: RuntimeDep, caller: CallerDep
 ) -> RecipientOut:
@@ -84,7 +101,12 @@ async def patch_recipient(
     )
 
 
-@router.delete("/{recipient_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe")
+@router.delete(
+    "/{recipient_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Unsubscribe",
+    responses=problems(404, 422, 503, _404=NO_RECIPIENT),
+)
 async def delete_recipient(recipient_id: str, rt: RuntimeDep, caller: CallerDep) -> None:
     await _visible(rt, caller, recipient_id)
     async with rt.sessions() as session, session.begin():

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from sosa.infra.problem_docs import problems
 from sosa.notifier import stream
 from sosa.notifier.api.caller import CallerDep, RuntimeDep
 from sosa.notifier.runtime import Runtime
@@ -25,6 +26,8 @@ router = APIRouter(tags=["stream"])
     "/stream",
     summary="Live stream (SSE) of the calling party's notifications",
     response_class=EventSourceResponse,
+    # only before the stream starts: once it has, a failure ends it (the client resumes)
+    responses=problems(422, 503),
 )
 async def live_stream(
     rt: RuntimeDep,
