@@ -22,9 +22,10 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 DUE_SOON = Gauge(
-    "sosa_requests_due_within_24h",
+    "sosa_requests_due_soon",
     "Requests awaiting a supplier's answer whose deadline is less than 24 hours away",
 )
+OVERDUE = Gauge("sosa_requests_overdue", "Requests whose supplier's deadline passed unanswered")
 OVERDUE_TIMERS = Gauge("sosa_timers_due", "Response-clock timers due and not yet fired")
 
 

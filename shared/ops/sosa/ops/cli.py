@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+import httpx
 import typer
 
 from sosa.contracts import topics
 from sosa.infra.settings import CommonSettings
-from sosa.ops import dead_letters
+from sosa.ops import asyncapi, dead_letters, overdue, timeline, topic_reader
+from sosa.ops.records import describe
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Operate a sosa deployment.", no_args_is_help=True)
 dlq = typer.Typer(help="Dead-letter topics: inspect and replay.", no_args_is_help=True)
@@ -39,6 +47,122 @@ def replay_dead_letters(
     copies several consumers made of one record, one is sent back."""
     count = asyncio.run(dead_letters.replay(CommonSettings(), topic))
     typer.echo(f"replayed {count} dead letter(s) to {topic}")
+
+
+@app.command("asyncapi")
+def asyncapi_document() -> None:
+    """Print the AsyncAPI 3.0 document of the topics, generated from the contracts
+    (`uv run sosa asyncapi > docs/asyncapi.json`)."""
+    typer.echo(asyncapi.render(), nl=False)
+
+
+@app.command("tail")
+def tail(
+    topic: str = typer.Argument(help="A contract topic, e.g. sosa.outcomes.v1 (prefix added)."),
+    from_beginning: bool = typer.Option(False, "--from-beginning", help="Start at the start."),
+    follow: bool = typer.Option(True, "--follow/--no-follow", help="Wait for new records."),
+    request: str | None = typer.Option(None, "--request", help="Only this request's records."),
+    limit: int | None = typer.Option(None, min=1, help="Stop after this many records."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """Print a topic's records readably, one line each: time, partition/offset, type, request,
+    and what happened (Ctrl-C stops)."""
+    settings = CommonSettings()
+
+    async def run() -> None:
+        shown = 0
+        async for record in topic_reader.records(
+            settings.kafka_bootstrap_servers,
+            settings.topic(topic),
+            from_beginning=from_beginning,
+            follow=follow,
+            key=request,
+        ):
+            entry = describe(record)
+            typer.echo(entry.json() if as_json else entry.line())
+            shown += 1
+            if limit is not None and shown >= limit:
+                return
+
+    _run(run())
+
+
+@app.command("timeline")
+def request_timeline(
+    request_id: str = typer.Argument(help="The request id."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """A request's whole history: each command, followed by the outcomes it caused."""
+    steps = _run(timeline.read(CommonSettings(), request_id))
+    if not steps:
+        typer.echo(f"no record of request {request_id}", err=True)
+        raise typer.Exit(1)
+    for step in steps:
+        if as_json:
+            typer.echo(json.dumps({"kind": step.kind, **json.loads(step.entry.json())}))
+        else:
+            typer.echo(timeline.line(step))
+    if not as_json:
+        typer.echo(f"{len(steps)} record(s) for request {request_id}")
+
+
+@app.command("overdue")
+def list_overdue(
+    within: int = typer.Option(
+        2,
+        min=0,
+        max=60,
+        help="Also list routed requests due within "
+        "this many working days (0: by the end of today).",
+    ),
+    intake_url: str = typer.Option("http://127.0.0.1:8000", envvar="SOSA_INTAKE_URL"),
+    api_key: str = typer.Option(
+        "",
+        envvar="SOSA_OPERATOR_API_KEY",
+        help="An operator's API key or token.",
+        show_default=False,
+    ),
+    at: str | None = typer.Option(None, help="As of this instant (ISO 8601; UTC if no zone)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """Requests overdue or due soon, from intake's read API, the latest deadline last."""
+    if not api_key:
+        raise typer.BadParameter(
+            "pass --api-key or set SOSA_OPERATOR_API_KEY", param_hint="api-key"
+        )
+    moment = _instant(at) if at else datetime.now(UTC)
+    try:
+        found = _run(overdue.fetch(intake_url, api_key, at=moment, within=within))
+    except httpx.HTTPStatusError as exc:
+        typer.echo(f"intake answered {exc.response.status_code}: {exc.response.text}", err=True)
+        raise typer.Exit(1) from exc
+    except httpx.HTTPError as exc:
+        typer.echo(f"intake at {intake_url} unreachable: {exc!r}", err=True)
+        raise typer.Exit(1) from exc
+    for standing in found:
+        typer.echo(json.dumps(standing.as_dict()) if as_json else standing.line())
+    if not as_json:
+        late = sum(s.late for s in found)
+        typer.echo(f"{late} overdue, {len(found) - late} due within {within} working day(s)")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--at") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work`; Ctrl-C ends it quietly (exit 0), a missing topic with a message."""
+    try:
+        return asyncio.run(work)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+    except topic_reader.NoSuchTopicError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
 
 
 if __name__ == "__main__":

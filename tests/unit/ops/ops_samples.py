@@ -1,0 +1,139 @@
+"""Commands and outcomes as the services put them on Kafka, for the operators' tool's tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from pydantic import BaseModel
+
+from sosa.contracts import commands, envelope, outcomes
+from sosa.contracts.requests import PriorityRequestDetails
+from sosa.contracts.states import RequestState, RoutePath
+
+T0 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+DETAILS: dict[str, Any] = {
+    "requester": {"party_id": "dod-navsea", "kind": "us_dod", "country": "US"},
+    "supplier": {"party_id": "acme-valves", "name": "Acme Valves Inc.", "country": "US"},
+    "contract_number": "N00024-26-C-0001",
+    "rating": "DO-A3",
+    "items": [{"description": "Ball valve, 2 inch", "quantity": "40"}],
+    "required_delivery_dates": ["2027-03-01"],
+    "authorized_signer": "J. Smith, Contracting Officer",
+    "certification_statement": (
+        "This is a rated order certified for national defense use, and you are required to "
+        "follow all the provisions of the Defense Priorities and Allocations System regulation "
+        "(15 CFR 700)."
+    ),
+}
+
+
+def submit(request_id: str, command_id: str, at: datetime = T0) -> commands.SubmitRequest:
+    return commands.SubmitRequest(
+        command_id=command_id,
+        request_id=request_id,
+        received_at=at,
+        details=PriorityRequestDetails.model_validate(DETAILS),
+    )
+
+
+def accept(request_id: str, command_id: str, at: datetime = T0) -> commands.RespondToRequest:
+    return commands.RespondToRequest(
+        command_id=command_id,
+        request_id=request_id,
+        received_at=at,
+        response=commands.SupplierResponseDetails(supplier_party_id="acme-valves", kind="accept"),
+    )
+
+
+def transitioned(
+    request_id: str,
+    *,
+    sequence: int,
+    cause: str,
+    before: RequestState | None,
+    after: RequestState,
+    at: datetime = T0,
+) -> outcomes.RequestTransitioned:
+    return outcomes.RequestTransitioned(
+        event_id=f"{request_id}-out-{sequence}",
+        request_id=request_id,
+        sequence=sequence,
+        state=after,
+        path=RoutePath.DPAS,
+        decision=outcomes.DecisionRecord(
+            outcome=after.value,
+            findings=[
+                outcomes.Finding(
+                    rule_id="DPAS_700_13_C_ACCEPT_OR_REJECT",
+                    citation="15 CFR 700.13(c)",
+                    reason="A DO-rated order must be accepted or rejected within 15 working days.",
+                )
+            ],
+            deadline=T0 + timedelta(days=21),
+            ruleset_version="test",
+        ),
+        parties=outcomes.Parties(requester="dod-navsea", supplier="acme-valves"),
+        caused_by=cause,
+        previous_state=before,
+        occurred_at=at,
+    )
+
+
+Parts = tuple[bytes, bytes, list[tuple[str, bytes]]]
+
+
+def kafka_parts(
+    payload: BaseModel, *, event_id: str, event_type: str, subject: str, at: datetime
+) -> Parts:
+    return envelope.to_kafka(
+        envelope.wrap(
+            payload,
+            event_id=event_id,
+            event_type=event_type,
+            source="tests",
+            subject=subject,
+            time=at,
+        )
+    )
+
+
+def command_parts(command: commands.Command) -> Parts:
+    return kafka_parts(
+        command,
+        event_id=command.command_id,
+        event_type=command.type,  # type: ignore[attr-defined]
+        subject=command.request_id,
+        at=command.received_at,
+    )
+
+
+def outcome_parts(event: outcomes.OutcomeEvent) -> Parts:
+    return kafka_parts(
+        event,
+        event_id=event.event_id,
+        event_type=outcomes.type_of(event),
+        subject=event.request_id,
+        at=event.occurred_at,
+    )
+
+
+def record(
+    parts: Parts,
+    *,
+    topic: str = "sosa.outcomes.v1",
+    partition: int = 0,
+    offset: int = 0,
+) -> SimpleNamespace:
+    """What aiokafka's consumer hands back, as far as the tool reads it."""
+    key, value, headers = parts
+    return SimpleNamespace(
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=key,
+        value=value,
+        headers=tuple(headers),
+        timestamp=int(T0.timestamp() * 1000),
+    )
