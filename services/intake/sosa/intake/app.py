@@ -10,11 +10,10 @@ from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
-from sosa.infra import db, kafka, problems, startup
+from sosa.infra import db, kafka, problems, startup, tracing
 from sosa.infra.auth import Authenticator
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
-from sosa.infra.consumer_lag import watch_lag
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
@@ -67,7 +66,6 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             relay, topic=settings.topic(topics.dead_letter(topics.OUTCOMES)), consumer="intake"
         )
         workers.start("read-model", read_model.run(consumer, sessions, dead_letters))
-        workers.start("consumer-lag", watch_lag({settings.intake_read_model_group: consumer}))
         try:
             yield
         finally:
@@ -103,4 +101,5 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     app.include_router(metrics_routes(include_in_schema=False))
     plain_openapi = app.openapi
     app.openapi = lambda: as_problem_json(plain_openapi())  # type: ignore[method-assign]
+    tracing.instrument(app)
     return app

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import envelope, topics
 from sosa.contracts.commands import COMMAND_TYPES, Command
+from sosa.infra import tracing
 from sosa.infra.outbox import outbox_row
 from sosa.intake import tables
 
@@ -17,7 +18,8 @@ TYPE_OF: Final[dict[type[Command], str]] = {model: name for name, model in COMMA
 
 async def record_command(session: AsyncSession, command: Command, *, source: str) -> None:
     """Add both rows to the caller's transaction: the command is accepted when that commits,
-    and the relay publishes it afterwards, keyed by its request so that it keeps its order."""
+    and the relay publishes it afterwards, keyed by its request so that it keeps its order.
+    The command carries the trace of the HTTP request that made it (its `traceparent`)."""
     event_type = TYPE_OF[type(command)]
     message = envelope.wrap(
         command,
@@ -26,6 +28,7 @@ async def record_command(session: AsyncSession, command: Command, *, source: str
         source=source,
         subject=command.request_id,
         time=command.received_at,
+        traceparent=tracing.current_traceparent(),
     )
     await session.execute(
         tables.commands.insert().values(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from sosa.infra import tracing
 from sosa.infra.logs import configure_logging
 from sosa.infra.serving import serve
 from sosa.notifier.app import create_app
@@ -12,4 +13,5 @@ from sosa.notifier.settings import NotifierSettings
 if __name__ == "__main__":
     settings = NotifierSettings()
     configure_logging(settings.log_level, service="notifier")
+    tracing.setup("sosa-notifier", settings)
     sys.exit(serve(create_app(settings), host=settings.host, port=settings.notifier_port))

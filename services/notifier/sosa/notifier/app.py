@@ -9,11 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sosa.contracts import topics
-from sosa.infra import db, kafka, problems, startup
+from sosa.infra import db, kafka, problems, startup, tracing
 from sosa.infra.auth import Authenticator
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
-from sosa.infra.consumer_lag import watch_lag
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
@@ -79,7 +78,6 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             workers.start("dispatcher", dispatcher.run())
             workers.start("escalation", escalation.run(sessions, settings, clock, dispatcher.wake))
             workers.start("deliveries-relay", relay.run())
-            workers.start("consumer-lag", watch_lag({settings.notifier_group: consumer}))
             try:
                 yield
             finally:
@@ -106,4 +104,5 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     app.include_router(metrics_routes(include_in_schema=False))
     plain_openapi = app.openapi
     app.openapi = lambda: as_problem_json(plain_openapi())  # type: ignore[method-assign]
+    tracing.instrument(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from sosa.contracts import outcomes
 from sosa.infra.clock import Clock
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.dead_letters import DeadLetters
-from sosa.infra.decoding import read_outcomes
+from sosa.infra.decoding import ReadOutcomes, read_outcomes
 from sosa.notifier import channels, fanout, stream, tables
 from sosa.notifier.channels import Channel
 from sosa.notifier.messages import Message, outcome_message
@@ -55,6 +55,7 @@ def delivery_row(
         "deadline": message.deadline,
         "escalate_at": escalate_at,
         "escalated_from": escalated_from,
+        "traceparent": message.traceparent,
     }
 
 
@@ -89,10 +90,13 @@ async def record_deliveries(
     *,
     now: datetime,
     settings: NotifierSettings,
+    traceparents: Mapping[str, str] | None = None,
 ) -> int:
-    """Tell every party involved in each event what its role lets it know."""
+    """Tell every party involved in each event what its role lets it know; each delivery keeps
+    the trace of its event (`traceparents`, by event id) for its attempts to continue."""
+    traces = traceparents or {}
     told = [
-        (party_id, outcome_message(event, role))
+        (party_id, outcome_message(event, role, traceparent=traces.get(event.event_id)))
         for event in events
         for party_id, role in fanout.recipients(event, settings.operator_parties).items()
     ]
@@ -116,7 +120,7 @@ async def consume(
         created = 0
         for records in batches.values():
             read = read_outcomes(records)
-            created += await _record_until_done(read.events, sessions, clock, settings)
+            created += await _record_until_done(read, sessions, clock, settings)
             await dead_letters.send(read.unreadable)  # retried until sent: offsets wait
         if batches:
             await consumer.commit()
@@ -125,7 +129,7 @@ async def consume(
 
 
 async def _record_until_done(
-    events: Sequence[outcomes.OutcomeEvent],
+    read: ReadOutcomes,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     settings: NotifierSettings,
@@ -135,7 +139,13 @@ async def _record_until_done(
     while True:
         try:
             async with sessions() as session, session.begin():
-                return await record_deliveries(session, events, now=clock.now(), settings=settings)
+                return await record_deliveries(
+                    session,
+                    read.events,
+                    now=clock.now(),
+                    settings=settings,
+                    traceparents=read.traceparents,
+                )
         except (DBAPIError, OSError):
             log.exception("recording deliveries failed; will retry", extra={"backoff_s": backoff})
             await asyncio.sleep(backoff)

@@ -18,9 +18,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
+from opentelemetry.trace import SpanKind, StatusCode
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sosa.infra import tracing
 from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
 from sosa.notifier import recording, tables, webhooks
@@ -164,7 +166,7 @@ class Dispatcher:
 
     async def _deliver(self, row: Any, key: str) -> None:
         try:
-            result = await self._attempt(row)
+            result = await self._traced_attempt(row)
             async with self._sessions() as session, session.begin():
                 await recording.record_attempt(
                     session, row, result, now=self._clock.now(), settings=self._settings
@@ -188,6 +190,30 @@ class Dispatcher:
             self._in_flight[key] -= 1
             self._wake.set()
 
+    async def _traced_attempt(self, row: Any) -> AttemptResult:
+        """One attempt in a span of its own that continues the outcome's trace; the webhook
+        carries that span's `traceparent` on."""
+        with tracing.continued_span(
+            "notifier deliver",
+            row.traceparent,
+            kind=SpanKind.CLIENT,
+            attributes={
+                "sosa.delivery_id": row.delivery_id,
+                "sosa.event_id": row.event_id,
+                "sosa.event_type": row.event_type,
+                "sosa.request_id": row.request_id or "",
+                "sosa.party_id": row.party_id,
+                "sosa.channel": row.channel,
+                "sosa.attempt": row.attempts + 1,
+            },
+        ) as span:
+            result = await self._attempt(row)
+            if result.status_code is not None:
+                span.set_attribute("http.response.status_code", result.status_code)
+            if not result.delivered:
+                span.set_status(StatusCode.ERROR, result.describe())
+            return result
+
     async def _attempt(self, row: Any) -> AttemptResult:
         s, now = self._settings, self._clock.now()
         if row.channel == "email":
@@ -203,6 +229,7 @@ class Dispatcher:
             now=now,
             timeout_s=s.webhook_timeout_s,
             retry_after_cap_s=s.retry_after_max_s,
+            traceparent=tracing.current_traceparent(),
         )
 
     async def _hand_back_leases(self) -> None:

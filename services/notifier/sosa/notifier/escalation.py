@@ -25,7 +25,16 @@ from sosa.notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
 d = tables.deliveries
-_COPIED = ("event_id", "request_id", "party_id", "role", "fields", "event_type", "payload")
+_COPIED = (
+    "event_id",
+    "request_id",
+    "party_id",
+    "role",
+    "fields",
+    "event_type",
+    "payload",
+    "traceparent",
+)
 
 
 def _due(now: datetime) -> Any:

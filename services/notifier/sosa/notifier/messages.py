@@ -27,6 +27,8 @@ class Message:
     data: dict[str, Any]
     fields: list[str]
     deadline: datetime | None = None
+    traceparent: str | None = None
+    """The trace of the outcome the message tells of: each delivery attempt continues it."""
 
     def body(self) -> dict[str, Any]:
         return {
@@ -40,8 +42,9 @@ class Message:
         return json.dumps(self.body(), separators=(",", ":"), sort_keys=False)
 
 
-def outcome_message(event: OutcomeEvent, role: Role) -> Message:
-    """The message about `event` for a party in `role`, with only the fields that role needs."""
+def outcome_message(event: OutcomeEvent, role: Role, *, traceparent: str | None = None) -> Message:
+    """The message about `event` for a party in `role`, with only the fields that role needs;
+    `traceparent` is the outcome's (its `ce_traceparent`)."""
     data, fields = minimise(_full_data(event), role)
     return Message(
         message_id=event.event_id,
@@ -52,6 +55,7 @@ def outcome_message(event: OutcomeEvent, role: Role) -> Message:
         data=data,
         fields=fields,
         deadline=event.decision.deadline,
+        traceparent=traceparent,
     )
 
 

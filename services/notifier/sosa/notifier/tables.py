@@ -110,6 +110,8 @@ deliveries = Table(
     Column("escalated_at", UtcDateTime(), nullable=True),
     Column("escalated_from", String(64), nullable=True),
     Column("last_error", String(500), nullable=True),
+    # the W3C traceparent of the outcome: each attempt's span continues its trace
+    Column("traceparent", String(64), nullable=True),
     UniqueConstraint("event_id", "endpoint_id"),
 )
 

@@ -25,13 +25,19 @@ async def send(
     now: datetime,
     timeout_s: float,
     retry_after_cap_s: float,
+    traceparent: str | None = None,
 ) -> AttemptResult:
     """POST `payload` to `url`; any 2xx is delivered, 410 is gone, everything else a failure.
+
+    `traceparent` (the attempt's span, W3C Trace Context) is sent as a header of that name, not
+    signed, so that a receiver can continue the trace.
 
     Beyond the spec, a receiver may answer with Svix's `webhook-delivery` header: `abort-message`
     (stop retrying this message) or `disable` (disable this endpoint).
     """
     headers = signing.signed_headers(secrets, message_id=message_id, sent_at=now, body=payload)
+    if traceparent:
+        headers["traceparent"] = traceparent
     started = time.perf_counter()
     try:
         async with client.stream(

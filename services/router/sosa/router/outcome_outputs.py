@@ -13,6 +13,7 @@ from sosa.contracts.envelope import Envelope
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions import translate
 from sosa.decisions.config import RulesConfig
+from sosa.infra import tracing
 from sosa.router.outputs import Output
 from sosa.router.store import RequestRecord
 
@@ -87,7 +88,16 @@ class OutcomeWriter:
         cause: Envelope,
         now: datetime,
     ) -> list[Output]:
-        """Each event on the outcome stream, then the request's latest state (compacted topic)."""
+        """Each event on the outcome stream, then the request's latest state (compacted topic),
+        carrying the trace of the decision in progress (the router's span, or the cause's own
+        `traceparent` outside any span)."""
+        tracing.annotate(
+            {
+                "sosa.outcome_types": [outcomes.type_of(e) for e in events],
+                "sosa.rule_ids": sorted({f.rule_id for e in events for f in e.decision.findings}),
+            }
+        )
+        traceparent = tracing.current_traceparent() or cause.traceparent
         last = events[-1]
         snapshot = outcomes.RequestSnapshot(
             request_id=record.request_id,
@@ -101,13 +111,15 @@ class OutcomeWriter:
             updated_at=now,
         )
         found = [
-            self._output(topics.OUTCOMES, e, e.event_id, outcomes.type_of(e), cause, now)
+            self._output(topics.OUTCOMES, e, e.event_id, outcomes.type_of(e), traceparent, now)
             for e in events
         ]
         snapshot_id = f"{record.request_id}/{last.sequence}"
         return [
             *found,
-            self._output(topics.REQUEST_STATE, snapshot, snapshot_id, snapshot.type, cause, now),
+            self._output(
+                topics.REQUEST_STATE, snapshot, snapshot_id, snapshot.type, traceparent, now
+            ),
         ]
 
     def _common(
@@ -136,7 +148,7 @@ class OutcomeWriter:
         payload: outcomes.OutcomeEvent | outcomes.RequestSnapshot,
         event_id: str,
         event_type: str,
-        cause: Envelope,
+        traceparent: str | None,
         now: datetime,
     ) -> Output:
         return Output.of(
@@ -148,7 +160,7 @@ class OutcomeWriter:
                 source=self.source,
                 subject=payload.request_id,
                 time=now,
-                traceparent=cause.traceparent,
+                traceparent=traceparent,
             ),
         )
 

@@ -14,16 +14,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from opentelemetry.trace import Span
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import topics
 from sosa.contracts.envelope import Envelope, from_kafka
-from sosa.infra import db, metrics
+from sosa.infra import db, metrics, tracing
 from sosa.infra.clock import Clock
 from sosa.infra.dead_letters import dead_letter_headers
 from sosa.infra.settings import CommonSettings
@@ -177,8 +179,9 @@ class Processor:
             # a replayed dead letter: decide it afresh now that its cause may be fixed
             await session.execute(delete(tables.inbox).where(tables.inbox.c.event_id == message.id))
         try:
-            async with session.begin_nested():
-                outputs = await self._handler(session, message)
+            with _decision_span(record, message):
+                async with session.begin_nested():
+                    outputs = await self._handler(session, message)
         except db.UNAVAILABLE:
             raise  # the database, not the command, failed: retry the batch, never dead-letter it
         except Exception as exc:
@@ -197,6 +200,24 @@ class Processor:
             )
         )
         return outputs
+
+
+def _decision_span(record: Record, message: Envelope) -> AbstractContextManager[Span]:
+    """The span of one command's decision, continuing the trace of the HTTP request that made
+    it; the outcomes carry this span's context on (their `traceparent`), and the rule ids
+    decided are added to it (OutcomeWriter)."""
+    return tracing.continued_span(
+        "router decide",
+        message.traceparent,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.destination.name": record.topic,
+            "messaging.message.id": message.id,
+            "sosa.request_id": message.subject,
+            "sosa.command_type": message.type,
+            "sosa.event_id": message.id,
+        },
+    )
 
 
 def dead_letter(record: Record, error: Exception) -> Output:

@@ -18,6 +18,8 @@ class ReadOutcomes:
 
     events: list[outcomes.OutcomeEvent] = field(default_factory=list)
     """The outcome events, in the records' order."""
+    traceparents: dict[str, str] = field(default_factory=dict)
+    """The W3C `traceparent` each event carried (`ce_traceparent`), by event id."""
     unreadable: list[Unreadable] = field(default_factory=list)
     """The records that are not a readable outcome, each with its error: dead letters."""
 
@@ -30,7 +32,10 @@ def read_outcomes(records: Sequence[ConsumerRecord[bytes, bytes]]) -> ReadOutcom
         try:
             message = envelope.from_kafka(record.value or b"", list(record.headers))
             if message.type in outcomes.OUTCOME_TYPES:
-                read.events.append(outcomes.parse_outcome(message.type, message.data))
+                event = outcomes.parse_outcome(message.type, message.data)
+                read.events.append(event)
+                if message.traceparent:
+                    read.traceparents[event.event_id] = message.traceparent
         except (ValueError, ValidationError) as exc:
             read.unreadable.append(Unreadable(record, exc))
     return read

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TracesExporter = Literal["none", "otlp", "console"]
 
 
 class CommonSettings(BaseSettings):
@@ -23,6 +27,11 @@ class CommonSettings(BaseSettings):
         default=15.0, gt=0, description="How long to wait for Kafka and the database at start."
     )
     host: str = "127.0.0.1"
+    traces_exporter: TracesExporter = Field(
+        default="none",
+        description="Where OpenTelemetry spans go: none (traceparent still propagates), otlp "
+        "(OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT) or console.",
+    )
 
     def topic(self, name: str) -> str:
         """The real name of a contract topic, with this deployment's prefix."""
