@@ -14,6 +14,7 @@ from sosa.infra import db, kafka, problems, startup, tracing
 from sosa.infra.auth import Authenticator
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
+from sosa.infra.consumer_lag import watch_lag
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
@@ -66,6 +67,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             relay, topic=settings.topic(topics.dead_letter(topics.OUTCOMES)), consumer="intake"
         )
         workers.start("read-model", read_model.run(consumer, sessions, dead_letters))
+        workers.start("consumer-lag", watch_lag({settings.intake_read_model_group: consumer}))
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from sosa.infra import db, kafka, problems, startup, tracing
 from sosa.infra.auth import Authenticator
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
+from sosa.infra.consumer_lag import watch_lag
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
@@ -78,6 +79,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             workers.start("dispatcher", dispatcher.run())
             workers.start("escalation", escalation.run(sessions, settings, clock, dispatcher.wake))
             workers.start("deliveries-relay", relay.run())
+            workers.start("consumer-lag", watch_lag({settings.notifier_group: consumer}))
             try:
                 yield
             finally:

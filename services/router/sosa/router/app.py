@@ -13,9 +13,11 @@ from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
 from sosa.infra import db, kafka, startup, tracing
 from sosa.infra.clock import AdjustableClock, Clock, SystemClock
+from sosa.infra.consumer_lag import watch_lag
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
 from sosa.infra.workers import Workers
+from sosa.router import deadline_gauges
 from sosa.router.handlers import Handlers
 from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.processor import Processor
@@ -80,6 +82,8 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
         app.state.kafka = tick_producer
         workers.start("processor", processor.run())
         workers.start("timers", timer_worker.run())
+        workers.start("consumer-lag", watch_lag({settings.router_group: consumer}))
+        workers.start("deadline-gauges", deadline_gauges.run(sessions, clock))
         try:
             yield
         finally:
