@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 PACKAGES := -p sosa.rules -p sosa.contracts -p sosa.decisions -p sosa.infra -p sosa.ops -p sosa.intake -p sosa.router -p sosa.notifier
 
-.PHONY: help install run test test-faults test-unit check lint format typecheck arch kafka-start kafka-stop pg-start pg-stop clean
+.PHONY: help install run test test-faults bench test-unit check lint format typecheck arch kafka-start kafka-stop pg-start pg-stop clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ test: install ## Every test: the suite on Kafka and PostgreSQL (started if not r
 
 test-faults: install ## Only the fault suite: kills, stops and restarts its own infrastructure under load; prints figures
 	@scripts/test-faults.sh
+
+bench: install ## Benchmarks on Kafka and PostgreSQL (started if not running): throughput, latency (docs/performance.md)
+	@scripts/bench.sh
 
 test-unit: install ## Only the tests that need nothing running
 	@uv run pytest tests/unit
