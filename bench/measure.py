@@ -25,10 +25,9 @@ from sqlalchemy.pool import NullPool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sosa.ops.reading import read_to_end
 from tests.e2e.credentials import bearer
 from tests.faults.infra import ROOT
-from tests.faults.support import Receiver, RoutingOutcomes, Seen, request_body
+from tests.faults.support import Receiver, RoutingOutcomes, request_body
 
 REQUESTER = "dod-navsea"
 """The requester of every request posted (tests.faults.support.request_body)."""
@@ -160,19 +159,6 @@ class TimedOutcomes(RoutingOutcomes):
         """When the first and the last outcome of these commands were read, and how many were."""
         times = [self.seen_at[c] for c in command_ids if c in self.seen_at]
         return (min(times), max(times), len(times)) if times else (0.0, 0.0, 0)
-
-
-async def outcomes_by_cause(bootstrap: str, outcomes_topic: str) -> dict[str, list[Seen]]:
-    """The whole outcome topic as it stands, read afresh (read_committed), by the command that
-    caused each outcome: tests.faults.support.outcomes_by_cause, less the consumer that its
-    RoutingOutcomes creates and never closes (aiokafka warns about it outside pytest)."""
-    by_cause: dict[str, list[Seen]] = {}
-    for record in await read_to_end(bootstrap, outcomes_topic, timeout_s=120):
-        event = json.loads(record.value)
-        by_cause.setdefault(event["caused_by"], []).append(
-            Seen(event["event_id"], event["request_id"], record.partition, record.offset)
-        )
-    return by_cause
 
 
 class TimedReceiver(Receiver):

@@ -24,7 +24,6 @@ from bench.measure import (
     TimedReceiver,
     closed_loop,
     latency_ms,
-    outcomes_by_cause,
     per_second,
     wait_outbox_empty,
 )
@@ -33,6 +32,7 @@ from tests.e2e.stack import Stack
 from tests.faults.support import (
     Submission,
     fresh_databases,
+    outcomes_by_cause,
     post_stream,
     routing_figures,
     services,

@@ -239,25 +239,30 @@ class RoutingOutcomes:
     them, read from the start while the scenario runs."""
 
     def __init__(self, bootstrap: str, outcomes_topic: str) -> None:
+        self._bootstrap = bootstrap
+        self._topic = outcomes_topic
+        self._consumer: AIOKafkaConsumer | None = None  # made on entry: `add` alone needs none
+        self.by_cause: dict[str, list[Seen]] = {}
+
+    async def __aenter__(self) -> RoutingOutcomes:
         self._consumer = AIOKafkaConsumer(
-            outcomes_topic,
-            bootstrap_servers=bootstrap,
+            self._topic,
+            bootstrap_servers=self._bootstrap,
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             metadata_max_age_ms=5000,
         )
-        self.by_cause: dict[str, list[Seen]] = {}
-
-    async def __aenter__(self) -> RoutingOutcomes:
         await self._consumer.start()
         return self
 
     async def __aexit__(self, *_: object) -> None:
+        assert self._consumer is not None
         await self._consumer.stop()
 
     async def poll(self) -> None:
+        assert self._consumer is not None, "poll inside `async with`"
         batches = await self._consumer.getmany(timeout_ms=200)
         for records in batches.values():
             for record in records:
