@@ -107,6 +107,11 @@ def stack_env(
         SOSA_WEBHOOK_ALLOWED_NETWORKS='["127.0.0.0/8", "::1/128"]',  # receivers run on loopback
         SOSA_ROUTER_CLOCK_CONTROL="true",
         SOSA_ROUTER_TIMER_INTERVAL_S="0.2",
+        # Every test client calls from 127.0.0.1 and some send wrong or revoked credentials on
+        # purpose (the authorization matrix, key revocation, schemathesis): the per-address
+        # throttle of failed authentications would make later calls 429. Its behaviour is
+        # tested in process (tests/unit/infra/test_auth.py), with distinct client addresses.
+        SOSA_AUTH_FAILURE_LIMIT="1000000",
     )
     env.update(auth_env())
     for service in SERVICES:

@@ -17,6 +17,7 @@ from sosa.infra import api_keys, problems
 from sosa.infra.api_settings import ApiSettings
 from sosa.infra.auth import Authenticator, CallerDep, StoredKey
 from sosa.infra.body_limit import BodyLimit
+from sosa.infra.metrics import AUTH_FAILURES, AUTH_THROTTLED
 from sosa.infra.rate_limits import RateLimiter
 from tests.e2e.credentials import AUDIENCE, ISSUER, _private_key, jwks_file, token
 
@@ -56,7 +57,7 @@ def build(keys: Keys, **overrides: Any) -> FastAPI:
     )
     app = FastAPI()
     problems.install(app)
-    app.state.authenticator = Authenticator(settings, keys)
+    app.state.authenticator = Authenticator(settings, keys, service="intake")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/me")
@@ -216,6 +217,62 @@ async def test_a_party_over_its_rate_is_429_with_retry_after(keys: Keys) -> None
         assert refused.headers["retry-after"] == "2"
         assert refused.headers["content-type"] == "application/problem+json"
         assert (await client.get("/me", headers=calm)).status_code == 200  # per party
+
+
+def _client(app: FastAPI, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+async def test_an_address_that_fails_too_often_is_429_even_with_a_good_key(
+    keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = build(keys, auth_failure_limit=10, auth_failure_window_s=60)
+    good = keys.issue("acme-valves", Role.SUPPLIER)
+    wrong = [api_keys.new_key()[1] for _ in range(10)]
+    failures = AUTH_FAILURES.labels("intake", "api_key")
+    throttled = AUTH_THROTTLED.labels("intake")
+    failed_before, throttled_before = failures._value.get(), throttled._value.get()
+    async with _client(app, "203.0.113.7") as attacker, _client(app, "198.51.100.2") as other:
+        assert (await attacker.get("/me")).status_code == 401  # no credential: no guess
+        for key in wrong:
+            assert (await attacker.get("/me", headers=bearer(key))).status_code == 401
+        for credential in (good, BOOTSTRAP, wrong[0]):
+            refused = await attacker.get("/me", headers=bearer(credential))
+            assert refused.status_code == 429
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
+            assert credential not in refused.text
+        assert (await attacker.get("/me")).status_code == 429  # every request of the address
+        assert (await other.get("/me", headers=bearer(good))).status_code == 200
+    assert failures._value.get() - failed_before == 10
+    assert throttled._value.get() - throttled_before == 4
+    warnings = [r for r in caplog.records if "failed to authenticate" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "203.0.113.7" in warnings[0].getMessage()
+    assert all(key not in caplog.text for key in [*wrong, good])
+
+
+async def test_successes_do_not_count_and_forwarded_for_is_believed_only_from_proxies(
+    keys: Keys,
+) -> None:
+    app = build(keys, auth_failure_limit=2, auth_trusted_proxies=["10.0.0.0/8"])
+    good = bearer(keys.issue("acme-valves", Role.SUPPLIER))
+    bad = bearer(api_keys.new_key()[1])
+    async with _client(app, "10.1.2.3") as proxy, _client(app, "192.0.2.9") as direct:
+        for _ in range(5):
+            assert (await direct.get("/me", headers=good)).status_code == 200
+        spoofed = {**bad, "X-Forwarded-For": "198.51.100.1"}
+        assert [(await direct.get("/me", headers=spoofed)).status_code for _ in range(3)] == [
+            401,
+            401,
+            429,
+        ]  # the header of an untrusted peer is ignored: counted against 192.0.2.9
+        via = {"X-Forwarded-For": "198.51.100.1, 10.9.9.9"}
+        codes = [(await proxy.get("/me", headers={**bad, **via})).status_code for _ in range(3)]
+        assert codes == [401, 401, 429]
+        other = {**good, "X-Forwarded-For": "198.51.100.2"}
+        assert (await proxy.get("/me", headers=other)).status_code == 200
 
 
 def test_the_bucket_refills() -> None:

@@ -92,7 +92,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     )
     problems.install(app)
     idempotency.install(app)
-    app.state.authenticator = Authenticator(settings, IntakeKeys(sessions))
+    app.state.authenticator = Authenticator(settings, IntakeKeys(sessions), service="intake")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     problems.install_database_unavailable(app, "The database is unavailable; nothing was stored.")

@@ -99,7 +99,9 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     app = FastAPI(title="sosa notifier", version="1.0.0", lifespan=lifespan)
     problems.install(app)
     problems.install_database_unavailable(app, "The database is unavailable; nothing was changed.")
-    app.state.authenticator = Authenticator(settings, party_copy.NotifierKeys(sessions))
+    app.state.authenticator = Authenticator(
+        settings, party_copy.NotifierKeys(sessions), service="notifier"
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))

@@ -6,6 +6,7 @@ same bootstrap key must be given to intake and the notifier, so that one API key
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,20 @@ class ApiSettings(CommonSettings):
         default=20.0, gt=0, description="Requests per second per party (token bucket refill)."
     )
     rate_limit_burst: int = Field(default=100, ge=1, description="Token bucket size per party.")
+    auth_failure_limit: int = Field(
+        default=10,
+        ge=1,
+        description="Failed authentications a client address may make per window; past it, "
+        "its every request is 429 (credential unchecked) until the window frees a slot.",
+    )
+    auth_failure_window_s: float = Field(
+        default=60.0, gt=0, description="The window of SOSA_AUTH_FAILURE_LIMIT, in seconds."
+    )
+    auth_trusted_proxies: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        description="Reverse proxies whose X-Forwarded-For is believed for the client address "
+        "(networks, e.g. 10.0.0.0/8). Empty: the connection's peer is the client address.",
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Larger request bodies are refused with 413."
     )

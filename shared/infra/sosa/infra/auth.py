@@ -10,7 +10,8 @@ A caller shows one credential, `Authorization: Bearer <credential>`:
 
 No credential, or one that does not check, is answered 401 with `WWW-Authenticate: Bearer`; the
 credential itself never appears in an answer or a log line. A party over its rate gets 429 with
-`Retry-After`.
+`Retry-After`. So does every request from a client address that failed to authenticate too often
+(`sosa.infra.auth_failures`), before its credential is looked at.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sosa.contracts.parties import Role
 from sosa.infra import api_keys
 from sosa.infra.api_settings import ApiSettings
+from sosa.infra.auth_failures import FailureLimiter, client_address
 from sosa.infra.bearer_tokens import InvalidTokenError, TokenVerifier, verifier_from
+from sosa.infra.metrics import AUTH_FAILURES, AUTH_THROTTLED
 from sosa.infra.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -65,15 +68,18 @@ class KeyStore(Protocol):
 
 
 class Unauthenticated(HTTPException):
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, reason: str) -> None:
         super().__init__(401, detail, headers={"WWW-Authenticate": "Bearer"})
+        self.reason = reason
+        """missing, api_key, bearer or unsupported: the metric's label, never the credential."""
 
 
 class Authenticator:
     """Turns a presented credential into a Caller, or refuses it."""
 
-    def __init__(self, settings: ApiSettings, keys: KeyStore) -> None:
+    def __init__(self, settings: ApiSettings, keys: KeyStore, *, service: str) -> None:
         self._keys = keys
+        self._service = service
         self._pepper = settings.auth_pepper.get_secret_value()
         bootstrap = settings.bootstrap_operator_key
         self._bootstrap_hash = (
@@ -82,6 +88,46 @@ class Authenticator:
         self._bootstrap_party = settings.bootstrap_operator_party
         self._tokens: TokenVerifier | None = verifier_from(settings)
         self._limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+        self._failures = FailureLimiter(settings.auth_failure_limit, settings.auth_failure_window_s)
+        self._trusted_proxies = tuple(settings.auth_trusted_proxies)
+
+    async def caller_of(self, request: Request, credential: str | None) -> Caller:
+        """The authenticated, admitted caller of `request`: 429 first if its address failed to
+        authenticate too often (the credential is then not checked, so a good one does not show
+        itself), 401 if the credential is missing or does not check, 429 if the party is over
+        its rate."""
+        address = client_address(
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            self._trusted_proxies,
+        )
+        wait = self._failures.blocked(address, time.monotonic())
+        if wait:
+            AUTH_THROTTLED.labels(self._service).inc()
+            raise HTTPException(
+                429,
+                "too many failed authentications from this address",
+                headers={"Retry-After": str(int(wait))},
+            )
+        try:
+            if not credential:
+                raise Unauthenticated(
+                    "authenticate with Authorization: Bearer <API key or token>", "missing"
+                )
+            caller = await self.authenticate(credential)
+        except Unauthenticated as refused:
+            AUTH_FAILURES.labels(self._service, refused.reason).inc()
+            # No credential is no guess: only a presented credential that fails is counted.
+            if refused.reason != "missing" and self._failures.fail(address, time.monotonic()):
+                log.warning(
+                    "client address %s failed to authenticate %d times within %gs; throttled",
+                    address,
+                    self._failures.limit,
+                    self._failures.window_s,
+                )
+            raise
+        self.admit(caller)
+        return caller
 
     async def authenticate(self, credential: str) -> Caller:
         if self._bootstrap_hash and api_keys.matches(
@@ -96,14 +142,16 @@ class Authenticator:
                 or not stored.active
                 or not api_keys.matches(credential, stored.key_hash, self._pepper)
             ):
-                raise Unauthenticated("unknown or revoked API key")
+                raise Unauthenticated("unknown or revoked API key", "api_key")
             return Caller(stored.party_id, stored.roles, "api_key")
         if self._tokens is None:
-            raise Unauthenticated("not an API key, and this service accepts no bearer tokens")
+            raise Unauthenticated(
+                "not an API key, and this service accepts no bearer tokens", "unsupported"
+            )
         try:
             party, roles = await self._tokens.verify(credential)
         except InvalidTokenError as exc:
-            raise Unauthenticated(str(exc)) from None
+            raise Unauthenticated(str(exc), "bearer") from None
         return Caller(party, roles, "bearer")
 
     def admit(self, caller: Caller) -> None:
@@ -129,12 +177,10 @@ async def current_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     """The dependency: the authenticated, admitted caller of this request."""
-    if credentials is None or not credentials.credentials:
-        raise Unauthenticated("authenticate with Authorization: Bearer <API key or token>")
     authenticator: Authenticator = request.app.state.authenticator
-    caller = await authenticator.authenticate(credentials.credentials)
-    authenticator.admit(caller)
-    return caller
+    return await authenticator.caller_of(
+        request, credentials.credentials if credentials is not None else None
+    )
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

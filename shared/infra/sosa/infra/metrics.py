@@ -26,6 +26,16 @@ DUE_SOON = Gauge(
     "Requests awaiting a supplier's answer whose deadline is less than 24 hours away",
 )
 OVERDUE = Gauge("sosa_requests_overdue", "Requests whose supplier's deadline passed unanswered")
+AUTH_FAILURES = Counter(
+    "sosa_auth_failures_total",
+    "Refused authentications (401), by reason (missing, api_key, bearer, unsupported)",
+    ["service", "reason"],
+)
+AUTH_THROTTLED = Counter(
+    "sosa_auth_throttled_total",
+    "Requests refused (429) because their client address failed to authenticate too often",
+    ["service"],
+)
 OVERDUE_TIMERS = Gauge("sosa_timers_due", "Response-clock timers due and not yet fired")
 
 
