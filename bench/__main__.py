@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import shutil
@@ -16,11 +15,9 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from bench.measure import machine
 from bench.scenarios import SCENARIOS, Config, Result
-from tests.e2e.stack import PREFIXES_USED
+from tests.e2e.stack import PREFIXES_USED, delete_topics_of
 from tests.faults.infra import ROOT
 
 OUT = ROOT / "var" / "bench"
@@ -77,7 +74,10 @@ async def run(cfg: Config, names: list[str], args: argparse.Namespace) -> int:
             else:
                 print_result(results[-1])
     finally:
-        await delete_topics(cfg.kafka, PREFIXES_USED)
+        try:
+            print(f"[bench] deleted {await delete_topics_of(cfg.kafka, PREFIXES_USED)} topics")
+        except Exception as exc:
+            print(f"[bench] could not delete the topics: {exc!r}", file=sys.stderr)
     host["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(
         f"\nload average: at start {host['load_average_at_start']},"
@@ -152,29 +152,6 @@ def record(
     with (OUT / "results.jsonl").open("a") as out:
         out.write(json.dumps(line, default=str) + "\n")
     print(f"[bench] appended to {(OUT / 'results.jsonl').relative_to(ROOT)}")
-
-
-# --- clean-up --------------------------------------------------------------------------------
-
-
-async def delete_topics(bootstrap: str, prefixes: Iterable[str]) -> None:
-    """Delete the topics of every prefix the scenarios used (outside pytest, nothing else does).
-    Consumer groups stay: the broker expires them (offsets.retention.minutes)."""
-    wanted = tuple(prefixes)
-    if not wanted:
-        return
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
-    try:
-        await admin.start()
-        doomed = [name for name in await admin.list_topics() if name.startswith(wanted)]
-        for start in range(0, len(doomed), 200):
-            await admin.delete_topics(doomed[start : start + 200])
-        print(f"[bench] deleted {len(doomed)} topics")
-    except Exception as exc:
-        print(f"[bench] could not delete the topics {wanted}: {exc!r}", file=sys.stderr)
-    finally:
-        with contextlib.suppress(Exception):
-            await admin.close()
 
 
 if __name__ == "__main__":

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.e2e.credentials import auth_env
 
@@ -133,6 +135,24 @@ PREFIXES_USED: list[str] = []
 """Every topic prefix handed out in this test session: tests/conftest.py deletes their topics at
 the end, so that the development broker does not pile up thousands of partitions run after run
 (which slows its every start)."""
+
+
+async def delete_topics_of(bootstrap: str, prefixes: Iterable[str]) -> int:
+    """Delete every topic whose name starts with one of `prefixes`; returns how many. Consumer
+    groups stay: the broker expires them (offsets.retention.minutes)."""
+    wanted = tuple(prefixes)
+    if not wanted:
+        return 0
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    try:
+        await admin.start()
+        doomed = [name for name in await admin.list_topics() if name.startswith(wanted)]
+        for start in range(0, len(doomed), 200):
+            await admin.delete_topics(doomed[start : start + 200])
+        return len(doomed)
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
 
 
 def unique_prefix() -> str:

@@ -302,6 +302,39 @@ async def outcomes_by_cause(bootstrap: str, outcomes_topic: str) -> dict[str, li
     return reader.by_cause
 
 
+@dataclass
+class Settled:
+    """What became of a stream once its fault is over: read when every accepted request has an
+    outcome (or the wait gave up), a few seconds later, so that a late duplicate shows too."""
+
+    waited_s: float
+    """From the end of the stream until every accepted request had an outcome."""
+    by_cause: dict[str, list[Seen]]
+    """The whole outcome topic read afresh, by the command that caused each outcome."""
+    db: dict[str, Any]
+    """routing_in_databases() of the accepted requests."""
+    running: dict[str, bool]
+    """alive() of each process."""
+
+
+async def settle(
+    bootstrap: str, stack: Stack, databases: Mapping[str, str], submissions: list[Submission]
+) -> Settled:
+    """Wait (up to 180 s) until every accepted request is routed, read on 5 s more, then read the
+    outcome topic afresh and the databases, and see which processes still run."""
+    accepted = [s for s in submissions if s.accepted]
+    outcomes_topic = topic(stack, "sosa.outcomes.v1")
+    async with RoutingOutcomes(bootstrap, outcomes_topic) as outcomes:
+        waited = await outcomes.wait_for([s.command_id for s in accepted], timeout_s=180)
+        await outcomes.read_on(5)
+    return Settled(
+        waited_s=waited,
+        by_cause=await outcomes_by_cause(bootstrap, outcomes_topic),
+        db=await routing_in_databases(databases, {s.command_id: s.request_id for s in accepted}),
+        running=alive(stack),
+    )
+
+
 # --- the databases ---------------------------------------------------------------------------
 
 

@@ -13,16 +13,12 @@ import pytest
 
 from tests.faults.infra import FaultInfra
 from tests.faults.support import (
-    RoutingOutcomes,
-    alive,
     check_databases,
-    outcomes_by_cause,
     post_stream,
     routing_figures,
-    routing_in_databases,
     services,
+    settle,
     status_counts,
-    topic,
 )
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
@@ -52,13 +48,7 @@ async def test_broker_down_for_30_s_loses_no_accepted_request(
             await asyncio.to_thread(infra.kafka, "start")
         back_at = time.monotonic()
         submissions = await stream
-        accepted = [s for s in submissions if s.accepted]
-        async with RoutingOutcomes(kafka_bootstrap, topic(stack, "sosa.outcomes.v1")) as outcomes:
-            waited = await outcomes.wait_for([s.command_id for s in accepted], timeout_s=180)
-            await outcomes.read_on(5)
-        by_cause = await outcomes_by_cause(kafka_bootstrap, topic(stack, "sosa.outcomes.v1"))
-        db = await routing_in_databases(databases, {s.command_id: s.request_id for s in accepted})
-        running = alive(stack)
+        settled = await settle(kafka_bootstrap, stack, databases, submissions)
 
     answered_while_down = [
         s for s in submissions if any(down_at <= t <= up_at for t in s.answered_at)
@@ -66,19 +56,19 @@ async def test_broker_down_for_30_s_loses_no_accepted_request(
     figures = routing_figures(
         f"broker stopped for {DOWN_S:.0f} s, {REQUESTS} requests",
         submissions,
-        by_cause,
+        settled.by_cause,
         seconds=time.monotonic() - started,
         http_statuses=status_counts(submissions),
-        processes_alive_at_the_end=running,
+        processes_alive_at_the_end=settled.running,
         broker_down_s=f"{down_at - started:.1f} to {up_at - started:.1f} after the start "
         f"(ready again at {back_at - started:.1f})",
         accepted_while_broker_down=sum(1 for s in answered_while_down if s.accepted),
-        routed_within_s_after_the_stream=round(waited, 1),
-        databases=check_databases(db, submissions, by_cause),
+        routed_within_s_after_the_stream=round(settled.waited_s, 1),
+        databases=check_databases(settled.db, submissions, settled.by_cause),
     )
     figures.report()
     assert figures.details["http_statuses"] == {"202": REQUESTS}
-    assert all(running.values()), running
+    assert all(settled.running.values()), settled.running
     assert figures.details["accepted_while_broker_down"] >= DOWN_S * RATE_PER_S * 0.5
     figures.assert_nothing_lost_or_doubled()
     assert set(figures.details["databases"].values()) == {0}, figures.details["databases"]

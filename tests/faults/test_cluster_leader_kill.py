@@ -20,14 +20,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.faults.infra import FaultInfra
 from tests.faults.support import (
-    RoutingOutcomes,
-    alive,
     check_databases,
-    outcomes_by_cause,
     post_stream,
     routing_figures,
-    routing_in_databases,
     services,
+    settle,
     status_counts,
     topic,
 )
@@ -84,13 +81,7 @@ async def test_killing_a_partition_leader_loses_and_doubles_nothing(
         back_at = time.monotonic() - started
         after = await leaders(bootstrap, [requests_topic, outcomes_topic])
         submissions = await stream
-        accepted = [s for s in submissions if s.accepted]
-        async with RoutingOutcomes(bootstrap, outcomes_topic) as outcomes:
-            waited = await outcomes.wait_for([s.command_id for s in accepted], timeout_s=180)
-            await outcomes.read_on(5)
-        by_cause = await outcomes_by_cause(bootstrap, outcomes_topic)
-        db = await routing_in_databases(databases, {s.command_id: s.request_id for s in accepted})
-        running = alive(stack)
+        settled = await settle(bootstrap, stack, databases, submissions)
 
     led = {
         name.removeprefix(stack.env["SOSA_TOPIC_PREFIX"]): sorted(
@@ -101,7 +92,7 @@ async def test_killing_a_partition_leader_loses_and_doubles_nothing(
     figures = routing_figures(
         f"3-broker cluster, leader of a partition killed, {REQUESTS} requests",
         submissions,
-        by_cause,
+        settled.by_cause,
         seconds=time.monotonic() - started,
         seed=seed,
         killed_node=victim,
@@ -112,12 +103,12 @@ async def test_killing_a_partition_leader_loses_and_doubles_nothing(
             for name, partitions in after.items()
         },
         http_statuses=status_counts(submissions),
-        processes_alive_at_the_end=running,
-        routed_within_s_after_the_stream=round(waited, 1),
-        databases=check_databases(db, submissions, by_cause),
+        processes_alive_at_the_end=settled.running,
+        routed_within_s_after_the_stream=round(settled.waited_s, 1),
+        databases=check_databases(settled.db, submissions, settled.by_cause),
     )
     figures.report()
     assert figures.details["http_statuses"] == {"202": REQUESTS}
-    assert all(running.values()), running
+    assert all(settled.running.values()), settled.running
     figures.assert_nothing_lost_or_doubled()
     assert set(figures.details["databases"].values()) == {0}, figures.details["databases"]

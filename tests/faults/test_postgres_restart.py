@@ -17,15 +17,12 @@ import pytest
 
 from tests.faults.infra import FaultInfra
 from tests.faults.support import (
-    RoutingOutcomes,
     check_databases,
-    outcomes_by_cause,
     post_stream,
     routing_figures,
-    routing_in_databases,
     services,
+    settle,
     status_counts,
-    topic,
 )
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
@@ -57,13 +54,7 @@ async def test_postgres_restart_answers_503_and_loses_nothing_acknowledged(
             await asyncio.to_thread(infra.postgres, "start")
         up_at = time.monotonic()
         submissions = await stream
-        accepted = [s for s in submissions if s.accepted]
-        async with RoutingOutcomes(kafka_bootstrap, topic(stack, "sosa.outcomes.v1")) as outcomes:
-            waited = await outcomes.wait_for([s.command_id for s in accepted], timeout_s=180)
-            await outcomes.read_on(5)
-        by_cause = await outcomes_by_cause(kafka_bootstrap, topic(stack, "sosa.outcomes.v1"))
-        db = await routing_in_databases(databases, {s.command_id: s.request_id for s in accepted})
-        alive = {name: p.poll() is None for name, p in stack.processes.items()}
+        settled = await settle(kafka_bootstrap, stack, databases, submissions)
 
     during = [
         status
@@ -74,23 +65,23 @@ async def test_postgres_restart_answers_503_and_loses_nothing_acknowledged(
     figures = routing_figures(
         f"PostgreSQL restarted ({DOWN_S:.0f} s down), {REQUESTS} requests",
         submissions,
-        by_cause,
+        settled.by_cause,
         seconds=time.monotonic() - started,
         http_statuses=status_counts(submissions),
         answers_while_down=dict(sorted(status_counts_of(during).items())),
         accepted_after_a_retry=sum(1 for s in submissions if s.accepted and len(s.statuses) > 1),
         stored_though_unanswered_then_replayed=sum(1 for s in submissions if s.replayed),
         database_down_s=f"{down_at - started:.1f} to {up_at - started:.1f} after the start",
-        processes_alive_at_the_end=alive,
-        routed_within_s_after_the_stream=round(waited, 1),
-        databases=check_databases(db, submissions, by_cause),
+        processes_alive_at_the_end=settled.running,
+        routed_within_s_after_the_stream=round(settled.waited_s, 1),
+        databases=check_databases(settled.db, submissions, settled.by_cause),
     )
     figures.report()
     statuses = figures.details["http_statuses"]
     assert set(statuses) <= {"202", "503"}, statuses  # no other 5xx, and always an answer
     assert figures.accepted == REQUESTS  # every request, in the end, once retried
     assert figures.details["answers_while_down"].get("503", 0) > 0
-    assert all(alive.values()), alive
+    assert all(settled.running.values()), settled.running
     figures.assert_nothing_lost_or_doubled()
     assert set(figures.details["databases"].values()) == {0}, figures.details["databases"]
 

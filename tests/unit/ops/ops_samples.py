@@ -4,29 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
 
 from pydantic import BaseModel
 
 from sosa.contracts import commands, envelope, outcomes
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState, RoutePath
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 
 T0 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
-DETAILS: dict[str, Any] = {
-    "requester": {"party_id": "dod-navsea", "kind": "us_dod", "country": "US"},
-    "supplier": {"party_id": "acme-valves", "name": "Acme Valves Inc.", "country": "US"},
-    "contract_number": "N00024-26-C-0001",
-    "rating": "DO-A3",
-    "items": [{"description": "Ball valve, 2 inch", "quantity": "40"}],
-    "required_delivery_dates": ["2027-03-01"],
-    "authorized_signer": "J. Smith, Contracting Officer",
-    "certification_statement": (
-        "This is a rated order certified for national defense use, and you are required to "
-        "follow all the provisions of the Defense Priorities and Allocations System regulation "
-        "(15 CFR 700)."
-    ),
-}
 
 
 def submit(request_id: str, command_id: str, at: datetime = T0) -> commands.SubmitRequest:
@@ -34,7 +20,7 @@ def submit(request_id: str, command_id: str, at: datetime = T0) -> commands.Subm
         command_id=command_id,
         request_id=request_id,
         received_at=at,
-        details=PriorityRequestDetails.model_validate(DETAILS),
+        details=PriorityRequestDetails.model_validate(DPAS_REQUEST),
     )
 
 

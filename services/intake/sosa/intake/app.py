@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
 from sosa.infra import db, kafka, problems, startup, tracing
-from sosa.infra.auth import Authenticator
+from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.consumer_lag import watch_lag
@@ -23,7 +23,6 @@ from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
 from sosa.intake.api import commands, parties, request_list, requests, suppliers
-from sosa.intake.party_registry import IntakeKeys
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
 
@@ -92,7 +91,11 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     )
     problems.install(app)
     idempotency.install(app)
-    app.state.authenticator = Authenticator(settings, IntakeKeys(sessions), service="intake")
+    app.state.authenticator = Authenticator(
+        settings,
+        KeysInTables(sessions, keys=tables.api_keys, parties=tables.parties),
+        service="intake",
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     problems.install_database_unavailable(app, "The database is unavailable; nothing was stored.")

@@ -1,6 +1,6 @@
 """Parties and their API keys, as intake keeps them: created and changed by operators, each
 change published on the compacted `sosa.parties.v1` topic (through the outbox, in the same
-transaction) so that the notifier accepts the same keys. Also the key lookup authentication uses.
+transaction) so that the notifier accepts the same keys.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import envelope, topics
 from sosa.contracts.parties import PARTY, CredentialRecord, PartyRecord, Role
-from sosa.infra.auth import StoredKey
 from sosa.infra.outbox import outbox_row
 from sosa.intake import tables
 
@@ -67,28 +66,3 @@ async def publish(session: AsyncSession, party_id: str, *, now: datetime, source
         time=now,
     )
     await session.execute(tables.outbox.insert().values(outbox_row(topics.PARTIES, message)))
-
-
-class IntakeKeys:
-    """Authentication's key lookup, on intake's own tables."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    async def find(self, key_id: str) -> StoredKey | None:
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(_keys.c.key_hash, _keys.c.revoked_at, _parties)
-                    .join(_parties, _parties.c.party_id == _keys.c.party_id)
-                    .where(_keys.c.key_id == key_id)
-                )
-            ).one_or_none()
-        if row is None:
-            return None
-        return StoredKey(
-            party_id=row.party_id,
-            key_hash=row.key_hash,
-            roles=frozenset(Role(r) for r in row.roles),
-            active=row.revoked_at is None and not row.disabled,
-        )

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.infra import db, kafka, problems, startup, tracing
-from sosa.infra.auth import Authenticator
+from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.consumer_lag import watch_lag
@@ -100,7 +100,9 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     problems.install(app)
     problems.install_database_unavailable(app, "The database is unavailable; nothing was changed.")
     app.state.authenticator = Authenticator(
-        settings, party_copy.NotifierKeys(sessions), service="notifier"
+        settings,
+        KeysInTables(sessions, keys=tables.api_keys, parties=tables.parties),
+        service="notifier",
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)

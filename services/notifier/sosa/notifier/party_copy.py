@@ -1,5 +1,5 @@
 """The notifier's copy of parties and API-key hashes, kept from the compacted `sosa.parties.v1`
-(intake owns parties; the notifier never calls it), and the key lookup authentication uses.
+(intake owns parties; the notifier never calls it).
 
 Each record is a party's whole current state, so applying it is an upsert: applying one twice,
 or an older one after a restart from the committed offset, ends in the same rows.
@@ -17,8 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import envelope
-from sosa.contracts.parties import PARTY, PartyRecord, Role
-from sosa.infra.auth import StoredKey
+from sosa.contracts.parties import PARTY, PartyRecord
 from sosa.notifier import tables
 
 log = logging.getLogger(__name__)
@@ -84,28 +83,3 @@ async def run(consumer: AIOKafkaConsumer, sessions: async_sessionmaker[AsyncSess
                     await apply(session, record)
         if batches:
             await consumer.commit()
-
-
-class NotifierKeys:
-    """Authentication's key lookup, on the notifier's copy."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    async def find(self, key_id: str) -> StoredKey | None:
-        async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(_keys.c.key_hash, _keys.c.revoked_at, _parties)
-                    .join(_parties, _parties.c.party_id == _keys.c.party_id)
-                    .where(_keys.c.key_id == key_id)
-                )
-            ).one_or_none()
-        if row is None:
-            return None
-        return StoredKey(
-            party_id=row.party_id,
-            key_hash=row.key_hash,
-            roles=frozenset(Role(r) for r in row.roles),
-            active=row.revoked_at is None and not row.disabled,
-        )

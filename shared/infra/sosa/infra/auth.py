@@ -23,6 +23,8 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts.parties import Role
 from sosa.infra import api_keys
@@ -65,6 +67,37 @@ class StoredKey:
 
 class KeyStore(Protocol):
     async def find(self, key_id: str) -> StoredKey | None: ...
+
+
+class KeysInTables:
+    """A KeyStore on a service's own `api_keys` and `parties` tables: intake's registry and the
+    notifier's copy of it have the same columns."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, keys: Table, parties: Table
+    ) -> None:
+        self._sessions = sessions
+        self._keys = keys
+        self._parties = parties
+
+    async def find(self, key_id: str) -> StoredKey | None:
+        keys, parties = self._keys, self._parties
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(keys.c.key_hash, keys.c.revoked_at, parties)
+                    .join(parties, parties.c.party_id == keys.c.party_id)
+                    .where(keys.c.key_id == key_id)
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        return StoredKey(
+            party_id=row.party_id,
+            key_hash=row.key_hash,
+            roles=frozenset(Role(r) for r in row.roles),
+            active=row.revoked_at is None and not row.disabled,
+        )
 
 
 class Unauthenticated(HTTPException):
