@@ -1,28 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test against a real Kafka broker and a real PostgreSQL: starts them when they are
-# not already running, and stops afterwards only what it started. Arguments go to pytest.
+# Runs every test but the fault suite against a real Kafka broker and a real PostgreSQL, started
+# when they are not already running (scripts/with-infra.sh). Arguments go to pytest.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-[[ -x .tools/bin/uv ]] && export PATH="$root/.tools/bin:$PATH"
-
-started=()
-cleanup() {
-  local code=$?
-  for svc in "${started[@]}"; do scripts/"$svc".sh stop || true; done
-  exit "$code"
-}
-trap cleanup EXIT INT TERM
-
-for svc in kafka postgres; do
-  if scripts/"$svc".sh status >/dev/null 2>&1; then
-    echo "[test] $svc already running: using it"
-  else
-    scripts/"$svc".sh start
-    started+=("$svc")
-  fi
-done
-
-export SOSA_KAFKA_BOOTSTRAP_SERVERS="${SOSA_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:19092}"
-export SOSA_TEST_POSTGRES_URL="${SOSA_TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:${SOSA_PG_PORT:-55432}/postgres}"
-uv run pytest -m "not faults" "$@"
+exec "$(dirname "${BASH_SOURCE[0]}")/with-infra.sh" uv run pytest -m "not faults" "$@"
