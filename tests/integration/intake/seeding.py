@@ -10,21 +10,69 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import outcomes
+from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
+from sosa.infra.auth import Caller
+from sosa.intake.idempotency import Key
+from sosa.intake.lifecycle import LifecycleDetails, command_write
 from sosa.intake.read_model import apply_outcomes
-from sosa.intake.submissions import accept_submission
+from sosa.intake.schemas import CommandAccepted, SubmissionAccepted
+from sosa.intake.submissions import submission
+from sosa.intake.writes import Write, store_all
 
 MIGRATIONS = "sosa.intake:migrations"
 Sessions = async_sessionmaker[AsyncSession]
 
 
+def caller(party_id: str = "dod-navsea", *roles: Role) -> Caller:
+    return Caller(party_id, frozenset(roles or {Role.REQUESTER}), "api_key")
+
+
+async def store(sessions: Sessions, *writes: Write[Any]) -> list[Write[Any]]:
+    """Store writes in one transaction, as one group commit of intake does; returns those
+    stored (the others' idempotency key was taken)."""
+    async with sessions() as session, session.begin():
+        return await store_all(session, writes)
+
+
+def submission_of(
+    body: dict[str, Any] | PriorityRequestDetails,
+    *,
+    now: datetime,
+    key: Key | None = None,
+    party_id: str = "dod-navsea",
+) -> Write[SubmissionAccepted]:
+    details = body if isinstance(body, PriorityRequestDetails) else None
+    return submission(
+        details or PriorityRequestDetails.model_validate(body),
+        caller=caller(party_id),
+        key=key,
+        now=now,
+        source="/test",
+    )
+
+
 async def submit(sessions: Sessions, body: dict[str, Any], *, now: datetime) -> str:
     """Accept a submission as intake's route does; returns the new request id."""
-    async with sessions() as session, session.begin():
-        accepted = await accept_submission(
-            session, PriorityRequestDetails.model_validate(body), now=now, source="/test"
-        )
-    return accepted.request_id
+    write = submission_of(body, now=now)
+    assert await store(sessions, write) == [write]
+    return write.answer.request_id
+
+
+async def command(
+    sessions: Sessions, request_id: str, details: LifecycleDetails, *, now: datetime
+) -> CommandAccepted:
+    """Accept a command for a request as intake's route does (once the caller is checked)."""
+    write = command_write(
+        request_id,
+        details,
+        caller=caller("acme-valves", Role.SUPPLIER),
+        key=None,
+        now=now,
+        source="/test",
+    )
+    assert await store(sessions, write) == [write]
+    return write.answer
 
 
 async def apply(sessions: Sessions, events: Sequence[outcomes.OutcomeEvent]) -> None:

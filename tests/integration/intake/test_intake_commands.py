@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import HTTPException
 from sqlalchemy import select
 
 from sosa.contracts import commands, topics
+from sosa.contracts.parties import Role
 from sosa.contracts.states import RequestState
-from sosa.intake import tables
-from sosa.intake.lifecycle import accept_command
+from sosa.intake import access, tables
 from sosa.intake.request_queries import load_command
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.integration.intake.seeding import Sessions, apply, count, submit
+from tests.integration.intake.seeding import Sessions, apply, caller, command, count, submit
 from tests.unit.intake.builders import T0, refused, transitioned
 
 pytestmark = pytest.mark.db
@@ -19,18 +20,18 @@ S = RequestState
 ACCEPT = commands.SupplierResponseDetails(supplier_party_id="acme-valves", kind="accept")
 
 
-async def test_a_command_for_an_unknown_request_stores_nothing(sessions: Sessions) -> None:
-    async with sessions() as session, session.begin():
-        accepted = await accept_command(session, "no-such-request", ACCEPT, now=T0, source="/t")
-    assert accepted is None
+async def test_a_command_for_an_unknown_request_is_not_found(sessions: Sessions) -> None:
+    operator = caller("ops", Role.OPERATOR)  # sees every request intake has
+    async with sessions() as session:
+        with pytest.raises(HTTPException) as refused:
+            await access.check_command(session, operator, "no-such-request", ACCEPT)
+    assert refused.value.status_code == 404
     assert (await count(sessions, "commands"), await count(sessions, "outbox")) == (0, 0)
 
 
 async def test_a_command_and_its_outbox_row_are_stored_together(sessions: Sessions) -> None:
     request_id = await submit(sessions, DPAS_REQUEST, now=T0)
-    async with sessions() as session, session.begin():
-        accepted = await accept_command(session, request_id, ACCEPT, now=T0, source="/t")
-    assert accepted is not None
+    accepted = await command(sessions, request_id, ACCEPT, now=T0)
     assert accepted.command_type == commands.RESPOND
     assert accepted.links["self"].endswith(f"/{request_id}/commands/{accepted.command_id}")
     async with sessions() as session:
@@ -49,9 +50,9 @@ async def test_a_command_and_its_outbox_row_are_stored_together(sessions: Sessio
         commands.RESPOND,
         request_id,
     )
-    command = commands.parse_command(row.event_type, row.data)
-    assert isinstance(command, commands.RespondToRequest)
-    assert command.response == ACCEPT
+    parsed = commands.parse_command(row.event_type, row.data)
+    assert isinstance(parsed, commands.RespondToRequest)
+    assert parsed.response == ACCEPT
     assert stored.command_type == commands.RESPOND
     assert stored.body["response"]["kind"] == "accept"
 
@@ -59,11 +60,8 @@ async def test_a_command_and_its_outbox_row_are_stored_together(sessions: Sessio
 async def test_a_command_is_pending_until_an_outcome_names_it(sessions: Sessions) -> None:
     request_id = await submit(sessions, DPAS_REQUEST, now=T0)
     await apply(sessions, [transitioned(request_id, 1, S.ROUTED, S.RECEIVED)])
-    async with sessions() as session, session.begin():
-        accept = await accept_command(session, request_id, ACCEPT, now=T0, source="/t")
-        again = await accept_command(session, request_id, ACCEPT, now=T0, source="/t")
-    assert accept is not None
-    assert again is not None
+    accept = await command(sessions, request_id, ACCEPT, now=T0)
+    again = await command(sessions, request_id, ACCEPT, now=T0)
 
     async def status(command_id: str) -> str:
         async with sessions() as session:

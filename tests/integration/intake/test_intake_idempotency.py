@@ -1,6 +1,8 @@
 """`Idempotency-Key` on real databases (PostgreSQL and SQLite): a key is remembered with its
-answer exactly when the transaction that stores the command commits; a concurrent request with
-the same key waits for the first and replays its answer (PostgreSQL)."""
+answer exactly when the transaction that stores the command commits; a request whose key is
+taken stores nothing and replays the first answer, whether the first was committed before or is
+an earlier write of the same group commit; a concurrent request with the same key waits for the
+first (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.intake import idempotency
-from sosa.intake.idempotency import Key, Replay, Ticket
+from sosa.intake.idempotency import Key, Replay
 from sosa.intake.schemas import SubmissionAccepted
-from sosa.intake.submissions import accept_submission
+from sosa.intake.writes import store_all
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.integration.intake.seeding import Sessions, count
+from tests.integration.intake.seeding import Sessions, count, store, submission_of
 from tests.unit.intake.builders import T0
 
 pytestmark = pytest.mark.db
@@ -32,12 +34,12 @@ async def submit_once(
     *,
     party_id: str = PARTY,
 ) -> SubmissionAccepted:
-    """What the submit route does in its transaction."""
-    async with sessions() as session, session.begin():
-        ticket = await idempotency.claim(session, key, party_id=party_id, body=details, now=T0)
-        accepted = await accept_submission(session, details, now=T0, source="/t")
-        await idempotency.remember(session, ticket, status_code=202, body=accepted)
-    return accepted
+    """What the submit route does: store the write; when its key was taken, replay."""
+    write = submission_of(details, now=T0, key=key, party_id=party_id)
+    if not await store(sessions, write):
+        async with sessions() as session:
+            await idempotency.replay_taken(session, key, party_id=party_id, body=details)
+    return write.answer
 
 
 async def test_the_same_request_again_replays_the_first_answer_and_stores_nothing(
@@ -72,36 +74,38 @@ async def test_keys_are_kept_per_party(sessions: Sessions) -> None:
 
 
 async def test_a_key_whose_transaction_rolled_back_is_not_remembered(sessions: Sessions) -> None:
-    async def claim_then_fail() -> None:
+    async def store_then_fail() -> None:
         async with sessions() as session, session.begin():
-            ticket = await idempotency.claim(session, KEY, party_id=PARTY, body=DETAILS, now=T0)
-            assert ticket == Ticket(PARTY, KEY.value)
-            raise LookupError("404: the route found no such request")
+            write = submission_of(DETAILS, now=T0, key=KEY)
+            assert await store_all(session, [write]) == [write]
+            raise LookupError("the transaction failed after the rows were written")
 
     with pytest.raises(LookupError):
-        await claim_then_fail()
+        await store_then_fail()
     assert await count(sessions, "idempotency_keys") == 0
     await submit_once(sessions, KEY)  # the retry is handled afresh
     assert await count(sessions, "commands") == 1
 
 
 async def test_no_key_no_memory(sessions: Sessions) -> None:
-    async with sessions() as session, session.begin():
-        assert await idempotency.claim(session, None, party_id=PARTY, body=DETAILS, now=T0) is None
-        await idempotency.remember(session, None, status_code=202, body=an_answer())
+    await store(sessions, submission_of(DETAILS, now=T0))
+    async with sessions() as session:
+        await idempotency.replay_known(session, None, party_id=PARTY, body=DETAILS)
     assert await count(sessions, "idempotency_keys") == 0
 
 
-def an_answer() -> SubmissionAccepted:
-    return SubmissionAccepted.model_validate(
-        {
-            "request_id": "r",
-            "command_id": "c",
-            "state": "received",
-            "received_at": T0.isoformat(),
-            "links": {"self": "/v1/priority-requests/r"},
-        }
-    )
+async def test_the_same_key_twice_in_one_group_commit_stores_the_first_only(
+    sessions: Sessions,
+) -> None:
+    first = submission_of(DETAILS, now=T0, key=KEY)
+    again = submission_of(DETAILS, now=T0, key=KEY)
+    other = submission_of(DETAILS, now=T0, key=Key("key-2", KEY.operation))
+    assert await store(sessions, first, again, other) == [first, other]
+    with pytest.raises(Replay) as replay:
+        async with sessions() as session:
+            await idempotency.replay_taken(session, KEY, party_id=PARTY, body=DETAILS)
+    assert SubmissionAccepted.model_validate_json(replay.value.response.body) == first.answer
+    assert (await count(sessions, "commands"), await count(sessions, "idempotency_keys")) == (2, 2)
 
 
 @pytest.mark.parametrize("first_commits", [True, False])
@@ -114,13 +118,12 @@ async def test_a_concurrent_request_with_the_key_waits_for_the_first(
 
     async def first() -> SubmissionAccepted:
         async with sessions() as session, session.begin():
-            ticket = await idempotency.claim(session, KEY, party_id=PARTY, body=DETAILS, now=T0)
-            accepted = await accept_submission(session, DETAILS, now=T0, source="/t")
-            await idempotency.remember(session, ticket, status_code=202, body=accepted)
+            write = submission_of(DETAILS, now=T0, key=KEY)
+            assert await store_all(session, [write]) == [write]
             await release.wait()
             if not first_commits:
                 raise LookupError("rolled back")
-        return accepted
+        return write.answer
 
     holder = asyncio.create_task(first())
     await asyncio.sleep(0.3)  # the first holds the key, uncommitted

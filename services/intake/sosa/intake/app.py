@@ -23,6 +23,7 @@ from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
 from sosa.intake.api import commands, parties, request_list, requests, suppliers
+from sosa.intake.group_commit import GroupCommit
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
 
@@ -53,14 +54,23 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             migrations="sosa.intake:migrations",
             clients=[producer, consumer],
         )
+        group_commit = GroupCommit(
+            sessions,
+            max_batch=settings.intake_group_commit_max_batch,
+            max_wait_s=settings.intake_group_commit_max_wait_s,
+            in_flight=settings.intake_group_commit_in_flight,
+            on_commit=relay.wake,
+        )
         app.state.runtime = Runtime(
             settings=settings,
             sessions=sessions,
             relay=relay,
             clock=clock or SystemClock(),
             rules=rules,
+            group_commit=group_commit,
         )
         app.state.workers = workers
+        workers.start("group-commit", group_commit.run())
         workers.start("outbox-relay", relay.run())
         dead_letters = DeadLetters(
             relay, topic=settings.topic(topics.dead_letter(topics.OUTCOMES)), consumer="intake"

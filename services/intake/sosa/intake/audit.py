@@ -3,7 +3,8 @@ change, with its actor and time (15 CFR 700.91: kept at least three years).
 
 Each row's `hash` is SHA-256 over the canonical JSON of the row (seq, at, actor, kind, request,
 details) and the previous row's hash, so changing or deleting a row breaks every link after it.
-One head row holds the last sequence and hash (appends lock it, so the chain has one order) and
+One head row holds the last sequence and hash (appends lock it, so the chain has one order; a
+group commit appends all its rows under one lock, `append_all`) and
 the sequence and hash of the last row pruned, so that pruning old rows leaves a chain that still
 verifies from its new start.
 
@@ -17,7 +18,8 @@ import asyncio
 import hashlib
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +60,17 @@ def row_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row to append: who did what, when, to which request."""
+
+    at: datetime
+    actor: str
+    kind: str
+    request_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
 async def append(
     session: AsyncSession,
     *,
@@ -68,22 +81,33 @@ async def append(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Add one row in the caller's transaction (which must commit it with the change itself)."""
+    await append_all(session, [Entry(at, actor, kind, request_id, details or {})])
+
+
+async def append_all(session: AsyncSession, entries: Sequence[Entry]) -> None:
+    """Add `entries` in this order, in the caller's transaction, with one update of the head:
+    a group commit of many requests locks the head once, not once per request. Call it last in
+    the transaction, so that the head is held only until the commit."""
+    if not entries:
+        return
     head = (await session.execute(select(_head).where(_head.c.id == 1).with_for_update())).one()
-    seq = head.last_seq + 1
-    values = {
-        "seq": seq,
-        "at": at,
-        "actor": actor,
-        "kind": kind,
-        "request_id": request_id,
-        "details": details or {},
-        "prev_hash": head.last_hash,
-    }
-    digest = row_hash(**values)
-    await session.execute(_log.insert().values(**values, hash=digest))
-    await session.execute(
-        update(_head).where(_head.c.id == 1).values(last_seq=seq, last_hash=digest)
-    )
+    seq, prev = head.last_seq, head.last_hash
+    rows = []
+    for entry in entries:
+        seq += 1
+        values = {
+            "seq": seq,
+            "at": entry.at,
+            "actor": entry.actor,
+            "kind": entry.kind,
+            "request_id": entry.request_id,
+            "details": entry.details,
+            "prev_hash": prev,
+        }
+        prev = row_hash(**values)
+        rows.append({**values, "hash": prev})
+    await session.execute(_log.insert(), rows)
+    await session.execute(update(_head).where(_head.c.id == 1).values(last_seq=seq, last_hash=prev))
 
 
 @dataclass(frozen=True, slots=True)

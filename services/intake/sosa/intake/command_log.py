@@ -1,23 +1,20 @@
-"""Storing an accepted command: its row and the outbox row that carries it to the router."""
+"""The rows of an accepted command: its own, and the outbox row that carries it to the router."""
 
 from __future__ import annotations
 
-from typing import Final
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, Final
 
 from sosa.contracts import envelope, topics
 from sosa.contracts.commands import COMMAND_TYPES, Command
 from sosa.infra import tracing
 from sosa.infra.outbox import outbox_row
-from sosa.intake import tables
 
 TYPE_OF: Final[dict[type[Command], str]] = {model: name for name, model in COMMAND_TYPES.items()}
 """The CloudEvents type of each command model."""
 
 
-async def record_command(session: AsyncSession, command: Command, *, source: str) -> None:
-    """Add both rows to the caller's transaction: the command is accepted when that commits,
+def command_rows(command: Command, *, source: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The `commands` row and the `outbox` row of `command`: it is accepted when both commit,
     and the relay publishes it afterwards, keyed by its request so that it keeps its order.
     The command carries the trace of the HTTP request that made it (its `traceparent`)."""
     event_type = TYPE_OF[type(command)]
@@ -30,13 +27,11 @@ async def record_command(session: AsyncSession, command: Command, *, source: str
         time=command.received_at,
         traceparent=tracing.current_traceparent(),
     )
-    await session.execute(
-        tables.commands.insert().values(
-            command_id=command.command_id,
-            request_id=command.request_id,
-            command_type=event_type,
-            body=command.model_dump(mode="json"),
-            received_at=command.received_at,
-        )
-    )
-    await session.execute(tables.outbox.insert().values(outbox_row(topics.REQUESTS, message)))
+    row = {
+        "command_id": command.command_id,
+        "request_id": command.request_id,
+        "command_type": event_type,
+        "body": command.model_dump(mode="json"),
+        "received_at": command.received_at,
+    }
+    return row, outbox_row(topics.REQUESTS, message)

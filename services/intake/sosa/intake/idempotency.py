@@ -9,9 +9,10 @@ restarts) cannot know whether its request was stored. It sends it again with the
 - a key never seen: the request is handled as usual, and its answer is remembered in the very
   transaction that stores the command, so a key is remembered exactly when its command is.
 
-The route claims the key first thing in its transaction: on PostgreSQL a concurrent request with
-the same key waits at that insert for the first to finish, then replays its answer if it
-committed, or goes ahead if it rolled back. Keys are kept per party; nothing removes them yet.
+The key row, with the answer it will replay, is inserted first in the transaction that stores
+the request (`writes.store_all`): on PostgreSQL a concurrent request with the same key waits at
+that insert for the first to finish, then replays its answer if it committed, or is stored if
+it rolled back. Keys are kept per party; nothing removes them yet.
 """
 
 from __future__ import annotations
@@ -20,16 +21,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, NoReturn, Protocol
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.infra.db import insert_ignoring_duplicates
 from sosa.intake import tables
 
 HEADER = "Idempotency-Key"
@@ -69,14 +69,6 @@ async def _key_of(
 IdempotencyKeyDep = Annotated[Key | None, Depends(_key_of)]
 
 
-@dataclass(frozen=True, slots=True)
-class Ticket:
-    """A key claimed in the current transaction, to be given the answer before it commits."""
-
-    party_id: str
-    key: str
-
-
 class Replay(Exception):  # noqa: N818 - not an error: the answer to give
     """Raised to answer with the first answer to this key (the transaction stores nothing)."""
 
@@ -96,28 +88,6 @@ def fingerprint(operation: str, body: BaseModel) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def claim(
-    session: AsyncSession,
-    key: Key | None,
-    *,
-    party_id: str,
-    body: BaseModel,
-    now: datetime,
-) -> Ticket | None:
-    """Call first in the transaction that stores the request. A key seen before raises Replay
-    (same request) or a 422 (another one); a new key is reserved and a Ticket returned."""
-    if key is None:
-        return None
-    ticket = Ticket(party_id, key.value)
-    digest = fingerprint(key.operation, body)
-    row = {"party_id": party_id, "key": key.value, "fingerprint": digest, "created_at": now}
-    # PostgreSQL makes this insert wait for a concurrent transaction holding the same key
-    if not await insert_ignoring_duplicates(session, _keys, [row]):
-        await _answer_if_known(session, ticket, digest)
-        raise RuntimeError(f"{HEADER} {key.value!r} was taken and is gone again")
-    return ticket
-
-
 class Accepted(Protocol):
     """An answer that names what it stored (SubmissionAccepted, CommandAccepted)."""
 
@@ -126,35 +96,42 @@ class Accepted(Protocol):
     def model_dump(self, *, mode: str) -> dict[str, Any]: ...
 
 
-async def remember(
-    session: AsyncSession, ticket: Ticket | None, *, status_code: int, body: Accepted
+def key_row(
+    key: Key | None, *, party_id: str, body: BaseModel, answer: Accepted, now: datetime
+) -> dict[str, Any] | None:
+    """The `idempotency_keys` row that remembers `answer` (its status, body and `Location`, the
+    `self` link) for `key`; stored in the transaction that stores the request, so a key is
+    remembered exactly when its request is."""
+    if key is None:
+        return None
+    return {
+        "party_id": party_id,
+        "key": key.value,
+        "fingerprint": fingerprint(key.operation, body),
+        "created_at": now,
+        "status_code": 202,
+        "body": answer.model_dump(mode="json"),
+        "headers": {"Location": answer.links["self"]},
+    }
+
+
+async def replay_known(
+    session: AsyncSession, key: Key | None, *, party_id: str, body: BaseModel
 ) -> None:
-    """Store the answer (its body, and its `Location`: the `self` link) with the claimed key,
-    in the transaction that stores the request."""
-    if ticket is None:
+    """If `key` was used before, answer as then: raise Replay (the same request) or a 422
+    (another request); return when the key is unknown."""
+    if key is None:
         return
-    await session.execute(
-        update(_keys)
-        .where(_keys.c.party_id == ticket.party_id, _keys.c.key == ticket.key)
-        .values(
-            status_code=status_code,
-            body=body.model_dump(mode="json"),
-            headers={"Location": body.links["self"]},
-        )
-    )
-
-
-async def _answer_if_known(session: AsyncSession, ticket: Ticket, digest: str) -> None:
     row = (
         await session.execute(
             select(_keys.c.fingerprint, _keys.c.status_code, _keys.c.body, _keys.c.headers).where(
-                _keys.c.party_id == ticket.party_id, _keys.c.key == ticket.key
+                _keys.c.party_id == party_id, _keys.c.key == key.value
             )
         )
     ).one_or_none()
     if row is None:
         return
-    if row.fingerprint != digest:
+    if row.fingerprint != fingerprint(key.operation, body):
         raise RequestValidationError(
             [
                 {
@@ -166,6 +143,15 @@ async def _answer_if_known(session: AsyncSession, ticket: Ticket, digest: str) -
             ]
         )
     raise Replay(row.status_code, row.body, row.headers)
+
+
+async def replay_taken(
+    session: AsyncSession, key: Key | None, *, party_id: str, body: BaseModel
+) -> NoReturn:
+    """Answer a request whose key was taken when it was to be stored (`writes.store_all`
+    stored nothing of it): the first answer again, or a 422."""
+    await replay_known(session, key, party_id=party_id, body=body)
+    raise RuntimeError(f"{HEADER} {key.value if key else None!r} was taken and is gone again")
 
 
 def install(app: FastAPI) -> None:

@@ -1,6 +1,7 @@
 """Accepting the commands that follow a submission: respond, amend, cancel, determine, authorize.
 
-Intake checks their syntax (the body models) and that it accepted the request they name; whether
+Intake checks their syntax (the body models) and, at its edge, that the caller may act on the
+request they name (`access.check_command`, which also finds requests it never accepted); whether
 the request's state, the acting party or a reason code allow them is the router's to decide, and
 it answers a command that does not fit with a `CommandRefused` outcome.
 """
@@ -11,14 +12,14 @@ import uuid
 from datetime import datetime
 from typing import Final, TypeAlias
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from sosa.contracts import commands
-from sosa.intake import tables
-from sosa.intake.command_log import TYPE_OF, record_command
+from sosa.infra.auth import Caller
+from sosa.intake import audit
+from sosa.intake.command_log import TYPE_OF, command_rows
+from sosa.intake.idempotency import Key, key_row
 from sosa.intake.links import command_link, request_link
 from sosa.intake.schemas import CommandAccepted
+from sosa.intake.writes import Write
 
 LifecycleDetails: TypeAlias = (
     commands.SupplierResponseDetails
@@ -49,34 +50,40 @@ def build_command(
     )
 
 
-async def accept_command(
-    session: AsyncSession,
+def command_write(
     request_id: str,
     details: LifecycleDetails,
     *,
+    caller: Caller,
+    key: Key | None,
     now: datetime,
     source: str,
-) -> CommandAccepted | None:
-    """Store the command for a request intake knows, in the caller's transaction; None (and
-    nothing stored) when intake never accepted a request with that id."""
-    known = (
-        await session.execute(
-            select(tables.request_views.c.request_id).where(
-                tables.request_views.c.request_id == request_id
-            )
-        )
-    ).scalar_one_or_none()
-    if known is None:
-        return None
+) -> Write[CommandAccepted]:
+    """The rows of a command for a request intake accepted: the command, its outbox row, the
+    idempotency key and the audit entry (`writes.Write`)."""
     command = build_command(request_id, details, command_id=str(uuid.uuid4()), now=now)
-    await record_command(session, command, source=source)
-    return CommandAccepted(
+    command_type = TYPE_OF[type(command)]
+    answer = CommandAccepted(
         request_id=request_id,
         command_id=command.command_id,
-        command_type=TYPE_OF[type(command)],
+        command_type=command_type,
         received_at=now,
         links={
             "self": command_link(request_id, command.command_id),
             "request": request_link(request_id),
         },
+    )
+    command_row, outbox_row = command_rows(command, source=source)
+    return Write(
+        answer=answer,
+        command=command_row,
+        outbox=outbox_row,
+        key=key_row(key, party_id=caller.party_id, body=details, answer=answer, now=now),
+        audit=audit.Entry(
+            at=now,
+            actor=caller.party_id,
+            kind=f"command:{command_type}",
+            request_id=request_id,
+            details={"command_id": command.command_id, "via": caller.via},
+        ),
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import outcomes
@@ -34,32 +34,38 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
     await insert_ignoring_duplicates(
         session, tables.request_timeline, [timeline_row(e) for e in events]
     )
-    request_ids = {e.request_id for e in events}
-    await _grant_access(session, events, request_ids)
+    by_request: dict[str, list[outcomes.OutcomeEvent]] = {}
+    for event in events:  # in the order of their partition: one request's order
+        by_request.setdefault(event.request_id, []).append(event)
     # locked so that a second intake instance given the partition after a rebalance waits
     rows = (
         await session.execute(
             select(_views.c.request_id, *_FACT_COLUMNS)
-            .where(_views.c.request_id.in_(request_ids))
+            .where(_views.c.request_id.in_(by_request))
             .with_for_update()
         )
     ).all()
+    await _grant_access(session, events, {row.request_id for row in rows})
+    moved = []
     for row in rows:
         facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k != "request_id"})
         before = facts.last_sequence
-        for event in events:  # in the order of their partition: one request's order
-            if event.request_id == row.request_id:
-                facts = advance(facts, event)
+        for event in by_request[row.request_id]:
+            facts = advance(facts, event)
         if facts.last_sequence != before:
-            await session.execute(
-                _views.update()
-                .where(_views.c.request_id == row.request_id)
-                .where(_views.c.last_sequence == before)
-                .values(**facts.columns())
-            )
+            moved.append({"b_request_id": row.request_id, "b_before": before, **facts.columns()})
+    if moved:
+        await session.execute(_MOVE_VIEW, moved)
     # after the views: the audit head is the last lock a transaction takes (see audit.append)
-    for event in fresh:
-        await _audit(session, event)
+    await audit.append_all(session, [_audit_entry(event) for event in fresh])
+
+
+_MOVE_VIEW = (
+    _views.update()
+    .where(_views.c.request_id == bindparam("b_request_id"))
+    .where(_views.c.last_sequence == bindparam("b_before"))
+)
+"""One view moved forward, unless another writer moved it first (executed for many at once)."""
 
 
 async def _new_events(
@@ -85,24 +91,20 @@ async def _new_events(
 
 
 async def _grant_access(
-    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent], request_ids: set[str]
+    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent], known: set[str]
 ) -> None:
     """Every party an event names may see the request (liaison, authorities awaited)."""
-    known = set(
-        (
-            await session.execute(
-                select(_views.c.request_id).where(_views.c.request_id.in_(request_ids))
-            )
-        ).scalars()
-    )
-    for event in events:
-        if event.request_id in known:
-            await access.grant(session, event.request_id, access.parties_of(event.parties))
+    grants = [
+        {"request_id": event.request_id, "party_id": party, "relation": relation}
+        for event in events
+        if event.request_id in known
+        for party, relation in set(access.parties_of(event.parties))
+    ]
+    await insert_ignoring_duplicates(session, tables.request_access, grants)
 
 
-async def _audit(session: AsyncSession, event: outcomes.OutcomeEvent) -> None:
-    await audit.append(
-        session,
+def _audit_entry(event: outcomes.OutcomeEvent) -> audit.Entry:
+    return audit.Entry(
         at=event.occurred_at,
         actor="sosa-router",
         kind=f"decision:{outcomes.type_of(event)}",

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.decisions.config import RulesConfig
 from sosa.infra.clock import Clock
 from sosa.infra.outbox import OutboxRelay
+from sosa.intake import idempotency
+from sosa.intake.group_commit import GroupCommit
+from sosa.intake.idempotency import Key
 from sosa.intake.settings import IntakeSettings
+from sosa.intake.writes import AnswerT, Write
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,3 +25,15 @@ class Runtime:
     clock: Clock
     rules: RulesConfig
     """For the dry run only: intake never decides a request it stores."""
+    group_commit: GroupCommit
+
+    async def accept(
+        self, write: Write[AnswerT], *, key: Key | None, party_id: str, body: BaseModel
+    ) -> AnswerT:
+        """Store an accepted POST's rows (with other requests': group commit) and return its
+        answer once they are committed; when its Idempotency-Key was taken meanwhile, the
+        first answer to that key is replayed instead (or a 422)."""
+        if not await self.group_commit.store(write):
+            async with self.sessions() as session:
+                await idempotency.replay_taken(session, key, party_id=party_id, body=body)
+        return write.answer

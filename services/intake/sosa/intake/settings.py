@@ -19,6 +19,21 @@ class IntakeSettings(ApiSettings):
         description="Extra non-working days (ISO dates) besides US federal holidays; the same "
         "variable as the router's, so that a dry run computes the deadlines the router would.",
     )
+    intake_group_commit_max_batch: int = Field(
+        default=200,
+        ge=1,
+        le=1000,
+        description="The most accepted POSTs stored in one transaction (group commit).",
+    )
+    intake_group_commit_max_wait_s: float = Field(
+        default=0.002,
+        ge=0,
+        le=0.1,
+        description="How long a group commit waits for more POSTs before it stores what it has.",
+    )
+    intake_group_commit_in_flight: int = Field(
+        default=2, ge=1, le=16, description="Group commits that may run at the same time."
+    )
     audit_retention_days: int = Field(
         default=1096,
         ge=1096,

@@ -1,4 +1,4 @@
-"""Accepting a submission: command, outbox row and first view row, in one transaction."""
+"""Accepting a submission: the rows of a new request, built before any I/O (`writes.Write`)."""
 
 from __future__ import annotations
 
@@ -6,54 +6,79 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from sosa.contracts import commands
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState
-from sosa.intake import tables
-from sosa.intake.command_log import record_command
+from sosa.infra.auth import Caller
+from sosa.intake import access, audit
+from sosa.intake.command_log import command_rows
+from sosa.intake.idempotency import Key, key_row
 from sosa.intake.links import request_link
 from sosa.intake.ratings import stored_rating
 from sosa.intake.schemas import SubmissionAccepted
+from sosa.intake.writes import Write
 
 
-async def accept_submission(
-    session: AsyncSession, details: PriorityRequestDetails, *, now: datetime, source: str
-) -> SubmissionAccepted:
-    """Store a new request's submit command and queue it for the router; the caller commits."""
+def submission(
+    details: PriorityRequestDetails,
+    *,
+    caller: Caller,
+    key: Key | None,
+    now: datetime,
+    source: str,
+) -> Write[SubmissionAccepted]:
+    """A new request's submit command, its outbox row, its first view row (`received`, so that
+    it can be read back at once; from then on only outcome events move it), the requester's and
+    the supplier's access, the idempotency key and the audit entry."""
     command = commands.SubmitRequest(
         command_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()), received_at=now, details=details
     )
-    await record_command(session, command, source=source)
-    # the view starts as `received` so that the request can be read back at once; from here on
-    # only outcome events move it
-    rating = stored_rating(details.rating)
-    await session.execute(
-        tables.request_views.insert().values(
-            request_id=command.request_id,
-            state=RequestState.RECEIVED,
-            path=None,
-            requester=details.requester.party_id,
-            supplier=details.supplier.party_id,
-            rating=rating.text,
-            rating_level=rating.level,
-            details=details.model_dump(mode="json"),
-            decision=None,
-            deadline=None,
-            required_delivery_date=earliest_date(details.required_delivery_dates),
-            rated_at=None,
-            last_sequence=0,
-            received_at=now,
-            updated_at=now,
-        )
-    )
-    return SubmissionAccepted(
+    answer = SubmissionAccepted(
         request_id=command.request_id,
         command_id=command.command_id,
         state=RequestState.RECEIVED,
         received_at=now,
         links={"self": request_link(command.request_id)},
+    )
+    command_row, outbox_row = command_rows(command, source=source)
+    rating = stored_rating(details.rating)
+    view = {
+        "request_id": command.request_id,
+        "state": RequestState.RECEIVED,
+        "path": None,
+        "requester": details.requester.party_id,
+        "supplier": details.supplier.party_id,
+        "rating": rating.text,
+        "rating_level": rating.level,
+        "details": command_row["body"]["details"],
+        "decision": None,
+        "deadline": None,
+        "required_delivery_date": earliest_date(details.required_delivery_dates),
+        "rated_at": None,
+        "last_sequence": 0,
+        "received_at": now,
+        "updated_at": now,
+    }
+    grants = {
+        (details.requester.party_id, access.REQUESTER),
+        (details.supplier.party_id, access.SUPPLIER),
+    }
+    return Write(
+        answer=answer,
+        command=command_row,
+        outbox=outbox_row,
+        view=view,
+        grants=tuple(
+            {"request_id": command.request_id, "party_id": p, "relation": r} for p, r in grants
+        ),
+        key=key_row(key, party_id=caller.party_id, body=details, answer=answer, now=now),
+        audit=audit.Entry(
+            at=now,
+            actor=caller.party_id,
+            kind="command:submit",
+            request_id=command.request_id,
+            details={"command_id": command.command_id, "via": caller.via},
+        ),
     )
 
 

@@ -26,6 +26,15 @@ UNAVAILABLE: Final = (DBAPIError, PoolTimeoutError, OSError)
 connect comes through as a bare OSError (ConnectionRefusedError), not as a DBAPIError."""
 
 
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (a refused or lost connection, no
+    connection free in the pool), rather than that one statement was wrong (a constraint, a
+    deadlock): after an outage there is no point in retrying the same work at once."""
+    if isinstance(exc, OSError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
 def create_engine(
     url: str, *, pool_size: int = 10, sqlite_write_first: bool = False
 ) -> AsyncEngine:
@@ -94,3 +103,21 @@ async def insert_ignoring_duplicates(
     statement = insert(table).values(list(rows)).on_conflict_do_nothing()
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def insert_new(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
+) -> set[tuple[Any, ...]]:
+    """INSERT rows, skipping those whose primary or unique key exists (on PostgreSQL, waiting
+    for a concurrent transaction that inserted the same key to end); returns the `key` columns'
+    values of the rows added, so the caller knows which of its rows were new."""
+    if not rows:
+        return set()
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    statement = (
+        insert(table)
+        .values(list(rows))
+        .on_conflict_do_nothing()
+        .returning(*(table.c[name] for name in key))
+    )
+    return {tuple(row) for row in await session.execute(statement)}

@@ -21,6 +21,13 @@ BATCH_SECONDS = Histogram(
     ["service"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+BATCH_SIZE = Histogram(
+    "sosa_batch_size",
+    "Items handled together in one batch: records of one partition (router, notifier, intake's "
+    "read model) or requests of one group commit (intake)",
+    ["service", "stage"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+)
 DUE_SOON = Gauge(
     "sosa_requests_due_soon",
     "Requests awaiting a supplier's answer whose deadline is less than 24 hours away",

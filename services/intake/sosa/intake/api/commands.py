@@ -1,6 +1,7 @@
 """Routes of the commands that follow a submission, and of their status.
 
-Each stores its command and outbox row in one transaction and answers 202; the router decides
+Each stores its command and outbox row (with other requests', `sosa.intake.group_commit`) and
+answers 202 once they are committed; the router decides
 whether the command fits the request (state, party, reason code) and records the outcome,
 a transition or a refusal, in the request's timeline.
 """
@@ -13,11 +14,11 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from sosa.contracts import commands
 from sosa.infra.auth import Caller, CallerDep
-from sosa.intake import access, audit, idempotency
+from sosa.intake import access, idempotency
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.idempotency import IdempotencyKeyDep, Key
-from sosa.intake.lifecycle import LifecycleDetails, accept_command
+from sosa.intake.lifecycle import LifecycleDetails, command_write
 from sosa.intake.request_queries import load_command
 from sosa.intake.runtime import Runtime
 from sosa.intake.schemas import CommandAccepted
@@ -39,26 +40,23 @@ async def _accept(
     caller: Caller,
     key: Key | None,
 ) -> CommandAccepted:
-    async with rt.sessions() as session, session.begin():
-        ticket = await idempotency.claim(
-            session, key, party_id=caller.party_id, body=details, now=rt.clock.now()
-        )
-        await access.check_command(session, caller, request_id, details)
-        accepted = await accept_command(
-            session, request_id, details, now=rt.clock.now(), source=rt.settings.intake_source
-        )
-        if accepted is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
-        await idempotency.remember(session, ticket, status_code=202, body=accepted)
-        await audit.append(
-            session,
-            at=accepted.received_at,
-            actor=caller.party_id,
-            kind=f"command:{accepted.command_type}",
-            request_id=request_id,
-            details={"command_id": accepted.command_id, "via": caller.via},
-        )
-    rt.relay.wake()
+    async with rt.sessions() as session:
+        try:
+            await access.check_command(session, caller, request_id, details)
+        except HTTPException:
+            # a retry whose request has moved on (another authority awaited now) still gets
+            # the first answer to its key
+            await idempotency.replay_known(session, key, party_id=caller.party_id, body=details)
+            raise
+    write = command_write(
+        request_id,
+        details,
+        caller=caller,
+        key=key,
+        now=rt.clock.now(),
+        source=rt.settings.intake_source,
+    )
+    accepted = await rt.accept(write, key=key, party_id=caller.party_id, body=details)
     response.headers["Location"] = accepted.links["self"]
     return accepted
 

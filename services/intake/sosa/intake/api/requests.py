@@ -7,14 +7,14 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra.auth import CallerDep
-from sosa.intake import access, audit, idempotency
+from sosa.intake import access
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.evaluation import evaluate
 from sosa.intake.idempotency import IdempotencyKeyDep
 from sosa.intake.request_queries import load_view
 from sosa.intake.schemas import Evaluation, SubmissionAccepted
-from sosa.intake.submissions import accept_submission
+from sosa.intake.submissions import submission
 from sosa.intake.views import RequestView
 
 router = APIRouter(prefix="/v1/priority-requests", tags=["priority requests"])
@@ -43,31 +43,10 @@ async def submit(
             status.HTTP_403_FORBIDDEN,
             f"requester.party_id must be the calling party ({caller.party_id})",
         )
-    async with rt.sessions() as session, session.begin():
-        ticket = await idempotency.claim(
-            session, key, party_id=caller.party_id, body=details, now=rt.clock.now()
-        )
-        accepted = await accept_submission(
-            session, details, now=rt.clock.now(), source=rt.settings.intake_source
-        )
-        await access.grant(
-            session,
-            accepted.request_id,
-            [
-                (details.requester.party_id, access.REQUESTER),
-                (details.supplier.party_id, access.SUPPLIER),
-            ],
-        )
-        await idempotency.remember(session, ticket, status_code=202, body=accepted)
-        await audit.append(
-            session,
-            at=accepted.received_at,
-            actor=caller.party_id,
-            kind="command:submit",
-            request_id=accepted.request_id,
-            details={"command_id": accepted.command_id, "via": caller.via},
-        )
-    rt.relay.wake()
+    write = submission(
+        details, caller=caller, key=key, now=rt.clock.now(), source=rt.settings.intake_source
+    )
+    accepted = await rt.accept(write, key=key, party_id=caller.party_id, body=details)
     response.headers["Location"] = accepted.links["self"]
     return accepted
 
