@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from sosa.infra.group_commit import GroupCommit
 from sosa.intake import audit, tables
-from sosa.intake.group_commit import GroupCommit
 from sosa.intake.idempotency import Key
+from sosa.intake.writes import Write, store_all
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, count, submission_of
 from tests.unit.intake.builders import T0
@@ -26,7 +28,17 @@ def body(n: int) -> dict[str, object]:
     return {**DPAS_REQUEST, "contract_number": f"N00024-26-C-{n:06d}"}
 
 
-async def running(group: GroupCommit) -> asyncio.Task[None]:
+def intake_group(sessions: Sessions, **options: Any) -> GroupCommit[Write[Any]]:
+    """Intake's group commit, one writer gathering for 50 ms: batches big enough to see."""
+    return GroupCommit(
+        sessions,
+        store_all,
+        service="intake",
+        **{"max_batch": 50, "max_wait_s": 0.05, "in_flight": 1, **options},
+    )
+
+
+async def running(group: GroupCommit[Any]) -> asyncio.Task[None]:
     task = asyncio.create_task(group.run())
     await asyncio.sleep(0)
     return task
@@ -39,9 +51,7 @@ async def stop(task: asyncio.Task[None]) -> None:
 
 async def test_concurrent_writes_are_stored_together_in_order(sessions: Sessions) -> None:
     commits: list[int] = []
-    group = GroupCommit(
-        sessions, max_batch=50, max_wait_s=0.05, in_flight=1, on_commit=lambda: commits.append(1)
-    )
+    group = intake_group(sessions, on_commit=lambda: commits.append(1))
     task = await running(group)
     writes = [submission_of(body(n), now=T0) for n in range(20)]
     try:
@@ -64,7 +74,7 @@ async def test_concurrent_writes_are_stored_together_in_order(sessions: Sessions
 
 async def test_a_bad_write_fails_alone(sessions: Sessions) -> None:
     stored_before = submission_of(body(0), now=T0)
-    group = GroupCommit(sessions, max_batch=50, max_wait_s=0.05, in_flight=1)
+    group = intake_group(sessions)
     task = await running(group)
     try:
         assert await group.store(stored_before)
@@ -89,11 +99,11 @@ async def test_a_bad_write_fails_alone(sessions: Sessions) -> None:
 
 async def test_a_taken_key_stores_nothing(sessions: Sessions) -> None:
     key = Key("k-1", "POST /v1/priority-requests")
-    group = GroupCommit(sessions, max_batch=50, max_wait_s=0.05, in_flight=1)
+    group = intake_group(sessions)
     task = await running(group)
     try:
         first, retry = (submission_of(body(1), now=T0, key=key) for _ in range(2))
-        assert await asyncio.gather(group.store(first), group.store(retry)) == [True, False]
+        assert list(await asyncio.gather(group.store(first), group.store(retry))) == [True, False]
         assert await group.store(submission_of(body(1), now=T0, key=key)) is False
     finally:
         await stop(task)
@@ -101,7 +111,7 @@ async def test_a_taken_key_stores_nothing(sessions: Sessions) -> None:
 
 
 async def test_an_edit_in_the_middle_of_a_batch_is_found(sessions: Sessions) -> None:
-    group = GroupCommit(sessions, max_batch=50, max_wait_s=0.05, in_flight=1)
+    group = intake_group(sessions)
     task = await running(group)
     try:
         await asyncio.gather(*(group.store(submission_of(body(n), now=T0)) for n in range(9)))

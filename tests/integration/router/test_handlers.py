@@ -16,6 +16,7 @@ from sosa.contracts import commands, topics
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra.clock import AdjustableClock
 from sosa.router import tables, timers
+from sosa.router.batch_state import BatchState
 from sosa.router.handlers import Handlers, UnknownRequestError
 from sosa.router.outputs import Output
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -48,8 +49,13 @@ def respond(request_id: str, **response: Any) -> commands.RespondToRequest:
 async def handle(
     sessions: async_sessionmaker[AsyncSession], handlers: Handlers, command: commands.Command
 ) -> list[Output]:
+    """One command as the processor decides it: the batch's state read, changed, written."""
+    received = message(command)
     async with sessions() as session, session.begin():
-        return await handlers(session, message(command))
+        state = await BatchState.load(session, [received.id], [command.request_id])
+        outputs = await handlers(session, state, received)
+        await state.flush(session)
+        return outputs
 
 
 def events(outputs: list[Output]) -> list[dict[str, Any]]:

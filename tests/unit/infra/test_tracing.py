@@ -23,8 +23,8 @@ from sosa.infra.decoding import read_outcomes
 from sosa.infra.settings import CommonSettings
 from sosa.notifier import webhooks
 from sosa.notifier.signing import new_secret
+from sosa.router.batch_state import RequestRecord
 from sosa.router.outcome_outputs import OutcomeWriter
-from sosa.router.store import RequestRecord
 from tests.unit.intake.builders import FINDING, T0, decision, transitioned
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"

@@ -16,6 +16,7 @@ from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.consumer_lag import watch_lag
 from sosa.infra.dead_letters import DeadLetters
+from sosa.infra.group_commit import GroupCommit
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
 from sosa.infra.outbox import OutboxRelay
@@ -23,9 +24,9 @@ from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
 from sosa.intake.api import commands, parties, request_list, requests, suppliers
-from sosa.intake.group_commit import GroupCommit
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
+from sosa.intake.writes import store_all
 
 log = logging.getLogger(__name__)
 RELAY_LOCK_ID = 0x505A_0001
@@ -56,6 +57,8 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         )
         group_commit = GroupCommit(
             sessions,
+            store_all,
+            service="intake",
             max_batch=settings.intake_group_commit_max_batch,
             max_wait_s=settings.intake_group_commit_max_wait_s,
             in_flight=settings.intake_group_commit_in_flight,

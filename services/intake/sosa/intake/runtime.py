@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.decisions.config import RulesConfig
 from sosa.infra.clock import Clock
+from sosa.infra.group_commit import GroupCommit
 from sosa.infra.outbox import OutboxRelay
 from sosa.intake import idempotency
-from sosa.intake.group_commit import GroupCommit
 from sosa.intake.idempotency import Key
 from sosa.intake.settings import IntakeSettings
 from sosa.intake.writes import AnswerT, Write
@@ -25,7 +26,7 @@ class Runtime:
     clock: Clock
     rules: RulesConfig
     """For the dry run only: intake never decides a request it stores."""
-    group_commit: GroupCommit
+    group_commit: GroupCommit[Write[Any]]
 
     async def accept(
         self, write: Write[AnswerT], *, key: Key | None, party_id: str, body: BaseModel

@@ -3,7 +3,7 @@
 A `Write` holds every row of one accepted submit or command: the command, its outbox row, the
 first view row (a submit), who may see the request (a submit), the idempotency key with the
 answer it will replay, and the audit entry. `store_all` stores a batch of them in the caller's
-transaction with one statement per table (`sosa.intake.group_commit` gathers the batches).
+transaction with one statement per table (`sosa.infra.group_commit` gathers the batches).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sosa.infra import tracing
 from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
+from sosa.infra.group_commit import GroupCommit
 from sosa.notifier import recording, tables, webhooks
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.email_sender import EmailSender
@@ -50,11 +52,18 @@ class Dispatcher:
         self._settings = settings
         self._clock = clock
         self._email = email or EmailSender(settings)
-        self._on_recorded = on_recorded
         self._wake = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight: dict[str, int] = {}
         self._limits: dict[str, int] = {}
+        self._recorded = GroupCommit(
+            sessions,
+            functools.partial(recording.record_all, settings=settings),
+            service="notifier",
+            max_batch=settings.dispatch_concurrency,
+            on_commit=on_recorded,
+        )
+        """Attempts that finish while others are being recorded are recorded together."""
 
     def wake(self) -> None:
         self._wake.set()
@@ -167,11 +176,7 @@ class Dispatcher:
     async def _deliver(self, row: Any, key: str) -> None:
         try:
             result = await self._traced_attempt(row)
-            async with self._sessions() as session, session.begin():
-                await recording.record_attempt(
-                    session, row, result, now=self._clock.now(), settings=self._settings
-                )
-            self._on_recorded()
+            await self._recorded.store_driven(recording.Attempt(row, result, self._clock.now()))
             log.info(
                 "delivery attempt",
                 extra={

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, update
+from sqlalchemy import case, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.notifier import notices, tables
@@ -38,11 +38,7 @@ async def record(
             session, endpoint_id, reason=disable, now=now, settings=settings
         )
     if delivered:
-        await session.execute(
-            update(e)
-            .where(e.c.endpoint_id == endpoint_id)
-            .values(failure_streak=0, failing_since=None)
-        )
+        await clear_streaks(session, [endpoint_id])
         return None
     streak, since = (
         await session.execute(
@@ -62,6 +58,19 @@ async def record(
             session, endpoint_id, reason="sustained_failure", now=now, settings=settings
         )
     return None
+
+
+async def clear_streaks(session: AsyncSession, endpoint_ids: list[str]) -> None:
+    """A success clears these endpoints' failure streaks; an endpoint without one is not
+    written (most are not failing: no row lock is taken for nothing)."""
+    await session.execute(
+        update(e)
+        .where(
+            e.c.endpoint_id.in_(endpoint_ids),
+            or_(e.c.failure_streak != 0, e.c.failing_since.is_not(None)),
+        )
+        .values(failure_streak=0, failing_since=None)
+    )
 
 
 async def disable_endpoint(

@@ -1,14 +1,22 @@
-"""Recording one attempt, in one transaction: the attempt row, the delivery's new status and
-schedule, the endpoint's health, operator alerts, and the `sosa.deliveries.v1` record (outbox)."""
+"""Recording attempts: the attempt row, the delivery's new status and schedule, the endpoint's
+health, operator alerts, and the `sosa.deliveries.v1` record (outbox).
+
+The dispatcher hands each finished attempt to a group commit (`record_all`): the attempts that
+finish while one batch is being stored are stored together in the next transaction. Delivered
+attempts, nearly all of them, are written with one statement per table; the rest (a failure
+to schedule again, an endpoint to disable, an alert) one by one, in the same transaction.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import envelope, topics
@@ -44,6 +52,91 @@ def escalate_now(row: Any, status: str, next_at: datetime | None) -> bool:
     if row.escalate_at is None or row.escalated_at is not None or row.escalated_from:
         return False
     return status == "failed" or (next_at is not None and next_at >= row.escalate_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A finished attempt to record: the claimed delivery row, what happened, when."""
+
+    row: Any
+    result: AttemptResult
+    now: datetime
+
+
+async def record_all(
+    session: AsyncSession, attempts: Sequence[Attempt], *, settings: NotifierSettings
+) -> Sequence[Attempt]:
+    """Record a batch of attempts in the caller's transaction (returns them all: none is
+    refused). Every delivery row is locked first, in one order, then the endpoints: the order
+    in which a single attempt and the escalation scan take them too."""
+    d = tables.deliveries
+    if is_postgres(session):
+        ids = sorted({a.row.delivery_id for a in attempts})
+        await session.execute(
+            select(d.c.delivery_id).where(d.c.delivery_id.in_(ids)).with_for_update()
+        )
+    plain = [a for a in attempts if a.result.delivered and not a.result.disable]
+    await _record_delivered(session, plain, settings=settings)
+    done = {id(a) for a in plain}
+    for attempt in attempts:
+        if id(attempt) not in done:
+            await record_attempt(
+                session, attempt.row, attempt.result, now=attempt.now, settings=settings
+            )
+    return attempts
+
+
+async def _record_delivered(
+    session: AsyncSession, attempts: Sequence[Attempt], *, settings: NotifierSettings
+) -> None:
+    """Delivered attempts, one statement per table: what `record_attempt` writes for each."""
+    if not attempts:
+        return
+    d = tables.deliveries
+    endpoints = sorted({a.row.endpoint_id for a in attempts if a.row.channel == "webhook"})
+    if endpoints:
+        await endpoint_health.clear_streaks(session, endpoints)
+    await session.execute(
+        tables.attempts.insert(),
+        [
+            {
+                "delivery_id": a.row.delivery_id,
+                "attempt_number": a.row.attempts + 1,
+                "attempted_at": a.now,
+                "status_code": a.result.status_code,
+                "latency_ms": a.result.latency_ms,
+                "error": None,
+                "response_excerpt": a.result.response_excerpt,
+                "target": target_of(a.row),
+            }
+            for a in attempts
+        ],
+    )
+    await session.execute(
+        update(d)
+        .where(d.c.delivery_id == bindparam("b_delivery_id"))
+        .values(
+            attempts=bindparam("b_attempts"),
+            status="delivered",
+            next_attempt_at=None,
+            last_error=None,
+            delivered_at=bindparam("b_delivered_at"),
+        ),
+        [
+            {
+                "b_delivery_id": a.row.delivery_id,
+                "b_attempts": a.row.attempts + 1,
+                "b_delivered_at": a.now,
+            }
+            for a in attempts
+        ],
+    )
+    published = []
+    for a in attempts:
+        values = {"attempts": a.row.attempts + 1, "status": "delivered", "next_attempt_at": None}
+        record = _published(a.row, a.result, str(uuid.uuid4()), values, a.now, settings)
+        published.append(outbox_row(topics.DELIVERIES, record))
+    await session.execute(tables.outbox.insert(), published)
 
 
 async def record_attempt(

@@ -20,7 +20,8 @@ from sosa.contracts.envelope import Envelope
 from sosa.decisions import lifecycle, translate
 from sosa.decisions.config import RulesConfig
 from sosa.infra.clock import Clock
-from sosa.router import store, timers
+from sosa.router import timers
+from sosa.router.batch_state import BatchState, NewRequest, RequestRecord
 from sosa.router.escalation import escalation_for
 from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.outputs import Output
@@ -40,26 +41,35 @@ class Handlers:
     writer: OutcomeWriter
     clock: Clock
 
-    async def __call__(self, session: AsyncSession, message: Envelope) -> list[Output]:
+    async def __call__(
+        self, session: AsyncSession, state: BatchState, message: Envelope
+    ) -> list[Output]:
+        """The outputs of one command; its changes are made to `state` (the batch's, written
+        back by the processor), read from `session` only for a request not preloaded."""
         command = commands.parse_command(message.type, message.data)
+        record = await state.request(session, command.request_id)
         if isinstance(command, commands.SubmitRequest):
-            return await self.submit(session, command, message)
-        record = await store.load(session, command.request_id)
+            return self.submit(state, command, message, existing=record)
         if record is None:
             raise UnknownRequestError(f"no request {command.request_id} for {message.type}")
         if isinstance(command, commands.ClockTick):
-            return await self.tick(session, command, record, message)
-        return await self.judge(session, command, record, message)
+            return self.tick(state, command, record, message)
+        return self.judge(state, command, record, message)
 
-    async def submit(
-        self, session: AsyncSession, command: commands.SubmitRequest, message: Envelope
+    def submit(
+        self,
+        state: BatchState,
+        command: commands.SubmitRequest,
+        message: Envelope,
+        *,
+        existing: RequestRecord | None,
     ) -> list[Output]:
-        if await store.load(session, command.request_id) is not None:
+        if existing is not None:
             log.warning("duplicate submit ignored", extra={"request_id": command.request_id})
             return []
         now = self.clock.now()
         decided = translate.decide_submission(command, self.config)
-        record = store.RequestRecord(
+        record = RequestRecord(
             request_id=command.request_id,
             facts=decided.facts,
             sequence=0,
@@ -70,44 +80,43 @@ class Handlers:
             record, decided, previous=rules.RequestStatus.RECEIVED, cause=message, now=now
         )
         record = replace(record, sequence=event.sequence)
-        await store.insert(
-            session, record, rating=command.details.rating, received_at=command.received_at, now=now
-        )
-        await timers.reschedule(session, None, decided.facts, decided.record)
+        new = NewRequest(rating=command.details.rating, received_at=command.received_at)
+        state.insert(record, new, now=now)
+        timers.reschedule(state, None, decided.facts, decided.record)
         return self.writer.outputs(record, [event], cause=message, now=now)
 
-    async def judge(
+    def judge(
         self,
-        session: AsyncSession,
+        state: BatchState,
         command: commands.Command,
-        record: store.RequestRecord,
+        record: RequestRecord,
         message: Envelope,
     ) -> list[Output]:
         now = self.clock.now()
         decided = lifecycle.decide_command(command, record.facts, self.config, now=now)
         if decided.refused:
             refusal = self.writer.refusal(record, decided, command, cause=message, now=now)
-            return await self._record(session, record, record.facts, [refusal], message, now)
+            return self._record(state, record, record.facts, [refusal], message, now)
         event = self.writer.transition(
             record, decided, previous=record.facts.status, cause=message, now=now
         )
         updated = replace(record, last_decision=decided.record)
-        await timers.reschedule(session, record.facts, decided.facts, decided.record)
-        return await self._record(session, updated, decided.facts, [event], message, now)
+        timers.reschedule(state, record.facts, decided.facts, decided.record)
+        return self._record(state, updated, decided.facts, [event], message, now)
 
-    async def tick(
+    def tick(
         self,
-        session: AsyncSession,
+        state: BatchState,
         tick: commands.ClockTick,
-        record: store.RequestRecord,
+        record: RequestRecord,
         message: Envelope,
     ) -> list[Output]:
-        if not await timers.is_current(session, tick):
+        if not state.timer_is_set(tick):
             return []  # the clock was restarted or stopped since this timer was set
         now = max(self.clock.now(), tick.due_at)
         if tick.timer == "reminder":
             event = self.writer.reminder(record, tick, cause=message, now=now)
-            return await self._record(session, record, record.facts, [event], message, now)
+            return self._record(state, record, record.facts, [event], message, now)
         decided = lifecycle.decide_deadline(record.facts, now=now)
         if decided.refused:
             return []
@@ -125,20 +134,18 @@ class Handlers:
             cause=message,
             now=now,
         )
-        await timers.reschedule(session, record.facts, decided.facts, decided.record)
-        return await self._record(
-            session, updated, decided.facts, [overdue, escalation], message, now
-        )
+        timers.reschedule(state, record.facts, decided.facts, decided.record)
+        return self._record(state, updated, decided.facts, [overdue, escalation], message, now)
 
-    async def _record(
+    def _record(
         self,
-        session: AsyncSession,
-        record: store.RequestRecord,
+        state: BatchState,
+        record: RequestRecord,
         facts: rules.RequestFacts,
         events: list[outcomes.OutcomeEvent],
         cause: Envelope,
         now: datetime,
     ) -> list[Output]:
         saved = replace(record, facts=facts, sequence=events[-1].sequence)
-        await store.save(session, saved, now=now)
+        state.save(saved, now=now)
         return self.writer.outputs(saved, events, cause=cause, now=now)

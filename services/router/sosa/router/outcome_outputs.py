@@ -14,8 +14,8 @@ from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions import translate
 from sosa.decisions.config import RulesConfig
 from sosa.infra import tracing
+from sosa.router.batch_state import RequestRecord
 from sosa.router.outputs import Output
-from sosa.router.store import RequestRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from typing import TypeAlias
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from opentelemetry.trace import Span
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import topics
@@ -29,13 +28,13 @@ from sosa.infra import db, metrics, tracing
 from sosa.infra.clock import Clock
 from sosa.infra.dead_letters import dead_letter_headers
 from sosa.infra.settings import CommonSettings
-from sosa.router import tables
+from sosa.router.batch_state import BatchState
 from sosa.router.outputs import Output
 from sosa.router.producers import PartitionProducers
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope], Awaitable[list[Output]]]
+Handler = Callable[[AsyncSession, BatchState, Envelope], Awaitable[list[Output]]]
 Record: TypeAlias = ConsumerRecord  # aiokafka ships no type information
 _BACKOFF_START_S = 0.2
 _BACKOFF_MAX_S = 5.0
@@ -90,7 +89,7 @@ class Processor:
             await self._process(partition, records)
 
     async def _process(self, partition: TopicPartition, records: Sequence[Record]) -> None:
-        outputs = await self._decide(records)
+        outputs = await self.decide(records)
         deliveries: list[asyncio.Future[object]] = []
         try:
             producer = await self._producers.for_partition(partition)
@@ -146,60 +145,99 @@ class Processor:
         else:
             self._consumer.seek(partition, committed)
 
-    async def _decide(self, records: Sequence[Record]) -> list[Output]:
-        """Decide new commands and recall remembered ones, all in one database transaction."""
-        outputs: list[Output] = []
+    async def decide(self, records: Sequence[Record]) -> list[Output]:
+        """Decide new commands and recall remembered ones, all in one database transaction:
+        the batch's state read at once, decided in memory, written back at once. Should that
+        write fail for another reason than an outage (one command's row breaks a constraint),
+        the batch is decided again one command at a time, and a command that still cannot be
+        stored goes to the dead-letter topic alone."""
         async with self._sessions() as session, session.begin():
+            try:
+                async with session.begin_nested():
+                    return await self._decide_together(session, records)
+            except db.UNAVAILABLE as exc:
+                if db.is_outage(exc):
+                    raise
+                log.exception("the batch could not be stored at once; storing it one by one")
+            outputs: list[Output] = []
             for record in records:
-                outputs.extend(await self._decide_one(session, record))
+                outputs.extend(await self._decide_alone(session, record))
+            return outputs
+
+    async def _decide_together(
+        self, session: AsyncSession, records: Sequence[Record]
+    ) -> list[Output]:
+        messages = [_read(record) for record in records]
+        readable = [m for m in messages if isinstance(m, Envelope)]
+        state = await BatchState.load(
+            session, [m.id for m in readable], [m.subject for m in readable if m.subject]
+        )
+        outputs: list[Output] = []
+        for record, message in zip(records, messages, strict=True):
+            outputs.extend(await self._decide_one(session, state, record, message))
+        await state.flush(session)
+        metrics.BATCH_SIZE.labels("router", "decided_together").observe(len(records))
         return outputs
 
-    async def _decide_one(self, session: AsyncSession, record: Record) -> list[Output]:
+    async def _decide_alone(self, session: AsyncSession, record: Record) -> list[Output]:
         try:
-            message = from_kafka(record.value or b"", list(record.headers))
-        except ValueError as exc:
-            log.exception("unreadable command; sent to the dead-letter topic")
+            async with session.begin_nested():
+                return await self._decide_together(session, [record])
+        except db.UNAVAILABLE as exc:
+            if db.is_outage(exc):
+                raise
+            log.exception("command could not be stored; sent to the dead-letter topic")
             return [dead_letter(record, exc)]
-        seen = (
-            await session.execute(
-                select(
-                    tables.inbox.c.outputs, tables.inbox.c.partition, tables.inbox.c.offset
-                ).where(tables.inbox.c.event_id == message.id)
-            )
-        ).one_or_none()
+
+    async def _decide_one(
+        self,
+        session: AsyncSession,
+        state: BatchState,
+        record: Record,
+        message: Envelope | ValueError,
+    ) -> list[Output]:
+        if isinstance(message, ValueError):
+            log.error("unreadable command; sent to the dead-letter topic", exc_info=message)
+            return [dead_letter(record, message)]
+        seen = state.seen(message.id)
         if seen is not None:
-            remembered = [Output.from_json(raw) for raw in seen.outputs]
             if (seen.partition, seen.offset) == (record.partition, record.offset):
                 # the same record again: our Kafka transaction did not commit; publish again
                 _count(record, "republished")
-                return remembered
-            if not _dead_lettered(remembered):
+                return seen.outputs
+            if not _dead_lettered(seen.outputs):
                 _count(record, "duplicate")
                 return []  # another copy of a command already decided (relay retry, twin tick)
-            # a replayed dead letter: decide it afresh now that its cause may be fixed
-            await session.execute(delete(tables.inbox).where(tables.inbox.c.event_id == message.id))
+            # a replayed dead letter: decided afresh now that its cause may be fixed
+        savepoint = state.savepoint()
         try:
             with _decision_span(record, message):
-                async with session.begin_nested():
-                    outputs = await self._handler(session, message)
+                outputs = await self._handler(session, state, message)
         except db.UNAVAILABLE:
             raise  # the database, not the command, failed: retry the batch, never dead-letter it
         except Exception as exc:
+            state.rollback_to(savepoint)
             log.exception("command could not be processed; sent to the dead-letter topic")
             outputs = [dead_letter(record, exc)]
         else:
             _count(record, "decided")
-        await session.execute(
-            tables.inbox.insert().values(
-                event_id=message.id,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                outputs=[o.to_json() for o in outputs],
-                processed_at=self._clock.now(),
-            )
+        state.remember(
+            message.id,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            outputs=outputs,
+            processed_at=self._clock.now(),
+            replacing=seen is not None,
         )
         return outputs
+
+
+def _read(record: Record) -> Envelope | ValueError:
+    try:
+        return from_kafka(record.value or b"", list(record.headers))
+    except ValueError as exc:
+        return exc
 
 
 def _decision_span(record: Record, message: Envelope) -> AbstractContextManager[Span]:

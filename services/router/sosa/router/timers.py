@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa import rules
@@ -24,6 +24,7 @@ from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
 from sosa.infra.settings import CommonSettings
 from sosa.router import tables
+from sosa.router.batch_state import BatchState
 
 log = logging.getLogger(__name__)
 _TICK_NAMESPACE = uuid.UUID("3b5e8f0e-94a4-4a59-8a51-1d0f54c3c7a2")
@@ -31,8 +32,8 @@ OVERDUE_AFTER = timedelta(seconds=1)
 """The deadline is the last second to answer in; the request is overdue one second later."""
 
 
-async def reschedule(
-    session: AsyncSession,
+def reschedule(
+    state: BatchState,
     before: rules.RequestFacts | None,
     after: rules.RequestFacts,
     record: DecisionRecord,
@@ -44,26 +45,12 @@ async def reschedule(
     )
     if awaiting and not clock_moved:
         return
-    t = tables.timers
-    await session.execute(delete(t).where(t.c.request_id == after.request_id))
     if not awaiting or after.deadline is None:
+        state.set_timers(after.request_id, [])
         return
     due = [("reminder", r) for r in record.reminders if r < after.deadline]
     due.append(("deadline", after.deadline + OVERDUE_AFTER))
-    await session.execute(
-        t.insert(), [{"request_id": after.request_id, "kind": k, "due_at": d} for k, d in due]
-    )
-
-
-async def is_current(session: AsyncSession, tick: commands.ClockTick) -> bool:
-    """Whether a tick's timer is still set (a restarted clock replaces the old timers)."""
-    t = tables.timers
-    found = await session.execute(
-        select(t.c.request_id).where(
-            t.c.request_id == tick.request_id, t.c.kind == tick.timer, t.c.due_at == tick.due_at
-        )
-    )
-    return found.first() is not None
+    state.set_timers(after.request_id, due)
 
 
 def tick_for(request_id: str, kind: str, due_at: datetime, *, now: datetime) -> commands.ClockTick:
@@ -121,16 +108,19 @@ class TimerWorker:
             if not due:
                 return 0
             await asyncio.gather(*[await self._send(row, now) for row in due])
-            for row in due:
-                await session.execute(
-                    update(t)
-                    .where(
-                        t.c.request_id == row.request_id,
-                        t.c.kind == row.kind,
-                        t.c.due_at == row.due_at,
-                    )
-                    .values(emitted_at=now)
+            await session.execute(
+                update(t)
+                .where(
+                    t.c.request_id == bindparam("b_request_id"),
+                    t.c.kind == bindparam("b_kind"),
+                    t.c.due_at == bindparam("b_due_at"),
                 )
+                .values(emitted_at=now),
+                [
+                    {"b_request_id": row.request_id, "b_kind": row.kind, "b_due_at": row.due_at}
+                    for row in due
+                ],
+            )
         return len(due)
 
     async def _send(self, row: Any, now: datetime) -> asyncio.Future[object]:

@@ -1,6 +1,6 @@
 """Routes of the commands that follow a submission, and of their status.
 
-Each stores its command and outbox row (with other requests', `sosa.intake.group_commit`) and
+Each stores its command and outbox row (with other requests', `sosa.infra.group_commit`) and
 answers 202 once they are committed; the router decides
 whether the command fits the request (state, party, reason code) and records the outcome,
 a transition or a refusal, in the request's timeline.

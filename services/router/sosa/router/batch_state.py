@@ -1,0 +1,262 @@
+"""What one partition batch reads and writes, held in memory between one read and one write.
+
+The processor loads, with one SELECT per table, the inbox rows of every command in the batch and
+the state and timers of every request they name; the handlers then read and change that state
+in memory (a request another command of the same batch created or moved is seen as it now is);
+at the end `flush` writes it back with one statement per table and kind of change: inbox rows
+added, requests inserted, requests updated, timers of the requests whose clock moved replaced.
+
+A command whose handler fails is undone (`savepoint` / `rollback_to`): its changes leave the
+batch, the other commands' stay. A request a command names that the batch did not preload (its
+subject was not the request id) is read on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sosa import rules
+from sosa.contracts import commands
+from sosa.contracts.outcomes import DecisionRecord
+from sosa.decisions import facts_json
+from sosa.router import tables
+from sosa.router.outputs import Output
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    request_id: str
+    facts: rules.RequestFacts
+    sequence: int
+    details: dict[str, Any]
+    last_decision: DecisionRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A command already decided: where it was read and what it produced (its inbox row)."""
+
+    partition: int
+    offset: int
+    outputs: list[Output]
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequest:
+    """What a request's first row holds besides its changing state."""
+
+    rating: str | None
+    received_at: datetime
+
+
+Timer = tuple[str, datetime]
+"""(kind, due_at) of one of a request's timers."""
+
+_MISSING: Any = object()
+
+
+@dataclass
+class BatchState:
+    requests: dict[str, RequestRecord | None] = field(default_factory=dict)
+    """Every request read or written so far; None: read, and there is none."""
+    timers: dict[str, list[Timer]] = field(default_factory=dict)
+    inbox: dict[str, Seen] = field(default_factory=dict)
+    created: dict[str, NewRequest] = field(default_factory=dict)
+    changed: dict[str, datetime] = field(default_factory=dict)
+    """Requests to write back, with the time of their last change."""
+    timers_changed: set[str] = field(default_factory=set)
+    decided: dict[str, tuple[str, int, int, list[Output], datetime]] = field(default_factory=dict)
+    """Inbox rows to add: event id -> (topic, partition, offset, outputs, processed_at)."""
+    forgotten: set[str] = field(default_factory=set)
+    """Inbox rows to delete before adding (a replayed dead letter decided afresh)."""
+    _undo: list[Callable[[], None]] = field(default_factory=list)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    @classmethod
+    async def load(
+        cls, session: AsyncSession, event_ids: Iterable[str], request_ids: Iterable[str]
+    ) -> BatchState:
+        """The inbox rows of these events and the state and timers of these requests: three
+        SELECTs whatever the batch's size."""
+        state = cls()
+        ids = sorted(set(event_ids))
+        if ids:
+            i = tables.inbox
+            found = await session.execute(
+                select(i.c.event_id, i.c.partition, i.c.offset, i.c.outputs).where(
+                    i.c.event_id.in_(ids)
+                )
+            )
+            for row in found:
+                outputs = [Output.from_json(raw) for raw in row.outputs]
+                state.inbox[row.event_id] = Seen(row.partition, row.offset, outputs)
+        await state._read_requests(session, set(request_ids))
+        return state
+
+    async def _read_requests(self, session: AsyncSession, request_ids: set[str]) -> None:
+        wanted = sorted(request_ids - self.requests.keys())
+        if not wanted:
+            return
+        r, t = tables.requests, tables.timers
+        self.requests.update(dict.fromkeys(wanted))
+        for row in await session.execute(select(r).where(r.c.request_id.in_(wanted))):
+            self.requests[row.request_id] = RequestRecord(
+                request_id=row.request_id,
+                facts=facts_json.load(row.facts),
+                sequence=row.sequence,
+                details=row.details,
+                last_decision=DecisionRecord.model_validate(row.last_decision),
+            )
+        self.timers.update({request_id: [] for request_id in wanted})
+        timers = select(t.c.request_id, t.c.kind, t.c.due_at).where(t.c.request_id.in_(wanted))
+        for row in await session.execute(timers):
+            self.timers[row.request_id].append((row.kind, row.due_at))
+
+    async def request(self, session: AsyncSession, request_id: str) -> RequestRecord | None:
+        """The request as this batch has left it so far (read now if it was not preloaded)."""
+        if request_id not in self.requests:
+            await self._read_requests(session, {request_id})
+        return self.requests[request_id]
+
+    def seen(self, event_id: str) -> Seen | None:
+        return self.inbox.get(event_id)
+
+    def timer_is_set(self, tick: commands.ClockTick) -> bool:
+        """Whether a tick's timer is still set (a restarted clock replaces the old timers)."""
+        return (tick.timer, tick.due_at) in self.timers.get(tick.request_id, [])
+
+    # --- changing ------------------------------------------------------------------------------
+
+    def insert(self, record: RequestRecord, new: NewRequest, *, now: datetime) -> None:
+        self._keep(self.created, record.request_id)
+        self.created[record.request_id] = new
+        self.save(record, now=now)
+
+    def save(self, record: RequestRecord, *, now: datetime) -> None:
+        self._keep(self.requests, record.request_id)
+        self._keep(self.changed, record.request_id)
+        self.requests[record.request_id] = record
+        self.changed[record.request_id] = now
+
+    def set_timers(self, request_id: str, timers: list[Timer]) -> None:
+        self._keep(self.timers, request_id)
+        was_changed = request_id in self.timers_changed
+        self._undo.append(lambda: None if was_changed else self.timers_changed.discard(request_id))
+        self.timers[request_id] = timers
+        self.timers_changed.add(request_id)
+
+    def remember(
+        self,
+        event_id: str,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        outputs: list[Output],
+        processed_at: datetime,
+        replacing: bool = False,
+    ) -> None:
+        """Add the command's inbox row (replacing the one it had: a replayed dead letter)."""
+        if replacing:
+            self.forgotten.add(event_id)
+        self.inbox[event_id] = Seen(partition, offset, outputs)
+        self.decided[event_id] = (topic, partition, offset, outputs, processed_at)
+
+    def savepoint(self) -> int:
+        return len(self._undo)
+
+    def rollback_to(self, savepoint: int) -> None:
+        """Undo every change made since `savepoint` (a command that failed half-way)."""
+        while len(self._undo) > savepoint:
+            self._undo.pop()()
+
+    def _keep(self, values: dict[str, Any], key: str) -> None:
+        """Record how to undo the change about to be made to `values[key]`."""
+        before = values.get(key, _MISSING)
+        if before is _MISSING:
+            self._undo.append(lambda: values.pop(key, None))
+        else:
+            self._undo.append(lambda: values.__setitem__(key, before))
+
+    # --- writing -------------------------------------------------------------------------------
+
+    async def flush(self, session: AsyncSession) -> None:
+        """Write every change back, one statement per table and kind of change."""
+        r, t, i = tables.requests, tables.timers, tables.inbox
+        inserted = [self._row(rid, now, self.created[rid]) for rid, now in self._changes(True)]
+        updated = [self._row(rid, now) for rid, now in self._changes(False)]
+        if inserted:
+            await session.execute(r.insert(), inserted)
+        if updated:
+            moved: dict[str, Any] = {c: bindparam(c) for c in _CHANGING}
+            await session.execute(
+                update(r).where(r.c.request_id == bindparam("b_request_id")).values(moved),
+                [{"b_request_id": row.pop("request_id"), **row} for row in updated],
+            )
+        if self.timers_changed:
+            ids = sorted(self.timers_changed)
+            await session.execute(delete(t).where(t.c.request_id.in_(ids)))
+            rows = [
+                {"request_id": rid, "kind": kind, "due_at": due}
+                for rid in ids
+                for kind, due in self.timers[rid]
+            ]
+            if rows:
+                await session.execute(t.insert(), rows)
+        if self.forgotten:
+            await session.execute(delete(i).where(i.c.event_id.in_(sorted(self.forgotten))))
+        if self.decided:
+            await session.execute(
+                i.insert(),
+                [
+                    {
+                        "event_id": event_id,
+                        "topic": topic,
+                        "partition": partition,
+                        "offset": offset,
+                        "outputs": [o.to_json() for o in outputs],
+                        "processed_at": processed_at,
+                    }
+                    for event_id, (topic, partition, offset, outputs, processed_at) in (
+                        self.decided.items()
+                    )
+                ],
+            )
+
+    def _changes(self, created: bool) -> list[tuple[str, datetime]]:
+        return sorted(
+            (rid, now) for rid, now in self.changed.items() if (rid in self.created) == created
+        )
+
+    def _row(self, request_id: str, now: datetime, new: NewRequest | None = None) -> dict[str, Any]:
+        record = self.requests[request_id]
+        assert record is not None, "only requests that exist are written"
+        row: dict[str, Any] = {
+            "request_id": request_id,
+            "state": str(record.facts.status),
+            "path": str(record.facts.path),
+            "deadline": record.facts.deadline,
+            "sequence": record.sequence,
+            "facts": facts_json.dump(record.facts),
+            "last_decision": record.last_decision.model_dump(mode="json"),
+            "updated_at": now,
+        }
+        if new is not None:
+            row |= {
+                "requester": record.facts.requester.party_id,
+                "supplier": record.facts.supplier.party_id,
+                "rating": new.rating,
+                "details": record.details,
+                "received_at": new.received_at,
+            }
+        return row
+
+
+_CHANGING = ("state", "path", "deadline", "sequence", "facts", "last_decision", "updated_at")

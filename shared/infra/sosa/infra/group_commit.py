@@ -1,0 +1,129 @@
+"""Group commit: the writes of concurrent tasks stored together, in one transaction.
+
+Each task (an accepted POST in intake, a finished delivery attempt in the notifier) hands its
+write to `GroupCommit.store` and waits. A few writers (`in_flight`) each take what has gathered,
+up to `max_batch` writes, after waiting at most `max_wait_s` for more to arrive, and store the
+batch in one transaction with the service's `store_all` (one statement per table). Every caller
+hears only after that commit: intake's 202 always means committed. A batch that fails for a
+reason other than an outage (a constraint, a deadlock) is stored again one write at a time, so
+that one bad row fails only its own caller; an outage fails the whole batch at once (nothing
+of it was stored, and retrying it is safe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sosa.infra import metrics
+from sosa.infra.db import is_outage
+
+log = logging.getLogger(__name__)
+WriteT = TypeVar("WriteT")
+StoreAll = Callable[[AsyncSession, Sequence[WriteT]], Awaitable[Sequence[WriteT]]]
+"""Stores a batch in the caller's transaction; returns the writes stored (the others were
+refused as already there, as an idempotency key already taken)."""
+
+
+class GroupCommit(Generic[WriteT]):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        store_all: StoreAll[WriteT],
+        *,
+        service: str,
+        max_batch: int = 200,
+        max_wait_s: float = 0.002,
+        in_flight: int = 2,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._store_all = store_all
+        self._service = service
+        self._max_batch = max_batch
+        self._max_wait_s = max_wait_s
+        self._in_flight = in_flight
+        self._on_commit = on_commit
+        self._queue: deque[tuple[WriteT, asyncio.Future[bool]]] = deque()
+        self._arrived = asyncio.Condition()
+        self._driving = asyncio.Lock()
+
+    async def store(self, write: WriteT) -> bool:
+        """Store `write` with whatever else is waiting; True once committed, False when it was
+        refused as already there (nothing of it was stored). Raises what the store raised."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((write, future))
+        async with self._arrived:
+            self._arrived.notify()
+        return await future
+
+    async def store_driven(self, write: WriteT) -> bool:
+        """`store` without writers (`run` not running): the caller that finds no commit in
+        progress stores everything gathered so far, its own write included, while later callers
+        gather for the next commit. No wait is added: a batch is what arrived during the last
+        commit (the notifier's attempts, which finish at their own pace)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((write, future))
+        async with self._driving:
+            while not future.done():
+                batch = self._take()
+                try:
+                    await self._commit(batch)
+                except asyncio.CancelledError:  # the others in the batch hear it too
+                    for _, waiting in batch:
+                        waiting.cancel()
+                    raise
+        return await future
+
+    async def run(self) -> None:
+        """The writers; run as long as the service does."""
+        await asyncio.gather(*(self._writer() for _ in range(self._in_flight)))
+
+    async def _writer(self) -> None:
+        while True:
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: bool(self._queue))
+            if len(self._queue) < self._max_batch and self._max_wait_s > 0:
+                await asyncio.sleep(self._max_wait_s)  # let the concurrent requests gather
+            batch = self._take()
+            try:
+                await self._commit(batch)
+            except asyncio.CancelledError:  # the service stops: no caller is left waiting
+                for _, future in batch:
+                    future.cancel()
+                raise
+
+    def _take(self) -> list[tuple[WriteT, asyncio.Future[bool]]]:
+        return [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
+
+    async def _commit(self, batch: list[tuple[WriteT, asyncio.Future[bool]]]) -> None:
+        if not batch:
+            return
+        try:
+            async with self._sessions() as session, session.begin():
+                stored = await self._store_all(session, [write for write, _ in batch])
+        except Exception as exc:
+            if len(batch) > 1 and not is_outage(exc):
+                log.warning(
+                    "group commit failed; storing its %d writes one at a time",
+                    len(batch),
+                    exc_info=exc,
+                )
+                for pending in batch:
+                    await self._commit([pending])
+                return
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        metrics.BATCH_SIZE.labels(self._service, "group_commit").observe(len(batch))
+        self._on_commit()
+        committed = {id(write) for write in stored}
+        for write, future in batch:
+            if not future.done():
+                future.set_result(id(write) in committed)

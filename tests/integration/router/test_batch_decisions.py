@@ -1,0 +1,141 @@
+"""A whole batch decided at once against the real PostgreSQL (Processor.decide, without Kafka):
+commands on the same request see each other's changes, a command that fails leaves the others'
+changes standing, a second copy of a command yields nothing, and the batch's state is read and
+written with a fixed number of statements whatever its size."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+import pytest
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sosa.contracts import commands, envelope, topics
+from sosa.infra.clock import AdjustableClock
+from sosa.infra.settings import CommonSettings
+from sosa.router import tables
+from sosa.router.batch_state import BatchState
+from sosa.router.handlers import Handlers
+from sosa.router.outputs import Output
+from sosa.router.processor import Processor
+from tests.integration.router.router_support import message
+from tests.integration.router.test_handlers import respond, submit
+
+pytestmark = pytest.mark.db
+
+
+def records(*sent: commands.Command | bytes) -> list[ConsumerRecord[bytes, bytes]]:
+    """Commands as the consumer hands them over, at offsets 0, 1, 2... of partition 0."""
+    made = []
+    for offset, command in enumerate(sent):
+        if isinstance(command, bytes):
+            key, value, headers = None, command, []
+        else:
+            key, value, headers = envelope.to_kafka(message(command))
+        made.append(
+            ConsumerRecord(
+                topics.REQUESTS, 0, offset, 0, 0, key, value, None, 0, len(value), headers
+            )
+        )
+    return made
+
+
+def processor(sessions: async_sessionmaker[AsyncSession], handler: Any) -> Processor:
+    """The processor's deciding half (its Kafka pieces are not used by `decide`)."""
+    return Processor(
+        consumer=cast(Any, None),
+        producers=cast(Any, None),
+        sessions=sessions,
+        handler=handler,
+        settings=CommonSettings(),
+        group_id="test",
+        clock=AdjustableClock(),
+    )
+
+
+def outcome_states(outputs: list[Output]) -> list[tuple[str, str, int]]:
+    found = [json.loads(o.value) for o in outputs if o.topic == topics.OUTCOMES]
+    return [(e["request_id"], e["state"], e["sequence"]) for e in found]
+
+
+@contextmanager
+def statements(sessions: async_sessionmaker[AsyncSession]) -> Iterator[list[str]]:
+    """Every SQL statement sent to the database meanwhile (one per executemany)."""
+    sent: list[str] = []
+    engine = sessions.kw["bind"].sync_engine
+
+    def count(*args: Any) -> None:
+        sent.append(str(args[2]).split()[0])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_commands_of_one_batch_see_each_other_and_a_copy_yields_nothing(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    first = submit("r-a")
+    batch = records(first, respond("r-a", kind="accept"), submit("r-b"), first)
+    outputs = await processor(sessions, handlers).decide(batch)
+    assert outcome_states(outputs) == [
+        ("r-a", "routed", 1),
+        ("r-a", "accepted", 2),
+        ("r-b", "routed", 1),
+    ]
+    async with sessions() as session:
+        rows = {
+            r.request_id: (r.state, r.sequence)
+            for r in await session.execute(select(tables.requests))
+        }
+        inbox = (await session.execute(select(tables.inbox.c.offset))).scalars().all()
+        timed = set((await session.execute(select(tables.timers.c.request_id))).scalars())
+    assert rows == {"r-a": ("accepted", 2), "r-b": ("routed", 1)}
+    assert sorted(inbox) == [0, 1, 2], "the copy at offset 3 is not remembered again"
+    assert timed == {"r-b"}, "r-a was answered in the same batch: its timers are gone"
+
+    again = await processor(sessions, handlers).decide(batch)
+    assert again == outputs, "the same records read again publish the same outputs, once"
+
+
+async def test_a_failing_command_is_dead_lettered_alone_and_its_changes_undone(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    async def failing_on_r_bad(
+        session: AsyncSession, state: BatchState, received: envelope.Envelope
+    ) -> list[Output]:
+        outputs = await handlers(session, state, received)
+        if received.subject == "r-bad":
+            raise RuntimeError("fails after changing the batch's state")
+        return outputs
+
+    batch = records(submit("r-1"), submit("r-bad"), b"not a cloudevent", submit("r-2"))
+    outputs = await processor(sessions, failing_on_r_bad).decide(batch)
+    dead = [o for o in outputs if o.topic == topics.dead_letter(topics.REQUESTS)]
+    assert len(dead) == 2, "the failing command and the unreadable record"
+    assert [r for r, *_ in outcome_states(outputs)] == ["r-1", "r-2"]
+    async with sessions() as session:
+        stored = set((await session.execute(select(tables.requests.c.request_id))).scalars())
+        timed = set((await session.execute(select(tables.timers.c.request_id))).scalars())
+    assert stored == {"r-1", "r-2"}
+    assert timed == {"r-1", "r-2"}
+
+
+async def test_a_batch_costs_the_same_statements_whatever_its_size(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    counted = []
+    for size, start in ((2, 0), (40, 100)):
+        submits = [submit(f"r-{start + n}") for n in range(size)]
+        answers = [respond(f"r-{start + n}", kind="accept") for n in range(size)]
+        with statements(sessions) as sent:
+            await processor(sessions, handlers).decide(records(*submits, *answers))
+        counted.append(len(sent))
+    assert counted[0] == counted[1], counted
