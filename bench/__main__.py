@@ -17,17 +17,18 @@ from typing import Any
 
 from bench.measure import machine
 from bench.scenarios import SCENARIOS, Config, Result
+from bench.targets import table
 from tests.e2e.stack import PREFIXES_USED, delete_topics_of
 from tests.faults.infra import ROOT
 
 OUT = ROOT / "var" / "bench"
 QUICK = {
     "warmup": 10,
-    "accept_requests": 200,
+    "accept_seconds": 3.0,
     "e2e_seconds": 4.0,
-    "catchup_requests": 300,
+    "catchup_seconds": 3.0,
     "fanout_seconds": 4.0,
-    "fanout_backlog": 100,
+    "fanout_backlog_seconds": 2.0,
 }
 
 
@@ -79,6 +80,10 @@ async def run(cfg: Config, names: list[str], args: argparse.Namespace) -> int:
         except Exception as exc:
             print(f"[bench] could not delete the topics: {exc!r}", file=sys.stderr)
     host["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    targets = [t for r in results for t in r.targets]
+    if targets:
+        print("\ntargets (#11), each figure beside its anchor measured in this run:")
+        print(table(targets))
     print(
         f"\nload average: at start {host['load_average_at_start']},"
         f" at end {host['load_average_at_end']}"
@@ -119,7 +124,12 @@ def print_result(result: Result) -> None:
     print(f"\n{result.scenario}  ({result.seconds:.0f} s in all)")
     print(f"  {result.setup}")
     for name, value in result.figures.items():
-        print(f"  {name:<36} {shown(value)}")
+        if isinstance(value, dict) and name.startswith("anchor_"):
+            print(f"  {name}:")
+            for inner, figure in value.items():
+                print(f"    {inner:<34} {shown(figure)}")
+        else:
+            print(f"  {name:<36} {shown(value)}")
 
 
 def shown(value: Any) -> str:
@@ -145,7 +155,7 @@ def record(
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": host,
         "settings": cfg.settings(),
-        "results": [r.__dict__ for r in results],
+        "results": [r.record() for r in results],
         "errors": errors,
         **extra,
     }

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -117,16 +118,19 @@ class TimedOutcomes(RoutingOutcomes):
     def __init__(self, bootstrap: str, outcomes_topic: str) -> None:
         super().__init__(bootstrap, outcomes_topic)
         self.seen_at: dict[str, float] = {}
+        self.seen_wall: dict[str, float] = {}
+        """command id -> time.time() when its outcome was read (to compare with received_at)."""
         self.event_seen_at: dict[str, float] = {}
         self.event_of: dict[str, str] = {}
         """command id -> event id of its (first) routing outcome."""
 
     def add(self, record: Any) -> None:
-        now = time.monotonic()
+        now, wall = time.monotonic(), time.time()
         super().add(record)
         event = json.loads(record.value)
         if event["caused_by"] not in self.seen_at:
             self.seen_at[event["caused_by"]] = now
+            self.seen_wall[event["caused_by"]] = wall
             self.event_of[event["caused_by"]] = event["event_id"]
             self.event_seen_at[event["event_id"]] = now
 
@@ -168,6 +172,8 @@ class TimedReceiver(Receiver):
     def __init__(self, delay_s: float = 0.0) -> None:
         super().__init__(delay_s)
         self.received_at: dict[str, float] = {}
+        self.bodies: dict[str, bytes] = {}
+        """webhook id -> the body first received under it (anchor c posts them again)."""
 
     async def __aenter__(self) -> TimedReceiver:
         await super().__aenter__()
@@ -177,6 +183,7 @@ class TimedReceiver(Receiver):
         response = await super()._hook(request)
         webhook_id = request.headers["webhook-id"]
         self.received_at.setdefault(webhook_id, time.monotonic())
+        self.bodies.setdefault(webhook_id, await request.body())
         return response
 
 
@@ -189,6 +196,38 @@ async def outbox_rows(database_url: str) -> int:
             return rows
     finally:
         await engine.dispose()
+
+
+async def commands_received(database_url: str, since: float = 0.0) -> dict[str, float]:
+    """Commands intake stored (from `since`, a time.time()): command id -> received_at."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT command_id, received_at FROM commands"))
+            found = {c: at.timestamp() for c, at in rows}
+    finally:
+        await engine.dispose()
+    return {c: at for c, at in found.items() if at >= since}
+
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def scrape(base_url: str) -> Samples:
+    """A service's /metrics as {(sample name, labels): value}."""
+    async with httpx.AsyncClient() as client:
+        page = (await client.get(f"{base_url}/metrics")).text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(page)
+        for sample in family.samples
+    }
+
+
+def sample_sum(samples: Samples, name: str, **labels: str) -> float:
+    """The sum of the samples named `name` whose labels include `labels`."""
+    wanted = set(labels.items())
+    return sum(v for (n, ls), v in samples.items() if n == name and wanted <= ls)
 
 
 async def wait_outbox_empty(database_url: str, timeout_s: float) -> float:

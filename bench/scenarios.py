@@ -1,55 +1,73 @@
-"""The four benchmarks, each on a fresh stack: new PostgreSQL databases, a new topic prefix on the
-shared broker, the services started as processes (tests.faults.support.services).
+"""The four benchmarks, each on a fresh stack (new PostgreSQL databases, a new topic prefix on the
+shared broker, the services started as processes: tests.faults.support.services), and each
+service beside its anchor in the same run (bench.anchors):
 
-a. intake acceptance: a closed loop of POSTs, as fast as intake answers 202;
-b. end to end: a steady stream of POSTs; from each 202 to its routing outcome on the topic;
-c. router catch-up: POSTs accepted with the router stopped, then the router started;
-d. webhook fan-out: from each routed outcome to its webhook at a receiver that answers 204 at
-   once, at a steady rate, then a backlog delivered after the notifier is started.
+a. intake acceptance: wrk in a closed loop of POSTs, intake + router running; anchor a, the
+   bare FastAPI endpoint, under the same load;
+b. end to end: wrk paced to a steady 300 POSTs/s; from each command's receipt to its routing
+   outcome read on the topic;
+c. router catch-up: POSTs accepted with the router stopped, then the router started; anchor b,
+   the raw consume -> transactional produce passthrough, on the same topic afterwards;
+d. webhook fan-out: webhooks at a steady rate, then a backlog delivered after the notifier is
+   started; anchor c, the raw httpx poster, posts the same bodies to the same receiver.
+
+Each scenario reads the CPU time and peak memory of every process from /proc (bench.procstats).
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from bench.anchors.processes import bare_endpoint, run_to_end
 from bench.measure import (
     REQUESTER,
-    Load,
+    Samples,
     TimedOutcomes,
     TimedReceiver,
     closed_loop,
+    commands_received,
     latency_ms,
     per_second,
+    sample_sum,
+    scrape,
     wait_outbox_empty,
 )
+from bench.procstats import Meter
+from bench.targets import Target, at_least_of_anchor, below, memory_targets
+from bench.wrk import WrkRun, post_load
+from sosa.contracts import topics
+from sosa.notifier.settings import NotifierSettings
+from tests.e2e.credentials import token
 from tests.e2e.notifier_support import api, subscribe
 from tests.e2e.stack import Stack
 from tests.faults.support import (
     Submission,
     fresh_databases,
     outcomes_by_cause,
-    post_stream,
     routing_figures,
     services,
-    status_counts,
     topic,
 )
 
-OUTCOMES = "sosa.outcomes.v1"
 WARMUP_FROM = 900_000
 """Indices of warm-up requests (contract numbers apart from the measured ones)."""
-BACKLOG_FROM = 500_000
 
 SERVICE_ENV = {
     # production values where tests.e2e.stack.stack_env sets test ones
     "SOSA_ROUTER_TIMER_INTERVAL_S": "1.0",
     "SOSA_ROUTER_CLOCK_CONTROL": "false",
 }
+ENDPOINT_CONCURRENCY = NotifierSettings.model_fields["endpoint_concurrency"].default
+"""The notifier's attempts in flight per endpoint (its default): anchor c posts with as many."""
 
 
 @dataclass(frozen=True)
@@ -58,14 +76,15 @@ class Config:
     postgres_admin_url: str
     logs: Path
     warmup: int = 50
-    accept_requests: int = 2000
-    accept_concurrency: int = 16
-    e2e_rate_per_s: float = 50.0
-    e2e_seconds: float = 30.0
-    catchup_requests: int = 3000
+    accept_seconds: float = 20.0
+    accept_connections: int = 16
+    e2e_rate_per_s: float = 300.0
+    e2e_seconds: float = 20.0
+    e2e_connections: int = 32
+    catchup_seconds: float = 15.0
     fanout_rate_per_s: float = 25.0
-    fanout_seconds: float = 20.0
-    fanout_backlog: int = 1000
+    fanout_seconds: float = 15.0
+    fanout_backlog_seconds: float = 6.0
 
     def settings(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k not in {"kafka", "postgres_admin_url"}}
@@ -76,8 +95,12 @@ class Result:
     scenario: str
     setup: str
     figures: dict[str, Any] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
     seconds: float = 0.0
     """Wall time of the whole scenario, start-up and clean-up included."""
+
+    def record(self) -> dict[str, Any]:
+        return {**asdict(self), "targets": [t.record() for t in self.targets]}
 
 
 @asynccontextmanager
@@ -98,26 +121,53 @@ def posts(stack: Stack) -> str:
     return f"{stack.url('intake')}/v1/priority-requests"
 
 
-async def warm_up(cfg: Config, stack: Stack, outcomes: TimedOutcomes | None = None) -> Load:
+def intake_db(stack: Stack) -> str:
+    return stack.env["SOSA_INTAKE_DATABASE_URL"]
+
+
+def pids(stack: Stack, *names: str) -> dict[str, int]:
+    return {n: p.pid for n, p in stack.processes.items() if not names or n in names}
+
+
+def requester_token() -> str:
+    """One bearer token for the whole load, as a real client reuses its token."""
+    return token(REQUESTER, "requester")
+
+
+async def load(url: str, seconds: float, connections: int, rate_per_s: float = 0.0) -> WrkRun:
+    """wrk: a closed loop of `connections`, or, with `rate_per_s`, about that many POSTs per
+    second (each connection pausing between requests; the rate reached is reported)."""
+    pause_ms = max(connections * 1000 / rate_per_s - 5, 1) if rate_per_s else 0.0
+    return await post_load(
+        url,
+        requester_token(),
+        seconds=seconds,
+        connections=connections,
+        mean_delay_ms=pause_ms,
+    )
+
+
+async def warm_up(cfg: Config, stack: Stack, outcomes: TimedOutcomes | None = None) -> None:
     """A few requests first (connections, caches, the first transactions), not measured."""
-    load = await closed_loop(posts(stack), range(WARMUP_FROM, WARMUP_FROM + cfg.warmup), 4)
+    warm = await closed_loop(posts(stack), range(WARMUP_FROM, WARMUP_FROM + cfg.warmup), 4)
     if outcomes is not None:
-        await outcomes.wait_seen(load.accepted, timeout_s=60)
-    return load
+        await outcomes.wait_seen(warm.accepted, timeout_s=60)
 
 
-def once_each(scenario: str, submissions: list[Submission], by_cause: Any) -> dict[str, Any]:
+def once_each(scenario: str, command_ids: Iterable[str], by_cause: Any) -> dict[str, Any]:
     """routed / duplicated / lost, counted as the fault suite counts them."""
+    submissions = [
+        Submission(i, "", statuses=[202], body={"command_id": c, "request_id": ""})
+        for i, c in enumerate(command_ids)
+    ]
     f = routing_figures(scenario, submissions, by_cause, seconds=0)
     return {"accepted": f.accepted, "routed": f.routed, "duplicated": f.duplicated, "lost": f.lost}
 
 
-def as_submissions(load: Load) -> list[Submission]:
-    """A closed loop's accepted requests in the fault suite's terms (for its counting)."""
-    return [
-        Submission(i, "", statuses=[202], body={"command_id": c, "request_id": ""})
-        for i, c in enumerate(load.accepted)
-    ]
+def mean_batch(samples: Samples, service: str, stage: str) -> float:
+    count = sample_sum(samples, "sosa_batch_size_count", service=service, stage=stage)
+    total = sample_sum(samples, "sosa_batch_size_sum", service=service, stage=stage)
+    return round(total / count, 1) if count else 0.0
 
 
 # --- a. intake acceptance --------------------------------------------------------------------
@@ -126,20 +176,42 @@ def as_submissions(load: Load) -> list[Submission]:
 async def intake_acceptance(cfg: Config) -> Result:
     result = Result(
         "a. intake acceptance",
-        f"{cfg.accept_requests} POSTs, {cfg.accept_concurrency} concurrent clients (closed loop);"
-        " intake + router running",
+        f"wrk, {cfg.accept_connections} connections in a closed loop for {cfg.accept_seconds:g} s"
+        "; intake + router running; anchor a (bare FastAPI endpoint) under the same load first",
     )
     started = time.monotonic()
+    logs = cfg.logs / "a-intake-acceptance"
+    async with bare_endpoint(logs) as (url, pid):
+        await load(url, 2, cfg.accept_connections)
+        anchor_meter = Meter({"bare endpoint": pid}).start()
+        anchor = await load(url, cfg.accept_seconds, cfg.accept_connections)
+        anchor_meter.stop()
     async with stack_of(cfg, "a-intake-acceptance", ["intake", "router"]) as stack:
         await warm_up(cfg, stack)
-        load = await closed_loop(posts(stack), range(cfg.accept_requests), cfg.accept_concurrency)
+        meter = Meter(pids(stack)).start()
+        run = await load(posts(stack), cfg.accept_seconds, cfg.accept_connections)
+        meter.stop()
+        samples = await scrape(stack.url("intake"))
     result.figures = {
-        "accepted": len(load.accepted),
-        "statuses": load.statuses,
-        "load_seconds": round(load.seconds, 2),
-        "accepted_per_s": load.accepted_per_s,
-        "latency_202": latency_ms(load.latencies_s),
+        **run.figures(),
+        **meter.figures(run.accepted, "request"),
+        "intake_mean_group_commit": mean_batch(samples, "intake", "group_commit"),
+        "anchor_a": {
+            **anchor.figures(),
+            **anchor_meter.figures(anchor.accepted, "request"),
+        },
     }
+    result.targets = [
+        at_least_of_anchor(
+            "a: intake accepted/s",
+            run.accepted_per_s,
+            "/s",
+            anchor.accepted_per_s,
+            "bare endpoint",
+            0.5,
+        ),
+        *memory_targets("a", meter.peak_rss_mib),
+    ]
     result.seconds = time.monotonic() - started
     return result
 
@@ -148,37 +220,42 @@ async def intake_acceptance(cfg: Config) -> Result:
 
 
 async def end_to_end(cfg: Config) -> Result:
-    count = int(cfg.e2e_rate_per_s * cfg.e2e_seconds)
     result = Result(
         "b. end to end",
-        f"{count} POSTs at {cfg.e2e_rate_per_s:g}/s ({cfg.e2e_seconds:g} s); intake + router;"
-        " from the 202 to the outcome read on sosa.outcomes.v1 (read_committed)",
+        f"wrk, {cfg.e2e_connections} connections paced to {cfg.e2e_rate_per_s:g} POSTs/s for "
+        f"{cfg.e2e_seconds:g} s; intake + router; from each command's received_at (intake's "
+        "database) to its outcome read on sosa.outcomes.v1 (read_committed)",
     )
     started = time.monotonic()
     async with stack_of(cfg, "b-end-to-end", ["intake", "router"]) as stack:
-        outcomes_topic = topic(stack, OUTCOMES)
+        outcomes_topic = topic(stack, topics.OUTCOMES)
         async with TimedOutcomes(cfg.kafka, outcomes_topic) as outcomes:
             await warm_up(cfg, stack, outcomes)
-            submissions = await post_stream(
-                posts(stack), count, rate_per_s=cfg.e2e_rate_per_s, concurrency=16
-            )
-            accepted = [s for s in submissions if s.accepted]
-            await outcomes.wait_seen([s.command_id for s in accepted], timeout_s=120)
+            since = time.time()
+            meter = Meter(pids(stack)).start()
+            run = await load(posts(stack), cfg.e2e_seconds, cfg.e2e_connections, cfg.e2e_rate_per_s)
+            received = await commands_received(intake_db(stack), since)
+            await outcomes.wait_seen(received, timeout_s=120)
+            meter.stop()
+            samples = await scrape(stack.url("router"))
         by_cause = await outcomes_by_cause(cfg.kafka, outcomes_topic)
-    offered_s = max(s.answered_at[-1] for s in submissions) - min(
-        s.answered_at[0] for s in submissions
-    )
     latencies = [
-        outcomes.seen_at[s.command_id] - s.answered_at[-1]
-        for s in accepted
-        if s.command_id in outcomes.seen_at
+        outcomes.seen_wall[c] - at for c, at in received.items() if c in outcomes.seen_wall
     ]
+    latency = latency_ms(latencies)
     result.figures = {
-        **once_each(result.scenario, submissions, by_cause),
-        "statuses": status_counts(submissions),
-        "accepted_per_s": per_second(len(accepted), offered_s),
-        "latency_202_to_outcome": latency_ms(latencies),
+        **once_each(result.scenario, received, by_cause),
+        "statuses": run.statuses,
+        "accepted_per_s": run.accepted_per_s,
+        "latency_post_to_202": {"count": run.requests, **run.latency_ms},
+        "latency_received_to_outcome": latency,
+        "router_mean_batch": mean_batch(samples, "router", "decided_together"),
+        **meter.figures(len(received), "request"),
     }
+    result.targets = [
+        below("b: received -> outcome p99", float(latency.get("p99_ms", 0)), "ms", 100),
+        *memory_targets("b", meter.peak_rss_mib),
+    ]
     result.seconds = time.monotonic() - started
     return result
 
@@ -189,69 +266,131 @@ async def end_to_end(cfg: Config) -> Result:
 async def router_catch_up(cfg: Config) -> Result:
     result = Result(
         "c. router catch-up",
-        f"{cfg.catchup_requests} POSTs accepted (and published) with the router stopped, then the"
-        " router started; until every outcome is read",
+        f"wrk for {cfg.catchup_seconds:g} s with the router stopped (every command published), "
+        "then the router started, until every outcome is read; then anchor b (raw aiokafka "
+        "passthrough) on the same topic, as many outputs per record as the router published",
     )
     started = time.monotonic()
     async with stack_of(cfg, "c-router-catch-up", ["intake"]) as stack:
-        outcomes_topic = topic(stack, OUTCOMES)
-        load = await closed_loop(posts(stack), range(cfg.catchup_requests), cfg.accept_concurrency)
-        publish_s = await wait_outbox_empty(stack.env["SOSA_INTAKE_DATABASE_URL"], 120)
+        outcomes_topic = topic(stack, topics.OUTCOMES)
+        fill = await load(posts(stack), cfg.catchup_seconds, cfg.accept_connections)
+        received = await commands_received(intake_db(stack))
+        publish_s = await wait_outbox_empty(intake_db(stack), 120)
         async with TimedOutcomes(cfg.kafka, outcomes_topic) as outcomes:
             spawned = time.monotonic()
             stack.start("router")
             await stack.wait_ready("router", timeout_s=90)
             ready = time.monotonic()
-            await outcomes.wait_seen(load.accepted, timeout_s=300)
+            meter = Meter(pids(stack, "router")).start()
+            await outcomes.wait_seen(received, timeout_s=300)
+            meter.stop()
+            samples = await scrape(stack.url("router"))
         by_cause = await outcomes_by_cause(cfg.kafka, outcomes_topic)
-    first, last, routed = outcomes.first_and_last(load.accepted)
+        first, last, routed = outcomes.first_and_last(received)
+        published = sample_sum(samples, "sosa_published_total", service="router")
+        outputs = max(1, round(published / max(routed, 1)))
+        prefix = stack.env["SOSA_TOPIC_PREFIX"]
+        sink = f"{prefix}bench.passthrough"
+        await create_topic(cfg.kafka, sink, int(stack.env.get("SOSA_TOPIC_PARTITIONS", "3")))
+        anchor = await run_to_end(
+            "passthrough",
+            f"--bootstrap={cfg.kafka}",
+            f"--source={topic(stack, topics.REQUESTS)}",
+            f"--sink={sink}",
+            f"--group={prefix}bench-passthrough",
+            f"--count={len(received)}",
+            f"--outputs={outputs}",
+        )
+    router_rate = per_second(routed - 1, last - first)
+    anchor_rate = per_second(anchor["records"], anchor["seconds"])
     result.figures = {
-        **once_each(result.scenario, as_submissions(load), by_cause),
-        "accepted_per_s_without_router": load.accepted_per_s,
+        **once_each(result.scenario, received, by_cause),
+        "accepted_per_s_without_router": fill.accepted_per_s,
         "outbox_drained_after_load_s": round(publish_s, 2),
         "router_start_to_ready_s": round(ready - spawned, 2),
         "router_start_to_first_outcome_s": round(first - spawned, 2) if routed else None,
         "router_start_to_last_outcome_s": round(last - spawned, 2) if routed else None,
-        "outcomes_per_s_first_to_last": per_second(routed - 1, last - first),
+        "outcomes_per_s_first_to_last": router_rate,
         "outcomes_per_s_from_start": per_second(routed, last - spawned),
+        "router_mean_batch": mean_batch(samples, "router", "decided_together"),
+        "records_published_per_command": round(published / max(routed, 1), 2),
+        **meter.figures(routed, "record"),
+        "anchor_b": {
+            **anchor,
+            "records_per_s": anchor_rate,
+            "cpu_ms_per_record": round(anchor["cpu_s"] * 1000 / max(anchor["records"], 1), 3),
+            "outputs_per_record": outputs,
+        },
     }
+    result.targets = [
+        at_least_of_anchor(
+            "c: router outcomes/s", router_rate, "/s", anchor_rate, "passthrough", 0.3
+        ),
+        *memory_targets("c", meter.peak_rss_mib),
+    ]
     result.seconds = time.monotonic() - started
     return result
+
+
+async def create_topic(bootstrap: str, name: str, partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1)])
+    finally:
+        await admin.close()
 
 
 # --- d. webhook fan-out ----------------------------------------------------------------------
 
 
 async def webhook_fan_out(cfg: Config) -> Result:
-    count = int(cfg.fanout_rate_per_s * cfg.fanout_seconds)
     result = Result(
         "d. webhook fan-out",
-        f"one endpoint answering 204 at once; {count} POSTs at {cfg.fanout_rate_per_s:g}/s, then "
-        f"a backlog of {cfg.fanout_backlog} routed with the notifier stopped, then started",
+        f"one endpoint answering 204 at once; wrk paced to {cfg.fanout_rate_per_s:g} POSTs/s for "
+        f"{cfg.fanout_seconds:g} s, then {cfg.fanout_backlog_seconds:g} s of POSTs routed with "
+        "the notifier stopped, then it is started; then anchor c (raw httpx, "
+        f"{ENDPOINT_CONCURRENCY} connections) posts the backlog's bodies to the same receiver",
     )
     started = time.monotonic()
-    async with (
-        TimedReceiver() as receiver,
-        stack_of(cfg, "d-webhook-fan-out", ["intake", "router", "notifier"]) as stack,
-    ):
-        async with api(stack, REQUESTER) as client:
-            receiver.secret = (await subscribe(client, receiver.url))["secret"]
-        async with TimedOutcomes(cfg.kafka, topic(stack, OUTCOMES)) as outcomes:
-            warm = await warm_up(cfg, stack, outcomes)
-            await receiver.wait_for(events(outcomes, warm.accepted), timeout_s=60)
-            steady = await steady_deliveries(cfg, stack, outcomes, receiver, count)
-            backlog = await backlog_deliveries(cfg, stack, outcomes, receiver)
+    async with TimedReceiver() as receiver:
+        async with stack_of(cfg, "d-webhook-fan-out", ["intake", "router", "notifier"]) as stack:
+            async with api(stack, REQUESTER) as client:
+                receiver.secret = (await subscribe(client, receiver.url))["secret"]
+            async with TimedOutcomes(cfg.kafka, topic(stack, topics.OUTCOMES)) as outcomes:
+                await warm_up(cfg, stack, outcomes)
+                await receiver.wait_for(events(outcomes, outcomes.seen_at), timeout_s=60)
+                steady = await steady_deliveries(cfg, stack, outcomes, receiver)
+                backlog, expected = await backlog_deliveries(cfg, stack, outcomes, receiver)
+        anchor = await post_again(receiver, expected)
+    anchor_rate = per_second(anchor["posted"], anchor["seconds"])
     result.figures = {
         **steady,
         **backlog,
         "webhooks_received_twice": sum(1 for n in _hits_per_id(receiver).values() if n > 1),
         "signatures_failed": sum(1 for hit in receiver.hits if not hit.verified),
+        "anchor_c": {
+            **anchor,
+            "deliveries_per_s": anchor_rate,
+            "cpu_ms_per_delivery": round(anchor["cpu_s"] * 1000 / max(anchor["posted"], 1), 3),
+        },
     }
+    result.targets = [
+        at_least_of_anchor(
+            "d: notifier deliveries/s",
+            backlog["deliveries_per_s_first_to_last"],
+            "/s",
+            anchor_rate,
+            "raw httpx",
+            0.5,
+        ),
+        *memory_targets("d", backlog["peak_rss_mib"]),
+    ]
     result.seconds = time.monotonic() - started
     return result
 
 
-def events(outcomes: TimedOutcomes, command_ids: Any) -> list[str]:
+def events(outcomes: TimedOutcomes, command_ids: Iterable[str]) -> list[str]:
     """The routing events (= webhook ids) of these commands, as far as they were read."""
     return [outcomes.event_of[c] for c in command_ids if c in outcomes.event_of]
 
@@ -264,12 +403,11 @@ def _hits_per_id(receiver: TimedReceiver) -> dict[str, int]:
 
 
 async def steady_deliveries(
-    cfg: Config, stack: Stack, outcomes: TimedOutcomes, receiver: TimedReceiver, count: int
+    cfg: Config, stack: Stack, outcomes: TimedOutcomes, receiver: TimedReceiver
 ) -> dict[str, Any]:
-    submissions = await post_stream(
-        posts(stack), count, rate_per_s=cfg.fanout_rate_per_s, concurrency=16
-    )
-    commands = [s.command_id for s in submissions if s.accepted]
+    since = time.time()
+    await load(posts(stack), cfg.fanout_seconds, 4, cfg.fanout_rate_per_s)
+    commands = await commands_received(intake_db(stack), since)
     await outcomes.wait_seen(commands, timeout_s=120)
     expected = events(outcomes, commands)
     await receiver.wait_for(expected, timeout_s=120)
@@ -289,22 +427,23 @@ async def steady_deliveries(
 
 async def backlog_deliveries(
     cfg: Config, stack: Stack, outcomes: TimedOutcomes, receiver: TimedReceiver
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[str]]:
     stack.stop("notifier")
-    load = await closed_loop(
-        posts(stack),
-        range(BACKLOG_FROM, BACKLOG_FROM + cfg.fanout_backlog),
-        cfg.accept_concurrency,
-    )
-    await outcomes.wait_seen(load.accepted, timeout_s=180)
-    expected = events(outcomes, load.accepted)
+    since = time.time()
+    await load(posts(stack), cfg.fanout_backlog_seconds, cfg.accept_connections)
+    commands = await commands_received(intake_db(stack), since)
+    await outcomes.wait_seen(commands, timeout_s=180)
+    expected = events(outcomes, commands)
     spawned = time.monotonic()
     stack.start("notifier")
     await stack.wait_ready("notifier", timeout_s=90)
     ready = time.monotonic()
+    meter = Meter(pids(stack, "notifier")).start()
     await receiver.wait_for(expected, timeout_s=300)
+    meter.stop()
+    samples = await scrape(stack.url("notifier"))
     times = sorted(receiver.received_at[e] for e in expected if e in receiver.received_at)
-    return {
+    figures = {
         "backlog_routed": len(expected),
         "backlog_webhooks_received": len(times),
         "backlog_webhooks_missing": len(expected) - len(times),
@@ -317,7 +456,25 @@ async def backlog_deliveries(
         "deliveries_per_s_from_start": per_second(len(times), times[-1] - spawned)
         if times
         else 0.0,
+        "notifier_mean_recorded_together": mean_batch(samples, "notifier", "group_commit"),
+        **meter.figures(len(times), "delivery"),
     }
+    return figures, expected
+
+
+async def post_again(receiver: TimedReceiver, webhook_ids: list[str]) -> dict[str, Any]:
+    """Anchor c: the bodies the notifier posted under `webhook_ids`, posted again raw."""
+    assert receiver.secret is not None
+    with tempfile.TemporaryDirectory(prefix="sosa-bench-") as scratch:
+        bodies = Path(scratch) / "bodies.json"
+        bodies.write_text(json.dumps([receiver.bodies[w].decode() for w in webhook_ids]))
+        return await run_to_end(
+            "raw_poster",
+            f"--url={receiver.url}",
+            f"--secret={receiver.secret}",
+            f"--bodies={bodies}",
+            f"--concurrency={ENDPOINT_CONCURRENCY}",
+        )
 
 
 SCENARIOS = {

@@ -67,7 +67,29 @@ def create_engine(
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        _with_statement_cache(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+    )
+
+
+STATEMENT_CACHE_SIZE: Final = 500
+"""Prepared statements kept per asyncpg connection (SQLAlchemy's default is 100). The batched
+writes render one statement per batch size (an IN list or a multi-row VALUES of n rows), so a
+service cycles through more distinct statements than its code has; a statement found in the
+cache skips PostgreSQL's parse and plan."""
+
+
+def _with_statement_cache(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or "prepared_statement_cache_size" in parsed.query:
+        return url
+    with_cache = parsed.update_query_dict(
+        {"prepared_statement_cache_size": str(STATEMENT_CACHE_SIZE)}
+    )
+    return with_cache.render_as_string(hide_password=False)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
