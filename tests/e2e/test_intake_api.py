@@ -247,6 +247,31 @@ async def test_evaluate_answers_the_decision_and_stores_or_publishes_nothing(
     assert [(m.type, m.subject) for m in published] == [(commands.SUBMIT, marker)]
 
 
+async def test_evaluate_as_of_a_stated_time_counts_working_days_across_the_holidays(
+    intake: Stack, client: httpx.AsyncClient
+) -> None:
+    url = f"{intake.url('intake')}{BASE}/evaluate"
+    dx = {**DPAS_REQUEST, "rating": "DX-A3"}
+    # Tuesday 22 December 2026: 10 working days skip Christmas (Fri 25) and New Year (Fri 1)
+    before_christmas = await client.post(
+        url, params={"as_of": "2026-12-22T10:00:00-05:00"}, json=dx
+    )
+    # the eve of Thanksgiving (Thu 26 November 2026): the count starts on Friday 27
+    thanksgiving = await client.post(url, params={"as_of": "2026-11-25T16:00:00-05:00"}, json=dx)
+    naive = await client.post(url, params={"as_of": "2026-12-22T10:00:00"}, json=dx)
+
+    assert before_christmas.status_code == 200, before_christmas.text
+    answer = before_christmas.json()
+    assert answer["decision"]["deadline"] == "2027-01-07T23:59:59-05:00"  # not 5 January
+    assert datetime.fromisoformat(answer["evaluated_at"]) == datetime.fromisoformat(
+        "2026-12-22T10:00:00-05:00"
+    )
+    assert thanksgiving.json()["decision"]["deadline"] == "2026-12-10T23:59:59-05:00"
+    assert naive.status_code == 422
+    assert naive.headers["content-type"] == "application/problem+json"
+    assert "as_of" in {e["field"] for e in naive.json()["errors"]}, naive.json()
+
+
 async def test_the_timeline_keeps_every_outcome_kind_once_and_the_view_moves_forward_only(
     intake: Stack, client: httpx.AsyncClient
 ) -> None:

@@ -30,10 +30,13 @@ class CommandAccepted(BaseModel):
 
 
 class Evaluation(BaseModel):
-    """What the rules would decide for a request submitted now. Nothing is stored or sent."""
+    """What the rules would decide for a request submitted now (or at the `as_of` asked for).
+    Nothing is stored or sent."""
 
     state: RequestState = Field(description="The state the request would be routed to.")
     path: RoutePath
     decision: DecisionRecord = Field(description="Findings with citations, deadline, rule set.")
     parties: Parties
-    evaluated_at: AwareDatetime
+    evaluated_at: AwareDatetime = Field(
+        description="The time of receipt the rules assumed: `as_of` when given, else now."
+    )

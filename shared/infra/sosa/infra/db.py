@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Table, event, make_url, text
+from sqlalchemy import Table, event, literal_column, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.dml import ReturningInsert
 
 UNAVAILABLE: Final = (DBAPIError, PoolTimeoutError, OSError)
 """What a database call raises when the server is down or the connection broke: a refused
@@ -121,10 +122,10 @@ async def insert_ignoring_duplicates(
     """INSERT rows, skipping those whose primary or unique key exists; returns rows added."""
     if not rows:
         return 0
-    insert = postgresql.insert if is_postgres(session) else sqlite.insert
-    statement = insert(table).values(list(rows)).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    statement: ReturningInsert[Any] = _on_conflict_do_nothing(session, table).returning(
+        literal_column("1")
+    )
+    return len((await session.execute(statement, list(rows))).all())
 
 
 async def insert_new(
@@ -135,11 +136,15 @@ async def insert_new(
     values of the rows added, so the caller knows which of its rows were new."""
     if not rows:
         return set()
+    statement = _on_conflict_do_nothing(session, table).returning(*(table.c[n] for n in key))
+    return {tuple(row) for row in await session.execute(statement, list(rows))}
+
+
+def _on_conflict_do_nothing(
+    session: AsyncSession, table: Table
+) -> postgresql.Insert | sqlite.Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING`, executed with a list of rows: SQLAlchemy's
+    "insertmanyvalues" renders the rows from one compiled statement, where `.values([...])`
+    would be a new statement to compile for every number of rows (most of a batch's CPU)."""
     insert = postgresql.insert if is_postgres(session) else sqlite.insert
-    statement = (
-        insert(table)
-        .values(list(rows))
-        .on_conflict_do_nothing()
-        .returning(*(table.c[name] for name in key))
-    )
-    return {tuple(row) for row in await session.execute(statement)}
+    return insert(table).on_conflict_do_nothing()

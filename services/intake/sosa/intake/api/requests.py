@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import AwareDatetime
 
 from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
@@ -54,14 +57,26 @@ async def submit(
 @router.post(
     "/evaluate",
     response_model=Evaluation,
-    summary="Dry run: the decision a request would get now",
-    description="Applies the routing rules to the request as if it were received now and "
-    "returns the decision (state, path, findings with citations, deadline, rule-set version). "
-    "Nothing is stored and nothing is published.",
+    summary="Dry run: the decision a request would get now, or at a stated time",
+    description="Applies the routing rules to the request as if it were received now (or at "
+    "`as_of`) and returns the decision (state, path, findings with citations, deadline, rule-set "
+    "version). Nothing is stored and nothing is published.",
     responses=problems(422, 503, _503="The database (where API keys are checked) is unavailable"),
 )
-async def dry_run(details: PriorityRequestDetails, rt: RuntimeDep, _: CallerDep) -> Evaluation:
-    return evaluate(details, rules=rt.rules, now=rt.clock.now())
+async def dry_run(
+    details: PriorityRequestDetails,
+    rt: RuntimeDep,
+    _: CallerDep,
+    as_of: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="Decide as if the request were received at this time (ISO 8601 with "
+            "its UTC offset, e.g. `2026-11-25T16:00:00-05:00`); default: now. Deadlines count "
+            "working days from it, across the calendars' holidays.",
+        ),
+    ] = None,
+) -> Evaluation:
+    return evaluate(details, rules=rt.rules, now=as_of or rt.clock.now())
 
 
 @router.get(
