@@ -22,7 +22,7 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,19 +161,21 @@ RETRIED = frozenset({503, None})
 
 
 async def post_stream(
-    url: str,
+    url: str | Sequence[str],
     count: int,
     *,
     rate_per_s: float,
     concurrency: int = 8,
     retry_for_s: float = 0.0,
 ) -> list[Submission]:
-    """POST `count` requests at about `rate_per_s`, each with its own Idempotency-Key.
+    """POST `count` requests at about `rate_per_s`, each with its own Idempotency-Key; given
+    several URLs (instances of intake), request i goes to URL i modulo their number.
 
     With `retry_for_s`, a request answered 503 (or not at all) is sent again with the same key
     and body (after 0.25 s, 0.5 s, 1 s, then every 2 s) until it is answered otherwise or that
     much time has passed.
     """
+    urls = [url] if isinstance(url, str) else list(url)
     submissions = [Submission(i, str(uuid.uuid4())) for i in range(count)]
     gate = asyncio.Semaphore(concurrency)
     loop = asyncio.get_running_loop()
@@ -184,7 +186,9 @@ async def post_stream(
         give_up = loop.time() + retry_for_s
         while True:
             async with gate:  # per attempt: a request waiting to retry holds no slot
-                status, body, error, replayed = await _post(client, url, sub)
+                status, body, error, replayed = await _post(
+                    client, urls[sub.index % len(urls)], sub
+                )
             sub.statuses.append(status)
             sub.answered_at.append(time.monotonic())
             if error:
