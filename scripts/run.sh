@@ -32,9 +32,13 @@ fi
 export SOSA_WEBHOOK_ALLOWED_NETWORKS="${SOSA_WEBHOOK_ALLOWED_NETWORKS:-[\"127.0.0.0/8\",\"::1/128\"]}"
 # A demonstration may move the router's clock forward (docs/api.md, "Silence"); never in production.
 export SOSA_ROUTER_CLOCK_CONTROL=true
+# the dashboard's page (intake, :8000) reads the notifier's live stream (:8002) from the browser
+export SOSA_CORS_ALLOW_ORIGINS="${SOSA_CORS_ALLOW_ORIGINS:-[\"http://127.0.0.1:8000\"]}"
 # the first operator credential of this run (never printed): the demo creates its parties and
 # their API keys with it. Set SOSA_BOOTSTRAP_OPERATOR_KEY yourself to keep one across runs.
 export SOSA_BOOTSTRAP_OPERATOR_KEY="${SOSA_BOOTSTRAP_OPERATOR_KEY:-$(uv run python -c 'import secrets; print(secrets.token_urlsafe(32))')}"
+# for the dashboard: the operator key of this run, readable by this user only (never printed)
+(umask 077 && printf '%s\n' "$SOSA_BOOTSTRAP_OPERATOR_KEY" >var/operator.key)
 for service in intake router notifier; do
   uv run python -m "sosa.$service" >>"var/log/$service.log" 2>&1 &
   pids+=($!)
@@ -60,6 +64,7 @@ pids+=($!)
 cat <<'URLS'
 [run] sosa is running:
   intake API        http://127.0.0.1:8000        (OpenAPI docs: http://127.0.0.1:8000/docs)
+  dashboard         http://127.0.0.1:8000/dashboard  (paste the operator key of this run: var/operator.key)
   router health     http://127.0.0.1:8001/readyz
   notifier API      http://127.0.0.1:8002        (OpenAPI docs: http://127.0.0.1:8002/docs)
   demo receiver     http://127.0.0.1:8099/hook

@@ -248,6 +248,11 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
         only({"supplier": 200, "operator": 200}, 404),
     ),
     ("intake", "get", "/v1/me"): (lambda w, r: w.call("intake", r, "GET", "/v1/me"), everyone(200)),
+    # everyone may ask; each counts only what it may see (tests/e2e/test_dashboard.py)
+    ("intake", "get", "/v1/dashboard/summary"): (
+        lambda w, r: w.call("intake", r, "GET", "/v1/dashboard/summary"),
+        everyone(200),
+    ),
     ("intake", "post", "/v1/parties"): (
         lambda w, r: w.call(
             "intake",

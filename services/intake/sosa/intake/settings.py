@@ -14,6 +14,11 @@ class IntakeSettings(ApiSettings):
         default="/sosa/intake", description="CloudEvents source of commands."
     )
     intake_read_model_group: str = "sosa-intake-read-model"
+    dashboard_stream_url: str = Field(
+        default="http://127.0.0.1:8002/v1/stream",
+        description="The notifier's live stream, as the viewer's browser reaches it: the "
+        "dashboard's feed (the notifier must allow intake's origin: SOSA_CORS_ALLOW_ORIGINS).",
+    )
     extra_closures: list[str] = Field(
         default_factory=list,
         description="Extra non-working days (ISO dates) besides US federal holidays; the same "

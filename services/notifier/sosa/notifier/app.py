@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from sosa.contracts import topics
 from sosa.infra import db, kafka, problems, startup, tracing
@@ -105,6 +106,14 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
         service="notifier",
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_allow_origins:  # the dashboard's page (served by intake) reads the stream
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET"],
+            allow_headers=["Authorization", "Last-Event-ID"],
+            max_age=600,
+        )
     app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes(include_in_schema=False))

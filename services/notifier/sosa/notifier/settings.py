@@ -60,6 +60,11 @@ class NotifierSettings(ApiSettings):
         "through the party's other channels too.",
     )
     maintenance_interval_s: float = Field(default=1.0, gt=0)
+    cors_allow_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins whose pages may read the notifier's API from a browser (GET only, "
+        'with Authorization and Last-Event-ID): the dashboard\'s, e.g. ["http://127.0.0.1:8000"].',
+    )
 
     # --- e-mail ---
     smtp_host: str = Field(default="", description="Empty: e-mail attempts fail as unconfigured.")

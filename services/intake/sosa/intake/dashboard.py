@@ -1,0 +1,154 @@
+"""What the operations dashboard shows, read from intake's views with the API's own access rule
+(`access.visible`): an operator counts every request, any other party only those it may see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sosa.contracts.states import RequestState
+from sosa.infra.auth import Caller
+from sosa.intake import access, tables
+from sosa.rules.working_days import WorkingCalendar
+
+_views = tables.request_views
+EASTERN = ZoneInfo("America/New_York")
+"""DPAS deadlines end at 23:59:59 Eastern (decision records show them so)."""
+ANSWERED = frozenset(
+    {
+        RequestState.ACCEPTED,
+        RequestState.REJECTED_BY_SUPPLIER,
+        RequestState.DECLINED,
+        RequestState.FULFILLED,
+        RequestState.CANCELLED,
+        RequestState.REJECTED,
+        RequestState.OVERDUE,
+    }
+)
+"""States in which no answer is awaited any more (overdue is counted on its own)."""
+LISTED = 20
+
+
+class PartyRow(BaseModel):
+    party_id: str
+    total: int
+    open: int = Field(description="Not yet answered, cancelled or rejected.")
+    overdue: int
+
+
+class DueRequest(BaseModel):
+    request_id: str
+    state: RequestState
+    requester: str
+    supplier: str
+    rating: str | None
+    deadline: AwareDatetime
+
+
+class Summary(BaseModel):
+    """The dashboard's tables, over the requests the caller may see."""
+
+    as_of: AwareDatetime
+    total: int
+    by_state: dict[str, int]
+    by_path: dict[str, int] = Field(description="`undecided` for requests without a path yet.")
+    overdue: list[DueRequest] = Field(description=f"The {LISTED} most overdue.")
+    overdue_count: int
+    due_within_working_days: int
+    due_by: AwareDatetime = Field(
+        description="End (23:59:59 Eastern) of the N-th US federal working day after today."
+    )
+    due_soon: list[DueRequest] = Field(description=f"The {LISTED} due first before `due_by`.")
+    due_soon_count: int
+    by_requester: list[PartyRow]
+    by_supplier: list[PartyRow]
+
+
+def due_by(now: datetime, working_days: int, calendar: WorkingCalendar) -> datetime:
+    today: date = now.astimezone(EASTERN).date()
+    last = calendar.add_working_days(today, working_days)
+    return datetime.combine(last, time(23, 59, 59), EASTERN)
+
+
+async def summary(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    now: datetime,
+    working_days: int,
+    calendar: WorkingCalendar,
+) -> Summary:
+    seen = access.visible(caller)
+    by_state = await _counts(session, _views.c.state, seen)
+    by_path = await _counts(session, func.coalesce(_views.c.path, "undecided"), seen)
+    horizon = due_by(now, working_days, calendar)
+    overdue = _views.c.state == RequestState.OVERDUE
+    due_soon = (
+        _views.c.state.not_in(ANSWERED) & (_views.c.deadline > now) & (_views.c.deadline <= horizon)
+    )
+    return Summary(
+        as_of=now,
+        total=sum(by_state.values()),
+        by_state=by_state,
+        by_path=by_path,
+        overdue=await _listed(session, seen & overdue),
+        overdue_count=await _count(session, seen & overdue),
+        due_within_working_days=working_days,
+        due_by=horizon,
+        due_soon=await _listed(session, seen & due_soon),
+        due_soon_count=await _count(session, seen & due_soon),
+        by_requester=await _per_party(session, _views.c.requester, seen),
+        by_supplier=await _per_party(session, _views.c.supplier, seen),
+    )
+
+
+async def _counts(
+    session: AsyncSession, column: ColumnElement[str], seen: ColumnElement[bool]
+) -> dict[str, int]:
+    rows = await session.execute(select(column, func.count()).where(seen).group_by(column))
+    return {str(key): int(n) for key, n in rows}
+
+
+async def _count(session: AsyncSession, where: ColumnElement[bool]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(_views).where(where)) or 0)
+
+
+async def _listed(session: AsyncSession, where: ColumnElement[bool]) -> list[DueRequest]:
+    rows = await session.execute(
+        select(
+            _views.c.request_id,
+            _views.c.state,
+            _views.c.requester,
+            _views.c.supplier,
+            _views.c.rating,
+            _views.c.deadline,
+        )
+        .where(where, _views.c.deadline.is_not(None))
+        .order_by(_views.c.deadline, _views.c.request_id)
+        .limit(LISTED)
+    )
+    return [DueRequest.model_validate(row._mapping) for row in rows]
+
+
+async def _per_party(
+    session: AsyncSession, column: ColumnElement[str], seen: ColumnElement[bool]
+) -> list[PartyRow]:
+    open_ = _views.c.state.not_in(ANSWERED)
+    overdue = _views.c.state == RequestState.OVERDUE
+    rows = await session.execute(
+        select(
+            column.label("party_id"),
+            func.count().label("total"),
+            func.count().filter(open_).label("open"),
+            func.count().filter(overdue).label("overdue"),
+        )
+        .where(seen)
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+        .limit(100)
+    )
+    return [PartyRow.model_validate(row._mapping) for row in rows]

@@ -1,0 +1,144 @@
+"""The operations dashboard in a real browser: headless Chromium (Debian's package, installed by
+scripts/browser.sh) driven by Selenium against the three services.
+
+The page loads; a request posted through the API shows in the live feed within seconds; another
+party's request never does; the tables count only what the viewer may see (an operator sees
+all); and a page that comes back resumes its feed from Last-Event-ID, missing nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.e2e.credentials import OPERATOR, ActingParty, token
+from tests.e2e.stack import Stack
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db, pytest.mark.timeout(240)]
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+OTHER = "mod-india-dgaq"  # a second requesting party: its requests are not the viewer's
+
+
+def other_request() -> dict[str, Any]:
+    return {
+        **DPAS_REQUEST,
+        "requester": {"party_id": OTHER, "kind": "us_dod", "country": "US"},
+        "contract_number": "N00024-26-C-0999",
+    }
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.fail("Chromium is missing: scripts/browser.sh installs it (make test runs it)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="sosa-chromium-")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+async def until(check: Callable[[], Any], what: str, timeout_s: float = 30) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if found := await asyncio.to_thread(check):
+            return found
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"within {timeout_s} s: {what}")
+
+
+def feed_requests(driver: WebDriver) -> set[str]:
+    items = driver.find_elements(By.CSS_SELECTOR, "#feed li")
+    return {item.get_attribute("data-request-id") or "" for item in items}
+
+
+def table_text(driver: WebDriver, table: str) -> str:
+    return str(driver.find_element(By.ID, table).text)
+
+
+async def sign_in(driver: WebDriver, stack: Stack, credential: str) -> None:
+    await asyncio.to_thread(driver.get, f"{stack.url('intake')}/dashboard")
+    assert driver.title == "sosa · operations"
+    await asyncio.to_thread(driver.find_element(By.ID, "key").send_keys, credential)
+    await asyncio.to_thread(driver.find_element(By.ID, "connect").click)
+    await until(
+        lambda: driver.find_element(By.ID, "status").get_attribute("data-state") == "live",
+        "the live feed connects",
+    )
+
+
+async def submit(client: httpx.AsyncClient, stack: Stack, body: dict[str, Any]) -> str:
+    answer = await client.post(f"{stack.url('intake')}/v1/priority-requests", json=body)
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["request_id"])
+
+
+async def test_the_dashboard_shows_the_viewer_s_requests_live_and_never_another_party_s(
+    stack: Stack, browser: WebDriver
+) -> None:
+    requester = str(DPAS_REQUEST["requester"]["party_id"])
+    async with httpx.AsyncClient(auth=ActingParty(), timeout=10) as client:
+        await sign_in(browser, stack, token(requester, "requester"))
+        assert "dod-navsea" in browser.find_element(By.ID, "viewer").text
+
+        mine = await submit(client, stack, DPAS_REQUEST)
+        theirs = await submit(client, stack, other_request())
+        await until(lambda: mine in feed_requests(browser), "the viewer's request in the feed")
+        await until(
+            lambda: "routed" in table_text(browser, "by-state"), "the summary counts it as routed"
+        )
+        # the other party's request was routed too (its outcome is on the stream by now)
+        async with httpx.AsyncClient(timeout=10) as operator:
+            view = await operator.get(
+                f"{stack.url('intake')}/v1/priority-requests/{theirs}",
+                headers={"Authorization": f"Bearer {token(OPERATOR, 'operator')}"},
+            )
+        assert view.json()["state"] == "routed", view.text
+        await asyncio.sleep(2)  # time for a wrongly sent event to arrive
+        assert theirs not in feed_requests(browser)
+        assert theirs not in browser.page_source
+        assert OTHER not in table_text(browser, "by-requester")
+        assert requester in table_text(browser, "by-requester")
+
+        # away from the page while a request is routed; back, the feed resumes where it was
+        await asyncio.to_thread(browser.get, "about:blank")
+        missed = await submit(client, stack, {**DPAS_REQUEST, "contract_number": "N00024-26-C-2"})
+        await asyncio.to_thread(browser.get, f"{stack.url('intake')}/dashboard")
+        await until(lambda: missed in feed_requests(browser), "the missed event, resumed")
+
+        # the operator sees every party's requests
+        await asyncio.to_thread(browser.execute_script, "sessionStorage.clear()")
+        await sign_in(browser, stack, token(OPERATOR, "operator"))
+        await until(
+            lambda: OTHER in table_text(browser, "by-requester"), "the operator sees every party"
+        )
+        assert requester in table_text(browser, "by-requester")
