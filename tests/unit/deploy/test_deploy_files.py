@@ -56,12 +56,11 @@ def test_compose_follows_the_compose_specification() -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_the_compose_schema_check_can_fail() -> None:
+def test_the_compose_schema_check_can_fail(tmp_path: Path) -> None:
     """The check above is real: a misspelt key is refused."""
     broken = compose()
     broken["services"]["intake"]["replicass"] = 2
-    path = DEPLOY.parent / "var" / "broken-compose.yaml"
-    path.parent.mkdir(exist_ok=True)
+    path = tmp_path / "broken-compose.yaml"
     path.write_text(yaml.safe_dump(broken))
     checked = check_compose(path)
     assert checked.returncode == 1

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sosa.intake.dashboard import EASTERN, due_by
-from sosa.rules.working_days import WorkingCalendar
+from sosa.intake.dashboard import EASTERN
+from sosa.rules import WorkingCalendar, end_of_working_day
+
+
+def due_by(now: datetime, working_days: int, calendar: WorkingCalendar) -> datetime:
+    """The horizon the dashboard's summary uses (`due_by`)."""
+    return end_of_working_day(now, working_days, zone=EASTERN, calendar=calendar)
 
 
 def test_three_working_days_from_christmas_eve_skip_christmas_and_the_weekend() -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.contracts.states import RequestState
 from sosa.infra.auth import Caller
 from sosa.intake import access, tables
-from sosa.rules.working_days import WorkingCalendar
+from sosa.rules import WorkingCalendar, end_of_working_day
 
 _views = tables.request_views
 EASTERN = ZoneInfo("America/New_York")
@@ -68,12 +68,6 @@ class Summary(BaseModel):
     by_supplier: list[PartyRow]
 
 
-def due_by(now: datetime, working_days: int, calendar: WorkingCalendar) -> datetime:
-    today: date = now.astimezone(EASTERN).date()
-    last = calendar.add_working_days(today, working_days)
-    return datetime.combine(last, time(23, 59, 59), EASTERN)
-
-
 async def summary(
     session: AsyncSession,
     caller: Caller,
@@ -85,7 +79,7 @@ async def summary(
     seen = access.visible(caller)
     by_state = await _counts(session, _views.c.state, seen)
     by_path = await _counts(session, func.coalesce(_views.c.path, "undecided"), seen)
-    horizon = due_by(now, working_days, calendar)
+    horizon = end_of_working_day(now, working_days, zone=EASTERN, calendar=calendar)
     overdue = _views.c.state == RequestState.OVERDUE
     due_soon = (
         _views.c.state.not_in(ANSWERED) & (_views.c.deadline > now) & (_views.c.deadline <= horizon)
@@ -96,7 +90,7 @@ async def summary(
         by_state=by_state,
         by_path=by_path,
         overdue=await _listed(session, seen & overdue),
-        overdue_count=await _count(session, seen & overdue),
+        overdue_count=by_state.get(RequestState.OVERDUE, 0),
         due_within_working_days=working_days,
         due_by=horizon,
         due_soon=await _listed(session, seen & due_soon),

@@ -9,13 +9,13 @@ response clocks; for a voluntary request's target it is a close reading, not the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from sosa.rules import WorkingCalendar
+from sosa.rules import WorkingCalendar, end_of_working_day
 
 ZONE = ZoneInfo("America/New_York")
 CALENDAR = WorkingCalendar.us_federal()
@@ -76,8 +76,7 @@ def working_days_between(start: date, end: date, calendar: WorkingCalendar = CAL
 
 def horizon(at: datetime, within: int, calendar: WorkingCalendar = CALENDAR) -> datetime:
     """The end of the `within`-th working day after `at`'s day (day 0), Eastern time."""
-    last = calendar.add_working_days(at.astimezone(ZONE).date(), within)
-    return datetime.combine(last, time(23, 59, 59), tzinfo=ZONE) + timedelta(seconds=1)
+    return end_of_working_day(at, within, zone=ZONE, calendar=calendar) + timedelta(seconds=1)
 
 
 def standing(item: dict[str, Any], at: datetime) -> Standing:
