@@ -121,7 +121,7 @@ def stack_env(
         env[f"SOSA_{service.upper()}_DATABASE_URL"] = databases[service]
         env[f"SOSA_{service.upper()}_PORT"] = str(ports[service])
     # the dashboard (served by intake) reads the notifier's stream from the browser
-    env["SOSA_DASHBOARD_STREAM_URL"] = f"http://127.0.0.1:{ports['notifier']}/v1/stream"
+    env["SOSA_DASHBOARD_NOTIFIER_URL"] = f"http://127.0.0.1:{ports['notifier']}"
     env["SOSA_CORS_ALLOW_ORIGINS"] = json.dumps([f"http://127.0.0.1:{ports['intake']}"])
     return env
 

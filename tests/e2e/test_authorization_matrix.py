@@ -253,6 +253,10 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
         lambda w, r: w.call("intake", r, "GET", "/v1/dashboard/summary"),
         everyone(200),
     ),
+    ("intake", "get", "/v1/dashboard/pipeline"): (
+        lambda w, r: w.call("intake", r, "GET", "/v1/dashboard/pipeline"),
+        only({"operator": 200}, 403),
+    ),
     ("intake", "post", "/v1/parties"): (
         lambda w, r: w.call(
             "intake",
@@ -346,6 +350,11 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
     ),
     ("notifier", "get", "/v1/deliveries"): (
         lambda w, r: w.call("notifier", r, "GET", "/v1/deliveries"),
+        everyone(200),
+    ),
+    # everyone may ask; each sees only its own endpoints' failures (tests/e2e/test_dashboard.py)
+    ("notifier", "get", "/v1/delivery-failures"): (
+        lambda w, r: w.call("notifier", r, "GET", "/v1/delivery-failures"),
         everyone(200),
     ),
     ("notifier", "get", "/v1/deliveries/{delivery_id}"): (

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -142,3 +143,60 @@ async def test_the_dashboard_shows_the_viewer_s_requests_live_and_never_another_
             lambda: OTHER in table_text(browser, "by-requester"), "the operator sees every party"
         )
         assert requester in table_text(browser, "by-requester")
+
+
+async def test_the_operators_panels_show_lag_dead_letters_and_failures_by_endpoint(
+    stack: Stack, browser: WebDriver
+) -> None:
+    """An endpoint of another party that refuses every delivery, and an unreadable outcome: the
+    operator sees the failures by endpoint, the consumer lag of each group and the dead letters;
+    the requester sees neither the pipeline panel nor the other party's endpoint."""
+    requester = str(DPAS_REQUEST["requester"]["party_id"])
+    operator_auth = {"Authorization": f"Bearer {token(OPERATOR, 'operator')}"}
+    async with httpx.AsyncClient(timeout=10, headers=operator_auth) as client:
+        created = await client.post(
+            f"{stack.url('notifier')}/v1/endpoints",
+            json={"party_id": OTHER, "url": "http://127.0.0.1:9/refused"},  # nothing listens
+        )
+        assert created.status_code == 201, created.text
+        refusing = created.json()["endpoint_id"]
+    producer = AIOKafkaProducer(bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"])
+    await producer.start()
+    try:
+        outcomes = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.outcomes.v1"
+        await producer.send_and_wait(outcomes, b"{not json", key=b"dashboard-unreadable")
+    finally:
+        await producer.stop()
+    async with httpx.AsyncClient(auth=ActingParty(), timeout=10) as client:
+        await submit(client, stack, other_request())
+
+    await sign_in(browser, stack, token(OPERATOR, "operator"))
+    await until(
+        lambda: refusing in browser.page_source or "127.0.0.1:9" in table_text(browser, "failures"),
+        "the refusing endpoint's failures",
+        60,
+    )
+    await until(lambda: "router" in table_text(browser, "lag"), "the router's lag")
+    lag = table_text(browser, "lag")
+    assert "notifier" in lag, lag
+    assert "intake" in lag, lag
+    await until(
+        lambda: int(browser.find_element(By.ID, "dlq-count").text) >= 2,
+        "the unreadable outcome, dead-lettered by the notifier and intake",
+        60,
+    )
+    letters = table_text(browser, "dlq-recent")
+    assert "notifier" in letters, letters
+    assert "intake" in letters, letters
+
+    await asyncio.to_thread(browser.execute_script, "sessionStorage.clear()")
+    await sign_in(browser, stack, token(requester, "requester"))
+    await asyncio.sleep(1)  # a refresh of every panel
+    assert not browser.find_element(By.ID, "pipeline-panel").is_displayed()
+    assert "127.0.0.1:9" not in table_text(browser, "failures")
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.get(
+            f"{stack.url('intake')}/v1/dashboard/pipeline",
+            headers={"Authorization": f"Bearer {token(requester, 'requester')}"},
+        )
+    assert answer.status_code == 403, answer.text

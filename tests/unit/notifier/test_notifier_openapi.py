@@ -23,6 +23,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("patch", "/v1/email-recipients/{recipient_id}"): ("200", {"404", "422"}),
     ("delete", "/v1/email-recipients/{recipient_id}"): ("204", {"404", "422"}),
     ("get", "/v1/deliveries"): ("200", {"422"}),
+    ("get", "/v1/delivery-failures"): ("200", {"422"}),
     ("get", "/v1/deliveries/{delivery_id}"): ("200", {"404", "422"}),
     ("post", "/v1/deliveries/{delivery_id}/retry"): ("202", {"404", "409", "422"}),
     ("post", "/v1/deliveries/recover"): ("200", {"422"}),

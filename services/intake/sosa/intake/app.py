@@ -24,6 +24,7 @@ from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
 from sosa.intake.api import commands, dashboard, parties, request_list, requests, suppliers
+from sosa.intake.pipeline_watch import PipelineWatch
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
 from sosa.intake.writes import store_all
@@ -64,13 +65,16 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             in_flight=settings.intake_group_commit_in_flight,
             on_commit=relay.wake,
         )
+        the_clock = clock or SystemClock()
+        pipeline = PipelineWatch(settings, the_clock)
         app.state.runtime = Runtime(
             settings=settings,
             sessions=sessions,
             relay=relay,
-            clock=clock or SystemClock(),
+            clock=the_clock,
             rules=rules,
             group_commit=group_commit,
+            pipeline=pipeline,
         )
         app.state.workers = workers
         workers.start("group-commit", group_commit.run())
@@ -80,6 +84,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         )
         workers.start("read-model", read_model.run(consumer, sessions, dead_letters))
         workers.start("consumer-lag", watch_lag({settings.intake_read_model_group: consumer}))
+        workers.start("pipeline-watch", pipeline.run())
         try:
             yield
         finally:

@@ -14,6 +14,7 @@ from sosa.infra.group_commit import GroupCommit
 from sosa.infra.outbox import OutboxRelay
 from sosa.intake import idempotency
 from sosa.intake.idempotency import Key
+from sosa.intake.pipeline_watch import PipelineWatch
 from sosa.intake.settings import IntakeSettings
 from sosa.intake.writes import AnswerT, Write
 
@@ -27,6 +28,8 @@ class Runtime:
     rules: RulesConfig
     """For the dry run only: intake never decides a request it stores."""
     group_commit: GroupCommit[Write[Any]]
+    pipeline: PipelineWatch
+    """Consumer lag and dead letters, for the operators' panel of the dashboard."""
 
     async def accept(
         self, write: Write[AnswerT], *, key: Key | None, party_id: str, body: BaseModel

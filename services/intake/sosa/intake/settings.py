@@ -14,10 +14,21 @@ class IntakeSettings(ApiSettings):
         default="/sosa/intake", description="CloudEvents source of commands."
     )
     intake_read_model_group: str = "sosa-intake-read-model"
-    dashboard_stream_url: str = Field(
-        default="http://127.0.0.1:8002/v1/stream",
-        description="The notifier's live stream, as the viewer's browser reaches it: the "
-        "dashboard's feed (the notifier must allow intake's origin: SOSA_CORS_ALLOW_ORIGINS).",
+    dashboard_notifier_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="The notifier's base URL as the viewer's browser reaches it: the dashboard "
+        "reads its live stream and delivery failures there (the notifier must allow intake's "
+        "origin: SOSA_CORS_ALLOW_ORIGINS).",
+    )
+    router_group: str = Field(
+        default="sosa-router",
+        description="The router's consumer group (the router's own variable): the dashboard "
+        "shows its lag.",
+    )
+    notifier_group: str = Field(
+        default="sosa-notifier",
+        description="The notifier's consumer group (the notifier's own variable): the dashboard "
+        "shows its lag.",
     )
     extra_closures: list[str] = Field(
         default_factory=list,

@@ -106,6 +106,20 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("intake", "send", topics.PARTIES, (), "Publishes each party's whole record."),
     Operation("intake", "receive", topics.OUTCOMES, (), "Builds its read model from outcomes."),
     Operation("intake", "send", topics.dead_letter(topics.OUTCOMES), (), "Outcomes it can't read."),
+    Operation(
+        "intake",
+        "receive",
+        topics.dead_letter(topics.REQUESTS),
+        (),
+        "Counts the router's dead letters for the dashboard.",
+    ),
+    Operation(
+        "intake",
+        "receive",
+        topics.dead_letter(topics.OUTCOMES),
+        (),
+        "Counts the dead letters of outcomes for the dashboard.",
+    ),
     Operation("router", "receive", topics.REQUESTS, (), "Decides each command (read_committed)."),
     Operation(
         "router",

@@ -1,6 +1,7 @@
 """The live operations dashboard: `/dashboard` (one HTML page, no build step) and the summary
 it reads, `/v1/dashboard/summary`. The live feed is the notifier's resumable stream of what the
-viewer's party is told (`SOSA_DASHBOARD_STREAM_URL`)."""
+viewer's party is told, and the delivery failures panel its `/v1/delivery-failures`
+(`SOSA_DASHBOARD_NOTIFIER_URL`); the pipeline panel (operators) reads `/v1/dashboard/pipeline`."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from functools import cache
 from importlib.resources import files
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from sosa.infra.auth import CallerDep
 from sosa.intake import dashboard
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
+from sosa.intake.pipeline_watch import PipelineOut
 
 router = APIRouter(tags=["dashboard"])
 
@@ -28,7 +30,7 @@ def _page() -> str:
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 async def page(rt: RuntimeDep) -> HTMLResponse:
     """The page itself holds no data: it asks for the viewer's API key and reads with it."""
-    config = json.dumps({"streamUrl": rt.settings.dashboard_stream_url})
+    config = json.dumps({"notifierUrl": rt.settings.dashboard_notifier_url.rstrip("/")})
     return HTMLResponse(
         _page().replace("/*SOSA_CONFIG*/{}", config),
         headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
@@ -57,3 +59,18 @@ async def summary(
             working_days=working_days,
             calendar=rt.rules.calendar,
         )
+
+
+@router.get(
+    "/v1/dashboard/pipeline",
+    response_model=PipelineOut,
+    summary="Consumer lag and dead letters (operators)",
+    description="How far each consumer group (router, notifier, intake's read model) is behind, "
+    "from the broker's committed offsets, and the dead letters per topic and per consumer that "
+    "gave up, with the latest ones. Refreshed every few seconds; the times say when.",
+    responses=problems(403, 503, _403="The caller is not an operator"),
+)
+async def pipeline(rt: RuntimeDep, caller: CallerDep) -> PipelineOut:
+    if not caller.operator:
+        raise HTTPException(403, "only operators see the pipeline's lag and dead letters")
+    return PipelineOut.of(rt.pipeline.snapshot)
