@@ -14,6 +14,7 @@ import pytest
 
 from sosa.rules import (
     CATALOG,
+    GLOBAL,
     Amendment,
     AmendmentKind,
     Authorization,
@@ -21,6 +22,9 @@ from sosa.rules import (
     Determination,
     Finding,
     PartnerRegistry,
+    Posture,
+    PostureBoard,
+    PostureBook,
     Rating,
     Requester,
     RequesterKind,
@@ -34,6 +38,7 @@ from sosa.rules import (
     decide_amendment,
     decide_authorization,
     decide_determination,
+    decide_early_escalation,
     decide_overdue,
     decide_response,
     decide_submission,
@@ -53,6 +58,7 @@ from .builders import (
 )
 
 K = AmendmentKind
+_EMERGENCY = PostureBoard(PostureBook.default(), {GLOBAL: Posture.EMERGENCY})
 NOW = utc(2026, 7, 1, 12)
 LATER = date(2026, 10, 1)
 DOCS = FilePath(__file__).parents[3] / "docs" / "rules.md"
@@ -248,6 +254,13 @@ SCENARIOS: dict[str, Callable[[], Decision | WorkPlan]] = {
     "voluntary-amend": lambda: amend(voluntary(), K.SHIPPING_DESTINATION),
     "wrong-state": lambda: answer(
         replace(dpas(), status=RequestStatus.CANCELLED), ResponseKind.ACCEPT
+    ),
+    "posture": lambda: decide_submission(make_request(), postures=_EMERGENCY),
+    "posture-voluntary-target": lambda: decide_submission(
+        make_request(supplier=INDIAN_FIRM), postures=_EMERGENCY
+    ),
+    "posture-early-escalation": lambda: decide_early_escalation(
+        dpas(), _EMERGENCY.for_partner(None), now=NOW
     ),
     "wrong-path": lambda: decide_determination(
         dpas(), Determination(approved=True, authority_party_id="dod"), now=NOW

@@ -25,6 +25,18 @@ from .decision import Authority, ClockKind, Decision, Finding, Outcome, Path
 from .elements import ElementsCheck, check_elements
 from .facts import RequestFacts, RequestStatus
 from .partners import Partner, PartnerRegistry
+from .posture import (
+    GLOBAL,
+    Highlight,
+    Plan,
+    Posture,
+    PostureBoard,
+    PostureBook,
+    PostureInForce,
+    PostureSettings,
+    decide_early_escalation,
+    plan,
+)
 from .priority_request import (
     EmergencyPreparedness,
     PriorityRequest,
@@ -44,6 +56,7 @@ from .working_days import WorkingCalendar
 
 __all__ = [
     "CATALOG",
+    "GLOBAL",
     "REGULATION_VERSION",
     "RULESET_VERSION",
     "Amendment",
@@ -60,11 +73,18 @@ __all__ = [
     "EmergencyPreparedness",
     "Finding",
     "Hazard",
+    "Highlight",
     "Level",
     "Outcome",
     "Partner",
     "PartnerRegistry",
     "Path",
+    "Plan",
+    "Posture",
+    "PostureBoard",
+    "PostureBook",
+    "PostureInForce",
+    "PostureSettings",
     "PriorityRequest",
     "Program",
     "Rating",
@@ -87,11 +107,13 @@ __all__ = [
     "decide_amendment",
     "decide_authorization",
     "decide_determination",
+    "decide_early_escalation",
     "decide_overdue",
     "decide_response",
     "decide_submission",
     "end_of_working_day",
     "parse_rating",
+    "plan",
     "response_clock",
     "rule",
     "schedule_key",

@@ -13,6 +13,7 @@ from .elements import check_delivery_dates
 from .facts import RequestFacts, RequestStatus
 from .instants import require_aware
 from .partners import PartnerRegistry
+from .posture import PostureBoard, PostureInForce, apply
 from .rating_checks import check_rating
 from .rule_ids import RuleId
 from .schedule_i import ScheduleI
@@ -32,6 +33,7 @@ class Setting:
     schedule: ScheduleI
     registry: PartnerRegistry
     rules: ClockRules
+    posture: PostureInForce | None
 
 
 def decide_amendment(
@@ -43,11 +45,13 @@ def decide_amendment(
     schedule: ScheduleI | None = None,
     registry: PartnerRegistry | None = None,
     rules: ClockRules | None = None,
+    postures: PostureBoard | None = None,
 ) -> Decision:
     """15 CFR 700.16: only Commerce or the party that placed the order may change or cancel it
     ((a)); a significant schedule change is a new rated order from its receipt ((c)); the
     listed minor changes are not ((d)); an upgrade takes effect from receipt of the change
-    ((b)); everyone affected is told ((f))."""
+    ((b)); everyone affected is told ((f)). A clock started again takes the posture in force
+    (`postures`): its reminders and, on the voluntary path, its target; never a DPAS limit."""
     require_aware(now)
     allowed = CANCELLABLE if amendment.kind is AmendmentKind.CANCELLATION else AMENDABLE
     if facts.status not in allowed:
@@ -65,6 +69,7 @@ def decide_amendment(
         schedule=schedule or ScheduleI.default(),
         registry=registry or PartnerRegistry.default(),
         rules=rules or ClockRules.default(),
+        posture=postures.for_partner(facts.partner_country) if postures else None,
     )
     if amendment.kind is AmendmentKind.CANCELLATION:
         return _cancel(facts)
@@ -117,7 +122,7 @@ def _schedule_or_minor(
         f"of its receipt ({now.isoformat()}), to be accepted or rejected again.",
     )
     decision = facts.carried(Outcome.DPAS_RATED_ORDER, [new_order, clock.finding])
-    return replace(
+    decision = replace(
         decision,
         required_delivery_dates=dates or facts.required_delivery_dates,
         clock=clock.kind,
@@ -125,6 +130,10 @@ def _schedule_or_minor(
         deadline=clock.deadline,
         reminders=clock.reminders,
     )
+    if setting.posture is None:
+        return decision
+    hours = facts.emergency_hours is not None
+    return apply(decision, setting.posture, zone=zone, calendar=setting.calendar, hours_clock=hours)
 
 
 def _minor(facts: RequestFacts, amendment: Amendment, dates: tuple[date, ...]) -> Decision:
@@ -202,16 +211,18 @@ def _voluntary(
     decision = replace(decision, required_delivery_dates=dates or facts.required_delivery_dates)
     partner = setting.registry.get(facts.partner_country or facts.supplier.country)
     zone = zone_named(facts.supplier.timezone)
-    if partner is None or partner.response_target is None or zone is None:
+    if partner is None or zone is None:
         return decision
+    target = partner.response_target
+    if setting.posture is not None:
+        target = setting.posture.settings.voluntary_target(target)
+    if target is None:
+        return decision
+    calendar = WorkingCalendar.for_country(partner.calendar_country)
     clock = voluntary_clock(
-        partner.response_target,
-        received_at=now,
-        zone=zone,
-        calendar=WorkingCalendar.for_country(partner.calendar_country),
-        rules=setting.rules,
+        target, received_at=now, zone=zone, calendar=calendar, rules=setting.rules
     )
-    return replace(
+    decision = replace(
         decision,
         findings=(*decision.findings, clock.finding),
         clock=clock.kind,
@@ -219,6 +230,10 @@ def _voluntary(
         deadline=clock.deadline,
         reminders=clock.reminders,
     )
+    if setting.posture is None:
+        return decision
+    hours = target.hours is not None
+    return apply(decision, setting.posture, zone=zone, calendar=calendar, hours_clock=hours)
 
 
 def _new_dates(amendment: Amendment) -> tuple[tuple[date, ...], list[Finding]]:

@@ -12,6 +12,7 @@ from .decision import Authority, Decision, Finding, Outcome, Path, finding
 from .facts import RequestFacts, RequestStatus
 from .instants import require_aware
 from .partners import PartnerRegistry
+from .posture import PostureBoard, PostureInForce, apply
 from .rating import Rating
 from .rating_checks import check_rating
 from .rule_ids import RuleId
@@ -69,11 +70,13 @@ def decide_authorization(
     registry: PartnerRegistry | None = None,
     rules: ClockRules | None = None,
     entitled: str | None = None,
+    postures: PostureBoard | None = None,
 ) -> Decision:
     """15 CFR 700.57(a), 700.51: Commerce authorizes the rating that makes the partner's request
     a DPAS rated order. From then on every 700.12-700.18 rule binds the US supplier; its
     response clock starts now, when the rated order reaches it. Only the `entitled` Commerce
-    party, when given, authorizes."""
+    party, when given, authorizes. Under `postures`, the decision names the posture in force
+    for the partner and its clock takes the posture's reminders (never another limit)."""
     require_aware(now)
     if entitled is not None and authorization.authority_party_id != entitled:
         return facts.wrong_party(
@@ -99,7 +102,8 @@ def decide_authorization(
     # Commerce has just given the written authorization that note would ask for.
     notes = [n for n in notes if n.rule_id is not RuleId.SCHEDULE_I_COMMERCE_AUTHORIZATION]
     notes += _series_notes(facts, rating, schedule, registry or PartnerRegistry.default())
-    return _rated(facts, authorization, rating, notes, now, calendar, rules)
+    posture = postures.for_partner(facts.partner_country) if postures else None
+    return _rated(facts, authorization, rating, notes, now, calendar, rules, posture)
 
 
 def _rated(
@@ -110,6 +114,7 @@ def _rated(
     now: datetime,
     calendar: WorkingCalendar | None,
     rules: ClockRules | None,
+    posture: PostureInForce | None,
 ) -> Decision:
     zone = zone_named(facts.supplier.timezone)
     if zone is None:
@@ -129,7 +134,7 @@ def _rated(
         "a DPAS rated order and the US supplier must accept or reject it under 15 CFR 700.13.",
     )
     decision = facts.carried(Outcome.DPAS_RATED_ORDER, [authorized, *notes, clock.finding])
-    return replace(
+    decision = replace(
         decision,
         rating=rating,
         clock=clock.kind,
@@ -137,6 +142,15 @@ def _rated(
         deadline=clock.deadline,
         reminders=clock.reminders,
         priority_effective_at=now,
+    )
+    if posture is None:
+        return decision
+    return apply(
+        decision,
+        posture,
+        zone=zone,
+        calendar=calendar or WorkingCalendar.us_federal(),
+        hours_clock=facts.emergency_hours is not None,
     )
 
 

@@ -313,6 +313,18 @@ _TITLES: Final[dict[R, tuple[str, str]]] = {
         _cfr("16(f)"),
         "Notify all suppliers of the change promptly",
     ),
+    R.SOSA_POSTURE_IN_FORCE: (
+        f"{_SOSA}: peacetime, emergency and armed conflict",
+        "Posture in force: sosa's own targets tightened, DPAS limits unchanged",
+    ),
+    R.SOSA_POSTURE_VOLUNTARY_TARGET: (
+        _COC,
+        "The posture's voluntary response target, tighter than the partner's",
+    ),
+    R.SOSA_POSTURE_EARLY_ESCALATION: (
+        _OPS,
+        "Unanswered close to the deadline under a posture: escalated early",
+    ),
     R.SOSA_REQUEST_WITHDRAWN: (_SOSA, "Request withdrawn before it became a rated order"),
     R.SOSA_VOLUNTARY_AMENDED: (
         f"{_COC}; 15 CFR 700.57(a)",

@@ -29,7 +29,14 @@ class ClockRules:
     occurred_minimum_hours: int
     imminent_minimum_hours: int
     half_way_reminder: bool = True
+    reminder_fractions: tuple[float, ...] = ()
+    """More reminder points, as fractions of the window (a posture's cadence)."""
     reminder_working_days_before: int = 1
+
+    def fractions(self) -> tuple[float, ...]:
+        """Every reminder point before the last day, as a fraction of the window."""
+        half = (0.5,) if self.half_way_reminder else ()
+        return tuple(sorted({*half, *self.reminder_fractions}))
 
     @classmethod
     def default(cls) -> ClockRules:

@@ -126,32 +126,60 @@ Span = tuple[datetime, tuple[datetime, ...]]
 
 
 def _hours_span(received_at: datetime, hours: int, zone: ZoneInfo, rules: ClockRules) -> Span:
-    """Clock hours from receipt; weekends and holidays are not skipped [U]. Reminders: half-way
-    and one day before (when that is still after receipt)."""
+    """Clock hours from receipt; weekends and holidays are not skipped [U]. Reminders: at each
+    fraction of the window (half-way unless a posture says more) and one day before (when that is
+    still after receipt)."""
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
     deadline = (received_at + timedelta(hours=hours)).astimezone(zone)
-    points = []
-    if rules.half_way_reminder:
-        points.append(received_at + (deadline - received_at) / 2)
-    if rules.reminder_working_days_before:
-        points.append(deadline - timedelta(days=rules.reminder_working_days_before))
-    return deadline, _ordered(points, received_at, deadline, zone)
+    reminders = planned_reminders(
+        started_at=received_at,
+        deadline=deadline,
+        days=None,
+        zone=zone,
+        calendar=None,
+        rules=rules,
+    )
+    return deadline, reminders
 
 
 def _working_days_span(
     received_at: datetime, days: int, zone: ZoneInfo, cal: WorkingCalendar, rules: ClockRules
 ) -> Span:
-    """Deadline at the end of working day N. Reminders at the end of working day N // 2
-    (half-way) and of working day N - 1 (one working day before)."""
-    counts = []
-    if rules.half_way_reminder:
-        counts.append(days // 2)
+    """Deadline at the end of working day N. Reminders at the end of working day N x f for each
+    fraction f (half-way: N // 2) and of working day N - 1 (one working day before)."""
+    deadline = end_of_working_day(received_at, days, zone=zone, calendar=cal)
+    reminders = planned_reminders(
+        started_at=received_at, deadline=deadline, days=days, zone=zone, calendar=cal, rules=rules
+    )
+    return deadline, reminders
+
+
+def planned_reminders(
+    *,
+    started_at: datetime,
+    deadline: datetime,
+    days: int | None,
+    zone: ZoneInfo,
+    calendar: WorkingCalendar | None,
+    rules: ClockRules,
+) -> tuple[datetime, ...]:
+    """The reminder points of a clock already running (`days` working days, or clock hours
+    when None), planned again with `rules` (a posture's cadence); the deadline stays."""
+    if days is None:
+        points = [started_at + (deadline - started_at) * f for f in rules.fractions()]
+        if rules.reminder_working_days_before:
+            points.append(deadline - timedelta(days=rules.reminder_working_days_before))
+        return _ordered(points, started_at, deadline, zone)
+    if calendar is None:
+        raise ValueError("a working-day clock needs its calendar")
+    counts = [int(days * f) for f in rules.fractions()]
     if rules.reminder_working_days_before:
         counts.append(days - rules.reminder_working_days_before)
-    points = [end_of_working_day(received_at, n, zone=zone, calendar=cal) for n in counts if n > 0]
-    deadline = end_of_working_day(received_at, days, zone=zone, calendar=cal)
-    return deadline, _ordered(points, received_at, deadline, zone)
+    points = [
+        end_of_working_day(started_at, n, zone=zone, calendar=calendar) for n in counts if n > 0
+    ]
+    return _ordered(points, started_at, deadline, zone)
 
 
 def _ordered(

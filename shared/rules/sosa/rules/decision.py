@@ -106,6 +106,8 @@ class Decision:
     clock_started_at: datetime | None = None
     deadline: datetime | None = None
     reminders: tuple[datetime, ...] = ()
+    early_escalation_at: datetime | None = None
+    """Under a posture with an escalation margin: when an unanswered request is escalated."""
     emergency_hours: int | None = None
     priority_effective_at: datetime | None = None
     partner_country: str | None = None
@@ -140,6 +142,7 @@ class Decision:
             "clock_started_at": _iso(self.clock_started_at),
             "deadline": _iso(self.deadline),
             "reminders": [r.isoformat() for r in self.reminders],
+            "early_escalation_at": _iso(self.early_escalation_at),
             "emergency_hours": self.emergency_hours,
             "priority_effective_at": _iso(self.priority_effective_at),
             "partner_country": self.partner_country,

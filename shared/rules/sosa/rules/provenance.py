@@ -42,12 +42,15 @@ UNCONFIRMED: Final = frozenset(
         R.DPAS_700_13_C4_NOT_FOR_US_GOVERNMENT,
         R.DPAS_700_13_D1_NO_SILENT_ACCEPTANCE,
         R.SOSA_VOLUNTARY_TARGET_MISSED,
+        R.SOSA_POSTURE_VOLUNTARY_TARGET,
+        R.SOSA_POSTURE_EARLY_ESCALATION,
     }
 )
 
 SCHEDULE_I = "schedule_i.json"
 PARTNERS = "partners.json"
 CLOCK_RULES = "clock_rules.json"
+POSTURES = "postures.json"
 CALENDAR = "calendar"
 """The working-day calendar: `holidays` (5 USC 6103) plus WorkingCalendar's closures."""
 
@@ -85,6 +88,13 @@ CONFIGURED_BY: Final[dict[str, frozenset[R]]] = {
             R.DPAS_700_13_E_EP_HOURS,
             R.DPAS_700_13_E_EP_HOURS_BELOW_MINIMUM,
             R.SOSA_VOLUNTARY_TARGET,
+        }
+    ),
+    POSTURES: frozenset(
+        {
+            R.SOSA_POSTURE_IN_FORCE,
+            R.SOSA_POSTURE_VOLUNTARY_TARGET,
+            R.SOSA_POSTURE_EARLY_ESCALATION,
         }
     ),
     CALENDAR: frozenset(

@@ -12,6 +12,7 @@ from .elements import ElementsCheck, check_delivery_dates, check_elements
 from .instants import require_aware
 from .partners import Partner, PartnerRegistry
 from .paths import PathChoice, choose_path
+from .posture import PostureBoard, PostureInForce, apply, voluntary_target_note
 from .priority_request import PriorityRequest
 from .rule_ids import RuleId
 from .schedule_i import ScheduleI
@@ -26,6 +27,7 @@ def decide_submission(
     calendar: WorkingCalendar | None = None,
     schedule: ScheduleI | None = None,
     rules: ClockRules | None = None,
+    postures: PostureBoard | None = None,
 ) -> Decision:
     """Route a new request and check it against the rules of its path.
 
@@ -33,6 +35,9 @@ def decide_submission(
     DPAS via SOSA: the elements except the rating (Commerce authorizes it), then
     AWAITING_DETERMINATION. Voluntary: the Code-of-Conduct notes and the partner's target.
     No arrangement, or a missing or bad element: REJECTED, with each cited reason.
+    Under `postures` (SOSA: peacetime, emergency, armed conflict) the decision names the
+    posture in force for the request's partner (or the global one), whose reminder cadence and
+    voluntary target it takes; the DPAS limits of 15 CFR 700.13(d), (e) do not change.
     """
     require_aware(request.received_at, "received_at")
     choice = choose_path(request, registry=registry or PartnerRegistry.default())
@@ -44,11 +49,29 @@ def decide_submission(
         partner_country=choice.partner.country if choice.partner else None,
         liaison=choice.partner.liaison.party_id if choice.partner else None,
     )
+    posture = postures.for_partner(base.partner_country) if postures else None
     if choice.path is Path.NONE or choice.zone is None:
-        return base
+        return replace(base, findings=(*base.findings, posture.finding())) if posture else base
     calendar = calendar or WorkingCalendar.us_federal()
     if choice.path is Path.VOLUNTARY and choice.partner is not None:
-        return _voluntary(request, base, choice.partner, choice.zone, rules)
+        return _voluntary(request, base, choice.partner, choice.zone, rules, posture)
+    decision = _rated(request, base, choice, choice.zone, calendar, schedule, rules)
+    if posture is None:
+        return decision
+    hours = decision.emergency_hours is not None
+    return apply(decision, posture, zone=choice.zone, calendar=calendar, hours_clock=hours)
+
+
+def _rated(
+    request: PriorityRequest,
+    base: Decision,
+    choice: PathChoice,
+    zone: ZoneInfo,
+    calendar: WorkingCalendar,
+    schedule: ScheduleI | None,
+    rules: ClockRules | None,
+) -> Decision:
+    """DPAS, or DPAS via SOSA: the elements, then the clock or the wait for DoD."""
     elements = check_elements(
         request,
         schedule=schedule or ScheduleI.default(),
@@ -67,7 +90,7 @@ def decide_submission(
     clock = response_clock(
         rating=elements.rating,
         received_at=request.received_at,
-        zone=choice.zone,
+        zone=zone,
         calendar=calendar,
         emergency_hours=elements.emergency_hours,
         hazard=elements.hazard,
@@ -111,8 +134,10 @@ def _voluntary(
     partner: Partner,
     zone: ZoneInfo,
     rules: ClockRules | None,
+    posture: PostureInForce | None,
 ) -> Decision:
-    """A voluntary request through the partner's liaison, with its target clock if it has one."""
+    """A voluntary request through the partner's liaison, with its target clock if it has one
+    (a posture may set a tighter target, or one where the partner has none)."""
     dates, _ = check_delivery_dates(request.required_delivery_dates)
     decision = replace(
         base,
@@ -120,20 +145,40 @@ def _voluntary(
         findings=(*base.findings, *relay_notes(request, partner)),
         required_delivery_dates=dates,
     )
-    if partner.response_target is None:
-        return replace(decision, findings=(*decision.findings, no_target_note(partner)))
+    target = partner.response_target
+    notes = []
+    if posture is not None:
+        target = posture.settings.voluntary_target(partner.response_target)
+        if target is not None and target != partner.response_target:
+            notes.append(voluntary_target_note(posture, target.working_days or 0))
+    if target is None:
+        decision = replace(decision, findings=(*decision.findings, no_target_note(partner)))
+        return apply_posture(decision, posture, zone, partner, hours_clock=False)
+    calendar = WorkingCalendar.for_country(partner.calendar_country)
     clock = voluntary_clock(
-        partner.response_target,
-        received_at=request.received_at,
-        zone=zone,
-        calendar=WorkingCalendar.for_country(partner.calendar_country),
-        rules=rules,
+        target, received_at=request.received_at, zone=zone, calendar=calendar, rules=rules
     )
-    return replace(
+    decision = replace(
         decision,
-        findings=(*decision.findings, clock.finding),
+        findings=(*decision.findings, clock.finding, *notes),
         clock=clock.kind,
         clock_started_at=clock.started_at,
         deadline=clock.deadline,
         reminders=clock.reminders,
     )
+    return apply_posture(decision, posture, zone, partner, hours_clock=target.hours is not None)
+
+
+def apply_posture(
+    decision: Decision,
+    posture: PostureInForce | None,
+    zone: ZoneInfo,
+    partner: Partner,
+    *,
+    hours_clock: bool,
+) -> Decision:
+    """A voluntary decision under the posture (none: as it is), on the partner's calendar."""
+    if posture is None:
+        return decision
+    calendar = WorkingCalendar.for_country(partner.calendar_country)
+    return apply(decision, posture, zone=zone, calendar=calendar, hours_clock=hours_clock)
