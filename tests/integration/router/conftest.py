@@ -44,4 +44,8 @@ def clock() -> AdjustableClock:
 @pytest.fixture
 def handlers(clock: AdjustableClock) -> Handlers:
     config = RulesConfig.load()
-    return Handlers(config=config, writer=OutcomeWriter(config=config, source="/test"), clock=clock)
+    return Handlers(
+        config=config,
+        writer=OutcomeWriter(config=config, source="/test"),
+        clock=clock,
+    )

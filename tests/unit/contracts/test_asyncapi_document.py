@@ -24,6 +24,7 @@ from sosa.contracts import (
     envelope,
     outcomes,
     parties,
+    posture,
     requests,
     states,
     topics,
@@ -72,7 +73,7 @@ def _schema_of(doc: dict[str, Any], name: str) -> dict[str, Any]:
 def _contract_models() -> dict[str, type[BaseModel]]:
     """Every message model in the contracts: a pydantic model whose `type` names its ce_type."""
     found: dict[str, type[BaseModel]] = {}
-    for module in (commands, outcomes, deliveries, parties, requests, states):
+    for module in (commands, outcomes, posture, deliveries, parties, requests, states):
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -122,7 +123,7 @@ def test_every_topic_is_a_channel_at_its_own_address(doc: dict[str, Any]) -> Non
 def test_every_message_type_is_on_its_topic_with_a_payload_schema(doc: dict[str, Any]) -> None:
     on_topic = {
         topics.REQUESTS: set(commands.COMMAND_TYPES),
-        topics.OUTCOMES: set(outcomes.OUTCOME_TYPES),
+        topics.OUTCOMES: {*outcomes.OUTCOME_TYPES, posture.CHANGED},
         topics.DELIVERIES: {deliveries.ATTEMPTED},
         topics.REQUEST_STATE: {outcomes.SNAPSHOT},
         topics.PARTIES: {parties.PARTY},

@@ -28,12 +28,13 @@ _CLOCK: Final = frozenset(
         "decision.clock_started_at",
         "decision.deadline",
         "decision.reminders",
+        "decision.early_escalation_at",
         "decision.late",
     }
 )
 _ORDER: Final = frozenset({"decision.rating", "decision.required_delivery_dates"})
 _ANSWER: Final = frozenset({"decision.offered_date", "decision.offered_quantity"})
-_ESCALATION: Final = frozenset({"escalated_to", "suggestion", "facts"})
+_ESCALATION: Final = frozenset({"escalated_to", "early", "suggestion", "facts"})
 
 FIELDS: Final[dict[Role, frozenset[str] | None]] = {
     # the requester placed the request: everything about it, except which command caused what

@@ -71,6 +71,12 @@ class BatchState:
     changed: dict[str, datetime] = field(default_factory=dict)
     """Requests to write back, with the time of their last change."""
     timers_changed: set[str] = field(default_factory=set)
+    postures: dict[str, rules.Posture] = field(default_factory=dict)
+    """The postures in force (scope -> posture), read with the batch: a change another router
+    made is seen from its next batch on."""
+    emitted: dict[tuple[str, str, datetime], datetime] = field(default_factory=dict)
+    """When each timer read was turned into a tick: kept when its request's timers are
+    written again with it (a posture's re-planning keeps the timers already due)."""
     decided: dict[str, tuple[str, int, int, list[Output], datetime]] = field(default_factory=dict)
     """Inbox rows to add: event id -> (topic, partition, offset, outputs, processed_at)."""
     forgotten: set[str] = field(default_factory=set)
@@ -98,6 +104,9 @@ class BatchState:
                 outputs = [Output.from_json(raw) for raw in row.outputs]
                 state.inbox[row.event_id] = Seen(row.partition, row.offset, outputs)
         await state._read_requests(session, set(request_ids))
+        p = tables.postures
+        for scope, posture in await session.execute(select(p.c.scope, p.c.posture)):
+            state.postures[scope] = rules.Posture(posture)
         return state
 
     async def _read_requests(self, session: AsyncSession, request_ids: set[str]) -> None:
@@ -115,9 +124,20 @@ class BatchState:
                 last_decision=DecisionRecord.model_validate(row.last_decision),
             )
         self.timers.update({request_id: [] for request_id in wanted})
-        timers = select(t.c.request_id, t.c.kind, t.c.due_at).where(t.c.request_id.in_(wanted))
+        timers = select(t.c.request_id, t.c.kind, t.c.due_at, t.c.emitted_at).where(
+            t.c.request_id.in_(wanted)
+        )
         for row in await session.execute(timers):
             self.timers[row.request_id].append((row.kind, row.due_at))
+            if row.emitted_at is not None:
+                self.emitted[(row.request_id, row.kind, row.due_at)] = row.emitted_at
+
+    async def preload(self, session: AsyncSession, request_ids: Iterable[str]) -> None:
+        """Read these requests and their timers now, with one SELECT per table."""
+        await self._read_requests(session, set(request_ids))
+
+    def timers_of(self, request_id: str) -> list[Timer]:
+        return list(self.timers.get(request_id, []))
 
     async def request(self, session: AsyncSession, request_id: str) -> RequestRecord | None:
         """The request as this batch has left it so far (read now if it was not preloaded)."""
@@ -144,6 +164,11 @@ class BatchState:
         self._keep(self.changed, record.request_id)
         self.requests[record.request_id] = record
         self.changed[record.request_id] = now
+
+    def set_posture(self, scope: str, posture: rules.Posture) -> None:
+        """The posture of `scope` from now on in this batch (the table is written at once)."""
+        self._keep(self.postures, scope)
+        self.postures[scope] = posture
 
     def set_timers(self, request_id: str, timers: list[Timer]) -> None:
         self._keep(self.timers, request_id)
@@ -204,7 +229,12 @@ class BatchState:
             ids = sorted(self.timers_changed)
             await session.execute(delete(t).where(t.c.request_id.in_(ids)))
             rows = [
-                {"request_id": rid, "kind": kind, "due_at": due}
+                {
+                    "request_id": rid,
+                    "kind": kind,
+                    "due_at": due,
+                    "emitted_at": self.emitted.get((rid, kind, due)),
+                }
                 for rid in ids
                 for kind, due in self.timers[rid]
             ]

@@ -17,6 +17,12 @@ LIAISON_SUGGESTION = (
     "under the Code of Conduct: chase the firm through the liaison, government to government."
 )
 
+EARLY_SUGGESTION = (
+    "No answer yet, and the deadline is near. Under the posture in force sosa escalates before "
+    "the deadline: follow up with the supplier (through the liaison on the voluntary path) now. "
+    "The request is not overdue and its deadline is unchanged."
+)
+
 
 def escalation_for(
     facts: rules.RequestFacts, details: dict[str, Any]

@@ -20,9 +20,9 @@ from sosa.contracts.envelope import Envelope
 from sosa.decisions import lifecycle, translate
 from sosa.decisions.config import RulesConfig
 from sosa.infra.clock import Clock
-from sosa.router import timers
+from sosa.router import postures, timers
 from sosa.router.batch_state import BatchState, NewRequest, RequestRecord
-from sosa.router.escalation import escalation_for
+from sosa.router.escalation import EARLY_SUGGESTION, escalation_for
 from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.outputs import Output
 
@@ -47,14 +47,25 @@ class Handlers:
         """The outputs of one command; its changes are made to `state` (the batch's, written
         back by the processor), read from `session` only for a request not preloaded."""
         command = commands.parse_command(message.type, message.data)
+        board = rules.PostureBoard(self.config.postures, state.postures)
+        if isinstance(command, commands.SetPosture):
+            return await postures.set_posture(
+                session,
+                state,
+                command,
+                message,
+                config=self.config,
+                source=self.writer.source,
+                now=self.clock.now(),
+            )
         record = await state.request(session, command.request_id)
         if isinstance(command, commands.SubmitRequest):
-            return self.submit(state, command, message, existing=record)
+            return self.submit(state, command, message, existing=record, board=board)
         if record is None:
             raise UnknownRequestError(f"no request {command.request_id} for {message.type}")
         if isinstance(command, commands.ClockTick):
-            return self.tick(state, command, record, message)
-        return self.judge(state, command, record, message)
+            return self.tick(state, command, record, message, board=board)
+        return self.judge(state, command, record, message, board=board)
 
     def submit(
         self,
@@ -63,12 +74,13 @@ class Handlers:
         message: Envelope,
         *,
         existing: RequestRecord | None,
+        board: rules.PostureBoard,
     ) -> list[Output]:
         if existing is not None:
             log.warning("duplicate submit ignored", extra={"request_id": command.request_id})
             return []
         now = self.clock.now()
-        decided = translate.decide_submission(command, self.config)
+        decided = translate.decide_submission(command, self.config, board)
         record = RequestRecord(
             request_id=command.request_id,
             facts=decided.facts,
@@ -91,9 +103,13 @@ class Handlers:
         command: commands.Command,
         record: RequestRecord,
         message: Envelope,
+        *,
+        board: rules.PostureBoard,
     ) -> list[Output]:
         now = self.clock.now()
-        decided = lifecycle.decide_command(command, record.facts, self.config, now=now)
+        decided = lifecycle.decide_command(
+            command, record.facts, self.config, now=now, postures=board
+        )
         if decided.refused:
             refusal = self.writer.refusal(record, decided, command, cause=message, now=now)
             return self._record(state, record, record.facts, [refusal], message, now)
@@ -110,13 +126,19 @@ class Handlers:
         tick: commands.ClockTick,
         record: RequestRecord,
         message: Envelope,
+        *,
+        board: rules.PostureBoard,
     ) -> list[Output]:
         if not state.timer_is_set(tick):
             return []  # the clock was restarted or stopped since this timer was set
+        if record.facts.status is not rules.RequestStatus.ROUTED:
+            return []  # answered (or closed) meanwhile: nothing to remind of or escalate
         now = max(self.clock.now(), tick.due_at)
         if tick.timer == "reminder":
             event = self.writer.reminder(record, tick, cause=message, now=now)
             return self._record(state, record, record.facts, [event], message, now)
+        if tick.timer == "escalation":
+            return self.escalate_early(state, record, message, board, now)
         decided = lifecycle.decide_deadline(record.facts, now=now)
         if decided.refused:
             return []
@@ -136,6 +158,32 @@ class Handlers:
         )
         timers.reschedule(state, record.facts, decided.facts, decided.record)
         return self._record(state, updated, decided.facts, [overdue, escalation], message, now)
+
+    def escalate_early(
+        self,
+        state: BatchState,
+        record: RequestRecord,
+        message: Envelope,
+        board: rules.PostureBoard,
+        now: datetime,
+    ) -> list[Output]:
+        """A posture's margin before the deadline, still unanswered: whoever would act on an
+        overdue request hears now; the state and the deadline stay."""
+        decided = lifecycle.decide_early_escalation(record.facts, board, now=now)
+        if decided.refused:
+            return []
+        escalated_to, _, facts = escalation_for(record.facts, record.details)
+        escalation = self.writer.escalation(
+            record,
+            decided,
+            escalated_to=escalated_to,
+            suggestion=EARLY_SUGGESTION,
+            facts=facts,
+            cause=message,
+            now=now,
+            early=True,
+        )
+        return self._record(state, record, record.facts, [escalation], message, now)
 
     def _record(
         self,

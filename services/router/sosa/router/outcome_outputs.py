@@ -70,11 +70,13 @@ class OutcomeWriter:
         facts: dict[str, Any],
         cause: Envelope,
         now: datetime,
+        early: bool = False,
     ) -> outcomes.Escalated:
         return outcomes.Escalated.model_validate(
             {
                 **self._common(record, decided.facts, decided.record, cause, now),
                 "escalated_to": escalated_to,
+                "early": early,
                 "suggestion": suggestion,
                 "facts": facts,
             }

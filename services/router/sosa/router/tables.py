@@ -1,8 +1,9 @@
-"""Router's own tables: each request's state, and the inbox remembering each input's outputs."""
+"""Router's own tables: each request's state, the inbox remembering each input's outputs, the
+timers of the response clocks, and the postures in force."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
 
 from sosa.infra.columns import UtcDateTime
 
@@ -45,4 +46,15 @@ timers = Table(
     Column("due_at", UtcDateTime(), primary_key=True),
     Column("emitted_at", UtcDateTime(), nullable=True),
     Index("ix_timers_due", "emitted_at", "due_at"),
+)
+
+postures = Table(
+    "postures",
+    metadata,
+    Column("scope", String(8), primary_key=True),  # `global` or a partner's country code
+    Column("posture", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_by", String(128), nullable=False),
+    Column("effective_at", UtcDateTime(), nullable=False),
+    Column("command_id", String(64), nullable=False),
 )

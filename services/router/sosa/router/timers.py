@@ -49,6 +49,9 @@ def reschedule(
         state.set_timers(after.request_id, [])
         return
     due = [("reminder", r) for r in record.reminders if r < after.deadline]
+    early = record.early_escalation_at
+    if early is not None and early < after.deadline:
+        due.append(("escalation", early))  # a posture's margin (sosa.rules.posture)
     due.append(("deadline", after.deadline + OVERDUE_AFTER))
     state.set_timers(after.request_id, due)
 
@@ -59,7 +62,11 @@ def tick_for(request_id: str, kind: str, due_at: datetime, *, now: datetime) -> 
         command_id=str(uuid.uuid5(_TICK_NAMESPACE, key)),
         request_id=request_id,
         received_at=now,
-        timer="reminder" if kind == "reminder" else "deadline",
+        timer="reminder"
+        if kind == "reminder"
+        else "escalation"
+        if kind == "escalation"
+        else "deadline",
         due_at=due_at,
     )
 

@@ -8,6 +8,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from sosa.contracts.posture import PostureName, Scope
 from sosa.contracts.requests import LongText, PartyId, PriorityRequestDetails, Strict
 
 SUBMIT: Final = "sosa.command.submit.v1"
@@ -17,6 +18,7 @@ CANCEL: Final = "sosa.command.cancel.v1"
 DETERMINE: Final = "sosa.command.determine.v1"
 AUTHORIZE: Final = "sosa.command.authorize.v1"
 TICK: Final = "sosa.command.tick.v1"
+SET_POSTURE: Final = "sosa.command.set-posture.v1"
 
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_()]{1,64}$")]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
@@ -144,8 +146,20 @@ class ClockTick(Command):
     """
 
     type: Literal["sosa.command.tick.v1"] = TICK
-    timer: Literal["reminder", "deadline"]
+    timer: Literal["reminder", "deadline", "escalation"]
+    """`escalation`: the early escalation a posture's margin sets before the deadline."""
     due_at: AwareDatetime
+
+
+class SetPosture(Command):
+    """An operator sets the posture of one scope (`global` or a partner's country) from
+    `received_at` on. `request_id` is `posture/<scope>` (`sosa.contracts.posture.subject`)."""
+
+    type: Literal["sosa.command.set-posture.v1"] = SET_POSTURE
+    scope: Scope
+    posture: PostureName
+    reason: LongText
+    set_by: PartyId
 
 
 COMMAND_TYPES: Final[dict[str, type[Command]]] = {
@@ -156,6 +170,7 @@ COMMAND_TYPES: Final[dict[str, type[Command]]] = {
     DETERMINE: RecordDetermination,
     AUTHORIZE: RecordAuthorization,
     TICK: ClockTick,
+    SET_POSTURE: SetPosture,
 }
 
 

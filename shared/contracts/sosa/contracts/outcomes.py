@@ -45,6 +45,9 @@ class DecisionRecord(BaseModel):
     clock_started_at: AwareDatetime | None = None
     deadline: AwareDatetime | None = None
     reminders: list[AwareDatetime] = Field(default_factory=list)
+    early_escalation_at: AwareDatetime | None = Field(
+        default=None, description="Under a posture with an escalation margin: escalated then."
+    )
     awaiting: str | None = Field(
         default=None, description="The authority whose decision is pending."
     )
@@ -109,6 +112,10 @@ class Escalated(OutcomeEvent):
 
     type: Literal["sosa.outcome.escalated.v1"] = ESCALATED
     escalated_to: Literal["requester", "partner_liaison"]
+    early: bool = Field(
+        default=False,
+        description="Escalated before the deadline, by a posture's margin; not yet overdue.",
+    )
     suggestion: str
     facts: dict[str, Any] = Field(
         default_factory=dict,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sosa.rules import Authority, PartnerRegistry, WorkingCalendar
+from sosa.rules import Authority, PartnerRegistry, PostureBook, WorkingCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +14,8 @@ class RulesConfig:
     registry: PartnerRegistry
     calendar: WorkingCalendar
     authority_parties: dict[Authority, str]
+    postures: PostureBook
+    """What each posture sets (`data/postures.json`)."""
 
     @classmethod
     def load(
@@ -32,6 +34,7 @@ class RulesConfig:
                 Authority.DOD_PROGRAM_DETERMINATION: determination_party,
                 Authority.COMMERCE_RATING_AUTHORIZATION: authorization_party,
             },
+            postures=PostureBook.default(),
         )
 
     @property

@@ -11,10 +11,16 @@ from sosa.decisions.translate import Decided, to_record
 
 
 def decide_command(
-    command: commands.Command, facts: rules.RequestFacts, config: RulesConfig, *, now: datetime
+    command: commands.Command,
+    facts: rules.RequestFacts,
+    config: RulesConfig,
+    *,
+    now: datetime,
+    postures: rules.PostureBoard | None = None,
 ) -> Decided:
-    """Judge a respond, amend, cancel, determine or authorize command; a refusal changes nothing."""
-    decision = _decide(command, facts, config, now)
+    """Judge a respond, amend, cancel, determine or authorize command; a refusal changes nothing.
+    A clock started again (authorization, amendment) takes the posture in force (`postures`)."""
+    decision = _decide(command, facts, config, now, postures)
     return Decided(decision=decision, facts=facts.updated(decision), record=to_record(decision))
 
 
@@ -24,15 +30,33 @@ def decide_deadline(facts: rules.RequestFacts, *, now: datetime) -> Decided:
     return Decided(decision=decision, facts=facts.updated(decision), record=to_record(decision))
 
 
+def decide_early_escalation(
+    facts: rules.RequestFacts, postures: rules.PostureBoard, *, now: datetime
+) -> Decided:
+    """A posture's escalation margin has come and the supplier has not answered yet."""
+    posture = postures.for_partner(facts.partner_country)
+    decision = rules.decide_early_escalation(facts, posture, now=now)
+    return Decided(decision=decision, facts=facts.updated(decision), record=to_record(decision))
+
+
 def _decide(
-    command: commands.Command, facts: rules.RequestFacts, config: RulesConfig, now: datetime
+    command: commands.Command,
+    facts: rules.RequestFacts,
+    config: RulesConfig,
+    now: datetime,
+    postures: rules.PostureBoard | None,
 ) -> rules.Decision:
     match command:
         case commands.RespondToRequest(response=r):
             return rules.decide_response(facts, to_response(r), now=now, actor=r.supplier_party_id)
         case commands.AmendRequest(amendment=a):
             return rules.decide_amendment(
-                facts, to_amendment(a), now=now, calendar=config.calendar, registry=config.registry
+                facts,
+                to_amendment(a),
+                now=now,
+                calendar=config.calendar,
+                registry=config.registry,
+                postures=postures,
             )
         case commands.CancelRequest(cancellation=c):
             cancellation = rules.Amendment(
@@ -63,6 +87,7 @@ def _decide(
                 calendar=config.calendar,
                 registry=config.registry,
                 entitled=config.authorization_party,
+                postures=postures,
             )
     raise ValueError(f"no lifecycle rule for command {command.__class__.__name__}")
 

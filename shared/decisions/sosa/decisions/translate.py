@@ -61,10 +61,17 @@ def to_rules_request(command: commands.SubmitRequest) -> rules.PriorityRequest:
     )
 
 
-def decide_submission(command: commands.SubmitRequest, config: RulesConfig) -> Decided:
-    """Ask the rules where a new request goes and what it must satisfy."""
+def decide_submission(
+    command: commands.SubmitRequest,
+    config: RulesConfig,
+    postures: rules.PostureBoard | None = None,
+) -> Decided:
+    """Ask the rules where a new request goes and what it must satisfy (under `postures`: the
+    posture in force names itself and sets sosa's own targets)."""
     request = to_rules_request(command)
-    decision = rules.decide_submission(request, registry=config.registry, calendar=config.calendar)
+    decision = rules.decide_submission(
+        request, registry=config.registry, calendar=config.calendar, postures=postures
+    )
     facts = rules.RequestFacts.from_submission(request, decision)
     return Decided(decision=decision, facts=facts, record=to_record(decision))
 
@@ -99,6 +106,7 @@ def to_record(decision: rules.Decision) -> DecisionRecord:
         clock_started_at=decision.clock_started_at,
         deadline=decision.deadline,
         reminders=list(decision.reminders),
+        early_escalation_at=decision.early_escalation_at,
         awaiting=str(decision.awaiting) if decision.awaiting else None,
         partner_country=decision.partner_country,
         offered_date=decision.offered_date,

@@ -30,7 +30,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from sosa.contracts import commands, deliveries, envelope, outcomes, parties, topics
+from sosa.contracts import commands, deliveries, envelope, outcomes, parties, posture, topics
 from sosa.infra import dead_letters
 from sosa.infra.settings import CommonSettings
 
@@ -88,7 +88,11 @@ def topic_docs() -> dict[str, str]:
 
 CHANNELS: Final[tuple[Channel, ...]] = (
     Channel(topics.REQUESTS, tuple(commands.COMMAND_TYPES.values()), ("request_id",)),
-    Channel(topics.OUTCOMES, tuple(outcomes.OUTCOME_TYPES.values()), ("request_id",)),
+    Channel(
+        topics.OUTCOMES,
+        (*outcomes.OUTCOME_TYPES.values(), posture.PostureChanged),
+        ("request_id", "scope"),  # a posture's events are keyed by their scope
+    ),
     Channel(topics.DELIVERIES, (deliveries.DeliveryAttempted,), ("request_id", "delivery_id")),
     Channel(topics.REQUEST_STATE, (outcomes.RequestSnapshot,), ("request_id",)),
     Channel(topics.PARTIES, (parties.PartyRecord,), ("party_id",)),
@@ -100,7 +104,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "intake",
         "send",
         topics.REQUESTS,
-        tuple(t for t in commands.COMMAND_TYPES if t != commands.TICK),
+        tuple(t for t in commands.COMMAND_TYPES if t != commands.TICK),  # with set-posture
         "Publishes each accepted command from its outbox (idempotent producer, acks=all).",
     ),
     Operation("intake", "send", topics.PARTIES, (), "Publishes each party's whole record."),
@@ -133,7 +137,8 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "send",
         topics.OUTCOMES,
         (),
-        "One event per change, in the Kafka transaction that commits the command's offset.",
+        "One event per change (of a request, or of a posture: `sosa.posture.changed.v1`, keyed "
+        "`posture/<scope>`), in the Kafka transaction that commits the command's offset.",
     ),
     Operation("router", "send", topics.REQUEST_STATE, (), "The request's latest state."),
     Operation("router", "send", topics.dead_letter(topics.REQUESTS), (), "Commands it can't read."),
