@@ -23,7 +23,15 @@ from sosa.infra.outbox import OutboxRelay
 from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
-from sosa.intake.api import commands, dashboard, parties, request_list, requests, suppliers
+from sosa.intake.api import (
+    commands,
+    dashboard,
+    parties,
+    posture,
+    request_list,
+    requests,
+    suppliers,
+)
 from sosa.intake.pipeline_watch import PipelineWatch
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
@@ -118,7 +126,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
 
     problems.install_database_unavailable(app, "The database is unavailable; nothing was stored.")
 
-    for api in (requests, request_list, commands, suppliers, parties, dashboard):
+    for api in (requests, request_list, commands, suppliers, parties, dashboard, posture):
         app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes(include_in_schema=False))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -163,4 +164,17 @@ idempotency_keys = Table(
     Column("body", JSON, nullable=True),
     Column("headers", JSON, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False, index=True),
+)
+
+# --- Postures in force (sosa.intake.api.posture): set here, carried to the router as commands
+
+postures = Table(
+    "postures",
+    metadata,
+    Column("scope", String(8), primary_key=True),  # `global` or a partner's country code
+    Column("posture", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_by", String(128), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
+    Column("command_id", String(64), nullable=False),
 )

@@ -18,7 +18,7 @@ from sosa.infra.clock import Clock
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import ReadOutcomes, read_outcomes
-from sosa.notifier import channels, fanout, stream, tables
+from sosa.notifier import channels, fanout, postures, stream, tables
 from sosa.notifier.channels import Channel
 from sosa.notifier.messages import Message, outcome_message
 from sosa.notifier.settings import NotifierSettings
@@ -56,6 +56,7 @@ def delivery_row(
         "escalate_at": escalate_at,
         "escalated_from": escalated_from,
         "traceparent": message.traceparent,
+        "partner_country": message.partner_country,
     }
 
 
@@ -72,11 +73,14 @@ async def distribute(
     for party_id, message in sorted(told, key=lambda pair: pair[0]):
         await stream.append(session, party_id, message, now=now)
     rows: list[dict[str, Any]] = []
+    in_force = await postures.in_force(session) if told else {}
     for party_id, message in told:
         party_channels = await channels.of_party(session, party_id)
         # a message about a response clock is escalated when not delivered well before its
-        # deadline: `escalate_at` is that moment
-        escalate_at = message.deadline - escalation_margin if message.deadline else None
+        # deadline: `escalate_at` is that moment (earlier under a posture)
+        factors = postures.for_partner(in_force, message.partner_country)
+        margin = escalation_margin / factors.second_channel
+        escalate_at = message.deadline - margin if message.deadline else None
         rows.extend(
             delivery_row(ch, party_id, message, now=now, escalate_at=escalate_at)
             for ch in channels.first_choice(party_channels, message.event_type)
@@ -139,10 +143,16 @@ async def _record_until_done(
     while True:
         try:
             async with sessions() as session, session.begin():
+                now = clock.now()
+                if read.postures:  # before the batch's outcomes: they come after the change
+                    margin = timedelta(seconds=settings.escalation_margin_s)
+                    await postures.apply_changes(
+                        session, read.postures, now=now, escalation_margin=margin
+                    )
                 return await record_deliveries(
                     session,
                     read.events,
-                    now=clock.now(),
+                    now=now,
                     settings=settings,
                     traceparents=read.traceparents,
                 )

@@ -27,6 +27,8 @@ class Message:
     data: dict[str, Any]
     fields: list[str]
     deadline: datetime | None = None
+    partner_country: str | None = None
+    """The request's SOSA partner: its posture, if it has one, sets the retries."""
     traceparent: str | None = None
     """The trace of the outcome the message tells of: each delivery attempt continues it."""
 
@@ -55,6 +57,7 @@ def outcome_message(event: OutcomeEvent, role: Role, *, traceparent: str | None 
         data=data,
         fields=fields,
         deadline=event.decision.deadline,
+        partner_country=event.decision.partner_country,
         traceparent=traceparent,
     )
 

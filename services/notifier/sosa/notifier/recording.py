@@ -23,22 +23,28 @@ from sosa.contracts import envelope, topics
 from sosa.contracts.deliveries import ATTEMPTED, DeliveryAttempted
 from sosa.infra.db import is_postgres
 from sosa.infra.outbox import outbox_row
-from sosa.notifier import endpoint_health, notices, retry, tables
+from sosa.notifier import endpoint_health, notices, postures, retry, tables
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.settings import NotifierSettings
 
 
 def next_step(
-    row: Any, result: AttemptResult, *, now: datetime, settings: NotifierSettings
+    row: Any,
+    result: AttemptResult,
+    *,
+    now: datetime,
+    settings: NotifierSettings,
+    retry_factor: float = 1.0,
 ) -> tuple[str, datetime | None]:
-    """The delivery's status after this attempt, and when to try again (None: not again)."""
+    """The delivery's status after this attempt, and when to try again (None: not again). A
+    posture shortens the waits of the configured schedule by `retry_factor`."""
     if result.delivered:
         return "delivered", None
     if result.permanent:
         return "failed", None
     next_at = retry.next_attempt_at(
         attempts_made=row.attempts + 1,
-        schedule_s=settings.retry_schedule_s,
+        schedule_s=[wait * retry_factor for wait in settings.retry_schedule_s],
         now=now,
         retry_after_s=result.retry_after_s,
         jitter=settings.retry_jitter,
@@ -154,7 +160,10 @@ async def record_attempt(
         await session.execute(
             select(d.c.delivery_id).where(d.c.delivery_id == row.delivery_id).with_for_update()
         )
-    status, next_at = next_step(row, result, now=now, settings=settings)
+    factors = postures.for_partner(await postures.in_force(session), row.partner_country)
+    status, next_at = next_step(
+        row, result, now=now, settings=settings, retry_factor=factors.retry_interval
+    )
     disabled = None
     if row.channel == "webhook":
         disabled = await endpoint_health.record(

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -112,6 +113,8 @@ deliveries = Table(
     Column("last_error", String(500), nullable=True),
     # the W3C traceparent of the outcome: each attempt's span continues its trace
     Column("traceparent", String(64), nullable=True),
+    # the request's SOSA partner, if any: its own posture sets the retries (sosa.notifier.postures)
+    Column("partner_country", String(2), nullable=True),
     UniqueConstraint("event_id", "endpoint_id"),
 )
 
@@ -178,3 +181,14 @@ api_keys = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# the postures in force, from `sosa.posture.changed.v1` (sosa.notifier.postures)
+postures = Table(
+    "postures",
+    metadata,
+    Column("scope", String(8), primary_key=True),  # `global` or a partner's country code
+    Column("posture", String(20), nullable=False),
+    Column("retry_interval_factor", Float, nullable=False),
+    Column("second_channel_factor", Float, nullable=False),
+    Column("effective_at", UtcDateTime(), nullable=False),
+)

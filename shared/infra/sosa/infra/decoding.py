@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
-from sosa.contracts import envelope, outcomes
+from sosa.contracts import envelope, outcomes, posture
 from sosa.infra.dead_letters import Unreadable
 
 
@@ -22,11 +22,14 @@ class ReadOutcomes:
     """The W3C `traceparent` each event carried (`ce_traceparent`), by event id."""
     unreadable: list[Unreadable] = field(default_factory=list)
     """The records that are not a readable outcome, each with its error: dead letters."""
+    postures: list[posture.PostureChanged] = field(default_factory=list)
+    """The posture changes among them (`sosa.posture.changed.v1`), in order."""
 
 
 def read_outcomes(records: Sequence[ConsumerRecord[bytes, bytes]]) -> ReadOutcomes:
-    """The outcome events among `records`, and the records that cannot be read. Records of
-    other event types (not outcomes this version knows) are passed over: they are no error."""
+    """The outcome events and posture changes among `records`, and the records that cannot be
+    read. Records of other event types (that this version does not know) are passed over: they
+    are no error."""
     read = ReadOutcomes()
     for record in records:
         try:
@@ -36,6 +39,8 @@ def read_outcomes(records: Sequence[ConsumerRecord[bytes, bytes]]) -> ReadOutcom
                 read.events.append(event)
                 if message.traceparent:
                     read.traceparents[event.event_id] = message.traceparent
+            elif message.type == posture.CHANGED:
+                read.postures.append(posture.PostureChanged.model_validate_json(message.data))
         except (ValueError, ValidationError) as exc:
             read.unreadable.append(Unreadable(record, exc))
     return read
