@@ -257,6 +257,21 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
         lambda w, r: w.call("intake", r, "GET", "/v1/dashboard/pipeline"),
         only({"operator": 200}, 403),
     ),
+    # every party reads the postures in force; only operators set one (peacetime: harmless)
+    ("intake", "get", "/v1/posture"): (
+        lambda w, r: w.call("intake", r, "GET", "/v1/posture"),
+        everyone(200),
+    ),
+    ("intake", "put", "/v1/posture/{scope}"): (
+        lambda w, r: w.call(
+            "intake",
+            r,
+            "PUT",
+            "/v1/posture/global",
+            json={"posture": "peacetime", "reason": "authorization matrix"},
+        ),
+        only({"operator": 202}, 403),
+    ),
     ("intake", "post", "/v1/parties"): (
         lambda w, r: w.call(
             "intake",

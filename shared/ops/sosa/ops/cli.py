@@ -126,10 +126,7 @@ def list_overdue(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
     """Requests overdue or due soon, from intake's read API, the latest deadline last."""
-    if not api_key:
-        raise typer.BadParameter(
-            "pass --api-key or set SOSA_OPERATOR_API_KEY", param_hint="api-key"
-        )
+    api_key = _key_or_fail(api_key)
     moment = _instant(at) if at else datetime.now(UTC)
     try:
         found = _run(overdue.fetch(intake_url, api_key, at=moment, within=within))
@@ -144,6 +141,92 @@ def list_overdue(
     if not as_json:
         late = sum(s.late for s in found)
         typer.echo(f"{late} overdue, {len(found) - late} due within {within} working day(s)")
+
+
+posture_cli = typer.Typer(
+    help="The posture of the arrangement: peacetime, emergency or armed conflict.",
+    no_args_is_help=True,
+)
+app.add_typer(posture_cli, name="posture")
+IntakeUrl = typer.Option("http://127.0.0.1:8000", envvar="SOSA_INTAKE_URL")
+
+
+def _key_or_fail(api_key: str) -> str:
+    if not api_key:
+        raise typer.BadParameter(
+            "pass --api-key or set SOSA_OPERATOR_API_KEY", param_hint="api-key"
+        )
+    return api_key
+
+
+def _call(method: str, url: str, api_key: str, **kwargs: Any) -> Any:
+    """One call to intake's API; its problem document is shown when it refuses."""
+    try:
+        answer = httpx.request(
+            method, url, headers={"Authorization": f"Bearer {api_key}"}, timeout=10, **kwargs
+        )
+    except httpx.HTTPError as exc:
+        typer.echo(f"intake at {url} unreachable: {exc!r}", err=True)
+        raise typer.Exit(1) from exc
+    if answer.status_code >= 400:
+        typer.echo(f"intake answered {answer.status_code}: {answer.text}", err=True)
+        raise typer.Exit(1)
+    return answer.json()
+
+
+def _posture_line(entry: dict[str, Any]) -> str:
+    s = entry["settings"]
+    since = (
+        f" since {entry['set_at']} by {entry['set_by']}: {entry['reason']}"
+        if entry["set_at"]
+        else ""
+    )
+    target = s["voluntary_target_working_days"]
+    return (
+        f"{entry['scope']:<7} {entry['posture']:<15} voluntary target "
+        f"{target if target is not None else 'partner own'}, reminders at "
+        f"{','.join(f'{f:g}' for f in s['reminder_fractions'])}, early escalation "
+        f"{s['escalation_margin_working_days']} wd, retry x{s['retry_interval_factor']:g}{since}"
+    )
+
+
+@posture_cli.command("show")
+def show_posture(
+    intake_url: str = IntakeUrl,
+    api_key: str = typer.Option("", envvar="SOSA_OPERATOR_API_KEY", show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="The API's answer as it is."),
+) -> None:
+    """The postures in force: the global one, then each partner's own."""
+    found = _call("GET", f"{intake_url}/v1/posture", _key_or_fail(api_key))
+    if as_json:
+        typer.echo(json.dumps(found))
+        return
+    for entry in [found["global"], *found["partners"]]:
+        typer.echo(_posture_line(entry))
+    typer.echo(found["dpas_limits_unchanged"])
+
+
+@posture_cli.command("set")
+def set_posture(
+    posture: str = typer.Argument(help="peacetime, emergency or armed_conflict."),
+    reason: str = typer.Option(..., "--reason", help="Why (audited, sent to every party)."),
+    partner: str = typer.Option(
+        "global", "--partner", help="A partner's country code; `global` for every partner."
+    ),
+    intake_url: str = IntakeUrl,
+    api_key: str = typer.Option("", envvar="SOSA_OPERATOR_API_KEY", show_default=False),
+) -> None:
+    """Set the posture of every partner, or of one (operators)."""
+    answer = _call(
+        "PUT",
+        f"{intake_url}/v1/posture/{partner}",
+        _key_or_fail(api_key),
+        json={"posture": posture, "reason": reason},
+    )
+    typer.echo(
+        f"{answer['scope']}: {answer['previous']} -> {answer['posture']} "
+        f"(command {answer['command_id']}, received {answer['received_at']})"
+    )
 
 
 def _instant(text: str) -> datetime:
