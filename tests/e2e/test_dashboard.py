@@ -136,6 +136,10 @@ async def test_the_dashboard_shows_the_viewer_s_requests_live_and_never_another_
         await asyncio.to_thread(browser.get, f"{stack.url('intake')}/dashboard")
         await until(lambda: missed in feed_requests(browser), "the missed event, resumed")
 
+        # the posture in force shows in the banner, highlighted as postures.json says
+        assert "global peacetime" in browser.find_element(By.ID, "posture").text
+        assert browser.find_element(By.ID, "posture").get_attribute("data-highlight") == "none"
+
         # the operator sees every party's requests
         await asyncio.to_thread(browser.execute_script, "sessionStorage.clear()")
         await sign_in(browser, stack, token(OPERATOR, "operator"))
@@ -185,6 +189,22 @@ async def test_the_operators_panels_show_lag_dead_letters_and_failures_by_endpoi
         "the unreadable outcome, dead-lettered by the notifier and intake",
         60,
     )
+    # a partner's posture colours the banner (armed conflict: red), back to none after
+    async with httpx.AsyncClient(timeout=10, headers=operator_auth) as client:
+        url = f"{stack.url('intake')}/v1/posture/IN"
+        body = {"posture": "armed_conflict", "reason": "dashboard test"}
+        assert (await client.put(url, json=body)).status_code == 202
+        try:
+            await until(
+                lambda: (
+                    browser.find_element(By.ID, "posture").get_attribute("data-highlight") == "red"
+                ),
+                "the banner in red",
+            )
+            assert "IN armed_conflict" in browser.find_element(By.ID, "posture").text
+        finally:
+            body = {"posture": "peacetime", "reason": "dashboard test over"}
+            assert (await client.put(url, json=body)).status_code == 202
     letters = table_text(browser, "dlq-recent")
     assert "notifier" in letters, letters
     assert "intake" in letters, letters
