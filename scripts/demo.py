@@ -96,6 +96,47 @@ async def requester_key(client: httpx.AsyncClient) -> dict[str, str]:
     return headers
 
 
+async def posture_change(client: httpx.AsyncClient, before: dict[str, Any]) -> None:
+    """An operator declares an emergency: the open request's reminders are planned again, a new
+    request is decided under it (its DPAS deadline as the regulation sets it); then peacetime."""
+    operator = {"Authorization": f"Bearer {os.environ['SOSA_BOOTSTRAP_OPERATOR_KEY']}"}
+    body = {"posture": "emergency", "reason": "demo: supply shock exercise"}
+    changed = await client.put(f"{INTAKE}/v1/posture/global", json=body, headers=operator)
+    changed.raise_for_status()
+    say(f"PUT /v1/posture/global emergency -> {changed.status_code}")
+    shown = (await client.get(f"{INTAKE}/v1/posture")).json()["global"]
+    settings = shown["settings"]
+    say(
+        f"GET /v1/posture -> global {shown['posture']} ({settings['highlight']}): reminders at "
+        f"{settings['reminder_fractions']} of the window, early escalation "
+        f"{settings['escalation_margin_working_days']} working day(s) before the deadline"
+    )
+    posted = await client.post(
+        f"{INTAKE}/v1/priority-requests", json={**REQUEST, "contract_number": "N00024-26-C-0002"}
+    )
+    posted.raise_for_status()
+    url = f"{INTAKE}/v1/priority-requests/{posted.json()['request_id']}"
+    view = (await client.get(url)).json()
+    async with asyncio.timeout(60):
+        while view["state"] == "received":
+            await asyncio.sleep(0.2)
+            view = (await client.get(url)).json()
+    decision = view["decision"]
+    named = [f["reason"] for f in decision["findings"] if "Posture" in f["reason"]]
+    say(
+        f"a new DX request under emergency: {len(decision['reminders'])} reminders (peacetime "
+        f"gave {len(before['decision']['reminders'])}), early escalation at "
+        f"{decision['early_escalation_at']}, deadline {decision['deadline']} (10 working days, "
+        "as 15 CFR 700.13(d) sets)"
+    )
+    for reason in named:
+        say(f"  {reason}")
+    back = {"posture": "peacetime", "reason": "demo over"}
+    reset = await client.put(f"{INTAKE}/v1/posture/global", json=back, headers=operator)
+    reset.raise_for_status()
+    say("PUT /v1/posture/global peacetime -> 202 (the demo leaves peacetime in force)")
+
+
 async def main() -> int:
     receiver = Receiver()
     app = Starlette(routes=[Route("/hook", receiver.hook, methods=["POST"])])
@@ -106,10 +147,12 @@ async def main() -> int:
     async with httpx.AsyncClient(timeout=10) as anonymous:
         headers = await requester_key(anonymous)
     async with httpx.AsyncClient(timeout=10, headers=headers) as client:
-        endpoint = await client.post(
-            f"{NOTIFIER}/v1/endpoints",
-            json={"url": f"http://127.0.0.1:{RECEIVER_PORT}/hook"},
-        )
+        hook = f"http://127.0.0.1:{RECEIVER_PORT}/hook"
+        # an earlier run's endpoint for this receiver signs with its own secret: remove it
+        for old in (await client.get(f"{NOTIFIER}/v1/endpoints")).json():
+            if old["url"] == hook:
+                await client.delete(f"{NOTIFIER}/v1/endpoints/{old['endpoint_id']}")
+        endpoint = await client.post(f"{NOTIFIER}/v1/endpoints", json={"url": hook})
         endpoint.raise_for_status()
         receiver.secret = endpoint.json()["secret"]
         say(f"subscribed http://127.0.0.1:{RECEIVER_PORT}/hook for party dod-navsea")
@@ -127,6 +170,7 @@ async def main() -> int:
         say(f"GET /v1/priority-requests/{request_id} -> state {view['state']}, path {view['path']}")
         for finding in view["decision"]["findings"]:
             say(f"  {finding['citation']}: {finding['reason']}")
+        await posture_change(client, view)
     say("demo flow complete; the receiver keeps printing webhooks until Ctrl-C")
     await serving
     return 0
