@@ -272,6 +272,20 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
         ),
         only({"operator": 202}, 403),
     ),
+    # every party may ask; each figure counts only the requests it may see (test_analytics.py)
+    **{
+        ("intake", "get", f"/v1/analytics/{figure}"): (
+            (lambda f: lambda w, r: w.call("intake", r, "GET", f"/v1/analytics/{f}"))(figure),
+            everyone(200),
+        )
+        for figure in (
+            "concentration",
+            "redundancy-gaps",
+            "rates",
+            "answer-times",
+            "counter-offers",
+        )
+    },
     ("intake", "post", "/v1/parties"): (
         lambda w, r: w.call(
             "intake",

@@ -24,6 +24,7 @@ from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
 from sosa.intake.api import (
+    analytics,
     commands,
     dashboard,
     parties,
@@ -126,7 +127,8 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
 
     problems.install_database_unavailable(app, "The database is unavailable; nothing was stored.")
 
-    for api in (requests, request_list, commands, suppliers, parties, dashboard, posture):
+    apis = (requests, request_list, commands, suppliers, parties, dashboard, posture, analytics)
+    for api in apis:
         app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes(include_in_schema=False))

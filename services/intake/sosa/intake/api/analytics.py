@@ -1,0 +1,178 @@
+"""`/v1/analytics/...`: the resilience figures over the requests the caller may see, as JSON or
+CSV (`format=csv`). Each answer says how it was computed and over which period."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel
+
+from sosa.infra.auth import CallerDep
+from sosa.intake import analytics
+from sosa.intake import resilience_figures as figures
+from sosa.intake.api.dependencies import RuntimeDep
+from sosa.intake.api.problem_docs import problems
+
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+Since = Annotated[AwareDatetime | None, Query(description="Requests received from then on.")]
+Until = Annotated[AwareDatetime | None, Query(description="Requests received before then.")]
+Format = Annotated[Literal["json", "csv"], Query(alias="format")]
+Dimension = Annotated[Literal["program", "item"], Query()]
+
+
+class Figures(BaseModel):
+    figure: str
+    method: str
+    period: dict[str, datetime | None]
+    requests: int
+    """How many requests (that the caller may see, received in the period) were looked at."""
+    rows: list[dict[str, Any]]
+
+
+def _flat(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A row as CSV lines: a concentration row gives one line per supplier."""
+    shares = row.pop("shares", None)
+    if shares is None:
+        accepting = row.pop("accepting", None)
+        if accepting is not None:
+            row["accepting"] = " ".join(accepting)
+        return [row]
+    return [{**row, "supplier": s, "share": share} for s, share in shares.items()]
+
+
+def _answer(result: Figures, fmt: str) -> Figures | Response:
+    if fmt == "json":
+        return result
+    lines = [line for row in result.rows for line in _flat(dict(row))]
+    out = io.StringIO()
+    out.write(f"# {result.figure}: {result.method}\n")
+    out.write(f"# period: {result.period['since'] or 'start'} to {result.period['until'] or 'now'}")
+    out.write(f"; requests: {result.requests}\n")
+    if lines:
+        writer = csv.DictWriter(out, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+async def _compute(
+    rt: Any, caller: Any, name: str, since: datetime | None, until: datetime | None, make: Any
+) -> Figures:
+    async with rt.sessions() as session:
+        cases = await analytics.cases(session, caller, since=since, until=until)
+    return Figures(
+        figure=name,
+        method=figures.METHODS[name],
+        period={"since": since, "until": until},
+        requests=len(cases),
+        rows=[asdict(row) for row in make(cases)],
+    )
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **problems(422, 503),
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with `format=csv`"},
+}
+
+
+@router.get(
+    "/concentration",
+    response_model=Figures,
+    responses=RESPONSES,
+    summary="Supplier concentration (shares, Herfindahl index) per program or item",
+)
+async def concentration(
+    rt: RuntimeDep,
+    caller: CallerDep,
+    by: Dimension = "program",
+    since: Since = None,
+    until: Until = None,
+    fmt: Format = "json",
+) -> Figures | Response:
+    result = await _compute(
+        rt, caller, "concentration", since, until, lambda c: figures.concentration(c, by)
+    )
+    return _answer(result, fmt)
+
+
+@router.get(
+    "/redundancy-gaps",
+    response_model=Figures,
+    responses=RESPONSES,
+    summary="Programs or items with fewer than two accepting suppliers",
+)
+async def redundancy_gaps(
+    rt: RuntimeDep,
+    caller: CallerDep,
+    by: Dimension = "program",
+    since: Since = None,
+    until: Until = None,
+    fmt: Format = "json",
+) -> Figures | Response:
+    result = await _compute(
+        rt, caller, "redundancy_gaps", since, until, lambda c: figures.redundancy_gaps(c, by)
+    )
+    return _answer(result, fmt)
+
+
+@router.get(
+    "/rates",
+    response_model=Figures,
+    responses=RESPONSES,
+    summary="Overdue and rejection rates by partner country, supplier or rating level",
+)
+async def rates(
+    rt: RuntimeDep,
+    caller: CallerDep,
+    group_by: Annotated[Literal["partner_country", "supplier", "rating_level"], Query()] = (
+        "partner_country"
+    ),
+    since: Since = None,
+    until: Until = None,
+    fmt: Format = "json",
+) -> Figures | Response:
+    result = await _compute(rt, caller, "rates", since, until, lambda c: figures.rates(c, group_by))
+    return _answer(result, fmt)
+
+
+@router.get(
+    "/answer-times",
+    response_model=Figures,
+    responses=RESPONSES,
+    summary="Median time from clock start to the supplier's first answer, per path",
+)
+async def answer_times(
+    rt: RuntimeDep,
+    caller: CallerDep,
+    since: Since = None,
+    until: Until = None,
+    fmt: Format = "json",
+) -> Figures | Response:
+    return _answer(
+        await _compute(rt, caller, "answer_times", since, until, figures.answer_times), fmt
+    )
+
+
+@router.get(
+    "/counter-offers",
+    response_model=Figures,
+    responses=RESPONSES,
+    summary="Counter-offer delay: earliest date offered minus the date required",
+)
+async def counter_offers(
+    rt: RuntimeDep,
+    caller: CallerDep,
+    since: Since = None,
+    until: Until = None,
+    fmt: Format = "json",
+) -> Figures | Response:
+    result = await _compute(
+        rt, caller, "counter_offers", since, until, figures.counter_offer_delays
+    )
+    return _answer(result, fmt)
