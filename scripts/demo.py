@@ -137,6 +137,20 @@ async def posture_change(client: httpx.AsyncClient, before: dict[str, Any]) -> N
     say("PUT /v1/posture/global peacetime -> 202 (the demo leaves peacetime in force)")
 
 
+async def analytics_answer(client: httpx.AsyncClient) -> None:
+    """One resilience figure: how concentrated the rated work is, over the requests the
+    requester may see (all of this demo's, and earlier runs' on the same database)."""
+    answer = (await client.get(f"{INTAKE}/v1/analytics/concentration?by=program")).json()
+    say(f"GET /v1/analytics/concentration?by=program -> over {answer['requests']} request(s):")
+    for row in answer["rows"][:3]:
+        shares = ", ".join(f"{s} {v:.0%}" for s, v in row["shares"].items())
+        say(
+            f"  program {row['key']}: {row['total']} rated request(s), "
+            f"HHI {row['hhi']:.2f} ({shares})"
+        )
+    say(f"  method: {answer['method'][:140]}...")
+
+
 async def main() -> int:
     receiver = Receiver()
     app = Starlette(routes=[Route("/hook", receiver.hook, methods=["POST"])])
@@ -171,6 +185,7 @@ async def main() -> int:
         for finding in view["decision"]["findings"]:
             say(f"  {finding['citation']}: {finding['reason']}")
         await posture_change(client, view)
+        await analytics_answer(client)
     say("demo flow complete; the receiver keeps printing webhooks until Ctrl-C")
     await serving
     return 0

@@ -229,6 +229,41 @@ def set_posture(
     )
 
 
+@app.command("analytics")
+def show_analytics(
+    figure: str = typer.Argument(
+        help="concentration, redundancy-gaps, rates, answer-times or counter-offers."
+    ),
+    by: str | None = typer.Option(None, help="program or item (concentration, gaps)."),
+    group_by: str | None = typer.Option(None, help="partner_country, supplier, rating_level."),
+    since: str | None = typer.Option(None, help="Requests received from then (ISO 8601)."),
+    until: str | None = typer.Option(None, help="Requests received before then (ISO 8601)."),
+    as_csv: bool = typer.Option(False, "--csv", help="CSV, as the API exports it."),
+    intake_url: str = IntakeUrl,
+    api_key: str = typer.Option("", envvar="SOSA_OPERATOR_API_KEY", show_default=False),
+) -> None:
+    """A resilience figure from intake's API, over the requests the key's party may see."""
+    params = {"by": by, "group_by": group_by, "format": "csv"}
+    params |= {"since": _instant(since).isoformat() if since else None}
+    params |= {"until": _instant(until).isoformat() if until else None}
+    chosen = {k: v for k, v in params.items() if v and (k != "format" or as_csv)}
+    url = f"{intake_url}/v1/analytics/{figure}"
+    key = _key_or_fail(api_key)
+    if as_csv:
+        answer = httpx.get(
+            url, params=chosen, headers={"Authorization": f"Bearer {key}"}, timeout=10
+        )
+        if answer.status_code >= 400:
+            typer.echo(f"intake answered {answer.status_code}: {answer.text}", err=True)
+            raise typer.Exit(1)
+        typer.echo(answer.text, nl=False)
+        return
+    found = _call("GET", url, key, params=chosen)
+    typer.echo(f"{found['figure']} over {found['requests']} request(s): {found['method']}")
+    for row in found["rows"]:
+        typer.echo(json.dumps(row, default=str))
+
+
 def _instant(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
