@@ -136,6 +136,20 @@ async def test_the_dashboard_shows_the_viewer_s_requests_live_and_never_another_
         await asyncio.to_thread(browser.get, f"{stack.url('intake')}/dashboard")
         await until(lambda: missed in feed_requests(browser), "the missed event, resumed")
 
+        # the analytics panel counts the viewer's requests only (all DO-A3, one supplier)
+        assert "A3" in table_text(browser, "concentration")
+        assert "acme-valves 100%" in table_text(browser, "concentration")
+        async with httpx.AsyncClient(timeout=10) as viewer:
+            summary = await viewer.get(
+                f"{stack.url('intake')}/v1/dashboard/summary",
+                headers={"Authorization": f"Bearer {token(requester, 'requester')}"},
+            )
+        seen = summary.json()["total"]  # what the viewer may see; the other party's excluded
+        await until(
+            lambda: browser.find_element(By.ID, "analytics-count").text == str(seen),
+            "the analytics panel counts the viewer's requests",
+        )
+
         # the posture in force shows in the banner, highlighted as postures.json says
         assert "global peacetime" in browser.find_element(By.ID, "posture").text
         assert browser.find_element(By.ID, "posture").get_attribute("data-highlight") == "none"
