@@ -13,9 +13,7 @@ re-planned (the change's re-planning did not see it yet).
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,7 +53,7 @@ async def set_posture(
         reason=command.reason,
         set_by=command.set_by,
         effective_at=command.received_at,
-        settings=_settings_json(settings),
+        settings=settings.to_dict(),
         replanned=replanned,
         caused_by=cause.id,
         occurred_at=now,
@@ -74,13 +72,6 @@ async def set_posture(
             ),
         )
     ]
-
-
-def _settings_json(settings: rules.PostureSettings) -> dict[str, Any]:
-    values = asdict(settings)
-    values["reminder_fractions"] = list(settings.reminder_fractions)
-    values["highlight"] = settings.highlight.value
-    return values
 
 
 async def _store(session: AsyncSession, command: commands.SetPosture) -> None:

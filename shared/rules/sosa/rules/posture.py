@@ -59,6 +59,18 @@ class PostureSettings:
     second_channel_factor: float
     highlight: Highlight
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (the values of `data/postures.json`), as the API and events show it."""
+        return {
+            "voluntary_target_working_days": self.voluntary_target_working_days,
+            "reminder_fractions": list(self.reminder_fractions),
+            "reminder_working_days_before": self.reminder_working_days_before,
+            "escalation_margin_working_days": self.escalation_margin_working_days,
+            "retry_interval_factor": self.retry_interval_factor,
+            "second_channel_factor": self.second_channel_factor,
+            "highlight": self.highlight.value,
+        }
+
     def clock_rules(self, base: ClockRules) -> ClockRules:
         """`base` with this posture's reminder cadence; its working days and emergency minimum
         hours (15 CFR 700.13(d), (e)) are carried over unchanged."""

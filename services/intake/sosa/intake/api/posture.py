@@ -10,7 +10,6 @@ what each party is asked for and when.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -87,10 +86,8 @@ class PostureAccepted(BaseModel):
 
 
 def _settings(rt: Runtime, name: str) -> PostureSettingsOut:
-    values: dict[str, Any] = asdict(rt.rules.postures.settings[rules.Posture(name)])
-    values["reminder_fractions"] = list(values["reminder_fractions"])
-    values["highlight"] = str(values["highlight"])
-    return PostureSettingsOut.model_validate(values)
+    settings = rt.rules.postures.settings[rules.Posture(name)]
+    return PostureSettingsOut.model_validate(settings.to_dict())
 
 
 def _scope_posture(rt: Runtime, scope: str, row: Any | None) -> ScopePosture:
