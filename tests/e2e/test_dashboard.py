@@ -21,6 +21,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.select import Select
 
 from tests.e2e.credentials import OPERATOR, ActingParty, token
 from tests.e2e.stack import Stack
@@ -103,6 +104,48 @@ async def submit(client: httpx.AsyncClient, stack: Stack, body: dict[str, Any]) 
     return str(answer.json()["request_id"])
 
 
+async def analytics_controls_work(browser: WebDriver, requester: str) -> None:
+    """Every figure is on the panel with its method; the controls ask again (by item, rates by
+    supplier, a period with none of the viewer's requests); CSV comes as the API exports it."""
+    assert "US" in table_text(browser, "rates")  # every request of the viewer's is a US order
+    methods = browser.find_element(By.ID, "analytics-methods").get_attribute("textContent") or ""
+    assert "sum of squared shares" in methods
+    assert "first answer" in methods
+    for table in ("answer-times", "counter-offers"):
+        assert browser.find_element(By.ID, table).find_elements(By.TAG_NAME, "th")
+    await asyncio.to_thread(
+        Select(browser.find_element(By.ID, "analytics-by")).select_by_value, "item"
+    )
+    await until(
+        lambda: "ball valve, 2 inch" in table_text(browser, "concentration"),
+        "concentration by item",
+    )
+    await asyncio.to_thread(
+        Select(browser.find_element(By.ID, "analytics-group")).select_by_value, "supplier"
+    )
+    await until(lambda: "acme-valves" in table_text(browser, "rates"), "rates by supplier")
+    assert OTHER not in table_text(browser, "rates")
+    csv = await asyncio.to_thread(
+        browser.execute_async_script,
+        "const done = arguments[arguments.length - 1];"
+        "fetch(analyticsQuery('rates', 'csv'), { headers: headers() })"
+        ".then((r) => r.text()).then(done, (e) => done(String(e)));",
+    )
+    assert csv.startswith("# rates: "), csv
+    assert "group_by,key,requests" in csv
+    assert requester not in csv  # grouped by supplier: the requester is not a group
+    await asyncio.to_thread(
+        browser.execute_script,
+        "const since = document.getElementById('analytics-since');"
+        "since.value = '2099-01-01'; since.dispatchEvent(new Event('change', { bubbles: true }));",
+    )
+    await until(
+        lambda: browser.find_element(By.ID, "analytics-count").text == "0",
+        "a period with none of the viewer's requests counts none",
+    )
+    assert "2099-01-01" in browser.find_element(By.ID, "analytics-period").text
+
+
 async def test_the_dashboard_shows_the_viewer_s_requests_live_and_never_another_party_s(
     stack: Stack, browser: WebDriver
 ) -> None:
@@ -149,6 +192,7 @@ async def test_the_dashboard_shows_the_viewer_s_requests_live_and_never_another_
             lambda: browser.find_element(By.ID, "analytics-count").text == str(seen),
             "the analytics panel counts the viewer's requests",
         )
+        await analytics_controls_work(browser, requester)
 
         # the posture in force shows in the banner, highlighted as postures.json says
         assert "global peacetime" in browser.find_element(By.ID, "posture").text

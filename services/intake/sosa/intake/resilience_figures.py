@@ -20,7 +20,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Final
 
@@ -31,8 +31,9 @@ ANSWERED: Final = frozenset(
 REFUSED: Final = frozenset({"rejected_by_supplier", "counter_offered", "declined"})
 """Answers that are not an acceptance: a rejection, a counter-offer, a voluntary decline."""
 ACCEPTING: Final = frozenset({"accepted", "fulfilled"})
-CLOCKED: Final = ANSWERED | {"overdue"}
-"""Requests whose clock ran to an end: answered, or not in time."""
+OVERDUE: Final = "overdue"
+READ_STATES: Final = ANSWERED | {OVERDUE}
+"""The states of a request's history that the figures read (`Step`)."""
 
 METHODS: Final = {
     "concentration": "Rated requests only (a DPAS rating, given or authorized). Each request "
@@ -41,24 +42,51 @@ METHODS: Final = {
     "requests of that program or item. HHI = sum of squared shares (1/n for n equal suppliers, "
     "1 for a single one).",
     "redundancy_gaps": "Programs and items (as in concentration, all requests) with fewer than "
-    "two distinct suppliers that accepted (state accepted or fulfilled) at least one such "
-    "request; `accepting` lists them (0 or 1).",
-    "rates": "Per group: overdue rate = requests now overdue / requests whose clock ran to an "
-    "end (answered or overdue); rejection rate = rejections, counter-offers and declines / "
-    "answered requests. Partner country: the SOSA partner of the request, US for US DoD orders "
-    "to US firms. Rating level: DO, DX, or none (voluntary).",
-    "answer_times": "Per path: median hours from the start of the response clock (receipt on "
-    "the DPAS path, Commerce's authorization on DPAS via SOSA) to the supplier's first answer; "
-    "requests never answered are not counted.",
-    "counter_offers": "Requests answered with an offered date (a 15 CFR 700.13(b) counter-offer "
-    "or a partial acceptance): offered date minus the earliest required delivery date, in days; "
-    "median and largest per supplier, and over all.",
+    "two distinct suppliers that accepted at least one such request (at any time, so an order "
+    "accepted and then fulfilled or cancelled still counts); `accepting` lists them (0 or 1).",
+    "rates": "Per group: overdue rate = requests that missed their deadline (went overdue, or "
+    "were answered only after it) / requests whose clock ran to an end (answered or overdue); "
+    "rejection rate = requests whose supplier's first answer was a rejection, a counter-offer or "
+    "a decline / requests answered. Partner country: the SOSA partner of the request, US for US "
+    "DoD orders to US firms. Rating level: DO, DX, or none (voluntary).",
+    "answer_times": "Per path: median hours from the start of the response clock that the "
+    "supplier's first answer stopped (receipt on the DPAS path, Commerce's authorization on "
+    "DPAS via SOSA, the latest clock restart of an amendment) to that answer; requests never "
+    "answered are not counted.",
+    "counter_offers": "Each answer that offered a date (a 15 CFR 700.13(b) counter-offer or a "
+    "partial acceptance): offered date minus the earliest delivery date required at the time, in "
+    "days; median and largest per supplier, and over all (`*`).",
 }
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One event of a request's history that the figures read: a supplier's answer or the
+    request going overdue, with the facts its decision carried."""
+
+    state: str
+    occurred_at: datetime
+    clock_started_at: datetime | None = None
+    late: bool = False
+    offered_date: date | None = None
+    required_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A date a supplier offered against the earliest date required when it answered."""
+
+    offered: date
+    required: date
+
+    @property
+    def delay_days(self) -> int:
+        return (self.offered - self.required).days
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
-    """What the figures need of one request."""
+    """What the figures need of one request: where it stands, and what its history says."""
 
     request_id: str
     state: str
@@ -67,10 +95,16 @@ class Case:
     partner_country: str
     rating: str | None
     items: tuple[str, ...]
-    clock_started_at: datetime | None = None
+    first_answer: str | None = None
+    """The state the supplier's first answer led to (None: never answered)."""
     answered_at: datetime | None = None
-    required_date: date | None = None
-    offered_date: date | None = None
+    clock_started_at: datetime | None = None
+    """The start of the response clock that the first answer stopped."""
+    late: bool = False
+    """Missed its deadline: went overdue, or was answered only after it."""
+    accepted: bool = False
+    """The supplier accepted it at some time."""
+    offers: tuple[Offer, ...] = ()
 
     @property
     def program(self) -> str | None:
@@ -82,6 +116,31 @@ class Case:
     @property
     def level(self) -> str:
         return self.rating.split("-", 1)[0] if self.rating else "none"
+
+    @property
+    def clocked(self) -> bool:
+        """Its clock ran to an end: answered, or overdue."""
+        return self.first_answer is not None or self.late
+
+
+def with_history(case: Case, steps: Sequence[Step]) -> Case:
+    """`case` with what its history (in order) says: the first answer and the clock it stopped,
+    whether it missed its deadline or was ever accepted, and the dates offered."""
+    answers = [s for s in steps if s.state in ANSWERED]
+    first = answers[0] if answers else None
+    return replace(
+        case,
+        first_answer=first.state if first else None,
+        answered_at=first.occurred_at if first else None,
+        clock_started_at=first.clock_started_at if first else None,
+        late=case.state == OVERDUE or any(s.state == OVERDUE or s.late for s in steps),
+        accepted=case.state in ACCEPTING or any(s.state in ACCEPTING for s in answers),
+        offers=tuple(
+            Offer(s.offered_date, s.required_date)
+            for s in answers
+            if s.offered_date is not None and s.required_date is not None
+        ),
+    )
 
 
 def item_key(description: str) -> str:
@@ -140,7 +199,7 @@ def redundancy_gaps(cases: Sequence[Case], dimension: str) -> list[Gap]:
     for case in cases:
         for key in _keys(case, dimension):
             requests[key] += 1
-            if case.state in ACCEPTING:
+            if case.accepted:
                 accepting[key].add(case.supplier)
     return sorted(
         (
@@ -180,10 +239,10 @@ def rates(cases: Sequence[Case], group_by: str) -> list[Rate]:
         groups[key_of(case)].append(case)
     found = []
     for key, members in sorted(groups.items()):
-        clocked = sum(c.state in CLOCKED for c in members)
-        overdue = sum(c.state == "overdue" for c in members)
-        answered = sum(c.state in ANSWERED for c in members)
-        refused = sum(c.state in REFUSED for c in members)
+        clocked = sum(c.clocked for c in members)
+        overdue = sum(c.late for c in members)
+        answered = sum(c.first_answer is not None for c in members)
+        refused = sum(c.first_answer in REFUSED for c in members)
         found.append(
             Rate(
                 group_by,
@@ -208,7 +267,7 @@ class AnswerTime:
 
 
 def answer_times(cases: Sequence[Case]) -> list[AnswerTime]:
-    """The median hours from clock start to first answer, per path."""
+    """The median hours from the start of the clock to the first answer, per path."""
     hours: dict[str, list[float]] = defaultdict(list)
     for case in cases:
         if case.clock_started_at and case.answered_at and case.path:
@@ -233,10 +292,9 @@ def counter_offer_delays(cases: Sequence[Case]) -> list[CounterOfferDelay]:
     """Offered minus required date, in days, per supplier and (`*`) over all."""
     delays: dict[str, list[int]] = defaultdict(list)
     for case in cases:
-        if case.offered_date and case.required_date:
-            days = (case.offered_date - case.required_date).days
-            delays[case.supplier].append(days)
-            delays["*"].append(days)
+        for offer in case.offers:
+            delays[case.supplier].append(offer.delay_days)
+            delays["*"].append(offer.delay_days)
     return [
         CounterOfferDelay(supplier, len(days), statistics.median(days), max(days))
         for supplier, days in sorted(delays.items())

@@ -13,7 +13,7 @@ import typer
 
 from sosa.contracts import topics
 from sosa.infra.settings import CommonSettings
-from sosa.ops import asyncapi, dead_letters, overdue, timeline, topic_reader
+from sosa.ops import asyncapi, dead_letters, figures_table, overdue, timeline, topic_reader
 from sosa.ops.records import describe
 
 T = TypeVar("T")
@@ -239,13 +239,14 @@ def show_analytics(
     since: str | None = typer.Option(None, help="Requests received from then (ISO 8601)."),
     until: str | None = typer.Option(None, help="Requests received before then (ISO 8601)."),
     as_csv: bool = typer.Option(False, "--csv", help="CSV, as the API exports it."),
+    as_json: bool = typer.Option(False, "--json", help="The API's JSON answer, as it is."),
     intake_url: str = IntakeUrl,
     api_key: str = typer.Option("", envvar="SOSA_OPERATOR_API_KEY", show_default=False),
 ) -> None:
     """A resilience figure from intake's API, over the requests the key's party may see."""
     params = {"by": by, "group_by": group_by, "format": "csv"}
-    params |= {"since": _instant(since).isoformat() if since else None}
-    params |= {"until": _instant(until).isoformat() if until else None}
+    params |= {"since": _instant(since, "--since").isoformat() if since else None}
+    params |= {"until": _instant(until, "--until").isoformat() if until else None}
     chosen = {k: v for k, v in params.items() if v and (k != "format" or as_csv)}
     url = f"{intake_url}/v1/analytics/{figure}"
     key = _key_or_fail(api_key)
@@ -259,16 +260,25 @@ def show_analytics(
         typer.echo(answer.text, nl=False)
         return
     found = _call("GET", url, key, params=chosen)
-    typer.echo(f"{found['figure']} over {found['requests']} request(s): {found['method']}")
-    for row in found["rows"]:
-        typer.echo(json.dumps(row, default=str))
+    if as_json:
+        typer.echo(json.dumps(found))
+        return
+    period = found["period"]
+    typer.echo(
+        f"{found['figure']} over {found['requests']} request(s) received "
+        f"{period['since'] or 'from the first'} to {period['until'] or 'now'}, "
+        f"computed at {found['computed_at']}"
+    )
+    typer.echo(f"method: {found['method']}")
+    for line in figures_table.table(found["rows"]):
+        typer.echo(line)
 
 
-def _instant(text: str) -> datetime:
+def _instant(text: str, option: str = "--at") -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--at") from exc
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel
 
-from sosa.infra.auth import CallerDep
+from sosa.infra.auth import Caller, CallerDep
 from sosa.intake import analytics
 from sosa.intake import resilience_figures as figures
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
+from sosa.intake.runtime import Runtime
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 Since = Annotated[AwareDatetime | None, Query(description="Requests received from then on.")]
@@ -26,10 +29,19 @@ Format = Annotated[Literal["json", "csv"], Query(alias="format")]
 Dimension = Annotated[Literal["program", "item"], Query()]
 
 
+class Period(BaseModel):
+    since: datetime | None
+    """Requests received from then on (none: from the first)."""
+    until: datetime | None
+    """Requests received before then (none: up to `computed_at`)."""
+
+
 class Figures(BaseModel):
     figure: str
     method: str
-    period: dict[str, datetime | None]
+    period: Period
+    computed_at: datetime
+    """When the figure was computed: the states and histories it read are those of that time."""
     requests: int
     """How many requests (that the caller may see, received in the period) were looked at."""
     rows: list[dict[str, Any]]
@@ -51,9 +63,10 @@ def _answer(result: Figures, fmt: str) -> Figures | Response:
         return result
     lines = [line for row in result.rows for line in _flat(dict(row))]
     out = io.StringIO()
+    since, until = result.period.since, result.period.until
     out.write(f"# {result.figure}: {result.method}\n")
-    out.write(f"# period: {result.period['since'] or 'start'} to {result.period['until'] or 'now'}")
-    out.write(f"; requests: {result.requests}\n")
+    out.write(f"# period: received {since or 'from the first'} to {until or 'now'}")
+    out.write(f"; computed at {result.computed_at.isoformat()}; requests: {result.requests}\n")
     if lines:
         writer = csv.DictWriter(out, fieldnames=list(lines[0]))
         writer.writeheader()
@@ -62,14 +75,25 @@ def _answer(result: Figures, fmt: str) -> Figures | Response:
 
 
 async def _compute(
-    rt: Any, caller: Any, name: str, since: datetime | None, until: datetime | None, make: Any
+    rt: Runtime,
+    caller: Caller,
+    name: str,
+    since: datetime | None,
+    until: datetime | None,
+    make: Callable[[list[figures.Case]], Sequence[Any]],
 ) -> Figures:
+    if since is not None and until is not None and until <= since:
+        raise RequestValidationError(
+            [{"loc": ("query", "until"), "msg": "must be later than since", "type": "value_error"}]
+        )
+    computed_at = rt.clock.now()
     async with rt.sessions() as session:
         cases = await analytics.cases(session, caller, since=since, until=until)
     return Figures(
         figure=name,
         method=figures.METHODS[name],
-        period={"since": since, "until": until},
+        period=Period(since=since, until=until),
+        computed_at=computed_at,
         requests=len(cases),
         rows=[asdict(row) for row in make(cases)],
     )
