@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,7 +19,8 @@ from sosa.contracts import commands, posture, topics
 from sosa.decisions import facts_json
 from sosa.decisions.config import RulesConfig
 from sosa.decisions.replanning import replan
-from sosa.router import tables
+from sosa.infra.clock import AdjustableClock
+from sosa.router import deadline_gauges, tables
 from sosa.router.handlers import Handlers
 from sosa.router.outputs import Output
 from tests.integration.router.test_handlers import handle, submit
@@ -115,3 +117,36 @@ async def test_a_posture_change_replans_open_requests_and_applies_to_new_ones(
     assert any("Posture emergency is in force for every partner" in r for r in findings(newer))
     await handle(sessions, handlers, set_posture("global", "peacetime"))
     await handle(sessions, handlers, set_posture("IN", "peacetime"))
+
+
+def posture_series() -> dict[tuple[str, str, str], float]:
+    return {
+        (s.labels["scope"], s.labels["posture"], s.labels["highlight"]): s.value
+        for family in REGISTRY.collect()
+        if family.name == "sosa_posture_level"
+        for s in family.samples
+    }
+
+
+async def test_the_posture_gauge_shows_each_scope_in_force_with_its_highlight(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers, clock: AdjustableClock
+) -> None:
+    book = handlers.config.postures
+    await deadline_gauges.update(sessions, clock, book)
+    assert posture_series() == {("global", "peacetime", "none"): 0}
+
+    await handle(sessions, handlers, set_posture("IN", "armed_conflict"))
+    await handle(sessions, handlers, set_posture(rules.GLOBAL, "emergency"))
+    await deadline_gauges.update(sessions, clock, book)
+    assert posture_series() == {
+        ("IN", "armed_conflict", "red"): 2,
+        ("global", "emergency", "amber"): 1,
+    }
+
+    # back to peacetime for IN: its armed-conflict series is gone, not left standing
+    await handle(sessions, handlers, set_posture("IN", "peacetime"))
+    await deadline_gauges.update(sessions, clock, book)
+    assert posture_series() == {
+        ("IN", "peacetime", "none"): 0,
+        ("global", "emergency", "amber"): 1,
+    }

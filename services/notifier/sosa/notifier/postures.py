@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import posture
@@ -82,20 +82,24 @@ async def apply_changes(
             )
         )
         margin = escalation_margin / factors.second_channel
-        pending = (
-            await session.execute(
-                select(d.c.delivery_id, d.c.deadline, d.c.escalate_at).where(
-                    d.c.status == "pending",
-                    d.c.deadline.is_not(None),
-                    d.c.escalated_at.is_(None),
-                    d.c.escalated_from.is_(None),
-                    covered,
-                )
+        pending = await session.execute(
+            select(d.c.delivery_id, d.c.deadline, d.c.escalate_at).where(
+                d.c.status == "pending",
+                d.c.deadline.is_not(None),
+                d.c.escalated_at.is_(None),
+                d.c.escalated_from.is_(None),
+                covered,
             )
-        ).all()
+        )
+        moves = []
         for delivery_id, deadline, escalate_at in pending:
             sooner = max(deadline - margin, now)
             if escalate_at is None or sooner < escalate_at:
-                await session.execute(
-                    update(d).where(d.c.delivery_id == delivery_id).values(escalate_at=sooner)
-                )
+                moves.append({"moved_id": delivery_id, "sooner": sooner})
+        if moves:  # one statement, executed for every delivery moved
+            await session.execute(
+                update(d)
+                .where(d.c.delivery_id == bindparam("moved_id"))
+                .values(escalate_at=bindparam("sooner")),
+                moves,
+            )

@@ -83,7 +83,7 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
         workers.start("processor", processor.run())
         workers.start("timers", timer_worker.run())
         workers.start("consumer-lag", watch_lag({settings.router_group: consumer}))
-        workers.start("deadline-gauges", deadline_gauges.run(sessions, clock))
+        workers.start("deadline-gauges", deadline_gauges.run(sessions, clock, config.postures))
         try:
             yield
         finally:

@@ -44,6 +44,12 @@ AUTH_THROTTLED = Counter(
     ["service"],
 )
 OVERDUE_TIMERS = Gauge("sosa_timers_due", "Response-clock timers due and not yet fired")
+POSTURE = Gauge(
+    "sosa_posture_level",
+    "The posture in force per scope (`global` or a partner's country code): 0 peacetime, "
+    "1 emergency, 2 armed conflict; labelled with the posture and its highlight (postures.json)",
+    ["scope", "posture", "highlight"],
+)
 
 
 def metrics_routes(*, include_in_schema: bool = True) -> APIRouter:
