@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
+
 from sosa.notifier.attempts import AttemptResult, retry_after_s
 from sosa.notifier.endpoint_health import sustained_failure
 from sosa.notifier.recording import escalate_now, next_step, target_of
 from sosa.notifier.settings import NotifierSettings
+from sosa.rules import Posture, PostureBook
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SETTINGS = NotifierSettings(retry_schedule_s=[0, 60, 3600], retry_jitter=0)
+BOOK = PostureBook.default()
 
 
 def row(**values: object) -> SimpleNamespace:
@@ -72,3 +76,28 @@ def test_the_logged_target_drops_credentials_and_query() -> None:
     hook = row(url="https://user:pw@hooks.example:8443/in?token=secret#x")
     assert target_of(hook) == "https://hooks.example:8443/in"
     assert target_of(row(channel="email", address="a@b.example")) == "a@b.example"
+
+
+@pytest.mark.parametrize(
+    ("posture", "first_wait_s", "second_wait_s"),
+    [("peacetime", 60, 3600), ("emergency", 30, 1800), ("armed_conflict", 15, 900)],
+)
+def test_each_posture_shortens_the_retry_waits_by_its_factor(
+    posture: str, first_wait_s: float, second_wait_s: float
+) -> None:
+    """postures.json's retry_interval_factor (1, 0.5, 0.25) times the configured schedule; a
+    receiver's Retry-After still wins when it asks for longer."""
+    factor = BOOK.settings[Posture(posture)].retry_interval_factor
+    failed = AttemptResult(503, 5, "HTTP 503")
+    waits = [
+        next_step(row(attempts=n), failed, now=NOW, settings=SETTINGS, retry_factor=factor)
+        for n in (0, 1)
+    ]
+    assert waits == [
+        ("pending", NOW + timedelta(seconds=first_wait_s)),
+        ("pending", NOW + timedelta(seconds=second_wait_s)),
+    ]
+    patient = AttemptResult(503, 5, "HTTP 503", retry_after_s=120)
+    assert next_step(row(), patient, now=NOW, settings=SETTINGS, retry_factor=factor)[1] == (
+        NOW + timedelta(seconds=max(120, first_wait_s))
+    )
