@@ -137,9 +137,29 @@ async def posture_change(client: httpx.AsyncClient, before: dict[str, Any]) -> N
     say("PUT /v1/posture/global peacetime -> 202 (the demo leaves peacetime in force)")
 
 
+async def supplier_accepts(client: httpx.AsyncClient, request_id: str) -> None:
+    """As acme-valves (a key the operator issues it), accept the first request, so that the
+    figures have an answer to count."""
+    operator = {"Authorization": f"Bearer {os.environ['SOSA_BOOTSTRAP_OPERATOR_KEY']}"}
+    issued = await client.post(
+        f"{INTAKE}/v1/parties/acme-valves/api-keys", json={"label": "demo"}, headers=operator
+    )
+    issued.raise_for_status()
+    supplier = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+    url = f"{INTAKE}/v1/priority-requests/{request_id}"
+    answer = {"supplier_party_id": "acme-valves", "kind": "accept"}
+    accepted = await client.post(f"{url}/responses", json=answer, headers=supplier)
+    accepted.raise_for_status()
+    async with asyncio.timeout(60):
+        while (await client.get(url)).json()["state"] != "accepted":  # noqa: ASYNC110 - polls intake
+            await asyncio.sleep(0.2)
+    say(f"acme-valves accepts request {request_id} -> state accepted")
+
+
 async def analytics_answer(client: httpx.AsyncClient) -> None:
-    """One resilience figure: how concentrated the rated work is, over the requests the
-    requester may see (all of this demo's, and earlier runs' on the same database)."""
+    """Resilience figures over the requests the requester may see (all of this demo's, and
+    earlier runs' on the same database): how concentrated the rated work is, which programs
+    have a single accepting supplier, and how fast suppliers answer."""
     answer = (await client.get(f"{INTAKE}/v1/analytics/concentration?by=program")).json()
     say(f"GET /v1/analytics/concentration?by=program -> over {answer['requests']} request(s):")
     for row in answer["rows"][:3]:
@@ -149,6 +169,16 @@ async def analytics_answer(client: httpx.AsyncClient) -> None:
             f"HHI {row['hhi']:.2f} ({shares})"
         )
     say(f"  method: {answer['method'][:140]}...")
+    gaps = (await client.get(f"{INTAKE}/v1/analytics/redundancy-gaps?by=program")).json()
+    for gap in gaps["rows"][:3]:
+        accepting = ", ".join(gap["accepting"]) or "no supplier"
+        say(f"  redundancy gap: program {gap['key']}, accepted by {accepting} only")
+    times = (await client.get(f"{INTAKE}/v1/analytics/answer-times")).json()
+    for row in times["rows"]:
+        say(
+            f"  median time to first answer on path {row['path']}: "
+            f"{row['median_hours'] * 3600:.1f} s over {row['answered']} answered request(s)"
+        )
 
 
 async def main() -> int:
@@ -185,6 +215,7 @@ async def main() -> int:
         for finding in view["decision"]["findings"]:
             say(f"  {finding['citation']}: {finding['reason']}")
         await posture_change(client, view)
+        await supplier_accepts(client, request_id)
         await analytics_answer(client)
     say("demo flow complete; the receiver keeps printing webhooks until Ctrl-C")
     await serving

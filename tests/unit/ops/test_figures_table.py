@@ -27,7 +27,7 @@ def test_concentration_rows_show_each_supplier_s_share() -> None:
     )
     assert lines[0].split() == ["dimension", "key", "total", "shares", "hhi"]
     assert "acme 75%, nihon 25%" in lines[1]
-    assert lines[1].endswith("0.62")
+    assert lines[1].endswith("0.625")
     # numbers are right-aligned: the totals end in the column where the header's ends
     end = lines[0].index("total") + len("total")
     assert lines[1][end - 1] == "4"

@@ -18,7 +18,7 @@ def cell(column: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
     if isinstance(value, float):
-        return f"{value * 100:.0f}%" if column in PERCENT_COLUMNS else f"{value:.2f}"
+        return f"{value * 100:.0f}%" if column in PERCENT_COLUMNS else f"{value:.3g}"
     return str(value)
 
 
