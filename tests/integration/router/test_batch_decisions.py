@@ -12,10 +12,12 @@ from typing import Any, cast
 
 import pytest
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy import event, select
+from sqlalchemy import event, make_url, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import commands, envelope, topics
+from sosa.infra import db
 from sosa.infra.clock import AdjustableClock
 from sosa.infra.settings import CommonSettings
 from sosa.router import tables
@@ -139,3 +141,66 @@ async def test_a_batch_costs_the_same_statements_whatever_its_size(
             await processor(sessions, handlers).decide(records(*submits, *answers))
         counted.append(len(sent))
     assert counted[0] == counted[1], counted
+
+
+class PgError(Exception):
+    """What asyncpg's errors carry: the server's SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+def failing_with(sqlstate: str, handlers: Handlers) -> Any:
+    async def handler(
+        session: AsyncSession, state: BatchState, received: envelope.Envelope
+    ) -> list[Output]:
+        if received.subject == "r-bad":
+            raise DBAPIError("INSERT ...", {}, PgError(sqlstate))
+        return await handlers(session, state, received)
+
+    return handler
+
+
+async def test_a_command_the_database_refuses_is_dead_lettered_while_it_answers(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    """23505, a unique violation: the command, not the database, is at fault."""
+    batch = records(submit("r-1"), submit("r-bad"), submit("r-2"))
+    outputs = await processor(sessions, failing_with("23505", handlers)).decide(batch)
+    dead = [o for o in outputs if o.topic == topics.dead_letter(topics.REQUESTS)]
+    assert len(dead) == 1
+    assert [r for r, *_ in outcome_states(outputs)] == ["r-1", "r-2"]
+
+
+@pytest.mark.parametrize("sqlstate", ["57P03", "57P01", "08006", "53300"])
+async def test_a_server_going_away_retries_the_batch_and_dead_letters_nothing(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers, sqlstate: str
+) -> None:
+    """Cannot connect now (shutting down), admin shutdown, connection failure, too many
+    connections: the batch fails whole (its offsets are not committed; it is read again)."""
+    batch = records(submit("r-1"), submit("r-bad"))
+    with pytest.raises(DBAPIError):
+        await processor(sessions, failing_with(sqlstate, handlers)).decide(batch)
+    async with sessions() as session:
+        stored = list((await session.execute(select(tables.requests.c.request_id))).scalars())
+    assert stored == []
+
+
+async def test_an_outage_no_error_names_is_caught_by_asking_the_database(
+    postgres_admin_url: str, handlers: Handlers
+) -> None:
+    """A database the router cannot use, with an error that is not one of the outage codes
+    (3D000: the database does not exist): since the database does not answer either, nothing is
+    blamed on the commands."""
+    gone = db.create_engine(
+        make_url(postgres_admin_url)
+        .set(database="sosa_router_no_such_database")
+        .render_as_string(hide_password=False)
+    )
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            await processor(db.sessionmaker(gone), handlers).decide(records(submit("r-1")))
+        assert not db.is_outage(raised.value)
+    finally:
+        await gone.dispose()

@@ -150,7 +150,7 @@ class Processor:
         the batch's state read at once, decided in memory, written back at once. Should that
         write fail for another reason than an outage (one command's row breaks a constraint),
         the batch is decided again one command at a time, and a command that still cannot be
-        stored goes to the dead-letter topic alone."""
+        stored, while the database answers, goes to the dead-letter topic alone."""
         async with self._sessions() as session, session.begin():
             try:
                 async with session.begin_nested():
@@ -184,7 +184,9 @@ class Processor:
             async with session.begin_nested():
                 return await self._decide_together(session, [record])
         except db.UNAVAILABLE as exc:
-            if db.is_outage(exc):
+            # a command is blamed only when the database still answers: an outage the error
+            # did not name as one (a server shutting down, say) must retry the batch instead
+            if db.is_outage(exc) or not await db.answers(session):
                 raise
             log.exception("command could not be stored; sent to the dead-letter topic")
             return [dead_letter(record, exc)]

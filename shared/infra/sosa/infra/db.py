@@ -27,13 +27,36 @@ UNAVAILABLE: Final = (DBAPIError, PoolTimeoutError, OSError)
 connect comes through as a bare OSError (ConnectionRefusedError), not as a DBAPIError."""
 
 
+OUTAGE_SQLSTATES: Final = frozenset({"57P01", "57P02", "57P03", "53300"})
+"""PostgreSQL's answers that say the server, not the statement, is the trouble: admin shutdown,
+crash shutdown, cannot connect now (shutting down or starting up), too many connections. Every
+code of class 08 (connection exception) is one too."""
+
+
 def is_outage(exc: BaseException) -> bool:
-    """Whether `exc` says the database cannot be reached now (a refused or lost connection, no
-    connection free in the pool), rather than that one statement was wrong (a constraint, a
-    deadlock): after an outage there is no point in retrying the same work at once."""
+    """Whether `exc` says the database cannot be reached now (a refused or lost connection, a
+    server shutting down or starting up, no connection free in the pool), rather than that one
+    statement was wrong (a constraint, a deadlock): after an outage there is no point in
+    retrying the same work at once, and none in blaming the work."""
     if isinstance(exc, OSError | PoolTimeoutError):
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(code, str) and (code.startswith("08") or code in OUTAGE_SQLSTATES)
+
+
+async def answers(session: AsyncSession) -> bool:
+    """Whether the database answers a trivial query in `session` now (its transaction, if one is
+    open, must still be usable): before blaming a piece of work for a failure, make sure the
+    failure was not the database's."""
+    try:
+        await session.execute(text("SELECT 1"))
+    except UNAVAILABLE:
+        return False
+    return True
 
 
 def create_engine(
