@@ -3,52 +3,69 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.e2e.stack import SERVICES, Stack, free_port, running, stack_env, unique_prefix
+from tests.e2e.stack import (
+    SERVICES,
+    Stack,
+    free_port,
+    fresh_databases,
+    running,
+    stack_env,
+    unique_prefix,
+)
 
 
 @pytest.fixture
 async def databases(postgres_admin_url: str) -> AsyncIterator[dict[str, str]]:
     """One fresh PostgreSQL database per service for this test, dropped afterwards."""
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    suffix = uuid.uuid4().hex[:10]
-    names = {service: f"sosa_{service}_{suffix}" for service in SERVICES}
-    async with admin.connect() as connection:
-        for name in names.values():
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    base = make_url(postgres_admin_url)
-    yield {s: base.set(database=n).render_as_string(hide_password=False) for s, n in names.items()}
-    async with admin.connect() as connection:
-        for name in names.values():
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with fresh_databases(postgres_admin_url) as urls:
+        yield urls
+
+
+@asynccontextmanager
+async def three_services(kafka: str, databases: dict[str, str], logs: Path) -> AsyncIterator[Stack]:
+    """intake, router and notifier running as separate processes, ready."""
+    ports = {service: free_port() for service in SERVICES}
+    env = stack_env(kafka=kafka, databases=databases, ports=ports, prefix=unique_prefix())
+    with running(Stack(env=env, ports=ports, logs=logs)) as s:
+        for service in SERVICES:
+            s.start(service)
+        for service in SERVICES:
+            await s.wait_ready(service)
+        yield s
 
 
 @pytest.fixture
 async def stack(
     kafka_bootstrap: str, databases: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[Stack]:
-    """intake, router and notifier running as separate processes, ready."""
-    ports = {service: free_port() for service in SERVICES}
-    env = stack_env(kafka=kafka_bootstrap, databases=databases, ports=ports, prefix=unique_prefix())
-    with running(Stack(env=env, ports=ports, logs=tmp_path)) as s:
-        for service in SERVICES:
-            s.start(service)
-        for service in SERVICES:
-            await s.wait_ready(service)
+    """A stack of this test's own: for a test that moves a clock, starts or stops a process,
+    sets a posture, or counts what a whole database or topic holds."""
+    async with three_services(kafka_bootstrap, databases, tmp_path) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+async def shared_stack(
+    kafka_bootstrap: str, postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    """One stack for the tests of a module that need none of their own: each works on requests
+    of its own and reads back only those. Starting a stack costs about 10 s on 2 cores."""
+    async with (
+        fresh_databases(postgres_admin_url) as urls,
+        three_services(kafka_bootstrap, urls, tmp_path_factory.mktemp("shared-stack")) as s,
+    ):
         yield s
 
 

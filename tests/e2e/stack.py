@@ -11,17 +11,44 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from tests.e2e.credentials import auth_env
 
 SERVICES = ("intake", "router", "notifier")
+
+
+@asynccontextmanager
+async def fresh_databases(
+    admin_url: str, *, name_prefix: str = "sosa"
+) -> AsyncIterator[dict[str, str]]:
+    """One new database per service, dropped afterwards (no pool: a fault scenario may restart
+    the server under it)."""
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    suffix = uuid.uuid4().hex[:10]
+    names = {service: f"{name_prefix}_{service}_{suffix}" for service in SERVICES}
+    async with admin.connect() as connection:
+        for name in names.values():
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base = make_url(admin_url)
+    try:
+        yield {
+            s: base.set(database=n).render_as_string(hide_password=False) for s, n in names.items()
+        }
+    finally:
+        async with admin.connect() as connection:
+            for name in names.values():
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 def free_port() -> int:

@@ -1,13 +1,16 @@
 """Full request lifecycles over the real broker and database, each service in its own process.
 
 Each test drives intake's HTTP API, asserts the outcome events in order on `sosa.outcomes.v1`
-and the final state through intake's read model.
+and the final state through intake's read model. The tests share one stack (`api`, `log`), each
+on requests of its own; those that move the router's clock or start a second router have their
+own (`own_api`, `own_log`): a clock moved for one would fire another's reminders.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -69,14 +72,32 @@ class Api:
         assert response.status_code == 200, response.text
 
 
-@pytest.fixture
-async def api(stack: Stack) -> AsyncIterator[Api]:
+@asynccontextmanager
+async def api_on(stack: Stack) -> AsyncIterator[Api]:
     async with httpx.AsyncClient(timeout=10, auth=ActingParty()) as client:
         yield Api(client, stack)
 
 
 @pytest.fixture
-async def log(stack: Stack) -> AsyncIterator[OutcomeLog]:
+async def api(shared_stack: Stack) -> AsyncIterator[Api]:
+    async with api_on(shared_stack) as on_shared:
+        yield on_shared
+
+
+@pytest.fixture
+async def log(shared_stack: Stack) -> AsyncIterator[OutcomeLog]:
+    async with OutcomeLog(shared_stack) as outcome_log:
+        yield outcome_log
+
+
+@pytest.fixture
+async def own_api(stack: Stack) -> AsyncIterator[Api]:
+    async with api_on(stack) as on_own:
+        yield on_own
+
+
+@pytest.fixture
+async def own_log(stack: Stack) -> AsyncIterator[OutcomeLog]:
     async with OutcomeLog(stack) as outcome_log:
         yield outcome_log
 
@@ -187,8 +208,9 @@ async def test_us_to_partner_voluntary(
 
 
 async def test_silence_brings_reminders_then_overdue_and_escalation(
-    api: Api, log: OutcomeLog
+    own_api: Api, own_log: OutcomeLog
 ) -> None:
+    api, log = own_api, own_log
     request_id = await api.submit({**DPAS_REQUEST, "rating": "DX-A3"})
     first = await log.wait_for(request_id, has(1))
     reminders = first[0]["decision"]["reminders"]
@@ -209,7 +231,8 @@ async def test_silence_brings_reminders_then_overdue_and_escalation(
     assert view["state"] == "overdue"
 
 
-async def test_schedule_amendment_restarts_the_clock(api: Api, log: OutcomeLog) -> None:
+async def test_schedule_amendment_restarts_the_clock(own_api: Api, own_log: OutcomeLog) -> None:
+    api, log = own_api, own_log
     request_id = await api.submit(DPAS_REQUEST)
     first = await log.wait_for(request_id, has(1))
     await api.advance_router_clock(days=5)
@@ -292,8 +315,9 @@ async def test_an_answer_from_another_party_never_reaches_the_router(
 
 
 async def test_two_routers_never_emit_the_same_reminder_twice(
-    stack: Stack, api: Api, log: OutcomeLog
+    stack: Stack, own_api: Api, own_log: OutcomeLog
 ) -> None:
+    api, log = own_api, own_log
     stack.start("router", name="router-2")  # same group, same transactional-id prefix
     await stack.wait_ready("router-2")
     request_id = await api.submit({**DPAS_REQUEST, "rating": "DX-A3"})

@@ -31,9 +31,8 @@ from typing import Any
 import httpx
 import uvicorn
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -42,7 +41,15 @@ from starlette.routing import Route
 
 from sosa.ops.reading import read_to_end
 from tests.e2e.credentials import ActingParty
-from tests.e2e.stack import SERVICES, Stack, free_port, running, stack_env, unique_prefix
+from tests.e2e.stack import (
+    SERVICES,
+    Stack,
+    free_port,
+    running,
+    stack_env,
+    unique_prefix,
+)
+from tests.e2e.stack import fresh_databases as databases_named
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.faults.infra import ROOT
 
@@ -52,26 +59,9 @@ FIGURES_LOG = ROOT / "var" / "faults" / "figures.jsonl"
 # --- databases and services ------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def fresh_databases(admin_url: str) -> AsyncIterator[dict[str, str]]:
+def fresh_databases(admin_url: str) -> contextlib.AbstractAsyncContextManager[dict[str, str]]:
     """One new database per service on the fault PostgreSQL, dropped afterwards."""
-    # no pool: a scenario may restart the server under it
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    suffix = uuid.uuid4().hex[:10]
-    names = {service: f"faults_{service}_{suffix}" for service in SERVICES}
-    async with admin.connect() as connection:
-        for name in names.values():
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    base = make_url(admin_url)
-    try:
-        yield {
-            s: base.set(database=n).render_as_string(hide_password=False) for s, n in names.items()
-        }
-    finally:
-        async with admin.connect() as connection:
-            for name in names.values():
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    return databases_named(admin_url, name_prefix="faults")
 
 
 @asynccontextmanager

@@ -54,7 +54,7 @@ async def answers(session: AsyncSession) -> bool:
     failure was not the database's."""
     try:
         await session.execute(text("SELECT 1"))
-    except UNAVAILABLE:
+    except Exception:  # a broken connection, or a session its failure left unusable
         return False
     return True
 
