@@ -10,11 +10,13 @@ from typing import Any, cast
 import httpx
 import pytest
 from aiokafka.structs import ConsumerRecord
+from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
+from opentelemetry.trace import SpanKind
 
 from sosa.contracts import envelope
 from sosa.decisions.config import RulesConfig
@@ -198,3 +200,38 @@ async def test_the_webhook_carries_the_attempts_traceparent() -> None:
     assert (await send(None)).delivered
     assert seen[0].headers["traceparent"] == SAMPLED
     assert "traceparent" not in seen[1].headers
+
+
+def app_seeing_its_traceparent(settings: CommonSettings) -> FastAPI:
+    """An app whose routes answer the `traceparent` in force while they run."""
+    app = FastAPI(telemetry=tracing.telemetry(settings))
+
+    @app.get("/v1/thing")
+    @app.get("/healthz")
+    async def seen() -> dict[str, str | None]:
+        return {"traceparent": tracing.current_traceparent()}
+
+    return app
+
+
+@pytest.mark.parametrize("exporter", ["none", "console"])
+async def test_an_http_request_continues_the_caller_s_trace_with_or_without_an_exporter(
+    spans: InMemorySpanExporter, exporter: str
+) -> None:
+    """FastAPI's own telemetry makes a server span that continues the caller's trace (with an
+    exporter, the spans of the endpoint's steps too); a health check is left out."""
+    settings = CommonSettings(traces_exporter=exporter)  # type: ignore[arg-type]
+    app = app_seeing_its_traceparent(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sosa.test") as client:
+        traced = (await client.get("/v1/thing", headers={"traceparent": SAMPLED})).json()
+        fresh = (await client.get("/v1/thing")).json()
+        health = (await client.get("/healthz", headers={"traceparent": SAMPLED})).json()
+    _, trace_id, span_id, _ = parts(traced["traceparent"])
+    assert trace_id == TRACE_ID
+    assert span_id != CALLER_SPAN
+    assert parts(fresh["traceparent"])[1] != TRACE_ID  # a new trace
+    assert health["traceparent"] is None
+    server = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
+    assert server, "the request's own server span was recorded (the caller sampled it)"
+    assert all(format(s.context.trace_id, "032x") == TRACE_ID for s in server)

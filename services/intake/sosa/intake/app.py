@@ -115,6 +115,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         version="1.0.0",
         summary="Priority-support requests under the US Security of Supply Arrangements",
         lifespan=lifespan,
+        telemetry=tracing.telemetry(settings),
     )
     problems.install(app)
     idempotency.install(app)
@@ -134,5 +135,4 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     app.include_router(metrics_routes(include_in_schema=False))
     plain_openapi = app.openapi
     app.openapi = lambda: as_problem_json(plain_openapi())  # type: ignore[method-assign]
-    tracing.instrument(app)
     return app

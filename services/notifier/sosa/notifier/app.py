@@ -97,7 +97,12 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     async def kafka_ready() -> bool:
         return await kafka.is_reachable(app.state.kafka)
 
-    app = FastAPI(title="sosa notifier", version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title="sosa notifier",
+        version="1.0.0",
+        lifespan=lifespan,
+        telemetry=tracing.telemetry(settings),
+    )
     problems.install(app)
     problems.install_database_unavailable(app, "The database is unavailable; nothing was changed.")
     app.state.authenticator = Authenticator(
@@ -119,5 +124,4 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     app.include_router(metrics_routes(include_in_schema=False))
     plain_openapi = app.openapi
     app.openapi = lambda: as_problem_json(plain_openapi())  # type: ignore[method-assign]
-    tracing.instrument(app)
     return app

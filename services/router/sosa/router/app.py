@@ -100,12 +100,16 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
     async def kafka_ready() -> bool:
         return await kafka.is_reachable(app.state.kafka)
 
-    app = FastAPI(title="sosa router", version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title="sosa router",
+        version="1.0.0",
+        lifespan=lifespan,
+        telemetry=tracing.telemetry(settings),
+    )
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes())
     if adjustable is not None:
         app.include_router(clock_control(adjustable))
-    tracing.instrument(app)
     return app
 
 

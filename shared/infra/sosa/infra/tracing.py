@@ -1,6 +1,6 @@
 """OpenTelemetry traces across HTTP → Kafka → webhook (DESIGN.md section 10).
 
-One trace follows a request: intake's server span (FastAPI instrumentation, continuing the
+One trace follows a request: intake's server span (FastAPI's own OpenTelemetry, continuing the
 caller's W3C `traceparent`) → the command's `traceparent` (outbox row, `ce_traceparent` header)
 → the router's span for that command → each outcome's `traceparent` → the notifier's span for
 each delivery attempt → the `traceparent` header of the webhook POST.
@@ -16,14 +16,13 @@ trace started here carries the flag "not sampled"), and nothing is exported.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
-from typing import Final
+from typing import Any, Final
 
-from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -42,7 +41,7 @@ log = logging.getLogger(__name__)
 
 TRACEPARENT: Final = "traceparent"
 _PROPAGATOR: Final = TraceContextTextMapPropagator()
-_UNTRACED_PATHS: Final = "healthz,readyz,metrics"
+_UNTRACED: Final = frozenset({"/healthz", "/readyz", "/metrics"})
 _tracer = trace.get_tracer("sosa")
 """Resolves to the process's provider when a span starts: the SDK's once `setup` has run,
 the API's no-op one before (which still passes a parent's context on unchanged)."""
@@ -88,10 +87,24 @@ def _exporter(kind: TracesExporter) -> SpanExporter | None:
     return None
 
 
-def instrument(app: FastAPI) -> None:
-    """A server span for each HTTP request to `app`, continuing the caller's `traceparent`
-    (health checks and metrics scrapes are left out)."""
-    FastAPIInstrumentor.instrument_app(app, excluded_urls=_UNTRACED_PATHS)
+def telemetry(settings: CommonSettings) -> TelemetryConfig:
+    """FastAPI's own OpenTelemetry for a service's app (`FastAPI(telemetry=...)`): a server span
+    for each HTTP request, continuing the caller's `traceparent` (health checks and metrics
+    scrapes left out). With spans exported, also the spans of dependency resolution, the
+    endpoint and serialization; with none (the default), only the server span, which is all the
+    trace needs to go on. FastAPI's metrics and log records stay off: Prometheus (`/metrics`)
+    and the JSON logs do those."""
+    return {
+        "tracing": True,
+        "operation_spans": settings.traces_exporter != "none",
+        "metrics": False,
+        "logs": False,
+        "exclude": _untraced,
+    }
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in _UNTRACED
 
 
 def current_traceparent() -> str | None:
