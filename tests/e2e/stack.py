@@ -22,7 +22,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from tests.e2e.credentials import auth_env
+from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY, auth_env
 
 SERVICES = ("intake", "router", "notifier")
 
@@ -190,3 +190,15 @@ def unique_prefix() -> str:
     prefix = f"t{uuid.uuid4().hex[:10]}."
     PREFIXES_USED.append(prefix)
     return prefix
+
+
+def cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    """The operators' tool (`sosa ...`) run against the stack's intake with the bootstrap
+    operator key, as an operator would run it."""
+    env = {
+        **os.environ,
+        "SOSA_INTAKE_URL": stack.url("intake"),
+        "SOSA_OPERATOR_API_KEY": BOOTSTRAP_OPERATOR_KEY,
+    }
+    sosa = str(Path(sys.executable).parent / "sosa")
+    return subprocess.run([sosa, *args], capture_output=True, text=True, env=env, timeout=60)

@@ -12,8 +12,7 @@ import pytest
 
 from tests.e2e.credentials import OPERATOR, ActingParty, token
 from tests.e2e.intake_support import wait_for_view
-from tests.e2e.stack import Stack
-from tests.e2e.test_posture import cli
+from tests.e2e.stack import Stack, cli
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db, pytest.mark.timeout(120)]

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +13,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from sosa.contracts import envelope, posture, topics
-from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY, OPERATOR, ActingParty, token
+from tests.e2e.credentials import OPERATOR, ActingParty, token
 from tests.e2e.intake_support import topic, wait_for_view
-from tests.e2e.stack import Stack
+from tests.e2e.stack import Stack, cli
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db, pytest.mark.timeout(180)]
@@ -49,16 +45,6 @@ async def posture_events(stack: Stack, count: int) -> list[dict[str, Any]]:
     finally:
         await consumer.stop()
     return found
-
-
-def cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "SOSA_INTAKE_URL": stack.url("intake"),
-        "SOSA_OPERATOR_API_KEY": BOOTSTRAP_OPERATOR_KEY,
-    }
-    sosa = str(Path(sys.executable).parent / "sosa")
-    return subprocess.run([sosa, *args], capture_output=True, text=True, env=env, timeout=60)
 
 
 async def submit_and_view(client: httpx.AsyncClient, stack: Stack, **extra: Any) -> dict[str, Any]:
