@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from sosa.contracts.instants import CalendarDate, Instant
 from sosa.contracts.posture import PostureName, Scope
 from sosa.contracts.requests import LongText, PartyId, PriorityRequestDetails, Strict
 
@@ -31,7 +31,7 @@ class Command(BaseModel):
 
     command_id: str
     request_id: str
-    received_at: AwareDatetime
+    received_at: Instant
 
 
 class SubmitRequest(Command):
@@ -51,14 +51,14 @@ class SupplierResponseDetails(Strict):
         default=None,
         description="For a rejection: a 15 CFR 700.13 code, e.g. MR_B1_CANNOT_MEET_DATE.",
     )
-    earliest_delivery_date: date | None = Field(
+    earliest_delivery_date: CalendarDate | None = Field(
         default=None, description="For a (b)(1)-(b)(4) rejection: the counter-offer date."
     )
     explanation: LongText | None = None
     accepted_quantity: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)] | None = (
         None
     )
-    offered_date: date | None = None
+    offered_date: CalendarDate | None = None
     reasonable_effort: LongText | None = Field(
         default=None, description="For a signatory firm that declines: the efforts it made."
     )
@@ -148,7 +148,7 @@ class ClockTick(Command):
     type: Literal["sosa.command.tick.v1"] = TICK
     timer: Literal["reminder", "deadline", "escalation"]
     """`escalation`: the early escalation a posture's margin sets before the deadline."""
-    due_at: AwareDatetime
+    due_at: Instant
 
 
 class SetPosture(Command):

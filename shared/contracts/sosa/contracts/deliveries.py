@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from sosa.contracts.instants import Instant
 
 ATTEMPTED: Final = "sosa.delivery.attempted.v1"
 
@@ -33,13 +35,13 @@ class DeliveryAttempted(BaseModel):
     target_id: str = Field(description="The endpoint id or the e-mail recipient id.")
     target: str = Field(description="Where it went: the URL without its query, or the address.")
     attempt: int = Field(ge=1, description="1 for the first attempt of this delivery.")
-    attempted_at: AwareDatetime
+    attempted_at: Instant
     outcome: Literal["delivered", "retrying", "failed"]
     status_code: int | None = Field(description="HTTP status, or SMTP reply code for e-mail.")
     latency_ms: int
     error: str | None = None
     response_excerpt: str | None = None
-    next_attempt_at: AwareDatetime | None = None
+    next_attempt_at: Instant | None = None
     escalation_of: str | None = Field(
         default=None, description="The delivery this one escalates, when it is an escalation."
     )

@@ -11,6 +11,8 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from pydantic import BaseModel
 
+from sosa.contracts.instants import check_instant
+
 JSON: Final = "application/json"
 _FORMAT: Final = JSONFormat()
 
@@ -71,26 +73,64 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
     return envelope.key, message.value, list(message.headers.items())
 
 
+MAX_ATTRIBUTE_CHARS: Final = 256
+"""The longest `ce_*` attribute read back: ids, types, sources and subjects are short names."""
+_REQUIRED: Final = ("ce_id", "ce_type", "ce_source", "ce_subject", "ce_time", "ce_specversion")
+_READ: Final = frozenset({*_REQUIRED, "ce_traceparent", "content-type"})
+
+
+class NotAnEnvelopeError(ValueError):
+    """A Kafka record that is not a CloudEvents binary-mode record of ours."""
+
+
 def from_kafka(
-    value: bytes, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]
+    value: bytes,
+    headers: list[tuple[str, bytes | None]] | tuple[tuple[str, bytes | None], ...],
 ) -> Envelope:
-    """Read an envelope back from a Kafka record; raises ValueError when it is not one of ours."""
-    found = {name.lower(): raw for name, raw in headers}
+    """Read an envelope back from a Kafka record; raises NotAnEnvelopeError (a ValueError) when
+    it is not one of ours. Anything on the wire may be hostile: a header without a value, a header
+    repeated (which of two ids would be the real one?), bytes that are not UTF-8, an attribute of
+    a megabyte, another content type or CloudEvents version, or an absurd time."""
+    found: dict[str, str] = {}
+    for name, raw in headers:
+        key = name.lower() if isinstance(name, str) else ""
+        if key not in _READ:
+            continue  # headers of others (and a replayed dead letter's sosa_*) are no concern
+        if key in found:
+            raise NotAnEnvelopeError(f"header {key!r} appears more than once")
+        found[key] = _attribute(key, raw)
+    missing = [name for name in _REQUIRED if name not in found]
+    if missing:
+        raise NotAnEnvelopeError(f"not a CloudEvents binary-mode record: no {', '.join(missing)}")
+    if found["ce_specversion"] != "1.0":
+        raise NotAnEnvelopeError(f"CloudEvents version {found['ce_specversion']!r}, not 1.0")
+    content_type = found.get("content-type", JSON)
+    if content_type.split(";")[0].strip().lower() != JSON:
+        raise NotAnEnvelopeError(f"content type {content_type!r}, not {JSON}")
     try:
-        event_id = found["ce_id"].decode()
-        event_type = found["ce_type"].decode()
-        source = found["ce_source"].decode()
-        subject = found["ce_subject"].decode()
-        time = datetime.fromisoformat(found["ce_time"].decode())
-    except (KeyError, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"not a CloudEvents binary-mode record: {exc}") from exc
-    traceparent = found.get("ce_traceparent")
+        time = check_instant(datetime.fromisoformat(found["ce_time"]))
+    except ValueError as exc:
+        raise NotAnEnvelopeError(f"ce_time: {exc}") from exc
     return Envelope(
-        id=event_id,
-        type=event_type,
-        source=source,
-        subject=subject,
+        id=found["ce_id"],
+        type=found["ce_type"],
+        source=found["ce_source"],
+        subject=found["ce_subject"],
         time=time,
         data=value,
-        traceparent=traceparent.decode() if traceparent else None,
+        traceparent=found.get("ce_traceparent"),
     )
+
+
+def _attribute(name: str, raw: bytes | None) -> str:
+    if raw is None:
+        raise NotAnEnvelopeError(f"header {name!r} has no value")
+    if len(raw) > MAX_ATTRIBUTE_CHARS:
+        raise NotAnEnvelopeError(f"header {name!r} is {len(raw)} bytes long")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotAnEnvelopeError(f"header {name!r} is not UTF-8") from exc
+    if not text or not text.isprintable():
+        raise NotAnEnvelopeError(f"header {name!r} is empty or has control characters")
+    return text

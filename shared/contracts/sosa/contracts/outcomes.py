@@ -6,11 +6,11 @@ skip what it has already seen. Only `RequestTransitioned` changes the request's 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from sosa.contracts.instants import CalendarDate, Instant
 from sosa.contracts.states import RequestState, RoutePath
 
 TRANSITIONED: Final = "sosa.outcome.transitioned.v1"
@@ -38,21 +38,21 @@ class DecisionRecord(BaseModel):
     outcome: str
     findings: list[Finding] = Field(default_factory=list)
     rating: str | None = None
-    required_delivery_dates: list[date] = Field(default_factory=list)
+    required_delivery_dates: list[CalendarDate] = Field(default_factory=list)
     clock: str | None = Field(
         default=None, description="working_days, emergency_hours, voluntary_target"
     )
-    clock_started_at: AwareDatetime | None = None
-    deadline: AwareDatetime | None = None
-    reminders: list[AwareDatetime] = Field(default_factory=list)
-    early_escalation_at: AwareDatetime | None = Field(
+    clock_started_at: Instant | None = None
+    deadline: Instant | None = None
+    reminders: list[Instant] = Field(default_factory=list)
+    early_escalation_at: Instant | None = Field(
         default=None, description="Under a posture with an escalation margin: escalated then."
     )
     awaiting: str | None = Field(
         default=None, description="The authority whose decision is pending."
     )
     partner_country: str | None = None
-    offered_date: date | None = None
+    offered_date: CalendarDate | None = None
     offered_quantity: str | None = None
     late: bool = False
     ruleset_version: str
@@ -82,7 +82,7 @@ class OutcomeEvent(BaseModel):
     decision: DecisionRecord
     parties: Parties
     caused_by: str = Field(description="Id of the command that led to this event.")
-    occurred_at: AwareDatetime
+    occurred_at: Instant
 
 
 class RequestTransitioned(OutcomeEvent):
@@ -104,7 +104,7 @@ class ResponseReminded(OutcomeEvent):
     """A reminder point of the response clock has come and the supplier has not answered."""
 
     type: Literal["sosa.outcome.reminded.v1"] = REMINDED
-    due_at: AwareDatetime
+    due_at: Instant
 
 
 class Escalated(OutcomeEvent):
@@ -161,10 +161,10 @@ class RequestSnapshot(BaseModel):
     state: RequestState
     path: RoutePath
     rating: str | None
-    deadline: AwareDatetime | None
+    deadline: Instant | None
     parties: Parties
     decision: DecisionRecord
-    updated_at: AwareDatetime
+    updated_at: Instant
 
 
 SNAPSHOT: Final = "sosa.state.snapshot.v1"

@@ -11,7 +11,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from sosa.contracts.instants import Instant
 
 PARTY: Final = "sosa.party.v1"
 
@@ -38,8 +40,8 @@ class CredentialRecord(BaseModel):
 
     key_id: str
     key_hash: str = Field(description="`hmac-sha256:<hex>` of the whole key; never the key.")
-    created_at: AwareDatetime
-    revoked_at: AwareDatetime | None = None
+    created_at: Instant
+    revoked_at: Instant | None = None
 
 
 class PartyRecord(BaseModel):
@@ -53,4 +55,4 @@ class PartyRecord(BaseModel):
     roles: list[Role]
     disabled: bool = False
     credentials: list[CredentialRecord] = Field(default_factory=list)
-    updated_at: AwareDatetime
+    updated_at: Instant

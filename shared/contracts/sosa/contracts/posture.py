@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from sosa.contracts.instants import Instant
 
 CHANGED: Final = "sosa.posture.changed.v1"
 GLOBAL: Final = "global"
@@ -35,8 +37,8 @@ class PostureChanged(BaseModel):
     previous: PostureName = Field(description="The scope's posture before (peacetime if none).")
     reason: str
     set_by: str
-    effective_at: AwareDatetime
+    effective_at: Instant
     settings: dict[str, Any] = Field(description="What the posture sets (postures.json values).")
     replanned: int = Field(ge=0, description="Open requests whose reminders were re-planned.")
     caused_by: str
-    occurred_at: AwareDatetime
+    occurred_at: Instant
