@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Annotated, Protocol
+from typing import Annotated, Final, Protocol
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -35,6 +35,9 @@ from sosa.infra.metrics import AUTH_FAILURES, AUTH_THROTTLED
 from sosa.infra.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
+MAX_CREDENTIAL_CHARS: Final = 8192
+"""Longer than any API key or JWT this service accepts (a header line of 8 KiB is what proxies
+let through): refused before it is hashed or parsed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,10 @@ class Authenticator:
         return caller
 
     async def authenticate(self, credential: str) -> Caller:
+        if len(credential) > MAX_CREDENTIAL_CHARS:
+            raise Unauthenticated(
+                f"the credential is longer than {MAX_CREDENTIAL_CHARS} characters", "unsupported"
+            )
         if self._bootstrap_hash and api_keys.matches(
             credential, self._bootstrap_hash, self._pepper
         ):

@@ -1,9 +1,13 @@
 """OAuth2 bearer JWTs verified statelessly against a configured JWKS (pyjwt).
 
 A token is accepted when its signature checks against a key of the JWKS (by `kid`), with an
-allowed asymmetric algorithm, and its `exp`, `iss` and `aud` hold. The party comes from one claim
-(`sub` by default), its roles from another (`sosa_roles`): the issuer is trusted to say both.
+allowed asymmetric algorithm that is the key's own (a JWK's `alg`, else its type's: RS256 for
+RSA, ES256/384/512 by curve, EdDSA), and its `exp`, `iss` and `aud` hold. The party comes from one
+claim (`sub` by default), its roles from another (`sosa_roles`): the issuer is trusted to say both.
 Revoking a token is the issuer's business (short lifetimes); a disabled party is refused here.
+
+Whatever is wrong with a token (its encoding, header, algorithm, key, signature or claims) is an
+InvalidTokenError, so that the caller answers 401: no token can make verification fail otherwise.
 """
 
 from __future__ import annotations
@@ -51,19 +55,20 @@ class TokenVerifier:
             jwt.PyJWKSet.from_dict(json.loads(jwks_file.read_text())) if jwks_file else None
         )
 
-    async def _signing_key(self, token: str) -> Any:
+    async def _signing_key(self, token: str) -> jwt.PyJWK:
+        """The JWK (not its bare key: pyjwt then refuses a token whose `alg` is not the key's)."""
         if self._client is not None:
             # PyJWKClient fetches over blocking HTTP (cached): keep it off the event loop
-            return (await asyncio.to_thread(self._client.get_signing_key_from_jwt, token)).key
+            return await asyncio.to_thread(self._client.get_signing_key_from_jwt, token)
         kid = jwt.get_unverified_header(token).get("kid")
         assert self._file_keys is not None
         for key in self._file_keys.keys:
             if kid is None or key.key_id == kid:
-                return key.key
+                return key
         raise InvalidTokenError("no key of the JWKS has this token's kid")
 
     async def verify(self, token: str) -> tuple[str, frozenset[Role]]:
-        """(party id, roles) of a valid token; InvalidTokenError otherwise."""
+        """(party id, roles) of a valid token; InvalidTokenError otherwise, whatever the fault."""
         try:
             claims = jwt.decode(
                 token,
@@ -74,17 +79,25 @@ class TokenVerifier:
                 leeway=self._leeway,
                 options={"require": ["exp"], "verify_aud": self._audience is not None},
             )
-        except (jwt.PyJWTError, ValueError, KeyError) as exc:
+        except InvalidTokenError:
+            raise
+        except Exception as exc:
             raise InvalidTokenError(f"invalid bearer token: {type(exc).__name__}") from None
         party = claims.get(self._party_claim)
         if not isinstance(party, str) or not _PARTY.match(party):
             raise InvalidTokenError(f"the token's {self._party_claim!r} claim names no party")
-        raw = claims.get(self._roles_claim, [])
+        return party, self._roles(claims.get(self._roles_claim, []))
+
+    @staticmethod
+    def _roles(raw: Any) -> frozenset[Role]:
+        """The known roles a roles claim lists (a list, or a space-separated string); anything
+        else lists none."""
         if isinstance(raw, str):
             raw = raw.split()
+        if not isinstance(raw, list):
+            return frozenset()
         known = {role.value for role in Role}
-        roles = frozenset(Role(r) for r in raw if isinstance(r, str) and r in known)
-        return party, roles
+        return frozenset(Role(r) for r in raw if isinstance(r, str) and r in known)
 
 
 def verifier_from(settings: Any) -> TokenVerifier | None:
