@@ -9,6 +9,7 @@ import pytest
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.intake import tables
+from sosa.intake.read_model import UnknownRequestError
 from sosa.intake.request_queries import load_view
 from sosa.intake.timeline import timeline_row
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -119,14 +120,23 @@ async def test_filter_columns_follow_the_latest_decision(sessions: Sessions) -> 
     assert view.required_delivery_date == date(2027, 2, 1)
 
 
-async def test_events_of_a_request_intake_never_accepted_break_nothing(
+async def test_events_of_a_request_intake_never_accepted_are_refused_and_record_nothing(
     sessions: Sessions,
 ) -> None:
+    """A forged outcome (or another deployment's) adds no timeline, access or audit row; the
+    consumer runner then applies the batch event by event and dead-letters only the stranger."""
     known = await submit(sessions, DPAS_REQUEST, now=T0)
-    await apply(
-        sessions,
-        [transitioned("someone-elses", 1, S.ROUTED), transitioned(known, 1, S.ROUTED, S.RECEIVED)],
-    )
+    before = {t: await count(sessions, t) for t in ("request_timeline", "request_access")}
+    with pytest.raises(UnknownRequestError, match="someone-elses"):
+        await apply(
+            sessions,
+            [
+                transitioned("someone-elses", 1, S.ROUTED),
+                transitioned(known, 1, S.ROUTED, S.RECEIVED),
+            ],
+        )
+    assert {t: await count(sessions, t) for t in before} == before
+    await apply(sessions, [transitioned(known, 1, S.ROUTED, S.RECEIVED)])
     async with sessions() as session:
         assert await load_view(session, "someone-elses") is None
         view = await load_view(session, known)

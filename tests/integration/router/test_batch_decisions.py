@@ -1,7 +1,8 @@
-"""A whole batch decided at once against the real PostgreSQL (Processor.decide, without Kafka):
-commands on the same request see each other's changes, a command that fails leaves the others'
-changes standing, a second copy of a command yields nothing, and the batch's state is read and
-written with a fixed number of statements whatever its size."""
+"""A whole batch decided at once against the real PostgreSQL (the router's stage on the consumer
+runner, `runner.apply`, without Kafka): commands on the same request see each other's changes, a
+command that fails is dead-lettered alone and the others' changes stand, a second copy of a
+command yields nothing, an outage blames no command, and the batch's state is read and written
+with a fixed number of statements whatever its size."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sosa.contracts import commands, envelope, topics
 from sosa.infra import db
 from sosa.infra.clock import AdjustableClock
+from sosa.infra.consumer_runner import Applied, DatabaseOutage
 from sosa.infra.settings import CommonSettings
 from sosa.router import tables
 from sosa.router.batch_state import BatchState
 from sosa.router.handlers import Handlers
+from sosa.router.incoming import Incoming
 from sosa.router.outputs import Output
 from sosa.router.processor import Processor
 from tests.integration.router.router_support import message
@@ -48,7 +51,7 @@ def records(*sent: commands.Command | bytes) -> list[ConsumerRecord[bytes, bytes
 
 
 def processor(sessions: async_sessionmaker[AsyncSession], handler: Any) -> Processor:
-    """The processor's deciding half (its Kafka pieces are not used by `decide`)."""
+    """The processor's deciding half (its Kafka pieces are not used by `runner.apply`)."""
     return Processor(
         consumer=cast(Any, None),
         producers=cast(Any, None),
@@ -58,6 +61,15 @@ def processor(sessions: async_sessionmaker[AsyncSession], handler: Any) -> Proce
         group_id="test",
         clock=AdjustableClock(),
     )
+
+
+async def decide(
+    sessions: async_sessionmaker[AsyncSession],
+    handler: Any,
+    batch: list[ConsumerRecord[bytes, bytes]],
+) -> Applied[Output]:
+    """Decode and apply `batch` as the runner does before it commits."""
+    return await processor(sessions, handler).runner.apply(batch)
 
 
 def outcome_states(outputs: list[Output]) -> list[tuple[str, str, int]]:
@@ -86,7 +98,7 @@ async def test_commands_of_one_batch_see_each_other_and_a_copy_yields_nothing(
 ) -> None:
     first = submit("r-a")
     batch = records(first, respond("r-a", kind="accept"), submit("r-b"), first)
-    outputs = await processor(sessions, handlers).decide(batch)
+    outputs = (await decide(sessions, handlers, batch)).results
     assert outcome_states(outputs) == [
         ("r-a", "routed", 1),
         ("r-a", "accepted", 2),
@@ -103,7 +115,7 @@ async def test_commands_of_one_batch_see_each_other_and_a_copy_yields_nothing(
     assert sorted(inbox) == [0, 1, 2], "the copy at offset 3 is not remembered again"
     assert timed == {"r-b"}, "r-a was answered in the same batch: its timers are gone"
 
-    again = await processor(sessions, handlers).decide(batch)
+    again = (await decide(sessions, handlers, batch)).results
     assert again == outputs, "the same records read again publish the same outputs, once"
 
 
@@ -111,18 +123,20 @@ async def test_a_failing_command_is_dead_lettered_alone_and_its_changes_undone(
     sessions: async_sessionmaker[AsyncSession], handlers: Handlers
 ) -> None:
     async def failing_on_r_bad(
-        session: AsyncSession, state: BatchState, received: envelope.Envelope
+        session: AsyncSession, state: BatchState, received: Incoming
     ) -> list[Output]:
         outputs = await handlers(session, state, received)
-        if received.subject == "r-bad":
+        if received.message.subject == "r-bad":
             raise RuntimeError("fails after changing the batch's state")
         return outputs
 
     batch = records(submit("r-1"), submit("r-bad"), b"not a cloudevent", submit("r-2"))
-    outputs = await processor(sessions, failing_on_r_bad).decide(batch)
-    dead = [o for o in outputs if o.topic == topics.dead_letter(topics.REQUESTS)]
-    assert len(dead) == 2, "the failing command and the unreadable record"
-    assert [r for r, *_ in outcome_states(outputs)] == ["r-1", "r-2"]
+    applied = await decide(sessions, failing_on_r_bad, batch)
+    assert [(u.record.offset, type(u.error).__name__) for u in applied.letters] == [
+        (1, "RuntimeError"),
+        (2, "NotAnEnvelopeError"),
+    ], "the failing command and the unreadable record, in the batch's order"
+    assert [r for r, *_ in outcome_states(applied.results)] == ["r-1", "r-2"]
     async with sessions() as session:
         stored = set((await session.execute(select(tables.requests.c.request_id))).scalars())
         timed = set((await session.execute(select(tables.timers.c.request_id))).scalars())
@@ -138,7 +152,7 @@ async def test_a_batch_costs_the_same_statements_whatever_its_size(
         submits = [submit(f"r-{start + n}") for n in range(size)]
         answers = [respond(f"r-{start + n}", kind="accept") for n in range(size)]
         with statements(sessions) as sent:
-            await processor(sessions, handlers).decide(records(*submits, *answers))
+            await decide(sessions, handlers, records(*submits, *answers))
         counted.append(len(sent))
     assert counted[0] == counted[1], counted
 
@@ -152,10 +166,8 @@ class PgError(Exception):
 
 
 def failing_with(sqlstate: str, handlers: Handlers) -> Any:
-    async def handler(
-        session: AsyncSession, state: BatchState, received: envelope.Envelope
-    ) -> list[Output]:
-        if received.subject == "r-bad":
+    async def handler(session: AsyncSession, state: BatchState, received: Incoming) -> list[Output]:
+        if received.message.subject == "r-bad":
             raise DBAPIError("INSERT ...", {}, PgError(sqlstate))
         return await handlers(session, state, received)
 
@@ -167,10 +179,9 @@ async def test_a_command_the_database_refuses_is_dead_lettered_while_it_answers(
 ) -> None:
     """23505, a unique violation: the command, not the database, is at fault."""
     batch = records(submit("r-1"), submit("r-bad"), submit("r-2"))
-    outputs = await processor(sessions, failing_with("23505", handlers)).decide(batch)
-    dead = [o for o in outputs if o.topic == topics.dead_letter(topics.REQUESTS)]
-    assert len(dead) == 1
-    assert [r for r, *_ in outcome_states(outputs)] == ["r-1", "r-2"]
+    applied = await decide(sessions, failing_with("23505", handlers), batch)
+    assert [u.record.offset for u in applied.letters] == [1]
+    assert [r for r, *_ in outcome_states(applied.results)] == ["r-1", "r-2"]
 
 
 @pytest.mark.parametrize("sqlstate", ["57P03", "57P01", "08006", "53300"])
@@ -180,8 +191,8 @@ async def test_a_server_going_away_retries_the_batch_and_dead_letters_nothing(
     """Cannot connect now (shutting down), admin shutdown, connection failure, too many
     connections: the batch fails whole (its offsets are not committed; it is read again)."""
     batch = records(submit("r-1"), submit("r-bad"))
-    with pytest.raises(DBAPIError):
-        await processor(sessions, failing_with(sqlstate, handlers)).decide(batch)
+    with pytest.raises(DatabaseOutage):
+        await decide(sessions, failing_with(sqlstate, handlers), batch)
     async with sessions() as session:
         stored = list((await session.execute(select(tables.requests.c.request_id))).scalars())
     assert stored == []
@@ -199,8 +210,9 @@ async def test_an_outage_no_error_names_is_caught_by_asking_the_database(
         .render_as_string(hide_password=False)
     )
     try:
-        with pytest.raises(DBAPIError) as raised:
-            await processor(db.sessionmaker(gone), handlers).decide(records(submit("r-1")))
-        assert not db.is_outage(raised.value)
+        with pytest.raises(DatabaseOutage) as raised:
+            await decide(db.sessionmaker(gone), handlers, records(submit("r-1")))
+        assert isinstance(raised.value.__cause__, DBAPIError)
+        assert not db.is_outage(raised.value.__cause__)
     finally:
         await gone.dispose()

@@ -18,6 +18,7 @@ from sosa.infra.clock import AdjustableClock
 from sosa.router import tables, timers
 from sosa.router.batch_state import BatchState
 from sosa.router.handlers import Handlers, UnknownRequestError
+from sosa.router.incoming import Incoming
 from sosa.router.outputs import Output
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.router.router_support import message
@@ -53,7 +54,7 @@ async def handle(
     received = message(command)
     async with sessions() as session, session.begin():
         state = await BatchState.load(session, [received.id], [command.request_id])
-        outputs = await handlers(session, state, received)
+        outputs = await handlers(session, state, Incoming(received, command))
         await state.flush(session)
         return outputs
 

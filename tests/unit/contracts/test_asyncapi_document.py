@@ -184,6 +184,7 @@ def test_dead_letter_topics_carry_the_provenance_headers(doc: dict[str, Any]) ->
         dead_letters.ORIGINAL_PARTITION,
         dead_letters.ORIGINAL_OFFSET,
         dead_letters.ERROR,
+        dead_letters.ERROR_CLASS,
         dead_letters.CONSUMER,
     ]
     headers = doc["components"]["schemas"][asyncapi.DEAD_LETTER_HEADERS]

@@ -1,9 +1,10 @@
-"""A consumer's dead letters: the provenance headers, which records of an outcome batch are
-unreadable, and sending them (retried until the broker takes them, counted once each) with the
-outbox relay's producer, renewed after a failed send like the relay's own."""
+"""A consumer's dead letters: the provenance headers, which outcome records are unreadable,
+and sending them (retried until the broker takes them, counted once each) with the outbox
+relay's producer, renewed after a failed send like the relay's own."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +18,7 @@ from sosa.contracts import envelope
 from sosa.contracts.states import RequestState
 from sosa.infra import dead_letters, kafka, metrics
 from sosa.infra.dead_letters import DeadLetters, Unreadable
-from sosa.infra.decoding import read_outcomes
+from sosa.infra.decoding import read_outcome
 from sosa.infra.outbox import OutboxRelay, outbox_table
 from sosa.infra.settings import CommonSettings
 from tests.unit.intake.builders import T0, transitioned
@@ -43,10 +44,12 @@ def record(
     )
 
 
-def kafka_record(payload: BaseModel, event_type: str, offset: int) -> ConsumerRecord[bytes, bytes]:
+def kafka_record(
+    payload: BaseModel, event_type: str, offset: int = 7, subject: str = "r1"
+) -> ConsumerRecord[bytes, bytes]:
     key, value, headers = envelope.to_kafka(
         envelope.wrap(
-            payload, event_id="e1", event_type=event_type, source="/t", subject="r1", time=T0
+            payload, event_id="e1", event_type=event_type, source="/t", subject=subject, time=T0
         )
     )
     return record(value, key=key, headers=headers, offset=offset)
@@ -61,6 +64,7 @@ def test_provenance_headers_name_origin_error_and_consumer() -> None:
         ("sosa_original_partition", b"2"),
         ("sosa_original_offset", b"7"),
         ("sosa_error", b"ValueError: bad bytes"),
+        ("sosa_error_class", b"ValueError"),
         ("sosa_consumer", b"notifier"),
     ]
 
@@ -76,6 +80,7 @@ def test_the_original_headers_come_first_unchanged() -> None:
         "sosa_original_partition",
         "sosa_original_offset",
         "sosa_error",
+        "sosa_error_class",
         "sosa_consumer",
     ]
     assert dict(headers)["sosa_consumer"] == b"intake"
@@ -87,19 +92,42 @@ def test_the_error_is_bounded() -> None:
     assert len(described) == dead_letters.MAX_ERROR_CHARS
 
 
-def test_unreadable_outcomes_are_reported_and_other_types_passed_over() -> None:
-    event = transitioned("r1", 1, RequestState.ROUTED)
-    garbage = record(b"\xff not an outcome", headers=[])
-    broken = kafka_record(event, "sosa.outcome.transitioned.v1", offset=8)
-    broken = record(b'{"request_id": 1}', headers=list(broken.headers), offset=8)
-    other = kafka_record(event, "sosa.something.else.v1", offset=9)
-    good = kafka_record(event, "sosa.outcome.transitioned.v1", offset=10)
+@pytest.mark.parametrize(
+    ("name", "make", "error"),
+    [
+        ("no envelope", lambda good: record(b"\xff not an outcome", headers=[]), "no ce_id"),
+        (
+            "off the schema",
+            lambda good: record(b'{"request_id": 1}', headers=list(good.headers)),
+            "validation error",
+        ),
+        (
+            "unknown type",
+            lambda good: kafka_record(good_event(), "sosa.something.else.v1"),
+            "unknown event type",
+        ),
+        (
+            "subject of another request",
+            lambda good: kafka_record(good_event(), "sosa.outcome.transitioned.v1", subject="r2"),
+            "is not the event's own",
+        ),
+    ],
+)
+def test_a_record_that_is_no_outcome_raises(
+    name: str, make: Callable[[ConsumerRecord[bytes, bytes]], Any], error: str
+) -> None:
+    good = kafka_record(good_event(), "sosa.outcome.transitioned.v1")
+    with pytest.raises(ValueError, match=error):
+        read_outcome(make(good))
 
-    read = read_outcomes([garbage, broken, other, good])
 
-    assert read.events == [event]
-    assert [u.record.offset for u in read.unreadable] == [7, 8]
-    assert "not a CloudEvents binary-mode record" in str(read.unreadable[0].error)
+def test_an_outcome_is_read_with_its_trace() -> None:
+    event = good_event()
+    assert read_outcome(kafka_record(event, "sosa.outcome.transitioned.v1")).event == event
+
+
+def good_event() -> Any:
+    return transitioned("r1", 1, RequestState.ROUTED)
 
 
 class FlakySender:

@@ -21,7 +21,7 @@ from opentelemetry.trace import SpanKind
 from sosa.contracts import envelope
 from sosa.decisions.config import RulesConfig
 from sosa.infra import tracing
-from sosa.infra.decoding import read_outcomes
+from sosa.infra.decoding import read_outcome
 from sosa.infra.settings import CommonSettings
 from sosa.notifier import webhooks
 from sosa.notifier.signing import new_secret
@@ -170,9 +170,9 @@ def test_the_notifier_reads_each_outcomes_traceparent() -> None:
     record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
         "t", 0, 0, 0, 0, key, value, None, len(key), len(value), tuple(headers)
     )
-    read = read_outcomes([record])
-    assert read.events == [event]
-    assert read.traceparents == {event.event_id: SAMPLED}
+    read = read_outcome(record)
+    assert read.event == event
+    assert read.traceparent == SAMPLED
 
 
 async def test_the_webhook_carries_the_attempts_traceparent() -> None:

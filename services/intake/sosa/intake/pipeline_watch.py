@@ -77,9 +77,13 @@ def watched_groups(settings: IntakeSettings) -> dict[str, tuple[str, str]]:
     }
 
 
-def _header(headers: Mapping[str, bytes], name: str) -> str | None:
+_MAX_HEADER_BYTES = 1000
+
+
+def _header(headers: Mapping[str, bytes | None], name: str) -> str | None:
+    """A header as text, bounded: anyone who can write to a dead-letter topic chooses it."""
     value = headers.get(name)
-    return value.decode(errors="replace") if value is not None else None
+    return value[:_MAX_HEADER_BYTES].decode(errors="replace") if value is not None else None
 
 
 class PipelineWatch:
@@ -89,7 +93,9 @@ class PipelineWatch:
         self._interval_s = interval_s
         self._groups = watched_groups(settings)
         self._dlq_topics = [
-            settings.topic(topics.dead_letter(t)) for t in (topics.REQUESTS, topics.OUTCOMES)
+            settings.topic(topics.dead_letter(topics.REQUESTS)),
+            settings.topic(topics.dead_letter(topics.OUTCOMES)),
+            settings.topic(topics.dead_letter(topics.PARTIES)),
         ]
         # the router's own dead letters do not name it: it is the only one writing there
         self._default_consumer = {settings.topic(topics.dead_letter(topics.REQUESTS)): "router"}

@@ -3,20 +3,20 @@ who may see it (the parties the events name), and an audit row for each decision
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import outcomes
-from sosa.infra import db
+from sosa.infra.consumer_runner import ConsumerRunner, Decoded, OffsetCommitter
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.dead_letters import DeadLetters
-from sosa.infra.decoding import read_outcomes
+from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.intake import access, audit, tables
 from sosa.intake.timeline import timeline_row
 from sosa.intake.view_changes import ViewFacts, advance
@@ -27,13 +27,10 @@ _FACT_COLUMNS = [_views.c[f.name] for f in fields(ViewFacts)]
 
 
 async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
-    """Record each event in the timeline once and move each view forward, never backward."""
+    """Record each event in the timeline once and move each view forward, never backward;
+    raises UnknownRequestError, recording nothing, when an event names no request of intake's."""
     if not events:
         return
-    fresh = await _new_events(session, events)
-    await insert_ignoring_duplicates(
-        session, tables.request_timeline, [timeline_row(e) for e in events]
-    )
     by_request: dict[str, list[outcomes.OutcomeEvent]] = {}
     for event in events:  # in the order of their partition: one request's order
         by_request.setdefault(event.request_id, []).append(event)
@@ -45,7 +42,14 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
             .with_for_update()
         )
     ).all()
-    await _grant_access(session, events, {row.request_id for row in rows})
+    unknown = set(by_request) - {row.request_id for row in rows}
+    if unknown:
+        raise UnknownRequestError(f"no request {', '.join(sorted(unknown))} at intake")
+    fresh = await _new_events(session, events)
+    await insert_ignoring_duplicates(
+        session, tables.request_timeline, [timeline_row(e) for e in events]
+    )
+    await _grant_access(session, events)
     moved = []
     for row in rows:
         facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k != "request_id"})
@@ -90,14 +94,11 @@ async def _new_events(
     return fresh
 
 
-async def _grant_access(
-    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent], known: set[str]
-) -> None:
+async def _grant_access(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
     """Every party an event names may see the request (liaison, authorities awaited)."""
     grants = [
         {"request_id": event.request_id, "party_id": party, "relation": relation}
         for event in events
-        if event.request_id in known
         for party, relation in set(access.parties_of(event.parties))
     ]
     await insert_ignoring_duplicates(session, tables.request_access, grants)
@@ -119,35 +120,38 @@ def _audit_entry(event: outcomes.OutcomeEvent) -> audit.Entry:
     )
 
 
-async def run(
+class UnknownRequestError(LookupError):
+    """An outcome for a request intake never accepted (a forgery, or another deployment's):
+    intake writes every request's view before its command can be published, so a real outcome
+    always finds one. Dead-lettered, never recorded."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadModelStage:
+    """Intake's read model on the consumer runner: outcome events are applied, posture changes
+    (the notifier's concern) passed over. Idempotent: the timeline and access ignore rows they
+    hold, a view moves only forward by sequence, and only new events add an audit row."""
+
+    name: str = "intake"
+
+    def decode(self, record: ConsumerRecord[bytes, bytes]) -> OutcomeRead:
+        return read_outcome(record)
+
+    async def apply(
+        self, session: AsyncSession, batch: Sequence[Decoded[OutcomeRead]]
+    ) -> Sequence[None]:
+        events = [d.item.event for d in batch if isinstance(d.item.event, outcomes.OutcomeEvent)]
+        await apply_outcomes(session, events)
+        return []
+
+
+def runner(
     consumer: AIOKafkaConsumer,
     sessions: async_sessionmaker[AsyncSession],
     dead_letters: DeadLetters,
-) -> None:
-    """Consume outcomes forever: apply each batch in one transaction, send the records that
-    cannot be read to the dead-letter topic, then commit the offsets."""
-    while True:
-        batches = await consumer.getmany(timeout_ms=500, max_records=500)
-        for records in batches.values():
-            read = read_outcomes(records)
-            await _apply_until_done(sessions, read.events)
-            await dead_letters.send(read.unreadable)  # retried until sent: offsets wait
-        if batches:
-            await consumer.commit()
-
-
-async def _apply_until_done(
-    sessions: async_sessionmaker[AsyncSession], events: Sequence[outcomes.OutcomeEvent]
-) -> None:
-    """Apply one partition's batch; while the database is down, try again (the offsets wait),
-    so that intake keeps running and answering 503 instead of exiting."""
-    backoff = 0.2
-    while True:
-        try:
-            async with sessions() as session, session.begin():
-                await apply_outcomes(session, events)
-            return
-        except db.UNAVAILABLE:
-            log.exception("applying outcomes failed; will retry", extra={"backoff_s": backoff})
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+) -> ConsumerRunner[OutcomeRead, None]:
+    """The read model's consume loop: each batch in one transaction, the records that cannot be
+    read or applied to the dead-letter topic, then the offsets committed."""
+    return ConsumerRunner(
+        consumer, sessions, ReadModelStage(), OffsetCommitter(consumer, dead_letters)
+    )

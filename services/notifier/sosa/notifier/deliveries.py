@@ -3,21 +3,23 @@ delivery per (message, channel), created idempotently in the consumer's transact
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy.exc import DBAPIError
+from aiokafka.structs import ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import outcomes
+from sosa.contracts.posture import PostureChanged
 from sosa.infra.clock import Clock
+from sosa.infra.consumer_runner import ConsumerRunner, Decoded, OffsetCommitter
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.dead_letters import DeadLetters
-from sosa.infra.decoding import ReadOutcomes, read_outcomes
+from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.notifier import channels, fanout, postures, stream, tables
 from sosa.notifier.channels import Channel
 from sosa.notifier.messages import Message, outcome_message
@@ -109,54 +111,59 @@ async def record_deliveries(
     )
 
 
-async def consume(
+@dataclass(frozen=True, slots=True)
+class OutcomeStage:
+    """The notifier's outcome consumer on the consumer runner: a batch's posture changes are
+    applied first (its outcomes come after them), then every party involved in each event is
+    told. Idempotent: a stream entry and a delivery are keyed by the event, and a posture change
+    only moves escalation points to what it sets. Returns how many deliveries it created."""
+
+    clock: Clock
+    settings: NotifierSettings
+    name: str = "notifier"
+
+    def decode(self, record: ConsumerRecord[bytes, bytes]) -> OutcomeRead:
+        return read_outcome(record)
+
+    async def apply(
+        self, session: AsyncSession, batch: Sequence[Decoded[OutcomeRead]]
+    ) -> list[int]:
+        now = self.clock.now()
+        changes = [d.item.event for d in batch if isinstance(d.item.event, PostureChanged)]
+        if changes:
+            margin = timedelta(seconds=self.settings.escalation_margin_s)
+            await postures.apply_changes(session, changes, now=now, escalation_margin=margin)
+        events = [d.item.event for d in batch if isinstance(d.item.event, outcomes.OutcomeEvent)]
+        traces = {
+            d.item.event.event_id: d.item.traceparent
+            for d in batch
+            if isinstance(d.item.event, outcomes.OutcomeEvent) and d.item.traceparent
+        }
+        created = await record_deliveries(
+            session, events, now=now, settings=self.settings, traceparents=traces
+        )
+        return [created]
+
+
+def runner(
     consumer: AIOKafkaConsumer,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     settings: NotifierSettings,
     on_recorded: Callable[[], None],
     dead_letters: DeadLetters,
-) -> None:
-    """Consume outcomes forever: record each batch's deliveries and commit, send the records
-    that cannot be read to the dead-letter topic, then commit the offsets."""
-    while True:
-        batches = await consumer.getmany(timeout_ms=500, max_records=500)
-        created = 0
-        for records in batches.values():
-            read = read_outcomes(records)
-            created += await _record_until_done(read, sessions, clock, settings)
-            await dead_letters.send(read.unreadable)  # retried until sent: offsets wait
-        if batches:
-            await consumer.commit()
-        if created:
+) -> ConsumerRunner[OutcomeRead, int]:
+    """The outcome consumer: each batch's deliveries recorded in one transaction, the records
+    that cannot be read or applied sent to the dead-letter topic, then the offsets committed and
+    the dispatcher woken (`on_recorded`) when there is something to send."""
+
+    def wake(created: Sequence[int]) -> None:
+        if sum(created):
             on_recorded()
 
-
-async def _record_until_done(
-    read: ReadOutcomes,
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-    settings: NotifierSettings,
-) -> int:
-    """Record one partition's batch; a database error is retried (offsets wait meanwhile)."""
-    backoff = 0.2
-    while True:
-        try:
-            async with sessions() as session, session.begin():
-                now = clock.now()
-                if read.postures:  # before the batch's outcomes: they come after the change
-                    margin = timedelta(seconds=settings.escalation_margin_s)
-                    await postures.apply_changes(
-                        session, read.postures, now=now, escalation_margin=margin
-                    )
-                return await record_deliveries(
-                    session,
-                    read.events,
-                    now=now,
-                    settings=settings,
-                    traceparents=read.traceparents,
-                )
-        except (DBAPIError, OSError):
-            log.exception("recording deliveries failed; will retry", extra={"backoff_s": backoff})
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+    return ConsumerRunner(
+        consumer,
+        sessions,
+        OutcomeStage(clock, settings),
+        OffsetCommitter(consumer, dead_letters, after_commit=wake),
+    )

@@ -9,34 +9,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import envelope
 from sosa.contracts.parties import PARTY, PartyRecord
+from sosa.infra.consumer_runner import ConsumerRunner, Decoded, OffsetCommitter
+from sosa.infra.dead_letters import DeadLetters
+from sosa.infra.decoding import UnknownEventTypeError
 from sosa.notifier import tables
 
 log = logging.getLogger(__name__)
 _parties, _keys = tables.parties, tables.api_keys
 
 
-def records_in(records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[PartyRecord]:
-    found = []
-    for record in records:
-        try:
-            message = envelope.from_kafka(record.value or b"", list(record.headers))
-            if message.type == PARTY:
-                found.append(PartyRecord.model_validate_json(message.data))
-        except (ValueError, ValidationError):
-            log.exception(
-                "unreadable party record passed over",
-                extra={"partition": record.partition, "offset": record.offset},
-            )
-    return found
+def read_party(record: ConsumerRecord[bytes, bytes]) -> PartyRecord:
+    """The party record `record` holds; raises ValueError when it is none (dead-lettered)."""
+    message = envelope.from_kafka(record.value or b"", list(record.headers))
+    if message.type != PARTY:
+        raise UnknownEventTypeError(f"unknown event type {message.type!r} on the party topic")
+    party = PartyRecord.model_validate_json(message.data)
+    if message.subject != party.party_id:
+        raise ValueError(f"subject {message.subject!r} is not the party's own {party.party_id!r}")
+    return party
 
 
 async def apply(session: AsyncSession, record: PartyRecord) -> None:
@@ -73,13 +72,28 @@ async def apply(session: AsyncSession, record: PartyRecord) -> None:
         )
 
 
-async def run(consumer: AIOKafkaConsumer, sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Consume party records forever; each batch in one transaction, then commit the offsets."""
-    while True:
-        batches = await consumer.getmany(timeout_ms=500, max_records=500)
-        for records in batches.values():
-            async with sessions() as session, session.begin():
-                for record in records_in(records):
-                    await apply(session, record)
-        if batches:
-            await consumer.commit()
+@dataclass(frozen=True, slots=True)
+class PartyStage:
+    """The party copy on the consumer runner; each record an upsert (idempotent)."""
+
+    name: str = "notifier"
+
+    def decode(self, record: ConsumerRecord[bytes, bytes]) -> PartyRecord:
+        return read_party(record)
+
+    async def apply(
+        self, session: AsyncSession, batch: Sequence[Decoded[PartyRecord]]
+    ) -> list[None]:
+        for decoded in batch:
+            await apply(session, decoded.item)
+        return []
+
+
+def runner(
+    consumer: AIOKafkaConsumer,
+    sessions: async_sessionmaker[AsyncSession],
+    dead_letters: DeadLetters,
+) -> ConsumerRunner[PartyRecord, None]:
+    """The party copy's consume loop: each batch in one transaction, the records that cannot
+    be read or applied to the party topic's dead-letter topic, then the offsets committed."""
+    return ConsumerRunner(consumer, sessions, PartyStage(), OffsetCommitter(consumer, dead_letters))

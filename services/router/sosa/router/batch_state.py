@@ -6,14 +6,14 @@ in memory (a request another command of the same batch created or moved is seen 
 at the end `flush` writes it back with one statement per table and kind of change: inbox rows
 added, requests inserted, requests updated, timers of the requests whose clock moved replaced.
 
-A command whose handler fails is undone (`savepoint` / `rollback_to`): its changes leave the
-batch, the other commands' stay. A request a command names that the batch did not preload (its
-subject was not the request id) is read on first use.
+A command whose handler fails fails the batch's transaction: the consumer runner decides the
+batch again one command at a time, each in a state of its own. A request a command names that
+the batch did not preload (its subject was not the request id) is read on first use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,8 +58,6 @@ class NewRequest:
 Timer = tuple[str, datetime]
 """(kind, due_at) of one of a request's timers."""
 
-_MISSING: Any = object()
-
 
 @dataclass
 class BatchState:
@@ -81,7 +79,6 @@ class BatchState:
     """Inbox rows to add: event id -> (topic, partition, offset, outputs, processed_at)."""
     forgotten: set[str] = field(default_factory=set)
     """Inbox rows to delete before adding (a replayed dead letter decided afresh)."""
-    _undo: list[Callable[[], None]] = field(default_factory=list)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -155,25 +152,18 @@ class BatchState:
     # --- changing ------------------------------------------------------------------------------
 
     def insert(self, record: RequestRecord, new: NewRequest, *, now: datetime) -> None:
-        self._keep(self.created, record.request_id)
         self.created[record.request_id] = new
         self.save(record, now=now)
 
     def save(self, record: RequestRecord, *, now: datetime) -> None:
-        self._keep(self.requests, record.request_id)
-        self._keep(self.changed, record.request_id)
         self.requests[record.request_id] = record
         self.changed[record.request_id] = now
 
     def set_posture(self, scope: str, posture: rules.Posture) -> None:
         """The posture of `scope` from now on in this batch (the table is written at once)."""
-        self._keep(self.postures, scope)
         self.postures[scope] = posture
 
     def set_timers(self, request_id: str, timers: list[Timer]) -> None:
-        self._keep(self.timers, request_id)
-        was_changed = request_id in self.timers_changed
-        self._undo.append(lambda: None if was_changed else self.timers_changed.discard(request_id))
         self.timers[request_id] = timers
         self.timers_changed.add(request_id)
 
@@ -193,22 +183,6 @@ class BatchState:
             self.forgotten.add(event_id)
         self.inbox[event_id] = Seen(partition, offset, outputs)
         self.decided[event_id] = (topic, partition, offset, outputs, processed_at)
-
-    def savepoint(self) -> int:
-        return len(self._undo)
-
-    def rollback_to(self, savepoint: int) -> None:
-        """Undo every change made since `savepoint` (a command that failed half-way)."""
-        while len(self._undo) > savepoint:
-            self._undo.pop()()
-
-    def _keep(self, values: dict[str, Any], key: str) -> None:
-        """Record how to undo the change about to be made to `values[key]`."""
-        before = values.get(key, _MISSING)
-        if before is _MISSING:
-            self._undo.append(lambda: values.pop(key, None))
-        else:
-            self._undo.append(lambda: values.__setitem__(key, before))
 
     # --- writing -------------------------------------------------------------------------------
 

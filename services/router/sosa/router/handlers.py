@@ -23,6 +23,7 @@ from sosa.infra.clock import Clock
 from sosa.router import postures, timers
 from sosa.router.batch_state import BatchState, NewRequest, RequestRecord
 from sosa.router.escalation import EARLY_SUGGESTION, escalation_for
+from sosa.router.incoming import Incoming
 from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.outputs import Output
 
@@ -42,11 +43,11 @@ class Handlers:
     clock: Clock
 
     async def __call__(
-        self, session: AsyncSession, state: BatchState, message: Envelope
+        self, session: AsyncSession, state: BatchState, incoming: Incoming
     ) -> list[Output]:
         """The outputs of one command; its changes are made to `state` (the batch's, written
         back by the processor), read from `session` only for a request not preloaded."""
-        command = commands.parse_command(message.type, message.data)
+        message, command = incoming.message, incoming.command
         board = rules.PostureBoard(self.config.postures, state.postures)
         if isinstance(command, commands.SetPosture):
             return await postures.set_posture(

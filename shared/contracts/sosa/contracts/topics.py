@@ -36,4 +36,5 @@ ALL: Final = (
     PARTIES,
     dead_letter(REQUESTS),
     dead_letter(OUTCOMES),
+    dead_letter(PARTIES),
 )

@@ -2,7 +2,8 @@
 
 A dead letter keeps the original value, key and headers, and adds where it came from and why it
 failed (the same header names as the router's): `sosa_original_topic`, `sosa_original_partition`,
-`sosa_original_offset`, `sosa_error`, and `sosa_consumer`, the service that gave up on it, so that
+`sosa_original_offset`, `sosa_error` (the error's class and message), `sosa_error_class` (the
+class alone, for filtering), and `sosa_consumer`, the service that gave up on it, so that
 the copies of one outcome that several consumers dead-lettered can be told apart. `sosa dlq list`
 shows them and `sosa dlq replay` sends them back to the original topic.
 
@@ -29,6 +30,7 @@ ORIGINAL_TOPIC = "sosa_original_topic"
 ORIGINAL_PARTITION = "sosa_original_partition"
 ORIGINAL_OFFSET = "sosa_original_offset"
 ERROR = "sosa_error"
+ERROR_CLASS = "sosa_error_class"
 CONSUMER = "sosa_consumer"
 MAX_ERROR_CHARS = 1000
 
@@ -57,6 +59,7 @@ def provenance_headers(
         (ORIGINAL_PARTITION, str(partition).encode()),
         (ORIGINAL_OFFSET, str(offset).encode()),
         (ERROR, describe(error).encode()),
+        (ERROR_CLASS, type(error).__name__.encode()),
         (CONSUMER, consumer.encode()),
     ]
 

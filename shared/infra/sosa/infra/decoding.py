@@ -1,46 +1,46 @@
-"""Reading contract messages back out of Kafka records."""
+"""Reading contract messages back out of Kafka records, one record at a time.
+
+A reader raises on anything it cannot take for what the topic promises (the consumer runner
+makes such a record a dead letter): not one of our envelopes, a type this version does not know,
+data that is not the type's schema, or a subject that is not the event's own request or scope
+(a record keyed by another request would be read out of that request's order).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
 
 from sosa.contracts import envelope, outcomes, posture
-from sosa.infra.dead_letters import Unreadable
+
+
+class UnknownEventTypeError(ValueError):
+    """A record of a type that this topic's readers do not know (a newer writer's, or a
+    forgery): dead-lettered, so that it can be replayed once its readers know it."""
 
 
 @dataclass(frozen=True, slots=True)
-class ReadOutcomes:
-    """What one batch of `sosa.outcomes.v1` records holds."""
+class OutcomeRead:
+    """One record of `sosa.outcomes.v1`: an outcome event or a posture change."""
 
-    events: list[outcomes.OutcomeEvent] = field(default_factory=list)
-    """The outcome events, in the records' order."""
-    traceparents: dict[str, str] = field(default_factory=dict)
-    """The W3C `traceparent` each event carried (`ce_traceparent`), by event id."""
-    unreadable: list[Unreadable] = field(default_factory=list)
-    """The records that are not a readable outcome, each with its error: dead letters."""
-    postures: list[posture.PostureChanged] = field(default_factory=list)
-    """The posture changes among them (`sosa.posture.changed.v1`), in order."""
+    event: outcomes.OutcomeEvent | posture.PostureChanged
+    traceparent: str | None
+    """The W3C `traceparent` the event carried (`ce_traceparent`)."""
 
 
-def read_outcomes(records: Sequence[ConsumerRecord[bytes, bytes]]) -> ReadOutcomes:
-    """The outcome events and posture changes among `records`, and the records that cannot be
-    read. Records of other event types (that this version does not know) are passed over: they
-    are no error."""
-    read = ReadOutcomes()
-    for record in records:
-        try:
-            message = envelope.from_kafka(record.value or b"", list(record.headers))
-            if message.type in outcomes.OUTCOME_TYPES:
-                event = outcomes.parse_outcome(message.type, message.data)
-                read.events.append(event)
-                if message.traceparent:
-                    read.traceparents[event.event_id] = message.traceparent
-            elif message.type == posture.CHANGED:
-                read.postures.append(posture.PostureChanged.model_validate_json(message.data))
-        except (ValueError, ValidationError) as exc:
-            read.unreadable.append(Unreadable(record, exc))
-    return read
+def read_outcome(record: ConsumerRecord[bytes, bytes]) -> OutcomeRead:
+    """The outcome event or posture change `record` holds; raises ValueError otherwise."""
+    message = envelope.from_kafka(record.value or b"", list(record.headers))
+    event: outcomes.OutcomeEvent | posture.PostureChanged
+    if message.type in outcomes.OUTCOME_TYPES:
+        event = outcomes.parse_outcome(message.type, message.data)
+        subject = event.request_id
+    elif message.type == posture.CHANGED:
+        event = posture.PostureChanged.model_validate_json(message.data)
+        subject = event.scope
+    else:
+        raise UnknownEventTypeError(f"unknown event type {message.type!r} on the outcome topic")
+    if message.subject != subject:
+        raise ValueError(f"subject {message.subject!r} is not the event's own {subject!r}")
+    return OutcomeRead(event, message.traceparent)

@@ -124,6 +124,13 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         (),
         "Counts the dead letters of outcomes for the dashboard.",
     ),
+    Operation(
+        "intake",
+        "receive",
+        topics.dead_letter(topics.PARTIES),
+        (),
+        "Counts the dead letters of party records for the dashboard.",
+    ),
     Operation("router", "receive", topics.REQUESTS, (), "Decides each command (read_committed)."),
     Operation(
         "router",
@@ -146,7 +153,18 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation("notifier", "receive", topics.PARTIES, (), "Learns parties and their key hashes."),
     Operation("notifier", "send", topics.DELIVERIES, (), "Records every delivery attempt."),
     Operation(
-        "notifier", "send", topics.dead_letter(topics.OUTCOMES), (), "Outcomes it cannot read."
+        "notifier",
+        "send",
+        topics.dead_letter(topics.OUTCOMES),
+        (),
+        "Outcomes it cannot read or apply.",
+    ),
+    Operation(
+        "notifier",
+        "send",
+        topics.dead_letter(topics.PARTIES),
+        (),
+        "Party records it cannot read or apply.",
     ),
 )
 """Who sends and receives what (DESIGN.md section 6); the operators' tool (`sosa dlq`) reads the
@@ -217,6 +235,7 @@ _PROVENANCE_MEANING: Final = {
     dead_letters.ORIGINAL_OFFSET: "Its offset there (decimal).",
     dead_letters.ERROR: f"Why it could not be processed: error type and message, at most "
     f"{dead_letters.MAX_ERROR_CHARS} characters.",
+    dead_letters.ERROR_CLASS: "The error's type alone (for example ValidationError).",
     dead_letters.CONSUMER: "The service that gave up on it (intake, router, notifier).",
 }
 

@@ -1,0 +1,301 @@
+"""The one consume loop of every service that changes state from a topic, with one failure policy.
+
+For each partition's batch of records:
+
+1. **Decode** every record with the stage's `decode`. Any exception while decoding makes the
+   record unreadable: it becomes a dead letter carrying its error, and the others go on.
+2. **Apply** the readable records together, in one database transaction (`stage.apply`).
+3. If that fails, ask whether the database is the trouble (`db.is_outage`, or a fresh
+   connection that cannot answer `SELECT 1`). On an **outage** nothing is blamed on the records:
+   the loop waits with backoff and reads the batch again from its first offset; it never exits
+   and never dead-letters. On **any other exception** the batch is applied again record by
+   record, each in its own transaction, and only a record that still fails alone (while the
+   database answers) becomes a dead letter, with headers naming the error's class and message
+   and the record's original topic, partition and offset.
+4. **Commit**: the committer sends the dead letters and commits the offsets, only then; a
+   committer that fails is asked to recover (reading resumes from what the group committed).
+
+Applying must be idempotent, since a batch is applied again after an outage or a failed commit
+(each stage's docstring says how it is). Nothing but cancellation leaves `run`: a broker that
+does not answer, a commit refused after a rebalance, a bug in a stage, all are logged and retried,
+so that no record, however hostile, stops a service. docs/guarantees.md states the policy with
+the test of each clause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeAlias, TypeVar
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sosa.infra import db, metrics
+from sosa.infra.dead_letters import DeadLetters, Unreadable
+
+log = logging.getLogger(__name__)
+
+Record: TypeAlias = ConsumerRecord  # aiokafka ships no type information
+T = TypeVar("T")
+R = TypeVar("R")
+T_contra = TypeVar("T_contra", contravariant=True)
+R_co = TypeVar("R_co", covariant=True)
+R_contra = TypeVar("R_contra", contravariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded(Generic[T]):
+    """A record and what its stage read from it."""
+
+    record: Record
+    item: T
+
+
+class Stage(Protocol[T, R_co]):
+    """What one consumer does with its records; the runner does everything else."""
+
+    @property
+    def name(self) -> str:
+        """The service, as its dead letters name it (`sosa_consumer`) and its metrics label it."""
+        ...
+
+    def decode(self, record: Record) -> T:
+        """What `record` holds; any exception makes the record a dead letter."""
+        ...
+
+    async def apply(self, session: AsyncSession, batch: Sequence[Decoded[T]]) -> Sequence[R_co]:
+        """Change state for `batch` in `session`'s open transaction (committed by the runner);
+        what it returns goes to the committer. Must be idempotent."""
+        ...
+
+
+class Committer(Protocol[R_contra]):
+    """Makes a batch's progress durable: dead letters first, then the offsets."""
+
+    async def commit(
+        self,
+        partition: TopicPartition,
+        records: Sequence[Record],
+        results: Sequence[R_contra],
+        letters: Sequence[Unreadable],
+    ) -> None: ...
+
+    async def recover(self, partition: TopicPartition) -> None:
+        """After `commit` raised: set the consumer's position so that what was not committed
+        is read again."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Applied(Generic[R]):
+    """What applying one batch gave: the stage's results and the records that failed."""
+
+    results: list[R] = field(default_factory=list)
+    letters: list[Unreadable] = field(default_factory=list)
+
+
+class DatabaseOutage(Exception):  # noqa: N818 (a condition, not an error of the batch)
+    """Applying stopped because the database cannot be used now; nothing is blamed."""
+
+
+class ConsumerRunner(Generic[T, R]):
+    """Consumes forever with one stage and one committer (the module's docstring)."""
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        sessions: async_sessionmaker[AsyncSession],
+        stage: Stage[T, R],
+        committer: Committer[R],
+        *,
+        lock: asyncio.Lock | None = None,
+        max_records: int = 500,
+        backoff_s: float = 0.2,
+        max_backoff_s: float = 5.0,
+        probe_timeout_s: float = 5.0,
+    ) -> None:
+        self._consumer = consumer
+        self._sessions = sessions
+        self.stage = stage
+        self._committer = committer
+        self._lock = lock or asyncio.Lock()
+        """Held while a batch is handled: a rebalance listener takes it to wait for the batch."""
+        self._max_records = max_records
+        self._backoff = _Backoff(backoff_s, max_backoff_s)
+        self._probe_timeout_s = probe_timeout_s
+        self.handled = 0
+        """Records whose batch was committed (read by tests and benchmarks)."""
+
+    async def run(self) -> None:
+        while True:
+            try:
+                batches = await self._consumer.getmany(
+                    timeout_ms=500, max_records=self._max_records
+                )
+            except Exception:
+                log.exception("reading from Kafka failed; will retry", extra=self._where())
+                await self._backoff.wait()
+                continue
+            for partition, records in batches.items():
+                async with self._lock:
+                    if partition in self._consumer.assignment():
+                        await self.handle(partition, records)
+
+    async def handle(self, partition: TopicPartition, records: Sequence[Record]) -> None:
+        """Apply and commit one partition's batch; never raises but for cancellation."""
+        try:
+            with metrics.BATCH_SECONDS.labels(self.stage.name).time():
+                applied = await self.apply(records)
+        except Exception as exc:  # DatabaseOutage; anything else would be a bug of the runner's
+            log.warning(
+                "the batch could not be applied; it will be read again",
+                exc_info=None if isinstance(exc, DatabaseOutage) else exc,
+                extra={**self._where(partition), "backoff_s": self._backoff.current},
+            )
+            self._consumer.seek(partition, records[0].offset)
+            await self._backoff.wait()
+            return
+        try:
+            await self._committer.commit(partition, records, applied.results, applied.letters)
+        except Exception:
+            log.exception("committing the batch failed; reading again from the committed offset")
+            await self._recover(partition)
+            return
+        self._backoff.reset()
+        self.handled += len(records)
+
+    async def apply(self, records: Sequence[Record]) -> Applied[R]:
+        """Decode and apply `records` (steps 1 to 3 of the module's docstring); raises
+        DatabaseOutage, with nothing dead-lettered, when the database is the trouble."""
+        letters: list[Unreadable] = []
+        readable: list[Decoded[T]] = []
+        for record in records:
+            try:
+                readable.append(Decoded(record, self.stage.decode(record)))
+            except Exception as exc:  # whatever a hostile record makes decoding raise
+                letters.append(Unreadable(record, exc))
+        if not readable:
+            return Applied(letters=letters)
+        try:
+            results = await self._in_transaction(readable)
+            metrics.BATCH_SIZE.labels(self.stage.name, "applied_together").observe(len(readable))
+            return Applied(results, letters)
+        except Exception as exc:
+            await self._raise_if_outage(exc)
+            log.warning(
+                "the batch could not be applied at once; applying it record by record",
+                exc_info=exc,
+                extra=self._where(),
+            )
+        results = []
+        for decoded in readable:
+            try:
+                results.extend(await self._in_transaction([decoded]))
+            except Exception as exc:
+                await self._raise_if_outage(exc)
+                letters.append(Unreadable(decoded.record, exc))
+        letters.sort(key=lambda letter: letter.record.offset)
+        return Applied(results, letters)
+
+    async def _in_transaction(self, batch: Sequence[Decoded[T]]) -> list[R]:
+        async with self._sessions() as session, session.begin():
+            return list(await self.stage.apply(session, batch))
+
+    async def _raise_if_outage(self, exc: Exception) -> None:
+        """Raise DatabaseOutage when `exc` came from the database rather than the work: an
+        outage by its own account, or one the error did not name (a server shutting down, a
+        database gone) that a fresh `SELECT 1` uncovers."""
+        if db.is_outage(exc) or not await self._database_answers():
+            raise DatabaseOutage(str(exc)) from exc
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with asyncio.timeout(self._probe_timeout_s), self._sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def _recover(self, partition: TopicPartition) -> None:
+        while True:
+            try:
+                await self._committer.recover(partition)
+                return
+            except Exception:
+                log.exception("recovering the partition failed; will retry", extra=self._where())
+                await self._backoff.wait()
+
+    def _where(self, partition: TopicPartition | None = None) -> dict[str, object]:
+        where: dict[str, object] = {"consumer": self.stage.name}
+        if partition is not None:
+            where["partition"] = f"{partition.topic}-{partition.partition}"
+        return where
+
+
+class OffsetCommitter(Generic[R]):
+    """For a consumer whose outputs are its database rows: its dead letters go to the
+    dead-letter topic (acks=all, retried until sent), then the group's offsets are committed;
+    `after_commit` is told the results (a service wakes its sender, say)."""
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        dead_letters: DeadLetters,
+        *,
+        after_commit: Callable[[Sequence[R]], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self._consumer = consumer
+        self._dead_letters = dead_letters
+        self._after_commit = after_commit
+
+    async def commit(
+        self,
+        partition: TopicPartition,
+        records: Sequence[Record],
+        results: Sequence[R],
+        letters: Sequence[Unreadable],
+    ) -> None:
+        await self._dead_letters.send(letters)
+        await self._consumer.commit({partition: records[-1].offset + 1})
+        if self._after_commit is not None:
+            woken = self._after_commit(results)
+            if woken is not None:
+                await woken
+
+    async def recover(self, partition: TopicPartition) -> None:
+        await seek_to_committed(self._consumer, partition)
+
+
+async def seek_to_committed(consumer: AIOKafkaConsumer, partition: TopicPartition) -> None:
+    """Read `partition` again from the offset its group committed (from the start if none);
+    a partition no longer assigned is left alone: its new owner reads it from there."""
+    if partition not in consumer.assignment():
+        return
+    committed = await consumer.committed(partition)
+    with contextlib.suppress(Exception):  # revoked meanwhile
+        if committed is None:
+            await consumer.seek_to_beginning(partition)
+        else:
+            consumer.seek(partition, committed)
+
+
+class _Backoff:
+    """Waits that double from `start_s` up to `max_s`, back to `start_s` after a success."""
+
+    def __init__(self, start_s: float, max_s: float) -> None:
+        self._start_s = start_s
+        self._max_s = max_s
+        self.current = start_s
+
+    async def wait(self) -> None:
+        await asyncio.sleep(self.current)
+        self.current = min(self.current * 2, self._max_s)
+
+    def reset(self) -> None:
+        self.current = self._start_s
