@@ -91,7 +91,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         dead_letters = DeadLetters(
             relay, topic=settings.topic(topics.dead_letter(topics.OUTCOMES)), consumer="intake"
         )
-        workers.start("read-model", read_model.run(consumer, sessions, dead_letters))
+        workers.start("read-model", read_model.runner(consumer, sessions, dead_letters).run())
         workers.start("consumer-lag", watch_lag({settings.intake_read_model_group: consumer}))
         workers.start("pipeline-watch", pipeline.run())
         try:

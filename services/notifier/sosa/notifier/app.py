@@ -70,13 +70,20 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
                 topic=settings.topic(topics.dead_letter(topics.OUTCOMES)),
                 consumer="notifier",
             )
+            party_dead_letters = DeadLetters(
+                relay,
+                topic=settings.topic(topics.dead_letter(topics.PARTIES)),
+                consumer="notifier",
+            )
             workers.start(
                 "outcomes",
-                deliveries.consume(
+                deliveries.runner(
                     consumer, sessions, clock, settings, dispatcher.wake, dead_letters
-                ),
+                ).run(),
             )
-            workers.start("parties", party_copy.run(party_consumer, sessions))
+            workers.start(
+                "parties", party_copy.runner(party_consumer, sessions, party_dead_letters).run()
+            )
             workers.start("dispatcher", dispatcher.run())
             workers.start("escalation", escalation.run(sessions, settings, clock, dispatcher.wake))
             workers.start("deliveries-relay", relay.run())
