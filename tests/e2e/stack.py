@@ -133,6 +133,7 @@ def stack_env(
         SOSA_INTAKE_READ_MODEL_GROUP=f"{prefix}intake",
         SOSA_ROUTER_GROUP=f"{prefix}router",
         SOSA_NOTIFIER_GROUP=f"{prefix}notifier",
+        SOSA_NOTIFIER_PARTIES_GROUP=f"{prefix}notifier-parties",
         SOSA_RETRY_SCHEDULE_S="[0, 0.5, 1, 2]",
         SOSA_WEBHOOK_ALLOWED_NETWORKS='["127.0.0.0/8", "::1/128"]',  # receivers run on loopback
         SOSA_ROUTER_CLOCK_CONTROL="true",

@@ -49,7 +49,12 @@ def kafka_record(
 ) -> ConsumerRecord[bytes, bytes]:
     key, value, headers = envelope.to_kafka(
         envelope.wrap(
-            payload, event_id="e1", event_type=event_type, source="/t", subject=subject, time=T0
+            payload,
+            event_id=getattr(payload, "event_id", "e1"),
+            event_type=event_type,
+            source="/t",
+            subject=subject,
+            time=T0,
         )
     )
     return record(value, key=key, headers=headers, offset=offset)

@@ -2,8 +2,9 @@
 
 A reader raises on anything it cannot take for what the topic promises (the consumer runner
 makes such a record a dead letter): not one of our envelopes, a type this version does not know,
-data that is not the type's schema, or a subject that is not the event's own request or scope
-(a record keyed by another request would be read out of that request's order).
+data that is not the type's schema, an id that is not the event's own, or a subject that is not
+the event's own request or scope (a record keyed by another request would be read out of that
+request's order).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def read_outcome(record: ConsumerRecord[bytes, bytes]) -> OutcomeRead:
         subject = event.scope
     else:
         raise UnknownEventTypeError(f"unknown event type {message.type!r} on the outcome topic")
+    if message.id != event.event_id:
+        raise ValueError(f"ce_id {message.id!r} is not the event's own {event.event_id!r}")
     if message.subject != subject:
         raise ValueError(f"subject {message.subject!r} is not the event's own {subject!r}")
     return OutcomeRead(event, message.traceparent)
