@@ -202,6 +202,27 @@ async def test_a_body_over_the_limit_is_413(keys: Keys, client: httpx.AsyncClien
     assert fits.status_code == 200
 
 
+@pytest.mark.parametrize("declared", [b"9" * 5000, b"0" * 5000 + b"1", b"12x", b"\xc2\xb2"])
+async def test_a_content_length_that_is_no_size_or_thousands_of_digits_is_413(
+    declared: bytes,
+) -> None:
+    """int() refuses strings of 4,300 digits and more: the middleware must not ask it."""
+    sent: list[dict[str, Any]] = []
+
+    async def app(*_: Any) -> None:
+        raise AssertionError("the body was let through")
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "headers": [(b"content-length", declared)]}
+    await BodyLimit(app, max_bytes=2048)(scope, receive, send)
+    assert sent[0]["status"] == 413
+
+
 async def test_an_unknown_field_is_422_naming_it(keys: Keys, client: httpx.AsyncClient) -> None:
     headers = bearer(keys.issue("dod-navsea", Role.REQUESTER))
     response = await client.post("/echo", json={"text": "a", "extra": 1}, headers=headers)

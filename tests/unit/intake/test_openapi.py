@@ -70,3 +70,34 @@ def test_nothing_but_the_health_checks_skips_the_database(
         ("get", "/healthz"),
         ("get", "/readyz"),
     }
+
+
+@pytest.mark.parametrize(
+    "path", [path for method, path, _ in ENDPOINTS if method == "post" and "evaluate" not in path]
+)
+def test_every_write_declares_idempotency_key_so_that_it_is_documented_and_fuzzed(
+    spec: dict[str, Any], path: str
+) -> None:
+    parameters = {(p["in"], p["name"]): p for p in spec["paths"][path]["post"]["parameters"]}
+    schema = parameters[("header", "Idempotency-Key")]["schema"]["anyOf"][0]
+    assert schema["pattern"] == r"^[!-~]{1,255}$"
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "name"),
+    [
+        ("/v1/priority-requests", "get", "due_before"),
+        ("/v1/priority-requests/evaluate", "post", "as_of"),
+        *(
+            (f"/v1/analytics/{figure}", "get", bound)
+            for figure in ("concentration", "redundancy-gaps", "rates")
+            for bound in ("since", "until")
+        ),
+    ],
+)
+def test_every_time_parameter_is_a_date_time(
+    spec: dict[str, Any], path: str, method: str, name: str
+) -> None:
+    """Documented as such, so that the fuzzing sends times of every kind (fuzz_hooks.py)."""
+    parameters = {p["name"]: p for p in spec["paths"][path][method]["parameters"]}
+    assert parameters[name]["schema"]["anyOf"][0] == {"type": "string", "format": "date-time"}

@@ -90,3 +90,28 @@ def test_nothing_but_the_health_checks_skips_the_database(spec: dict[str, Any]) 
         if "503" not in operation["responses"]
     }
     assert without_503 == WITHOUT_THE_DATABASE
+
+
+def test_the_stream_declares_last_event_id_so_that_it_is_documented_and_fuzzed(
+    spec: dict[str, Any],
+) -> None:
+    parameters = {(p["in"], p["name"]): p for p in spec["paths"]["/v1/stream"]["get"]["parameters"]}
+    for where in (("header", "Last-Event-ID"), ("query", "last_event_id")):
+        schema = parameters[where]["schema"]["anyOf"][0]
+        assert schema == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}, where
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "name"),
+    [
+        ("/v1/deliveries", "get", "since"),
+        ("/v1/deliveries", "get", "until"),
+        ("/v1/delivery-failures", "get", "since"),
+    ],
+)
+def test_every_time_parameter_is_a_date_time(
+    spec: dict[str, Any], path: str, method: str, name: str
+) -> None:
+    """Documented as such, so that the fuzzing sends times of every kind (fuzz_hooks.py)."""
+    parameters = {p["name"]: p for p in spec["paths"][path][method]["parameters"]}
+    assert parameters[name]["schema"]["anyOf"][0] == {"type": "string", "format": "date-time"}

@@ -2,7 +2,9 @@
 
 A cursor is the keyset position (received_at, request_id) of the last item served plus a short
 fingerprint of the filters, base64url-encoded. Clients must treat it as opaque; a cursor that was
-tampered with or that belongs to other filters is refused rather than silently misread.
+tampered with or that belongs to other filters is refused rather than silently misread, and so is
+one whose position no request can have (a time without offset or outside 1900-2200, an id that
+is no id): the list answers 422 naming `cursor`, never a database error.
 """
 
 from __future__ import annotations
@@ -10,12 +12,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
+
+from sosa.contracts.instants import check_instant
+from sosa.infra.resource_ids import PATTERN
 
 
 class InvalidCursorError(ValueError):
     """The cursor is not one intake issued for this query."""
+
+
+def check_request_id(value: object) -> str:
+    """`value` when it has the shape of a request id; ValueError otherwise (a NUL byte, say,
+    which PostgreSQL would refuse in the list's query)."""
+    if not isinstance(value, str) or not re.fullmatch(PATTERN, value):
+        raise ValueError("not a request id")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +54,12 @@ def decode_cursor(token: str, query_key: str) -> Position:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         fields = json.loads(raw)
         position = Position(
-            received_at=datetime.fromisoformat(fields["r"]), request_id=str(fields["i"])
+            received_at=check_instant(datetime.fromisoformat(fields["r"])),
+            request_id=check_request_id(fields["i"]),
         )
         issued_for = fields["q"]
     except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise InvalidCursorError("not a cursor this list issued") from exc
-    if position.received_at.tzinfo is None:
-        raise InvalidCursorError("not a cursor this list issued")
     if issued_for != query_key:
         raise InvalidCursorError("the cursor belongs to a list with other filters")
     return position

@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
+from sosa.contracts.instants import Instant
 from sosa.infra.auth import Caller, CallerDep
 from sosa.intake import analytics
 from sosa.intake import resilience_figures as figures
@@ -23,8 +24,12 @@ from sosa.intake.api.problem_docs import problems
 from sosa.intake.runtime import Runtime
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
-Since = Annotated[AwareDatetime | None, Query(description="Requests received from then on.")]
-Until = Annotated[AwareDatetime | None, Query(description="Requests received before then.")]
+Since = Annotated[
+    Instant | None, Query(description="Requests received from then on (ISO 8601 with offset).")
+]
+Until = Annotated[
+    Instant | None, Query(description="Requests received before then (ISO 8601 with offset).")
+]
 Format = Annotated[Literal["json", "csv"], Query(alias="format")]
 Dimension = Annotated[Literal["program", "item"], Query()]
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from sosa.contracts import commands
 from sosa.infra.auth import Caller, CallerDep
+from sosa.infra.resource_ids import ResourceId
 from sosa.intake import access, idempotency
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
@@ -67,7 +68,7 @@ async def _accept(
     **ACCEPTED,
 )
 async def respond(
-    request_id: str,
+    request_id: ResourceId,
     body: commands.SupplierResponseDetails,
     rt: RuntimeDep,
     response: Response,
@@ -83,7 +84,7 @@ async def respond(
     **ACCEPTED,
 )
 async def amend(
-    request_id: str,
+    request_id: ResourceId,
     body: commands.AmendmentDetails,
     rt: RuntimeDep,
     response: Response,
@@ -95,7 +96,7 @@ async def amend(
 
 @router.post("/cancellation", summary="Cancel a request", **ACCEPTED)
 async def cancel(
-    request_id: str,
+    request_id: ResourceId,
     body: commands.CancellationDetails,
     rt: RuntimeDep,
     response: Response,
@@ -111,7 +112,7 @@ async def cancel(
     **ACCEPTED,
 )
 async def determine(
-    request_id: str,
+    request_id: ResourceId,
     body: commands.DeterminationDetails,
     rt: RuntimeDep,
     response: Response,
@@ -127,7 +128,7 @@ async def determine(
     **ACCEPTED,
 )
 async def authorize(
-    request_id: str,
+    request_id: ResourceId,
     body: commands.AuthorizationDetails,
     rt: RuntimeDep,
     response: Response,
@@ -144,7 +145,7 @@ async def authorize(
     responses=problems(404, 422, 503, _404="No such command for this request"),
 )
 async def command_status(
-    request_id: str, command_id: str, rt: RuntimeDep, caller: CallerDep
+    request_id: ResourceId, command_id: ResourceId, rt: RuntimeDep, caller: CallerDep
 ) -> CommandStatus:
     async with rt.sessions() as session:
         found = (

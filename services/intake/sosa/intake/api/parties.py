@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sosa.contracts.requests import PartyId
 from sosa.infra import api_keys
 from sosa.infra.auth import Caller, CallerDep
+from sosa.infra.resource_ids import ResourceId
 from sosa.intake import audit, tables
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
@@ -126,7 +127,7 @@ async def list_parties(
     summary="One party and its keys (ids only) (operators)",
     responses=problems(404, 422, 503, _404="No such party"),
 )
-async def get_party(party_id: str, rt: RuntimeDep, caller: CallerDep) -> PartyOut:
+async def get_party(party_id: PartyId, rt: RuntimeDep, caller: CallerDep) -> PartyOut:
     _operator(caller)
     return await _out(rt, party_id)
 
@@ -138,7 +139,7 @@ async def get_party(party_id: str, rt: RuntimeDep, caller: CallerDep) -> PartyOu
     responses=problems(404, 422, 503, _404="No such party"),
 )
 async def patch_party(
-    party_id: str, body: PartyPatch, rt: RuntimeDep, caller: CallerDep
+    party_id: PartyId, body: PartyPatch, rt: RuntimeDep, caller: CallerDep
 ) -> PartyOut:
     _operator(caller)
     # null means "leave as it is", like an absent field
@@ -173,7 +174,7 @@ async def patch_party(
     responses=problems(404, 422, 503, _404="No such party"),
 )
 async def issue_key(
-    party_id: str, rt: RuntimeDep, caller: CallerDep, body: KeyIn | None = None
+    party_id: PartyId, rt: RuntimeDep, caller: CallerDep, body: KeyIn | None = None
 ) -> KeyIssued:
     _operator(caller)
     key_id, key = api_keys.new_key()
@@ -213,7 +214,9 @@ async def issue_key(
     summary="Revoke an API key at once, on intake and (within moments) the notifier (operators)",
     responses=problems(404, 422, 503, _404="No such key of this party"),
 )
-async def revoke_key(party_id: str, key_id: str, rt: RuntimeDep, caller: CallerDep) -> Response:
+async def revoke_key(
+    party_id: PartyId, key_id: ResourceId, rt: RuntimeDep, caller: CallerDep
+) -> Response:
     _operator(caller)
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():

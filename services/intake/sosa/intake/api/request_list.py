@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator
 
+from sosa.contracts.instants import Instant
 from sosa.contracts.requests import PartyId
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.infra.auth import CallerDep
@@ -43,8 +44,11 @@ def list_filters(
         AfterValidator(_valid_rating),
     ] = None,
     due_before: Annotated[
-        AwareDatetime | None,
-        Query(description="Only requests whose answer is due before this instant (ISO 8601)."),
+        Instant | None,
+        Query(
+            description="Only requests whose answer is due before this instant (ISO 8601 with "
+            "its UTC offset)."
+        ),
     ] = None,
 ) -> ListFilters:
     exact, level = rating_filter(rating) if rating is not None else (None, None)

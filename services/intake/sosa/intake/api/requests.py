@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from pydantic import AwareDatetime
 
+from sosa.contracts.instants import Instant
 from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra.auth import CallerDep
+from sosa.infra.resource_ids import ResourceId
 from sosa.intake import access
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
@@ -68,11 +69,11 @@ async def dry_run(
     rt: RuntimeDep,
     _: CallerDep,
     as_of: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(
             description="Decide as if the request were received at this time (ISO 8601 with "
-            "its UTC offset, e.g. `2026-11-25T16:00:00-05:00`); default: now. Deadlines count "
-            "working days from it, across the calendars' holidays.",
+            "its UTC offset, e.g. `2026-11-25T16:00:00-05:00`, in the years 1900-2200); "
+            "default: now. Deadlines count working days from it, across the calendars' holidays.",
         ),
     ] = None,
 ) -> Evaluation:
@@ -88,7 +89,7 @@ async def dry_run(
     "commands, reminders, escalations) in order.",
     responses=problems(404, 422, 503),
 )
-async def get_request(request_id: str, rt: RuntimeDep, caller: CallerDep) -> RequestView:
+async def get_request(request_id: ResourceId, rt: RuntimeDep, caller: CallerDep) -> RequestView:
     async with rt.sessions() as session:
         view = (
             await load_view(session, request_id)

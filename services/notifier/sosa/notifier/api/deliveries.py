@@ -3,21 +3,23 @@ deliveries sent again one by one (retry) or for a time window (recover)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sosa.contracts.instants import Instant
 from sosa.infra.problem_docs import problems
+from sosa.infra.resource_ids import ResourceId
 from sosa.notifier import tables
 from sosa.notifier.api.caller import Caller, CallerDep, RuntimeDep
 from sosa.notifier.api.log_schemas import AttemptOut, DeliveryOut, Recovered, RecoverIn
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 d, a, e, r = tables.deliveries, tables.attempts, tables.endpoints, tables.email_recipients
-Filter = Annotated[str | None, Query(max_length=128)]
+Filter = Annotated[ResourceId | None, Query()]
 NO_DELIVERY = "No such delivery of the calling party (operators: of any party)"
 
 
@@ -62,8 +64,12 @@ async def list_deliveries(
     status_: Annotated[
         str | None, Query(alias="status", pattern="^(pending|delivered|failed)$")
     ] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[
+        Instant | None, Query(description="Deliveries created at or after this time (with offset).")
+    ] = None,
+    until: Annotated[
+        Instant | None, Query(description="Deliveries created before this time (with offset).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[DeliveryOut]:
     query = _scoped(select(d), caller)
@@ -91,7 +97,7 @@ async def list_deliveries(
     summary="One delivery and its attempts",
     responses=problems(404, 422, 503, _404=NO_DELIVERY),
 )
-async def get_delivery(delivery_id: str, rt: RuntimeDep, caller: CallerDep) -> DeliveryOut:
+async def get_delivery(delivery_id: ResourceId, rt: RuntimeDep, caller: CallerDep) -> DeliveryOut:
     async with rt.sessions() as session:
         rows = (
             await session.execute(_scoped(select(d), caller).where(d.c.delivery_id == delivery_id))
@@ -122,7 +128,7 @@ def _channel_enabled() -> Any:
         _409="It was delivered already, or its endpoint or recipient is disabled",
     ),
 )
-async def retry_delivery(delivery_id: str, rt: RuntimeDep, caller: CallerDep) -> DeliveryOut:
+async def retry_delivery(delivery_id: ResourceId, rt: RuntimeDep, caller: CallerDep) -> DeliveryOut:
     found = await get_delivery(delivery_id, rt, caller)
     if found.status == "delivered":
         raise HTTPException(409, f"delivery {delivery_id} was delivered already")

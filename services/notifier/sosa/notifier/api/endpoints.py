@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import delete, select, update
 
+from sosa.contracts.requests import PartyId
 from sosa.infra.problem_docs import problems
+from sosa.infra.resource_ids import ResourceId
 from sosa.notifier import signing, ssrf, tables
 from sosa.notifier.api.caller import CallerDep, RuntimeDep
 from sosa.notifier.api.subscription_schemas import (
@@ -89,7 +91,7 @@ async def create_endpoint(body: EndpointIn, rt: RuntimeDep, caller: CallerDep) -
 async def list_endpoints(
     rt: RuntimeDep,
     caller: CallerDep,
-    party_id: Annotated[str | None, Query(max_length=128)] = None,
+    party_id: Annotated[PartyId | None, Query()] = None,
 ) -> list[EndpointOut]:
     query = select(e).where(e.c.deleted_at.is_(None)).order_by(e.c.created_at)
     wanted = party_id if caller.operator else caller.party_id
@@ -106,7 +108,7 @@ async def list_endpoints(
     summary="One endpoint",
     responses=problems(404, 422, 503, _404=NO_ENDPOINT),
 )
-async def get_endpoint(endpoint_id: str, rt: RuntimeDep, caller: CallerDep) -> EndpointOut:
+async def get_endpoint(endpoint_id: ResourceId, rt: RuntimeDep, caller: CallerDep) -> EndpointOut:
     return EndpointOut.model_validate(await _visible(rt, caller, endpoint_id), from_attributes=True)
 
 
@@ -117,7 +119,7 @@ async def get_endpoint(endpoint_id: str, rt: RuntimeDep, caller: CallerDep) -> E
     responses=problems(404, 422, 503, _404=NO_ENDPOINT, _422=URL_REFUSED),
 )
 async def patch_endpoint(
-    endpoint_id: str, body: EndpointPatch, rt: RuntimeDep, caller: CallerDep
+    endpoint_id: ResourceId, body: EndpointPatch, rt: RuntimeDep, caller: CallerDep
 ) -> EndpointOut:
     await _visible(rt, caller, endpoint_id)
     values: dict[str, Any] = body.model_dump(exclude_unset=True, mode="json")
@@ -143,7 +145,7 @@ async def patch_endpoint(
     summary="Stop sending here, for good",
     responses=problems(404, 422, 503, _404=NO_ENDPOINT),
 )
-async def delete_endpoint(endpoint_id: str, rt: RuntimeDep, caller: CallerDep) -> None:
+async def delete_endpoint(endpoint_id: ResourceId, rt: RuntimeDep, caller: CallerDep) -> None:
     await _visible(rt, caller, endpoint_id)
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
@@ -162,7 +164,7 @@ async def delete_endpoint(endpoint_id: str, rt: RuntimeDep, caller: CallerDep) -
     responses=problems(404, 422, 503, _404=NO_ENDPOINT),
 )
 async def rotate_secret(
-    endpoint_id: str, rt: RuntimeDep, caller: CallerDep, body: RotateIn | None = None
+    endpoint_id: ResourceId, rt: RuntimeDep, caller: CallerDep, body: RotateIn | None = None
 ) -> Rotated:
     row = await _visible(rt, caller, endpoint_id)
     now = rt.clock.now()

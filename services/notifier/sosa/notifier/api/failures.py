@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
+from sosa.contracts.instants import Instant
 from sosa.infra.problem_docs import problems
 from sosa.notifier import delivery_failures
 from sosa.notifier.api.caller import CallerDep, RuntimeDep
@@ -52,7 +53,9 @@ class DeliveryFailures(BaseModel):
 async def failures(
     rt: RuntimeDep,
     caller: CallerDep,
-    since: Annotated[AwareDatetime | None, Query(description="Start of the window.")] = None,
+    since: Annotated[
+        Instant | None, Query(description="Start of the window (ISO 8601 with its offset).")
+    ] = None,
 ) -> DeliveryFailures:
     start = since or rt.clock.now() - timedelta(hours=24)
     async with rt.sessions() as session:

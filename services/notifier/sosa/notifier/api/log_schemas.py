@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from sosa.contracts.instants import Instant
+from sosa.infra.resource_ids import ResourceId
+
 
 class AttemptOut(BaseModel):
     attempt_number: int
@@ -44,11 +47,11 @@ class RecoverIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: AwareDatetime
-    until: AwareDatetime | None = None
-    endpoint_id: str | None = None
-    recipient_id: str | None = None
-    request_id: str | None = None
+    since: Instant
+    until: Instant | None = None
+    endpoint_id: ResourceId | None = None
+    recipient_id: ResourceId | None = None
+    request_id: ResourceId | None = None
 
 
 class Recovered(BaseModel):

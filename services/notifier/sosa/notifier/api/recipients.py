@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import select, update
 
+from sosa.contracts.requests import PartyId
 from sosa.infra.problem_docs import problems
+from sosa.infra.resource_ids import ResourceId
 from sosa.notifier import tables
 from sosa.notifier.api.caller import Caller, CallerDep, RuntimeDep
 from sosa.notifier.api.subscription_schemas import RecipientIn, RecipientOut, RecipientPatch
@@ -67,7 +69,7 @@ async def create_recipient(body: RecipientIn, rt: RuntimeDep, caller: CallerDep)
 async def list_recipients(
     rt: RuntimeDep,
     caller: CallerDep,
-    party_id: Annotated[str | None, Query(max_length=128)] = None,
+    party_id: Annotated[PartyId | None, Query()] = None,
 ) -> list[RecipientOut]:
     query = select(r).where(r.c.deleted_at.is_(None)).order_by(r.c.created_at)
     wanted = party_id if caller.operator else caller.party_id
@@ -85,7 +87,7 @@ async def list_recipients(
     responses=problems(404, 422, 503, _404=NO_RECIPIENT),
 )
 async def patch_recipient(
-    recipient_id: str, body: RecipientPatch, rt: RuntimeDep, caller: CallerDep
+    recipient_id: ResourceId, body: RecipientPatch, rt: RuntimeDep, caller: CallerDep
 ) -> RecipientOut:
     await _visible(rt, caller, recipient_id)
     values = body.model_dump(exclude_unset=True)
@@ -107,7 +109,7 @@ async def patch_recipient(
     summary="Unsubscribe",
     responses=problems(404, 422, 503, _404=NO_RECIPIENT),
 )
-async def delete_recipient(recipient_id: str, rt: RuntimeDep, caller: CallerDep) -> None:
+async def delete_recipient(recipient_id: ResourceId, rt: RuntimeDep, caller: CallerDep) -> None:
     await _visible(rt, caller, recipient_id)
     async with rt.sessions() as session, session.begin():
         await session.execute(
