@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -248,7 +249,12 @@ async def test_schedule_amendment_restarts_the_clock(own_api: Api, own_log: Outc
     )
     events = await log.wait_for(request_id, has(2))
     assert kinds(events) == ["transitioned:routed", "transitioned:routed"]
-    assert events[1]["decision"]["deadline"] > first[0]["decision"]["deadline"]
+    # the clock restarts at intake's receipt of the change (15 CFR 700.16(b)), not at the
+    # router's own time, which runs five days ahead here
+    restarted = datetime.fromisoformat(events[1]["decision"]["clock_started_at"])
+    assert datetime.fromisoformat(first[0]["decision"]["clock_started_at"]) < restarted
+    assert restarted <= datetime.now(UTC)
+    assert events[1]["decision"]["deadline"] >= first[0]["decision"]["deadline"]
     assert events[1]["decision"]["required_delivery_dates"] == ["2027-02-01"]
 
 

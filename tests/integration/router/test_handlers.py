@@ -146,3 +146,45 @@ async def test_a_command_for_an_unknown_request_is_an_error(
 ) -> None:
     with pytest.raises(UnknownRequestError):
         await handle(sessions, handlers, respond("never-submitted", kind="accept"))
+
+
+@pytest.mark.parametrize("router_lag", [timedelta(0), timedelta(days=3, hours=7)])
+async def test_a_schedule_change_restarts_the_clock_at_its_receipt_whatever_the_router_lag(
+    sessions: async_sessionmaker[AsyncSession],
+    handlers: Handlers,
+    clock: AdjustableClock,
+    router_lag: timedelta,
+) -> None:
+    """15 CFR 700.16(b): a significant schedule change is a new rated order as of its receipt.
+    The router decides it as of intake's `received_at`, never its own processing time, so a
+    router that lags past local midnight (here by days) gives the same legal deadline."""
+    submitted = submit("r-6")
+    await handle(sessions, handlers, submitted)
+    received = submitted.received_at + timedelta(hours=2)
+    change = commands.AmendRequest(
+        command_id=str(uuid.uuid4()),
+        request_id="r-6",
+        received_at=received,
+        amendment=commands.AmendmentDetails(
+            issued_by=DPAS_REQUEST["requester"]["party_id"],
+            kind="schedule_change",
+            new_delivery_dates=["2027-02-01"],
+        ),
+    )
+    clock.advance(router_lag)
+    [restarted] = events(await handle(sessions, handlers, change))
+    decision = restarted["decision"]
+    assert datetime.fromisoformat(decision["clock_started_at"]) == received
+    receipt_only = await _deadline_of_a_fresh_request_received_at(sessions, handlers, received)
+    assert decision["deadline"] == receipt_only
+
+
+async def _deadline_of_a_fresh_request_received_at(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers, received: datetime
+) -> str:
+    """The deadline the rules give a DO order received at `received` (a new rated order)."""
+    fresh = submit("r-6-fresh")
+    fresh = fresh.model_copy(update={"received_at": received})
+    [routed] = events(await handle(sessions, handlers, fresh))
+    deadline: str = routed["decision"]["deadline"]
+    return deadline

@@ -227,6 +227,9 @@ SCENARIOS: dict[str, Callable[[], Decision | WorkPlan]] = {
         now=utc(2026, 12, 1),
     ),
     "silence": lambda: decide_overdue(dpas(), now=utc(2026, 12, 1)),
+    "ep-silence": lambda: decide_overdue(
+        dpas(emergency_preparedness=emergency(6, "occurred")), now=utc(2026, 12, 1)
+    ),
     "voluntary-accept": lambda: answer(voluntary(), ResponseKind.ACCEPT),
     "voluntary-partial": lambda: answer(
         voluntary(), ResponseKind.PARTIAL, accepted_quantity=Decimal(3)

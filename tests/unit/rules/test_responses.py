@@ -358,6 +358,16 @@ def test_700_13_d1_silence_is_overdue_never_acceptance() -> None:
     assert decision.rule_ids == (R.DPAS_700_13_D1_NO_SILENT_ACCEPTANCE,)
 
 
+def test_700_13_e_silence_on_an_emergency_order_is_overdue_under_its_own_paragraph() -> None:
+    facts = routed(make_request(emergency_preparedness=emergency(6, "occurred")))
+    assert facts.deadline is not None
+    decision = decide_overdue(facts, now=facts.deadline + timedelta(seconds=1))
+    assert decision.outcome is Outcome.OVERDUE
+    assert decision.rule_ids == (R.DPAS_700_13_E_EP_NO_SILENT_ACCEPTANCE,)
+    assert decision.findings[0].citation.endswith("700.13(e)")
+    assert "6 hours" in decision.findings[0].reason
+
+
 def test_700_13_d1_not_overdue_before_the_deadline() -> None:
     facts = dpas()
     decision = decide_overdue(facts, now=NOW)

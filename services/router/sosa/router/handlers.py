@@ -108,8 +108,12 @@ class Handlers:
         board: rules.PostureBoard,
     ) -> list[Output]:
         now = self.clock.now()
+        # Decided as of intake's receipt of the command, never the router's processing time: a
+        # response is late, and a clock an authorization or amendment starts runs, from when
+        # the party's answer or change was received (15 CFR 700.13(d), 700.16(b) and (c)), so
+        # a decision depends only on its commands and replaying them gives the same deadlines.
         decided = lifecycle.decide_command(
-            command, record.facts, self.config, now=now, postures=board
+            command, record.facts, self.config, now=command.received_at, postures=board
         )
         if decided.refused:
             refusal = self.writer.refusal(record, decided, command, cause=message, now=now)

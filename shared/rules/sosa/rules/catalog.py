@@ -260,6 +260,10 @@ _TITLES: Final[dict[R, tuple[str, str]]] = {
         _cfr("13(d)(1)"),
         "No answer by the deadline: overdue, never accepted",
     ),
+    R.DPAS_700_13_E_EP_NO_SILENT_ACCEPTANCE: (
+        _cfr("13(e)"),
+        "No answer within the emergency-preparedness time limit: overdue, never accepted",
+    ),
     R.SOSA_VOLUNTARY_ACCEPTED: (_COC, "Partner firm accepted the request"),
     R.SOSA_VOLUNTARY_PARTIAL: (_COC, "Partner firm accepted in part (quantity and/or date)"),
     R.SOSA_VOLUNTARY_PARTIAL_NEEDS_TERMS: (_COC, "A partial answer must give a quantity or a date"),

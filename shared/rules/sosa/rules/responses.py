@@ -38,8 +38,9 @@ def decide_response(
 
 def decide_overdue(facts: RequestFacts, *, now: datetime) -> Decision:
     """No answer by the deadline: OVERDUE, a compliance flag and an escalation, never an
-    acceptance (15 CFR 700.13(d)(1); DPAS has no "silence is acceptance" rule). On the
-    voluntary path, a missed partner target escalates to the liaison."""
+    acceptance (15 CFR 700.13(d)(1), or 700.13(e) for an emergency-preparedness order's hours;
+    DPAS has no "silence is acceptance" rule). On the voluntary path, a missed partner target
+    escalates to the liaison."""
     require_aware(now)
     routed = frozenset({RequestStatus.ROUTED})
     if facts.status is not RequestStatus.ROUTED:
@@ -61,11 +62,20 @@ def decide_overdue(facts: RequestFacts, *, now: datetime) -> Decision:
         return facts.carried(
             Outcome.OVERDUE, [finding(RuleId.SOSA_VOLUNTARY_TARGET_MISSED, reason)]
         )
+    limit = (
+        f"the emergency-preparedness limit of {facts.emergency_hours} hours after receipt, "
+        f"{facts.deadline.isoformat()}"
+        if facts.emergency_hours
+        else f"the deadline {facts.deadline.isoformat()}"
+    )
     reason = (
-        f"No answer by the deadline {facts.deadline.isoformat()}. Silence is not acceptance: the "
-        "order is overdue, a compliance matter to raise with the contract administration "
-        "officer or through Special Priorities Assistance (15 CFR 700.50)."
+        f"No answer by {limit}. Silence is not acceptance: the order is overdue, a compliance "
+        "matter to raise with the contract administration officer or through Special Priorities "
+        "Assistance (15 CFR 700.50)."
     )
-    return facts.carried(
-        Outcome.OVERDUE, [finding(RuleId.DPAS_700_13_D1_NO_SILENT_ACCEPTANCE, reason)]
+    rule = (
+        RuleId.DPAS_700_13_E_EP_NO_SILENT_ACCEPTANCE
+        if facts.emergency_hours
+        else RuleId.DPAS_700_13_D1_NO_SILENT_ACCEPTANCE
     )
+    return facts.carried(Outcome.OVERDUE, [finding(rule, reason)])
