@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions.config import RulesConfig
 from sosa.intake.command_log import TYPE_OF
-from sosa.intake.evaluation import evaluate
+from sosa.intake.evaluation import UndecidableError, evaluate
 from sosa.intake.lifecycle import LifecycleDetails, build_command
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.unit.intake.builders import T0
@@ -78,3 +79,25 @@ def test_the_dry_run_says_why_a_request_would_be_rejected() -> None:
     result = evaluate(PriorityRequestDetails.model_validate(body), rules=RulesConfig.load(), now=T0)
     assert result.state == RequestState.REJECTED
     assert any(f.blocking and f.citation for f in result.decision.findings)
+
+
+@pytest.mark.parametrize(
+    ("dates", "now", "as_of_given", "at_fault"),
+    [
+        (["2027-03-01", "9999-12-31"], T0, False, ("body", "required_delivery_dates", 1)),
+        (["0001-01-01"], T0, True, ("body", "required_delivery_dates", 0)),
+        (["2201-01-01"], T0, False, ("body", "required_delivery_dates", 0)),
+        (["2200-12-31"], datetime(2200, 12, 20, tzinfo=UTC), True, ("query", "as_of")),
+    ],
+)
+def test_a_decision_out_of_range_is_undecidable_naming_the_input_at_fault(
+    dates: list[str], now: datetime, as_of_given: bool, at_fault: tuple[str | int, ...]
+) -> None:
+    """No message may carry a date outside 1900-2200 (sosa.contracts.instants): a delivery date
+    of the year 9999, or a deadline that as_of pushes past 2200, is a 422, never a 500."""
+    details = PriorityRequestDetails.model_validate(
+        {**DPAS_REQUEST, "required_delivery_dates": dates}
+    )
+    with pytest.raises(UndecidableError) as refused:
+        evaluate(details, rules=RulesConfig.load(), now=now, as_of_given=as_of_given)
+    assert at_fault in {tuple(error["loc"]) for error in refused.value.errors}

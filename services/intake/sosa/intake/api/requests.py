@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from sosa.contracts.instants import Instant
 from sosa.contracts.parties import Role
@@ -14,7 +15,7 @@ from sosa.infra.resource_ids import ResourceId
 from sosa.intake import access
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.evaluation import evaluate
+from sosa.intake.evaluation import UndecidableError, evaluate
 from sosa.intake.idempotency import IdempotencyKeyDep
 from sosa.intake.request_queries import load_view
 from sosa.intake.schemas import Evaluation, SubmissionAccepted
@@ -77,7 +78,12 @@ async def dry_run(
         ),
     ] = None,
 ) -> Evaluation:
-    return evaluate(details, rules=rt.rules, now=as_of or rt.clock.now())
+    try:
+        return evaluate(
+            details, rules=rt.rules, now=as_of or rt.clock.now(), as_of_given=as_of is not None
+        )
+    except UndecidableError as exc:
+        raise RequestValidationError(exc.errors) from exc
 
 
 @router.get(
