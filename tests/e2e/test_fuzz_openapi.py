@@ -14,6 +14,8 @@ or out-of-range input with a 4xx, and a malformed parameter with a 422 problem n
   without offset or outside 1900-2200, ids PostgreSQL cannot hold, counts past any bound,
   cursors that were tampered with, headers of the wrong shape.
 - Every forged bearer token (tests/e2e/forged_tokens.py) is a 401 on both services.
+- Headers every route reads that no document can declare (trace context, X-Forwarded-For, CORS,
+  Authorization itself) with hostile values: never a 5xx.
 
 One stack for the whole module: nothing here depends on what another test stored.
 """
@@ -315,3 +317,35 @@ async def test_every_forged_token_is_a_401_on_both_services(
         )
         assert response.status_code == 401, (service, response.text)
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+TRACEPARENT = f"00-{'a' * 32}-{'b' * 16}-01"
+UNDECLARED_HEADERS = {
+    "traceparent-5000-chars": ({"traceparent": "00-" + "f" * 5000}, 200),
+    "traceparent-non-ascii": ({"traceparent": b"00-\xff\xfe-01"}, 200),
+    "tracestate-garbage": ({"traceparent": TRACEPARENT, "tracestate": "=,=" * 500}, 200),
+    "x-forwarded-for-garbage": ({"X-Forwarded-For": b"\xff, ::::, 999.1.1.1, " + b"1" * 4000}, 200),
+    "origin-non-ascii": ({"Origin": b"http://\xff\xfe"}, 200),
+    "accept-nonsense": ({"Accept": b"*/*;q=nope, \xe9/\xe9"}, 200),
+    "authorization-scheme-only": ({"Authorization": "Bearer"}, 401),
+    "authorization-non-ascii": ({"Authorization": b"Bearer \xff\xfe"}, 401),
+    "authorization-many-spaces": ({"Authorization": "Bearer    x   y"}, 401),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"), UNDECLARED_HEADERS.values(), ids=UNDECLARED_HEADERS.keys()
+)
+async def test_headers_read_but_not_declared_never_give_a_5xx(
+    shared_stack: Stack,
+    client: httpx.AsyncClient,
+    headers: dict[str, str | bytes],
+    status: int,
+) -> None:
+    """Tracing, proxies, CORS and credentials read these on every route: the documents cannot
+    declare them for the fuzzing, so here are the hostile values."""
+    for service in ("intake", "notifier"):
+        response = await client.get(
+            f"{shared_stack.url(service)}/v1/me", headers={**OPERATOR, **headers}
+        )
+        assert response.status_code == status, (service, response.text)
