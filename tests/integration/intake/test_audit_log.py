@@ -1,6 +1,8 @@
 """The audit log's chain: verify passes on what was appended, and finds a changed row, a deleted
-row and deleted last rows; pruning old rows leaves a chain that still verifies. On PostgreSQL and
-SQLite, and through the `python -m sosa.intake.audit` command."""
+row and deleted last rows; pruning old rows leaves a chain that still verifies, only rows older
+than the retention period may be pruned, and rows deleted and recorded as pruned without a
+published checkpoint are named. On PostgreSQL and SQLite, and through the
+`python -m sosa.intake.audit` command with its checkpoints on the real broker."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sosa.contracts.audit import AuditCheckpoint
 from sosa.intake import audit, tables
+from tests.e2e.stack import unique_prefix
 from tests.integration.intake.seeding import Sessions
 
 pytestmark = pytest.mark.db
@@ -22,12 +26,15 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 log = tables.audit_log
 
 
-async def fill(sessions: Sessions, rows: int = 5) -> None:
+RETENTION = timedelta(days=1096)
+
+
+async def fill(sessions: Sessions, rows: int = 5, *, start: datetime = T0) -> None:
     for n in range(rows):
         async with sessions() as session, session.begin():
             await audit.append(
                 session,
-                at=T0 + timedelta(days=n),
+                at=start + timedelta(days=n),
                 actor=f"party-{n}",
                 kind="command:sosa.command.respond.v1",
                 request_id=f"req-{n}",
@@ -35,9 +42,16 @@ async def fill(sessions: Sessions, rows: int = 5) -> None:
             )
 
 
-async def verdict(sessions: Sessions) -> audit.Verdict:
+async def verdict(sessions: Sessions, checkpoint: AuditCheckpoint | None = None) -> audit.Verdict:
     async with sessions() as session:
-        return await audit.verify(session)
+        return await audit.verify(session, checkpoint=checkpoint)
+
+
+class Published(list[AuditCheckpoint]):
+    """Checkpoints as `prune` publishes them (the broker's part: the command's test below)."""
+
+    async def __call__(self, checkpoint: AuditCheckpoint) -> None:
+        self.append(checkpoint)
 
 
 async def test_an_untouched_chain_verifies(sessions: Sessions) -> None:
@@ -95,36 +109,117 @@ async def test_deleted_last_rows_are_found(sessions: Sessions) -> None:
 
 async def test_pruning_keeps_the_chain_verifiable(sessions: Sessions) -> None:
     await fill(sessions)
+    published = Published()
+    cutoff = T0 + timedelta(days=2, hours=1)
     async with sessions() as session, session.begin():
-        removed = await audit.prune(session, before=T0 + timedelta(days=2, hours=1))
+        removed = await audit.prune(
+            session, before=cutoff, now=cutoff + RETENTION, retention=RETENTION, publish=published
+        )
     assert removed == 3
-    result = await verdict(sessions)
+    [checkpoint] = published
+    assert (checkpoint.pruned_through_seq, checkpoint.cutoff) == (3, cutoff)
+    result = await verdict(sessions, checkpoint)
     assert (result.ok, result.rows) == (True, 2), result
     await fill(sessions, rows=1)  # the chain goes on after a prune
-    assert (await verdict(sessions)).ok
+    assert (await verdict(sessions, checkpoint)).ok
+    unpublished = await verdict(sessions)
+    assert (unpublished.ok, unpublished.broken_at) == (False, 1)
+    assert "no prune was ever published" in unpublished.detail
+
+
+async def test_rows_within_the_retention_period_are_not_pruned(sessions: Sessions) -> None:
+    await fill(sessions)
+    published = Published()
+    async with sessions() as session, session.begin():
+        with pytest.raises(ValueError, match="younger than 1096 days are kept"):
+            await audit.prune(
+                session,
+                before=T0 + timedelta(days=3),
+                now=T0 + timedelta(days=30),
+                retention=RETENTION,
+                publish=published,
+            )
+    assert published == []
+    assert (await verdict(sessions)).rows == 5
+
+
+async def recorded_as_pruned(sessions: Sessions, through: int) -> None:
+    """The attack: delete the oldest rows and write the head as a prune would."""
+    async with sessions() as session, session.begin():
+        last = (await session.execute(log.select().where(log.c.seq == through))).one()
+        await session.execute(delete(log).where(log.c.seq <= through))
+        await session.execute(
+            update(tables.audit_head)
+            .where(tables.audit_head.c.id == 1)
+            .values(pruned_through_seq=through, pruned_hash=last.hash)
+        )
+
+
+async def test_rows_deleted_and_recorded_as_pruned_are_named(sessions: Sessions) -> None:
+    """Today's 60 rows; the 50 oldest deleted, the head rewritten to start after them: the
+    chain that is left is intact, but no published checkpoint covers the deletion."""
+    await fill(sessions, rows=60, start=datetime.now(UTC) - timedelta(days=59))
+    await recorded_as_pruned(sessions, through=50)
+    result = await verdict(sessions)
+    assert (result.ok, result.broken_at) == (False, 1)
+    assert "rows 1 to 50 are recorded as pruned, but no prune was ever published" in result.detail
+
+
+async def test_rows_deleted_beyond_the_last_published_prune_are_named(sessions: Sessions) -> None:
+    await fill(sessions, rows=20)
+    published = Published()
+    cutoff = T0 + timedelta(days=4, hours=1)
+    async with sessions() as session, session.begin():
+        await audit.prune(
+            session, before=cutoff, now=cutoff + RETENTION, retention=RETENTION, publish=published
+        )
+    await recorded_as_pruned(sessions, through=12)
+    result = await verdict(sessions, published[-1])
+    assert (result.ok, result.broken_at) == (False, 6)
+    assert "rows 6 to 12 were deleted outside `prune`" in result.detail
 
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
-async def test_the_verify_command_exits_1_on_a_broken_chain(
-    sessions: Sessions, engine: AsyncEngine
+@pytest.mark.kafka
+async def test_the_commands_prune_with_a_published_checkpoint_and_verify_names_a_rewrite(
+    sessions: Sessions, engine: AsyncEngine, kafka_bootstrap: str
 ) -> None:
-    await fill(sessions)
+    """`prune` publishes its checkpoint on the broker (a topic of this test's own prefix) and
+    removes only rows past the three-year retention; `verify` reads the checkpoint back, passes,
+    then names an edited row, and rows deleted and recorded as pruned beyond the checkpoint."""
+    await fill(sessions, rows=3, start=datetime.now(UTC) - timedelta(days=1200))
+    await fill(sessions, rows=4, start=datetime.now(UTC) - timedelta(days=3))
     env = {
         **os.environ,
         "SOSA_INTAKE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "SOSA_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "SOSA_TOPIC_PREFIX": unique_prefix(),
     }
-    command = [sys.executable, "-m", "sosa.intake.audit", "verify"]
 
-    def run() -> subprocess.CompletedProcess[str]:
+    def run(command: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=60, check=False
+            [sys.executable, "-m", "sosa.intake.audit", command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
 
-    ok = await asyncio.to_thread(run)
+    pruned = await asyncio.to_thread(run, "prune")
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert "pruned 3 audit rows older than" in pruned.stdout
+    ok = await asyncio.to_thread(run, "verify")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "audit log OK: 5 rows verified" in ok.stdout
+    assert "audit log OK: 4 rows verified" in ok.stdout
+
     async with sessions() as session, session.begin():
-        await session.execute(update(log).where(log.c.seq == 4).values(kind="edited"))
-    broken = await asyncio.to_thread(run)
+        await session.execute(update(log).where(log.c.seq == 6).values(kind="edited"))
+    broken = await asyncio.to_thread(run, "verify")
     assert broken.returncode == 1
-    assert "BROKEN: row 4 was changed" in broken.stdout
+    assert "BROKEN: row 6 was changed" in broken.stdout
+
+    await recorded_as_pruned(sessions, through=5)
+    rewritten = await asyncio.to_thread(run, "verify")
+    assert rewritten.returncode == 1
+    assert "rows 4 to 5 were deleted outside `prune`" in rewritten.stdout

@@ -63,7 +63,7 @@ async def test_concurrent_writes_are_stored_together_in_order(sessions: Sessions
         published = (
             await session.execute(select(tables.outbox.c.event_id).order_by(tables.outbox.c.id))
         ).scalars()
-        verdict = await audit.verify(session)
+        verdict = await audit.verify(session, checkpoint=None)
     assert list(published) == [w.answer.command_id for w in writes], "outbox keeps their order"
     assert (verdict.ok, verdict.rows) == (True, 20)
     assert (await count(sessions, "request_views"), await count(sessions, "request_access")) == (
@@ -94,7 +94,7 @@ async def test_a_bad_write_fails_alone(sessions: Sessions) -> None:
     assert results[3:] == [True, True, True]
     assert await count(sessions, "commands") == 6
     async with sessions() as session:
-        assert (await audit.verify(session)).rows == 6
+        assert (await audit.verify(session, checkpoint=None)).rows == 6
 
 
 async def test_a_taken_key_stores_nothing(sessions: Sessions) -> None:
@@ -121,6 +121,6 @@ async def test_an_edit_in_the_middle_of_a_batch_is_found(sessions: Sessions) -> 
     async with sessions() as session, session.begin():
         await session.execute(update(log).where(log.c.seq == 5).values(actor="someone-else"))
     async with sessions() as session:
-        verdict = await audit.verify(session)
+        verdict = await audit.verify(session, checkpoint=None)
     assert (verdict.ok, verdict.broken_at) == (False, 5)
     assert verdict.detail == "row 5 was changed"

@@ -8,6 +8,12 @@ group commit appends all its rows under one lock, `append_all`) and
 the sequence and hash of the last row pruned, so that pruning old rows leaves a chain that still
 verifies from its new start.
 
+Pruning cannot rewrite history unseen. Only rows older than the retention period (15 CFR 700.91:
+three years) may go, and before any row is deleted, a checkpoint naming the last row removed is
+published to `sosa.audit-checkpoints.v1`, a topic kept forever that only intake may write. `verify`
+checks the head's record of what was pruned against the last checkpoint published: someone with
+access to the database alone who deletes rows and records them as pruned is named by it.
+
 `python -m sosa.intake.audit verify` checks the chain (exit 1 at the first broken link);
 `python -m sosa.intake.audit prune` removes rows older than `SOSA_AUDIT_RETENTION_DAYS`.
 """
@@ -18,7 +24,8 @@ import asyncio
 import hashlib
 import json
 import sys
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +33,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sosa.contracts.audit import AuditCheckpoint
 from sosa.infra import db
 from sosa.intake import tables
 
@@ -118,9 +126,16 @@ class Verdict:
     broken_at: int | None = None
 
 
-async def verify(session: AsyncSession, *, batch: int = 5000) -> Verdict:
-    """Walk the chain from the last pruned row to the head; say where it first breaks."""
+async def verify(
+    session: AsyncSession, *, checkpoint: AuditCheckpoint | None, batch: int = 5000
+) -> Verdict:
+    """Check what the head says was pruned against `checkpoint`, the last prune published
+    outside the database (None: none ever was), then walk the chain from the last pruned row to
+    the head; say where it first breaks."""
     head = (await session.execute(select(_head).where(_head.c.id == 1))).one()
+    pruned = _pruned_as_published(head.pruned_through_seq, head.pruned_hash, checkpoint)
+    if pruned is not None:
+        return pruned
     expected_seq, prev = head.pruned_through_seq + 1, head.pruned_hash
     count = 0
     while True:
@@ -160,8 +175,60 @@ async def verify(session: AsyncSession, *, batch: int = 5000) -> Verdict:
     return Verdict(True, count, f"{count} rows verified; head {head.last_seq} {head.last_hash}")
 
 
-async def prune(session: AsyncSession, *, before: datetime) -> int:
-    """Remove the oldest rows, all older than `before`, keeping the chain verifiable."""
+def _pruned_as_published(
+    seq: int, hash_: str, checkpoint: AuditCheckpoint | None
+) -> Verdict | None:
+    """A broken verdict when the head's record of the last row pruned is not the last prune
+    published; None when they agree."""
+    if checkpoint is None:
+        if seq == 0:
+            return None
+        return Verdict(
+            False,
+            0,
+            f"rows 1 to {seq} are recorded as pruned, but no prune was ever published: "
+            "they were deleted outside `prune`",
+            1,
+        )
+    if (seq, hash_) == (checkpoint.pruned_through_seq, checkpoint.pruned_hash):
+        return None
+    if seq < checkpoint.pruned_through_seq:
+        detail = (
+            f"a prune through row {checkpoint.pruned_through_seq} was published, but the "
+            f"database records one through row {seq}: that prune did not finish (run `prune` "
+            "again), or the head was rewritten"
+        )
+    else:
+        detail = (
+            f"rows up to {seq} are recorded as pruned, but the last prune published "
+            f"({checkpoint.published_at.isoformat()}) went through row "
+            f"{checkpoint.pruned_through_seq}: rows {checkpoint.pruned_through_seq + 1} to {seq} "
+            "were deleted outside `prune`"
+        )
+    return Verdict(False, 0, detail, min(seq, checkpoint.pruned_through_seq) + 1)
+
+
+Publish = Callable[[AuditCheckpoint], Awaitable[None]]
+"""Sends a checkpoint and waits until it is stored (acks=all) or raises."""
+
+
+async def prune(
+    session: AsyncSession,
+    *,
+    before: datetime,
+    now: datetime,
+    retention: timedelta,
+    publish: Publish,
+) -> int:
+    """Remove the oldest rows, all older than `before`, keeping the chain verifiable: the
+    checkpoint is published first, then the rows deleted in the caller's transaction (should
+    that fail, `verify` says the prune did not finish, and `prune` run again completes it).
+    Raises ValueError when `before` is within the retention period."""
+    if before > now - retention:
+        raise ValueError(
+            f"rows younger than {retention.days} days are kept: the cutoff may be at most "
+            f"{(now - retention).isoformat()}, not {before.isoformat()}"
+        )
     head = (await session.execute(select(_head).where(_head.c.id == 1).with_for_update())).one()
     first_young = (
         await session.execute(
@@ -170,7 +237,7 @@ async def prune(session: AsyncSession, *, before: datetime) -> int:
     ).scalar_one_or_none()
     last = (
         await session.execute(
-            select(_log.c.seq, _log.c.hash)
+            select(_log.c.seq, _log.c.hash, _log.c.at)
             .where(_log.c.seq < (first_young if first_young is not None else head.last_seq + 1))
             .order_by(_log.c.seq.desc())
             .limit(1)
@@ -178,6 +245,17 @@ async def prune(session: AsyncSession, *, before: datetime) -> int:
     ).one_or_none()
     if last is None:
         return 0
+    await publish(
+        AuditCheckpoint(
+            event_id=str(uuid.uuid4()),
+            pruned_through_seq=last.seq,
+            pruned_hash=last.hash,
+            pruned_through_at=_aware(last.at),
+            cutoff=before,
+            retention_days=retention.days,
+            published_at=now,
+        )
+    )
     removed = await session.execute(delete(_log).where(_log.c.seq <= last.seq))
     await session.execute(
         update(_head)
@@ -187,8 +265,14 @@ async def prune(session: AsyncSession, *, before: datetime) -> int:
     return int(getattr(removed, "rowcount", 0) or 0)
 
 
+def _aware(at: datetime) -> datetime:
+    """SQLite hands back naive times; they were stored in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 async def _main(command: str) -> int:
     from sosa.infra.migrations import upgrade_to_head
+    from sosa.intake import audit_checkpoints
     from sosa.intake.settings import IntakeSettings
 
     settings = IntakeSettings()
@@ -196,17 +280,26 @@ async def _main(command: str) -> int:
     sessions: async_sessionmaker[AsyncSession] = db.sessionmaker(engine)
     try:
         await upgrade_to_head(engine, "sosa.intake:migrations")
-        async with sessions() as session, session.begin():
-            if command == "verify":
-                verdict = await verify(session)
-                sys.stdout.write(
-                    f"audit log {'OK' if verdict.ok else 'BROKEN'}: {verdict.detail}\n"
-                )
-                return 0 if verdict.ok else 1
-            cutoff = datetime.now(UTC) - timedelta(days=settings.audit_retention_days)
-            removed = await prune(session, before=cutoff)
-            sys.stdout.write(f"pruned {removed} audit rows older than {cutoff.isoformat()}\n")
-            return 0
+        if command == "verify":
+            checkpoint = await audit_checkpoints.latest(settings)
+            async with sessions() as session, session.begin():
+                verdict = await verify(session, checkpoint=checkpoint)
+            sys.stdout.write(f"audit log {'OK' if verdict.ok else 'BROKEN'}: {verdict.detail}\n")
+            return 0 if verdict.ok else 1
+        retention = timedelta(days=settings.audit_retention_days)
+        now = datetime.now(UTC)
+        async with (
+            audit_checkpoints.publisher(settings) as publish,
+            sessions() as session,
+            session.begin(),
+        ):
+            removed = await prune(
+                session, before=now - retention, now=now, retention=retention, publish=publish
+            )
+        sys.stdout.write(
+            f"pruned {removed} audit rows older than {(now - retention).isoformat()}\n"
+        )
+        return 0
     finally:
         await engine.dispose()
 

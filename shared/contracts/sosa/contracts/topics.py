@@ -19,8 +19,14 @@ REQUEST_STATE: Final = "sosa.request-state.v1"
 PARTIES: Final = "sosa.parties.v1"
 """Compacted: each party's roles and API-key hashes (never keys), from intake to the notifier."""
 
+AUDIT_CHECKPOINTS: Final = "sosa.audit-checkpoints.v1"
+"""Kept forever: what each prune of intake's audit log removed (sosa.intake.audit)."""
+
 COMPACTED: Final = (REQUEST_STATE, PARTIES)
 """Topics that keep only the latest record of each key."""
+
+KEPT_FOREVER: Final = (AUDIT_CHECKPOINTS,)
+"""Topics whose records never expire (retention.ms=-1)."""
 
 
 def dead_letter(topic: str) -> str:
@@ -34,6 +40,7 @@ ALL: Final = (
     DELIVERIES,
     REQUEST_STATE,
     PARTIES,
+    AUDIT_CHECKPOINTS,
     dead_letter(REQUESTS),
     dead_letter(OUTCOMES),
     dead_letter(PARTIES),

@@ -49,10 +49,14 @@ def consumer(
 
 
 async def ensure_topics(
-    settings: CommonSettings, names: Iterable[str], *, compacted: Iterable[str] = ()
+    settings: CommonSettings,
+    names: Iterable[str],
+    *,
+    compacted: Iterable[str] = (),
+    kept_forever: Iterable[str] = (),
 ) -> None:
     """Create the contract topics this deployment uses, if they do not exist yet."""
-    compacted_names = set(compacted)
+    compacted_names, forever = set(compacted), set(kept_forever)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await start_checked(admin, settings)
     try:
@@ -62,7 +66,13 @@ async def ensure_topics(
                 name=settings.topic(name),
                 num_partitions=settings.topic_partitions,
                 replication_factor=settings.topic_replication,
-                topic_configs={"cleanup.policy": "compact"} if name in compacted_names else {},
+                topic_configs=(
+                    {"cleanup.policy": "compact"}
+                    if name in compacted_names
+                    else {"retention.ms": "-1"}
+                    if name in forever
+                    else {}
+                ),
             )
             for name in names
             if settings.topic(name) not in existing

@@ -28,7 +28,9 @@ async def connect(
     try:
         await db.check_reachable(engine, timeout_s=settings.startup_timeout_s)
         await upgrade_to_head(engine, migrations)
-        await kafka.ensure_topics(settings, topics.ALL, compacted=topics.COMPACTED)
+        await kafka.ensure_topics(
+            settings, topics.ALL, compacted=topics.COMPACTED, kept_forever=topics.KEPT_FOREVER
+        )
         for client in clients:
             await kafka.start_checked(client, settings)
     except ConnectionError as exc:

@@ -30,7 +30,16 @@ from typing import Any, Final
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from sosa.contracts import commands, deliveries, envelope, outcomes, parties, posture, topics
+from sosa.contracts import (
+    audit,
+    commands,
+    deliveries,
+    envelope,
+    outcomes,
+    parties,
+    posture,
+    topics,
+)
 from sosa.infra import dead_letters
 from sosa.infra.settings import CommonSettings
 
@@ -96,6 +105,7 @@ CHANNELS: Final[tuple[Channel, ...]] = (
     Channel(topics.DELIVERIES, (deliveries.DeliveryAttempted,), ("request_id", "delivery_id")),
     Channel(topics.REQUEST_STATE, (outcomes.RequestSnapshot,), ("request_id",)),
     Channel(topics.PARTIES, (parties.PartyRecord,), ("party_id",)),
+    Channel(topics.AUDIT_CHECKPOINTS, (audit.AuditCheckpoint,), ("log",)),
 )
 """Every topic with payload models; the dead-letter topics (`topics.dead_letter`) carry theirs."""
 
@@ -130,6 +140,20 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         topics.dead_letter(topics.PARTIES),
         (),
         "Counts the dead letters of party records for the dashboard.",
+    ),
+    Operation(
+        "intake",
+        "send",
+        topics.AUDIT_CHECKPOINTS,
+        (),
+        "`python -m sosa.intake.audit prune`: what it removes, before it removes it.",
+    ),
+    Operation(
+        "intake",
+        "receive",
+        topics.AUDIT_CHECKPOINTS,
+        (),
+        "`python -m sosa.intake.audit verify`: the last prune, checked against the database.",
     ),
     Operation("router", "receive", topics.REQUESTS, (), "Decides each command (read_committed)."),
     Operation(
