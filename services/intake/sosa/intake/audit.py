@@ -281,7 +281,11 @@ async def _main(command: str) -> int:
     try:
         await upgrade_to_head(engine, "sosa.intake:migrations")
         if command == "verify":
-            checkpoint = await audit_checkpoints.latest(settings)
+            try:
+                checkpoint = await audit_checkpoints.latest(settings)
+            except audit_checkpoints.UnreadableCheckpointError as exc:
+                sys.stdout.write(f"audit log BROKEN: the checkpoints cannot be trusted: {exc}\n")
+                return 1
             async with sessions() as session, session.begin():
                 verdict = await verify(session, checkpoint=checkpoint)
             sys.stdout.write(f"audit log {'OK' if verdict.ok else 'BROKEN'}: {verdict.detail}\n")
