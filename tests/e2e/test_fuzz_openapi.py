@@ -194,13 +194,8 @@ INTAKE_ROWS = {
     "evaluate-as-of-after-2200": query(
         INTAKE, EVALUATE, "as_of", AFTER_2200, method="POST", body=DPAS_REQUEST
     ),
-    # a decision no message may carry: a delivery date of the year 9999, a deadline past 2200
-    "evaluate-delivery-date-year-9999": in_body(
-        INTAKE,
-        EVALUATE,
-        "required_delivery_dates.0",
-        {**DPAS_REQUEST, "required_delivery_dates": ["9999-12-31"]},
-    ),
+    # a decision no message may carry: a deadline that as_of pushes past 2200 (a delivery date
+    # of the year 9999 is the rules' to refuse, with its citation: tests/unit/rules)
     "evaluate-deadline-past-2200": query(
         INTAKE, EVALUATE, "as_of", "2200-12-20T00:00:00Z", method="POST", body=DPAS_REQUEST
     ),

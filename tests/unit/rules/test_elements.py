@@ -112,6 +112,24 @@ def test_700_12_a2_each_bad_date_is_named() -> None:
     assert "'soon-ish'" in reasons[1]
 
 
+@pytest.mark.parametrize(
+    ("entry", "why"),
+    [
+        ("0001-01-01", "outside the years 1900-2200"),
+        ("9999-12-31", "outside the years 1900-2200"),
+        ("1899-12-31", "outside the years 1900-2200"),
+        ("2026-02-30", "not a calendar date"),
+    ],
+)
+def test_700_12_a2_a_date_no_order_could_have_is_refused(entry: str, why: str) -> None:
+    """Years 1 and 9999 are what a garbled system sends; the router refuses the order with a
+    citation instead of failing to write a decision no message may carry."""
+    decision = decide_submission(make_request(required_delivery_dates=(entry,)))
+    [bad] = [f for f in decision.findings if f.blocking]
+    assert bad.rule_id == "DPAS_700_12_A2_DELIVERY_DATE_INVALID"
+    assert why in bad.reason
+
+
 def test_700_12_a2_several_specific_dates_are_kept_sorted() -> None:
     decision = decide_submission(
         make_request(required_delivery_dates=("2026-10-01", "2026-09-01", "2026-10-01"))

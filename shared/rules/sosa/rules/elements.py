@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 from .clock_rules import ClockRules, Hazard
 from .decision import Finding, finding
@@ -142,13 +143,27 @@ def _certification(rule_id: RuleId, problem: str) -> Finding:
     )
 
 
+PLAUSIBLE_YEARS: Final = range(1900, 2201)
+"""A delivery date outside these years is no real date of an order (years 1 and 9999 are
+what a garbled or hostile system sends): the order is refused as having no real date."""
+
+
 def _iso_date(text: str) -> date | None:
     if not _ISO_DATE.fullmatch(text):
         return None
     try:
-        return date.fromisoformat(text)
+        parsed = date.fromisoformat(text)
     except ValueError:
         return None
+    return parsed if parsed.year in PLAUSIBLE_YEARS else None
+
+
+def _parses(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _bad_date(entry: str) -> Finding:
@@ -159,8 +174,11 @@ def _bad_date(entry: str) -> Finding:
             "meet 15 CFR 700.12(a)(2). Give a specific date (YYYY-MM-DD).",
             blocking=True,
         )
+    why = "is not a calendar date"
+    if _ISO_DATE.fullmatch(entry) and _parses(entry):
+        why = f"is outside the years {PLAUSIBLE_YEARS.start}-{PLAUSIBLE_YEARS.stop - 1}"
     return finding(
         RuleId.DPAS_700_12_A2_DELIVERY_DATE_INVALID,
-        f"{entry!r} is not a calendar date. Give each required delivery date as YYYY-MM-DD.",
+        f"{entry!r} {why}. Give each required delivery date as YYYY-MM-DD.",
         blocking=True,
     )
