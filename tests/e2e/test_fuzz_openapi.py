@@ -188,6 +188,10 @@ INTAKE_ROWS = {
     "evaluate-as-of-year-9999": query(
         INTAKE, EVALUATE, "as_of", YEAR_9999, method="POST", body=DPAS_REQUEST
     ),
+    # rating syntax at the edge (15 CFR 700.12(a)(1)); what a symbol means stays the rules'
+    "submit-rating-dq": in_body(INTAKE, LIST, "rating", {**DPAS_REQUEST, "rating": "DQ-A1"}),
+    "submit-rating-no-digit": in_body(INTAKE, LIST, "rating", {**DPAS_REQUEST, "rating": "DO-A"}),
+    "evaluate-rating-dq": in_body(INTAKE, EVALUATE, "rating", {**DPAS_REQUEST, "rating": "DQ-A1"}),
     "evaluate-as-of-no-offset": query(
         INTAKE, EVALUATE, "as_of", NO_OFFSET, method="POST", body=DPAS_REQUEST
     ),

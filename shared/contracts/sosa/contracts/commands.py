@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sosa.contracts.instants import CalendarDate, Instant
 from sosa.contracts.posture import PostureName, Scope
+from sosa.contracts.ratings import RatingText
 from sosa.contracts.requests import LongText, PartyId, PriorityRequestDetails, Strict
 
 SUBMIT: Final = "sosa.command.submit.v1"
@@ -83,7 +84,7 @@ class AmendmentDetails(Strict):
         "rating_change",
     ]
     by_commerce: bool = False
-    new_rating: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = None
+    new_rating: RatingText | None = None
     new_delivery_dates: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=40)]], Field(max_length=50)
     ] = Field(default_factory=list)
@@ -127,7 +128,7 @@ class AuthorizationDetails(Strict):
     authority_party_id: PartyId
     authorized: bool
     reference: Reference = Field(description="Commerce/BIS reference number of the authorization.")
-    rating: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = Field(
+    rating: RatingText | None = Field(
         default=None, description="The rating Commerce authorizes, e.g. DO-G2."
     )
     note: LongText | None = None

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from sosa.contracts.ratings import RatingText
+
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", min_length=2, max_length=2)]
 """ISO 3166-1 alpha-2, upper case (US, IN, GB, ...)."""
 
@@ -78,9 +80,7 @@ class PriorityRequestDetails(Strict):
     requester: Requester
     supplier: Supplier
     contract_number: ShortText | None = None
-    rating: (
-        Annotated[str, StringConstraints(min_length=1, max_length=16, strip_whitespace=True)] | None
-    ) = None
+    rating: RatingText | None = None
     items: Annotated[list[LineItem], Field(min_length=1, max_length=200)]
     required_delivery_dates: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]],
