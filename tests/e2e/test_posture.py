@@ -97,15 +97,21 @@ async def test_a_posture_set_by_an_operator_is_announced_and_decided_under(stack
             assert any("Posture emergency is in force for every partner" in r for r in reasons)
             assert len(under["decision"]["reminders"]) > len(peacetime["decision"]["reminders"])
             assert under["decision"]["early_escalation_at"] is not None
-            # the statutory deadline is the one peacetime gives at the same receipt (15
-            # working days for this DO order): the dry run applies no posture
+            # the dry run makes the router's own decision, posture included: the same findings,
+            # reminders and early escalation, and the statutory deadline peacetime gives at the
+            # same receipt (15 working days for this DO order)
             dry = await operator.post(
                 f"{intake}/v1/priority-requests/evaluate",
                 params={"as_of": under["received_at"]},
                 json=DPAS_REQUEST,
             )
             assert dry.status_code == 200, dry.text
-            assert under["decision"]["deadline"] == dry.json()["decision"]["deadline"]
+            dried = dry.json()["decision"]
+            for same in ("deadline", "reminders", "early_escalation_at", "clock_started_at"):
+                assert under["decision"][same] == dried[same], same
+            assert [f["rule_id"] for f in under["decision"]["findings"]] == [
+                f["rule_id"] for f in dried["findings"]
+            ]
             assert under["decision"]["clock"] == peacetime["decision"]["clock"] == "working_days"
 
             listed = cli(stack, "posture", "show")

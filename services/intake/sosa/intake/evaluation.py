@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sosa.contracts.requests import PriorityRequestDetails
 from sosa.decisions import translate
 from sosa.decisions.config import RulesConfig
 from sosa.intake.schemas import Evaluation
+from sosa.rules import Posture, PostureBoard
 
 
 class UndecidableError(ValueError):
@@ -45,16 +47,27 @@ def _input_at_fault(
 
 
 def evaluate(
-    details: PriorityRequestDetails, *, rules: RulesConfig, now: datetime, as_of_given: bool = False
+    details: PriorityRequestDetails,
+    *,
+    rules: RulesConfig,
+    now: datetime,
+    postures: Mapping[str, str] | None = None,
+    as_of_given: bool = False,
 ) -> Evaluation:
-    """The router's submission decision for `details` received at `now`. The command is built
-    only to ask the rules; it gets a throwaway id and goes nowhere. UndecidableError when the
-    decision would hold a date or time out of range (`as_of_given`: `now` is the caller's)."""
+    """The router's submission decision for `details` received at `now`, made by the router's
+    own function (`translate.decide_submission`) under the postures in force (`postures`: scope
+    -> posture, as intake set them; the router learns each change as a command, so right after
+    a change the two may differ for as long as the router lags). The command is built only to
+    ask the rules; it gets a throwaway id and goes nowhere. UndecidableError when the decision
+    would hold a date or time out of range (`as_of_given`: `now` is the caller's)."""
     command = commands.SubmitRequest(
         command_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()), received_at=now, details=details
     )
+    board = PostureBoard(
+        rules.postures, {scope: Posture(name) for scope, name in (postures or {}).items()}
+    )
     try:
-        decided = translate.decide_submission(command, rules)
+        decided = translate.decide_submission(command, rules, board)
         return Evaluation(
             state=decided.state,
             path=decided.path,

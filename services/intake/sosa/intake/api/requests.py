@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import select
 
 from sosa.contracts.instants import Instant
 from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra.auth import CallerDep
 from sosa.infra.resource_ids import ResourceId
-from sosa.intake import access
+from sosa.intake import access, tables
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.evaluation import UndecidableError, evaluate
@@ -78,9 +79,16 @@ async def dry_run(
         ),
     ] = None,
 ) -> Evaluation:
+    async with rt.sessions() as session:
+        rows = await session.execute(select(tables.postures.c.scope, tables.postures.c.posture))
+        postures = {row.scope: row.posture for row in rows}
     try:
         return evaluate(
-            details, rules=rt.rules, now=as_of or rt.clock.now(), as_of_given=as_of is not None
+            details,
+            rules=rt.rules,
+            now=as_of or rt.clock.now(),
+            postures=postures,
+            as_of_given=as_of is not None,
         )
     except UndecidableError as exc:
         raise RequestValidationError(exc.errors) from exc
