@@ -4,6 +4,7 @@ wire theirs: API keys, the bootstrap key, JWTs; 401, 413, 422 and 429 as problem
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ BOOTSTRAP = "b" * 40
 class Keys:
     def __init__(self) -> None:
         self.stored: dict[str, StoredKey] = {}
+        self.disabled_parties: set[str] = set()
 
     def issue(self, party: str, *roles: Role, active: bool = True) -> str:
         key_id, key = api_keys.new_key()
@@ -40,6 +42,9 @@ class Keys:
 
     async def find(self, key_id: str) -> StoredKey | None:
         return self.stored.get(key_id)
+
+    async def disabled(self, party_id: str) -> bool:
+        return party_id in self.disabled_parties
 
 
 class Body(BaseModel):
@@ -133,6 +138,35 @@ async def test_a_jwt_from_the_issuer_authenticates_party_and_roles(
         "roles": ["determination_authority"],
         "via": "bearer",
     }
+
+
+async def test_a_jwt_of_a_disabled_party_is_401_as_its_api_key_is(
+    keys: Keys, client: httpx.AsyncClient
+) -> None:
+    key = keys.issue("us-dod-ibp", Role.DETERMINATION_AUTHORITY)
+    jwt = token("us-dod-ibp", "determination_authority")
+    keys.disabled_parties.add("us-dod-ibp")
+    keys.stored = {k: replace(v, active=False) for k, v in keys.stored.items()}
+    for credential in (jwt, key):
+        refused = await client.get("/me", headers=bearer(credential))
+        assert refused.status_code == 401
+        assert refused.headers["content-type"] == "application/problem+json"
+    keys.disabled_parties.clear()  # enabled again: the same token works
+    assert (await client.get("/me", headers=bearer(jwt))).status_code == 200
+
+
+async def test_still_valid_follows_revocation_and_disabling(keys: Keys) -> None:
+    authenticator: Authenticator = build(keys).state.authenticator
+    key = keys.issue("acme-valves", Role.SUPPLIER)
+    jwt = token("acme-valves", "supplier")
+    assert await authenticator.still_valid(key)
+    assert await authenticator.still_valid(jwt)
+    assert await authenticator.still_valid(BOOTSTRAP)
+    keys.stored = {k: replace(v, active=False) for k, v in keys.stored.items()}
+    assert not await authenticator.still_valid(key)
+    keys.disabled_parties.add("acme-valves")
+    assert not await authenticator.still_valid(jwt)
+    assert not await authenticator.still_valid(token("acme-valves", "supplier", ttl_s=-60))
 
 
 @pytest.mark.parametrize("forge", BAD_TOKENS.values(), ids=BAD_TOKENS.keys())

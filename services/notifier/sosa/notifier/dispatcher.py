@@ -1,6 +1,8 @@
 """Sends due deliveries, each in its own task, within a global limit and a limit per channel,
 so that one slow endpoint fills only its own slots and never delays the others.
 
+Deliveries to a disabled party are not claimed: they wait, paused (`sosa.notifier.paused_parties`).
+
 A delivery is claimed by pushing its `next_attempt_at` past the attempt's timeout (a lease), so
 a notifier that dies mid-send leaves it to be retried after a restart, with the same
 `webhook-id`; one that stops cleanly hands its leases back at once.
@@ -28,6 +30,7 @@ from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
 from sosa.infra.group_commit import GroupCommit
 from sosa.notifier import recording, tables, webhooks
+from sosa.notifier.paused_parties import party_not_disabled
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.email_sender import EmailSender
 from sosa.notifier.settings import NotifierSettings
@@ -119,6 +122,7 @@ class Dispatcher:
                 d.c.status == "pending",
                 d.c.next_attempt_at <= now,
                 or_(e.c.enabled.is_(True), r.c.enabled.is_(True)),
+                party_not_disabled(d.c.party_id),
                 or_(d.c.endpoint_id.is_(None), d.c.endpoint_id.not_in(full_hooks)),
                 or_(d.c.recipient_id.is_(None), d.c.recipient_id.not_in(full_mail)),
                 d.c.delivery_id.not_in(list(self._tasks)),

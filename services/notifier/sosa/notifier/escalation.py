@@ -4,7 +4,8 @@ well before the deadline goes out through the party's other channels, and operat
 A delivery is due for escalation once its `escalate_at` (deadline - margin) has come, or earlier
 when the channel can no longer deliver in time (set when its attempt is recorded), after at
 least one attempt failed (or the channel was disabled), unless the party already got the
-message another way. Escalated copies are not escalated again.
+message another way. Escalated copies are not escalated again. A disabled party's deliveries are
+paused, not escalated (`sosa.notifier.paused_parties`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sosa.infra.clock import Clock
 from sosa.infra.db import insert_ignoring_duplicates, is_postgres
 from sosa.notifier import channels, notices, tables
+from sosa.notifier.paused_parties import party_not_disabled
 from sosa.notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def _due(now: datetime) -> Any:
         d.c.escalated_from.is_(None),
         or_(d.c.status == "failed", and_(d.c.status == "pending", d.c.attempts >= 1)),
         ~already_told,
+        party_not_disabled(d.c.party_id),
     )
 
 

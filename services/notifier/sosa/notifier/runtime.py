@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra.clock import Clock
 from sosa.notifier.settings import NotifierSettings
+from sosa.notifier.stream_slots import StreamSlots
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,3 +18,5 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     wake_dispatcher: Callable[[], None] = lambda: None
+    stream_slots: StreamSlots = field(default_factory=StreamSlots)
+    """The live streams open in this process, per party."""

@@ -80,4 +80,16 @@ class NotifierSettings(ApiSettings):
     # --- live stream ---
     stream_poll_s: float = Field(default=0.25, gt=0)
     stream_ping_s: float = Field(default=15.0, gt=0)
+    stream_max_per_party: int = Field(
+        default=5,
+        ge=1,
+        description="Live streams one party may hold open on one notifier process; one more is "
+        "answered 429 with Retry-After.",
+    )
+    stream_recheck_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often an open stream checks its credential again: a revoked key, a "
+        "disabled party or an expired token ends it within this (plus the party copy's lag).",
+    )
     recover_max_window_s: float = Field(default=14 * 86400.0, gt=0)

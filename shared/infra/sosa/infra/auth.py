@@ -6,7 +6,12 @@ A caller shows one credential, `Authorization: Bearer <credential>`:
 - an API key (`sosa_<key id>_<secret>`), looked up by key id in the service's own copy of the
   parties' credentials and checked against its keyed hash;
 - the bootstrap operator key of the deployment (`SOSA_BOOTSTRAP_OPERATOR_KEY`), if one is set;
-- a JWT, verified against the configured JWKS (`sosa.infra.bearer_tokens`).
+- a JWT, verified against the configured JWKS (`sosa.infra.bearer_tokens`), refused when the
+  party it names is registered and disabled.
+
+Nothing is cached: every request reads the service's own copy of the parties (intake's registry,
+the notifier's copy kept from `sosa.parties.v1`), so a revocation or a disabling counts from the
+moment the copy has it. A live stream asks `Authenticator.still_valid` again every few seconds.
 
 No credential, or one that does not check, is answered 401 with `WWW-Authenticate: Bearer`; the
 credential itself never appears in an answer or a log line. A party over its rate gets 429 with
@@ -71,6 +76,11 @@ class StoredKey:
 class KeyStore(Protocol):
     async def find(self, key_id: str) -> StoredKey | None: ...
 
+    async def disabled(self, party_id: str) -> bool:
+        """Whether `party_id` is a registered party that is disabled (an unknown party is not:
+        a bearer token may name a party the issuer knows and the registry does not)."""
+        ...
+
 
 class KeysInTables:
     """A KeyStore on a service's own `api_keys` and `parties` tables: intake's registry and the
@@ -101,6 +111,13 @@ class KeysInTables:
             roles=frozenset(Role(r) for r in row.roles),
             active=row.revoked_at is None and not row.disabled,
         )
+
+    async def disabled(self, party_id: str) -> bool:
+        async with self._sessions() as session:
+            value = await session.scalar(
+                select(self._parties.c.disabled).where(self._parties.c.party_id == party_id)
+            )
+        return bool(value)
 
 
 class Unauthenticated(HTTPException):
@@ -192,7 +209,19 @@ class Authenticator:
             party, roles = await self._tokens.verify(credential)
         except InvalidTokenError as exc:
             raise Unauthenticated(str(exc), "bearer") from None
+        if await self._keys.disabled(party):
+            raise Unauthenticated("the token's party is disabled", "bearer")
         return Caller(party, roles, "bearer")
+
+    async def still_valid(self, credential: str) -> bool:
+        """Whether `credential` would still be accepted now: what an open stream asks again and
+        again, so that a key revoked, a party disabled or a token expired since it was opened
+        ends it. Neither rate-limited nor counted as a failure."""
+        try:
+            await self.authenticate(credential)
+        except Unauthenticated:
+            return False
+        return True
 
     def admit(self, caller: Caller) -> None:
         """Take one token of the caller's bucket; 429 with Retry-After when it is empty."""

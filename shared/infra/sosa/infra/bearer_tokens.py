@@ -4,7 +4,8 @@ A token is accepted when its signature checks against a key of the JWKS (by `kid
 allowed asymmetric algorithm that is the key's own (a JWK's `alg`, else its type's: RS256 for
 RSA, ES256/384/512 by curve, EdDSA), and its `exp`, `iss` and `aud` hold. The party comes from one
 claim (`sub` by default), its roles from another (`sosa_roles`): the issuer is trusted to say both.
-Revoking a token is the issuer's business (short lifetimes); a disabled party is refused here.
+Revoking a token is the issuer's business (short lifetimes); a disabled party is refused by
+`sosa.infra.auth`, which knows the registry.
 
 Whatever is wrong with a token (its encoding, header, algorithm, key, signature or claims) is an
 InvalidTokenError, so that the caller answers 401: no token can make verification fail otherwise.
