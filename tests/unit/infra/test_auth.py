@@ -4,8 +4,8 @@ wire theirs: API keys, the bootstrap key, JWTs; 401, 413, 422 and 429 as problem
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx

@@ -30,9 +30,9 @@ from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
 from sosa.infra.group_commit import GroupCommit
 from sosa.notifier import recording, tables, webhooks
-from sosa.notifier.paused_parties import party_not_disabled
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.email_sender import EmailSender
+from sosa.notifier.paused_parties import party_not_disabled
 from sosa.notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
