@@ -155,6 +155,17 @@ async def test_a_jwt_of_a_disabled_party_is_401_as_its_api_key_is(
     assert (await client.get("/me", headers=bearer(jwt))).status_code == 200
 
 
+async def test_a_key_store_without_the_registry_accepts_the_issuers_word() -> None:
+    class OnlyKeys:  # a service with no copy of the registry (the router)
+        async def find(self, key_id: str) -> StoredKey | None:
+            return None
+
+    settings = ApiSettings(auth_pepper=PEPPER, jwks_file=jwks_file(), jwt_issuer=ISSUER)
+    authenticator = Authenticator(settings, OnlyKeys(), service="router")
+    caller = await authenticator.authenticate(token("us-dod-ibp", "determination_authority"))
+    assert caller.party_id == "us-dod-ibp"
+
+
 async def test_still_valid_follows_revocation_and_disabling(keys: Keys) -> None:
     authenticator: Authenticator = build(keys).state.authenticator
     key = keys.issue("acme-valves", Role.SUPPLIER)
