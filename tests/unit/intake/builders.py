@@ -8,9 +8,14 @@ from typing import Any
 
 from sosa.contracts import commands, outcomes
 from sosa.contracts.outcomes import DecisionRecord, Finding, Parties
+from sosa.contracts.parties import PartyAttributes, PartyKind
 from sosa.contracts.states import RequestState, RoutePath
 
 T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+DOD_REGISTERED = commands.RegisteredFacts(
+    requester=PartyAttributes(kind=PartyKind.US_DOD, country="US")
+)
+"""The registry's facts of the walking skeleton's requester (dod-navsea), as intake attaches."""
 PARTIES = Parties(requester="dod-navsea", supplier="acme-valves")
 FINDING = Finding(
     rule_id="DPAS_700_13_A_ACCEPT", citation="15 CFR 700.13(a)", reason="The supplier accepted."

@@ -15,7 +15,7 @@ from sosa.intake.command_log import TYPE_OF
 from sosa.intake.evaluation import UndecidableError, evaluate
 from sosa.intake.lifecycle import LifecycleDetails, build_command
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.unit.intake.builders import T0
+from tests.unit.intake.builders import DOD_REGISTERED, T0
 
 DETAILS: list[tuple[LifecycleDetails, str, str]] = [
     (
@@ -61,7 +61,10 @@ def test_each_kind_of_details_travels_in_its_own_command(
 
 def test_the_dry_run_gives_the_router_s_decision_for_a_us_rated_order() -> None:
     result = evaluate(
-        PriorityRequestDetails.model_validate(DPAS_REQUEST), rules=RulesConfig.load(), now=T0
+        PriorityRequestDetails.model_validate(DPAS_REQUEST),
+        rules=RulesConfig.load(),
+        now=T0,
+        registered=DOD_REGISTERED,
     )
     assert (result.state, result.path) == (RequestState.ROUTED, RoutePath.DPAS)
     assert result.decision.deadline is not None
@@ -76,7 +79,12 @@ def test_the_dry_run_says_why_a_request_would_be_rejected() -> None:
         **DPAS_REQUEST,
         "supplier": {"party_id": "far-away", "name": "Far Away Ltd", "country": "BR"},
     }
-    result = evaluate(PriorityRequestDetails.model_validate(body), rules=RulesConfig.load(), now=T0)
+    result = evaluate(
+        PriorityRequestDetails.model_validate(body),
+        rules=RulesConfig.load(),
+        now=T0,
+        registered=DOD_REGISTERED,
+    )
     assert result.state == RequestState.REJECTED
     assert any(f.blocking and f.citation for f in result.decision.findings)
 
@@ -90,10 +98,19 @@ def test_a_delivery_date_no_order_could_have_is_refused_with_its_citation(
     details = PriorityRequestDetails.model_validate(
         {**DPAS_REQUEST, "required_delivery_dates": dates}
     )
-    result = evaluate(details, rules=RulesConfig.load(), now=T0)
+    result = evaluate(details, rules=RulesConfig.load(), now=T0, registered=DOD_REGISTERED)
     assert result.state == RequestState.REJECTED
     blocking = [f.rule_id for f in result.decision.findings if f.blocking]
     assert "DPAS_700_12_A2_DELIVERY_DATE_INVALID" in blocking
+
+
+def test_the_dry_run_opens_no_path_for_a_self_declared_requester() -> None:
+    """Without the registry's facts the rules do not believe the body's kind (#23)."""
+    result = evaluate(
+        PriorityRequestDetails.model_validate(DPAS_REQUEST), rules=RulesConfig.load(), now=T0
+    )
+    assert (result.state, result.path) == (RequestState.REJECTED, RoutePath.NONE)
+    assert [f.rule_id for f in result.decision.findings] == ["PATH_REQUESTER_KIND_UNREGISTERED"]
 
 
 @pytest.mark.parametrize(
@@ -112,5 +129,11 @@ def test_a_decision_out_of_range_is_undecidable_naming_the_input_at_fault(
         {**DPAS_REQUEST, "required_delivery_dates": dates}
     )
     with pytest.raises(UndecidableError) as refused:
-        evaluate(details, rules=RulesConfig.load(), now=now, as_of_given=as_of_given)
+        evaluate(
+            details,
+            rules=RulesConfig.load(),
+            now=now,
+            as_of_given=as_of_given,
+            registered=DOD_REGISTERED,
+        )
     assert at_fault in {tuple(error["loc"]) for error in refused.value.errors}

@@ -35,8 +35,10 @@ EP_STATEMENT = (
     "or rejected within {hours} hours after receipt of the order."
 )
 
-DOD = Requester(kind=RequesterKind.US_DOD, country="US", party_id="dod-navsea")
-INDIA_MOD = Requester(kind=RequesterKind.PARTNER_MINISTRY, country="IN", party_id="in-mod-dga")
+DOD = Requester(kind=RequesterKind.US_DOD, country="US", party_id="dod-navsea", registered=True)
+INDIA_MOD = Requester(
+    kind=RequesterKind.PARTNER_MINISTRY, country="IN", party_id="in-mod-dga", registered=True
+)
 US_FIRM = Supplier(
     country="US", code_of_conduct_signatory=None, timezone="America/New_York", party_id="acme-us"
 )

@@ -132,7 +132,9 @@ def test_sosa_authorized_rating_outside_foreign_series_is_noted() -> None:
 
 
 def test_sosa_canada_is_expected_to_use_the_d_series() -> None:
-    canada = Requester(kind=RequesterKind.PARTNER_MINISTRY, country="CA", party_id="ca-dnd")
+    canada = Requester(
+        kind=RequesterKind.PARTNER_MINISTRY, country="CA", party_id="ca-dnd", registered=True
+    )
     facts = awaiting_authorization(requester=canada)
     d1 = decide_authorization(
         facts, Authorization(authorized=True, authority_party_id="bis", rating="DO-D1"), now=NOW

@@ -128,8 +128,12 @@ def overdue_voluntary() -> RequestFacts:
     return replace(voluntary(), deadline=NOW - timedelta(hours=1))
 
 
-CANADA = Requester(kind=RequesterKind.PARTNER_MINISTRY, country="CA", party_id="ca-dnd")
-BRAZIL = Requester(kind=RequesterKind.PARTNER_MINISTRY, country="BR", party_id="br-mod")
+CANADA = Requester(
+    kind=RequesterKind.PARTNER_MINISTRY, country="CA", party_id="ca-dnd", registered=True
+)
+BRAZIL = Requester(
+    kind=RequesterKind.PARTNER_MINISTRY, country="BR", party_id="br-mod", registered=True
+)
 
 # One scenario per behaviour; together they must fire every catalogued rule.
 SCENARIOS: dict[str, Callable[[], Decision | WorkPlan]] = {
@@ -177,6 +181,7 @@ SCENARIOS: dict[str, Callable[[], Decision | WorkPlan]] = {
     "bad-parties": lambda: submit(
         requester=replace(DOD, country="us"), supplier=replace(US_FIRM, timezone="Nowhere")
     ),
+    "self-declared-requester": lambda: submit(requester=replace(DOD, registered=False)),
     "determination-made": lambda: decide_determination(
         awaiting(RequestStatus.AWAITING_DETERMINATION),
         Determination(approved=True, authority_party_id="dod"),

@@ -22,8 +22,12 @@ from sosa.rules import (
 from .builders import DOD, INDIA_MOD, INDIAN_FIRM, US_FIRM, make_request, utc
 
 R = RuleId
-UK_MOD = Requester(kind=RequesterKind.PARTNER_MINISTRY, country="GB", party_id="uk-mod")
-BRAZIL_MOD = Requester(kind=RequesterKind.PARTNER_MINISTRY, country="BR", party_id="br-mod")
+UK_MOD = Requester(
+    kind=RequesterKind.PARTNER_MINISTRY, country="GB", party_id="uk-mod", registered=True
+)
+BRAZIL_MOD = Requester(
+    kind=RequesterKind.PARTNER_MINISTRY, country="BR", party_id="br-mod", registered=True
+)
 BRAZIL_FIRM = Supplier(
     country="BR", code_of_conduct_signatory=None, timezone="America/Sao_Paulo", party_id="br-co"
 )
@@ -172,7 +176,9 @@ def test_sosa_arrangement_not_in_force_before_signing() -> None:
 
 
 def test_sosa_unconfirmed_signing_date_is_noted() -> None:
-    canada = Requester(kind=RequesterKind.PARTNER_MINISTRY, country="CA", party_id="ca-dnd")
+    canada = Requester(
+        kind=RequesterKind.PARTNER_MINISTRY, country="CA", party_id="ca-dnd", registered=True
+    )
     decision = decide_submission(make_request(requester=canada, received_at=utc(2001, 1, 2)))
     assert decision.outcome is Outcome.AWAITING_DETERMINATION
     assert R.SOSA_SIGNING_DATE_UNCONFIRMED in decision.rule_ids
@@ -211,6 +217,16 @@ PARTY_CASES = [
         "us-partner-ministry",
         {"requester": replace(INDIA_MOD, country="US")},
         [R.PATH_REQUESTER_COUNTRY_MISMATCH],
+    ),
+    (
+        "self-declared-dod",
+        {"requester": replace(DOD, registered=False)},
+        [R.PATH_REQUESTER_KIND_UNREGISTERED],
+    ),
+    (
+        "self-declared-partner-ministry",
+        {"requester": replace(INDIA_MOD, registered=False)},
+        [R.PATH_REQUESTER_KIND_UNREGISTERED],
     ),
     (
         "bad-timezone",

@@ -53,15 +53,21 @@ def evaluate(
     now: datetime,
     postures: Mapping[str, str] | None = None,
     as_of_given: bool = False,
+    registered: commands.RegisteredFacts | None = None,
 ) -> Evaluation:
     """The router's submission decision for `details` received at `now`, made by the router's
     own function (`translate.decide_submission`) under the postures in force (`postures`: scope
     -> posture, as intake set them; the router learns each change as a command, so right after
-    a change the two may differ for as long as the router lags). The command is built only to
-    ask the rules; it gets a throwaway id and goes nowhere. UndecidableError when the decision
-    would hold a date or time out of range (`as_of_given`: `now` is the caller's)."""
+    a change the two may differ for as long as the router lags), the parties' facts filled from
+    the registry (`registered`: its facts, `party_facts.resolve_submission`). The command is
+    built only to ask the rules; it gets a throwaway id and goes nowhere. UndecidableError when
+    the decision would hold a date or time out of range (`as_of_given`: `now` is the caller's)."""
     command = commands.SubmitRequest(
-        command_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()), received_at=now, details=details
+        command_id=str(uuid.uuid4()),
+        request_id=str(uuid.uuid4()),
+        received_at=now,
+        details=details,
+        registered=registered,
     )
     board = PostureBoard(
         rules.postures, {scope: Posture(name) for scope, name in (postures or {}).items()}

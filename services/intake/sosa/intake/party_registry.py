@@ -56,6 +56,10 @@ async def publish(session: AsyncSession, party_id: str, *, now: datetime, source
             for k in await party_keys(session, party_id)
         ],
         updated_at=now,
+        kind=party.kind,
+        country=party.country,
+        timezone=party.timezone,
+        code_of_conduct_signatory=party.code_of_conduct_signatory,
     )
     message = envelope.wrap(
         record,

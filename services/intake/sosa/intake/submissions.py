@@ -22,6 +22,8 @@ from sosa.intake.writes import Write
 def submission(
     details: PriorityRequestDetails,
     *,
+    posted: PriorityRequestDetails | None = None,
+    registered: commands.RegisteredFacts | None = None,
     caller: Caller,
     key: Key | None,
     now: datetime,
@@ -29,9 +31,15 @@ def submission(
 ) -> Write[SubmissionAccepted]:
     """A new request's submit command, its outbox row, its first view row (`received`, so that
     it can be read back at once; from then on only outcome events move it), the requester's and
-    the supplier's access, the idempotency key and the audit entry."""
+    the supplier's access, the idempotency key and the audit entry. `details` have the parties'
+    facts filled from the registry (`registered`, `party_facts`); `posted` is the body as sent,
+    which the Idempotency-Key remembers."""
     command = commands.SubmitRequest(
-        command_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()), received_at=now, details=details
+        command_id=str(uuid.uuid4()),
+        request_id=str(uuid.uuid4()),
+        received_at=now,
+        details=details,
+        registered=registered,
     )
     answer = SubmissionAccepted(
         request_id=command.request_id,
@@ -71,7 +79,7 @@ def submission(
         grants=tuple(
             {"request_id": command.request_id, "party_id": p, "relation": r} for p, r in grants
         ),
-        key=key_row(key, party_id=caller.party_id, body=details, answer=answer, now=now),
+        key=key_row(key, party_id=caller.party_id, body=posted or details, answer=answer, now=now),
         audit=audit.Entry(
             at=now,
             actor=caller.party_id,

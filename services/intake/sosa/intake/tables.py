@@ -99,6 +99,11 @@ parties = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # what the party is (sosa.contracts.parties.PartyKind...): set by operators, null until then
+    Column("kind", String(32), nullable=True),
+    Column("country", String(2), nullable=True),
+    Column("timezone", String(64), nullable=True),
+    Column("code_of_conduct_signatory", Boolean, nullable=True),
 )
 
 api_keys = Table(

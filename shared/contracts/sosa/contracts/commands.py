@@ -8,6 +8,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sosa.contracts.instants import CalendarDate, Instant
+from sosa.contracts.parties import PartyAttributes
 from sosa.contracts.posture import PostureName, Scope
 from sosa.contracts.ratings import RatingText
 from sosa.contracts.requests import LongText, PartyId, PriorityRequestDetails, Strict
@@ -35,11 +36,30 @@ class Command(BaseModel):
     received_at: Instant
 
 
+class RegisteredFacts(BaseModel):
+    """What intake's party registry held about the request's parties at receipt. Intake checks
+    the details against it and fills them from it, so the details always agree with it; the
+    router decides a path only from a requester whose facts are here (`sosa.rules`:
+    PATH_REQUESTER_KIND_UNREGISTERED)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    requester: PartyAttributes
+    supplier: PartyAttributes | None = Field(
+        default=None,
+        description="null: the supplier has no registered attributes; the details' stand.",
+    )
+
+
 class SubmitRequest(Command):
     """A requester submits a new priority-support request."""
 
     type: Literal["sosa.command.submit.v1"] = SUBMIT
     details: PriorityRequestDetails
+    """As posted, with the parties' facts filled from the registry."""
+    registered: RegisteredFacts | None = None
+    """The registry's facts at receipt; absent on commands that did not come through intake's
+    check (older ones): their requester's kind is then self-declared and opens no path."""
 
 
 class SupplierResponseDetails(Strict):

@@ -33,6 +33,61 @@ class Role(StrEnum):
     """The exchange's own staff: sees everything, manages parties and credentials."""
 
 
+class PartyKind(StrEnum):
+    """What a party is, as the rules need to know it (set by operators, never by the party).
+
+    The rules decide a request's path from its requester's kind and country and its supplier's
+    country (`sosa.rules.paths`), so these come from the registry, not from a request's body.
+    """
+
+    US_DOD = "us_dod"
+    """A US DoD component: places DPAS rated orders (15 CFR 700.13(a)); country US."""
+    PARTNER_MINISTRY = "partner_ministry"
+    """A SOSA partner's defence ministry: requests through DoD and Commerce (15 CFR 700.57(a))."""
+    US_SUPPLIER = "us_supplier"
+    """A US firm: answers rated orders under 15 CFR 700.13; country US."""
+    PARTNER_SUPPLIER = "partner_supplier"
+    """A firm in a SOSA partner country: answers voluntarily under its Code of Conduct."""
+    DETERMINATION_AUTHORITY = "determination_authority"
+    """DoD's program determination on partner requests; country US."""
+    RATING_AUTHORITY = "rating_authority"
+    """Commerce/BIS: authorizes ratings (15 CFR 700.51, 700.57(a)); country US."""
+    PARTNER_LIAISON = "partner_liaison"
+    """A partner ministry's security-of-supply office that relays US requests to its firms."""
+    OPERATOR = "operator"
+    """The exchange's own staff."""
+
+
+REQUESTER_KINDS: Final = frozenset({PartyKind.US_DOD, PartyKind.PARTNER_MINISTRY})
+SUPPLIER_KINDS: Final = frozenset({PartyKind.US_SUPPLIER, PartyKind.PARTNER_SUPPLIER})
+US_KINDS: Final = frozenset(
+    {
+        PartyKind.US_DOD,
+        PartyKind.US_SUPPLIER,
+        PartyKind.DETERMINATION_AUTHORITY,
+        PartyKind.RATING_AUTHORITY,
+    }
+)
+"""Kinds whose country can only be US."""
+PARTNER_KINDS: Final = frozenset(
+    {PartyKind.PARTNER_MINISTRY, PartyKind.PARTNER_SUPPLIER, PartyKind.PARTNER_LIAISON}
+)
+"""Kinds whose country must be a SOSA partner the rules know."""
+
+
+class PartyAttributes(BaseModel):
+    """What the registry says a party is: the facts the rules use about it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: PartyKind
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
+    timezone: str | None = Field(default=None, description="Suppliers: an IANA time zone.")
+    code_of_conduct_signatory: bool | None = Field(
+        default=None, description="Partner suppliers: signed their country's Code of Conduct."
+    )
+
+
 class CredentialRecord(BaseModel):
     """One API key of a party: its public id and the keyed hash of the key."""
 
@@ -56,3 +111,11 @@ class PartyRecord(BaseModel):
     disabled: bool = False
     credentials: list[CredentialRecord] = Field(default_factory=list)
     updated_at: Instant
+    kind: PartyKind | None = Field(
+        default=None, description="What the party is (set by operators); null: not set yet."
+    )
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2; null: not set.")
+    timezone: str | None = Field(default=None, description="Suppliers: IANA time zone.")
+    code_of_conduct_signatory: bool | None = Field(
+        default=None, description="Partner suppliers: Code-of-Conduct signatory; null: unknown."
+    )

@@ -33,24 +33,44 @@ class RequesterKind(StrEnum):
     PARTNER_MINISTRY = "partner_ministry"
 
 
+DEFAULT_SUPPLIER_TIMEZONE = "America/New_York"
+"""The supplier's zone when neither the body nor the party registry gives one."""
+
+_FROM_REGISTRY = (
+    " Optional: intake fills it from the party registry (set by operators); when given it must "
+    "match the registry, or the request is refused (403 or 422 naming the field)."
+)
+
+
 class Requester(Strict):
     party_id: PartyId
-    kind: RequesterKind
-    country: CountryCode
+    kind: RequesterKind | None = Field(
+        default=None, description="What the requester is." + _FROM_REGISTRY
+    )
+    country: CountryCode | None = Field(
+        default=None, description="The requester's country (US for DoD)." + _FROM_REGISTRY
+    )
     name: ShortText | None = None
 
 
 class Supplier(Strict):
     party_id: PartyId
     name: ShortText
-    country: CountryCode
+    country: CountryCode | None = Field(
+        default=None,
+        description="The supplier's country." + _FROM_REGISTRY + " Required when the supplier "
+        "has no registered country.",
+    )
     code_of_conduct_signatory: bool | None = Field(
         default=None,
-        description="Whether a partner-country firm signed its Industrial Code of Conduct.",
+        description="Whether a partner-country firm signed its Industrial Code of Conduct."
+        + _FROM_REGISTRY,
     )
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
-        default="America/New_York",
-        description="IANA time zone of the supplier; the day of receipt is taken there.",
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None,
+        description="IANA time zone of the supplier; the day of receipt is taken there."
+        + _FROM_REGISTRY
+        + f" Neither given nor registered: {DEFAULT_SUPPLIER_TIMEZONE}.",
     )
 
 

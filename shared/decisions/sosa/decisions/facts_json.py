@@ -26,6 +26,7 @@ def dump(facts: RequestFacts) -> dict[str, Any]:
             "kind": str(facts.requester.kind),
             "country": facts.requester.country,
             "party_id": facts.requester.party_id,
+            "registered": facts.requester.registered,
         },
         "supplier": {
             "country": facts.supplier.country,
@@ -54,6 +55,7 @@ def load(raw: dict[str, Any]) -> RequestFacts:
             kind=RequesterKind(requester["kind"]),
             country=requester["country"],
             party_id=requester["party_id"],
+            registered=requester.get("registered", False),
         ),
         supplier=Supplier(
             country=supplier["country"],

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sosa import rules
 from sosa.contracts import commands
 from sosa.contracts.outcomes import DecisionRecord, Finding, Parties
+from sosa.contracts.requests import DEFAULT_SUPPLIER_TIMEZONE
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions.config import RulesConfig
 
@@ -32,21 +33,37 @@ class Decided:
         return RoutePath(str(self.facts.path))
 
 
+class IncompleteCommandError(ValueError):
+    """A submit command without a party fact intake always fills (a command no intake made)."""
+
+
 def to_rules_request(command: commands.SubmitRequest) -> rules.PriorityRequest:
+    """The rules' request. The requester counts as registered only when the command carries the
+    registry's facts and its details agree with them (intake fills and checks both)."""
     details = command.details
     emergency = details.emergency_preparedness
+    stated, supplier = details.requester, details.supplier
+    if stated.kind is None or stated.country is None or supplier.country is None:
+        raise IncompleteCommandError(
+            f"submit command {command.command_id} lacks the requester's kind or country or the "
+            "supplier's country"
+        )
+    registered = command.registered.requester if command.registered else None
     return rules.PriorityRequest(
         request_id=command.request_id,
         requester=rules.Requester(
-            kind=rules.RequesterKind(details.requester.kind.value),
-            country=details.requester.country,
-            party_id=details.requester.party_id,
+            kind=rules.RequesterKind(stated.kind.value),
+            country=stated.country,
+            party_id=stated.party_id,
+            registered=registered is not None
+            and str(registered.kind) == stated.kind.value
+            and registered.country == stated.country,
         ),
         supplier=rules.Supplier(
-            country=details.supplier.country,
-            code_of_conduct_signatory=details.supplier.code_of_conduct_signatory,
-            timezone=details.supplier.timezone,
-            party_id=details.supplier.party_id,
+            country=supplier.country,
+            code_of_conduct_signatory=supplier.code_of_conduct_signatory,
+            timezone=supplier.timezone or DEFAULT_SUPPLIER_TIMEZONE,
+            party_id=supplier.party_id,
         ),
         rating=details.rating,
         required_delivery_dates=tuple(details.required_delivery_dates),

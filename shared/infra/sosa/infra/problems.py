@@ -52,7 +52,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         title = TITLES.get(exc.status_code, "Request failed")
-        response = problem(exc.status_code, title, str(exc.detail))
+        # an error that names its fields (e.g. intake's party facts) carries them, as a 422 does
+        errors = getattr(exc, "errors", None)
+        extra = {"errors": errors} if isinstance(errors, list) else {}
+        response = problem(exc.status_code, title, str(exc.detail), **extra)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response

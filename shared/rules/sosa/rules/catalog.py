@@ -124,6 +124,10 @@ _TITLES: Final[dict[R, tuple[str, str]]] = {
     R.SOSA_SIGNING_DATE_UNCONFIRMED: (_SOSA, "Partner's SOSA signing date not confirmed"),
     R.PATH_COUNTRY_CODE_INVALID: (_OPS, "Country is not an ISO 3166-1 alpha-2 code"),
     R.PATH_REQUESTER_COUNTRY_MISMATCH: (_OPS, "Requester kind does not match its country"),
+    R.PATH_REQUESTER_KIND_UNREGISTERED: (
+        f"{_cfr('18(a)(1)')}; {_OPS}",
+        "Requester's kind is self-declared, not the party registry's: no path",
+    ),
     R.PATH_SUPPLIER_TIMEZONE_INVALID: (_OPS, "Supplier time zone is not an IANA zone"),
     R.DPAS_700_57_A_NO_FORCE_ABROAD: (
         _cfr("57(a)"),

@@ -34,9 +34,13 @@ def choose_path(request: PriorityRequest, *, registry: PartnerRegistry) -> PathC
     - US DoD requester, supplier in a partner country: a voluntary request through the
       partner's liaison under its Code of Conduct; a DPAS rating has no force abroad.
     - Anything else: no arrangement applies.
+    - A requester whose kind and country are its own statement, not the party registry's:
+      no path (PATH_REQUESTER_KIND_UNREGISTERED).
     """
-    problems = _party_problems(request)
     zone = zone_named(request.supplier.timezone)
+    if not request.requester.registered:
+        return _none(RuleId.PATH_REQUESTER_KIND_UNREGISTERED, _unregistered(request), zone)
+    problems = _party_problems(request)
     if problems:
         return PathChoice(path=Path.NONE, partner=None, zone=zone, findings=tuple(problems))
     if request.requester.kind is RequesterKind.US_DOD:
@@ -130,6 +134,17 @@ def _with_partner(
 def _none(rule_id: RuleId, reason: str, zone: ZoneInfo | None) -> PathChoice:
     blocking = (finding(rule_id, reason, blocking=True),)
     return PathChoice(path=Path.NONE, partner=None, zone=zone, findings=blocking)
+
+
+def _unregistered(request: PriorityRequest) -> str:
+    """15 CFR 700.18(a)(1): only a party authorized to place a rated order places one; whether
+    the requester is a DoD component or a partner ministry is the registry's to say."""
+    return (
+        f"The requester {request.requester.party_id} says it is a {request.requester.kind} in "
+        f"{request.requester.country!r}, but the exchange's party registry does not say so: a "
+        "path is never decided from a requester's own statement of what it is. An operator "
+        "must set the party's kind and country in the registry."
+    )
 
 
 def _party_problems(request: PriorityRequest) -> list[Finding]:

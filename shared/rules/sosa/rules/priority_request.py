@@ -24,6 +24,10 @@ class Requester:
     country: str
     """ISO 3166-1 alpha-2 (US for a DoD component)."""
     party_id: str
+    registered: bool = False
+    """True when `kind` and `country` are the exchange's party registry's (set by operators),
+    not the request's own statement. A self-declared kind opens no path (15 CFR 700.18(a)(1):
+    only a party authorized to place a rated order may place one)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

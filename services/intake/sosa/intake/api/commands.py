@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sosa.contracts import commands
 from sosa.infra.auth import Caller, CallerDep
 from sosa.infra.resource_ids import ResourceId
-from sosa.intake import access, idempotency
+from sosa.intake import access, idempotency, party_facts
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.idempotency import IdempotencyKeyDep, Key
@@ -44,6 +44,9 @@ async def _accept(
     async with rt.sessions() as session:
         try:
             await access.check_command(session, caller, request_id, details)
+            acting = party_facts.acting_party(details)
+            if acting is not None:
+                party_facts.check_acting(details, await party_facts.registry_of(session, [acting]))
         except HTTPException:
             # a retry whose request has moved on (another authority awaited now) still gets
             # the first answer to its key

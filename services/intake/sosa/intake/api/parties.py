@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select, update
 
 from sosa.contracts.requests import PartyId
@@ -17,6 +18,7 @@ from sosa.infra.resource_ids import ResourceId
 from sosa.intake import audit, tables
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
+from sosa.intake.party_attributes import FIELDS, AttributesError, checked
 from sosa.intake.party_registry import load_party, party_keys, publish
 from sosa.intake.party_schemas import (
     KeyIn,
@@ -38,6 +40,15 @@ MAX_LIMIT = 200
 def _operator(caller: Caller) -> None:
     if not caller.operator:
         raise HTTPException(403, "only operators manage parties and credentials")
+
+
+def _attributes(rt: Runtime, current: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """The party's attributes after `changes`, checked together (422 naming each field)."""
+    was = {f: getattr(current, f) for f in FIELDS} if current is not None else {}
+    try:
+        return checked(was, changes, is_partner=lambda c: rt.rules.registry.get(c) is not None)
+    except AttributesError as exc:
+        raise RequestValidationError(exc.errors) from exc
 
 
 async def _out(rt: Runtime, party_id: str) -> PartyOut:
@@ -74,6 +85,7 @@ async def create_party(body: PartyIn, rt: RuntimeDep, caller: CallerDep) -> Part
     async with rt.sessions() as session, session.begin():
         if await load_party(session, body.party_id) is not None:
             raise HTTPException(409, f"party {body.party_id} exists")
+        attributes = _attributes(rt, None, body.model_dump(include=set(FIELDS), mode="json"))
         await session.execute(
             _parties.insert().values(
                 party_id=body.party_id,
@@ -82,14 +94,20 @@ async def create_party(body: PartyIn, rt: RuntimeDep, caller: CallerDep) -> Part
                 disabled=False,
                 created_at=now,
                 updated_at=now,
+                **attributes,
             )
         )
+        set_ = {f: v for f, v in attributes.items() if v is not None}
         await audit.append(
             session,
             at=now,
             actor=caller.party_id,
             kind="party.created",
-            details={"party_id": body.party_id, "roles": sorted(str(r) for r in body.roles)},
+            details={
+                "party_id": body.party_id,
+                "roles": sorted(str(r) for r in body.roles),
+                **set_,
+            },
         )
         await publish(session, body.party_id, now=now, source=rt.settings.intake_source)
     rt.relay.wake()
@@ -146,8 +164,18 @@ async def patch_party(
     values: dict[str, Any] = body.model_dump(exclude_none=True, mode="json")
     now = rt.clock.now()
     async with rt.sessions() as session, session.begin():
-        if await load_party(session, party_id) is None:
+        current = await load_party(session, party_id)
+        if current is None:
             raise HTTPException(404, f"no party {party_id}")
+        if any(f in values for f in FIELDS):
+            # the attributes are checked together; the audit row names the ones that changed
+            after = _attributes(rt, current, values)
+            values.update(
+                {f: v for f, v in after.items() if v is not None and v != getattr(current, f)}
+            )
+            values = {
+                k: v for k, v in values.items() if k not in FIELDS or v != getattr(current, k)
+            }
         if values:
             await session.execute(
                 update(_parties)

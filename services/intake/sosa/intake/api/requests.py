@@ -18,6 +18,7 @@ from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.evaluation import UndecidableError, evaluate
 from sosa.intake.idempotency import IdempotencyKeyDep
+from sosa.intake.party_facts import registry_of, resolve_submission
 from sosa.intake.request_queries import load_view
 from sosa.intake.schemas import Evaluation, SubmissionAccepted
 from sosa.intake.submissions import submission
@@ -49,8 +50,19 @@ async def submit(
             status.HTTP_403_FORBIDDEN,
             f"requester.party_id must be the calling party ({caller.party_id})",
         )
+    async with rt.sessions() as session:
+        registry = await registry_of(
+            session, (details.requester.party_id, details.supplier.party_id)
+        )
+    filled, registered = resolve_submission(details, registry)
     write = submission(
-        details, caller=caller, key=key, now=rt.clock.now(), source=rt.settings.intake_source
+        filled,
+        posted=details,
+        registered=registered,
+        caller=caller,
+        key=key,
+        now=rt.clock.now(),
+        source=rt.settings.intake_source,
     )
     accepted = await rt.accept(write, key=key, party_id=caller.party_id, body=details)
     response.headers["Location"] = accepted.links["self"]
@@ -63,8 +75,11 @@ async def submit(
     summary="Dry run: the decision a request would get now, or at a stated time",
     description="Applies the routing rules to the request as if it were received now (or at "
     "`as_of`) and returns the decision (state, path, findings with citations, deadline, rule-set "
-    "version). Nothing is stored and nothing is published.",
-    responses=problems(422, 503, _503="The database (where API keys are checked) is unavailable"),
+    "version), with the parties' facts checked against and filled from the party registry as "
+    "at submission. Nothing is stored and nothing is published.",
+    responses=problems(
+        403, 422, 503, _503="The database (where API keys are checked) is unavailable"
+    ),
 )
 async def dry_run(
     details: PriorityRequestDetails,
@@ -82,9 +97,14 @@ async def dry_run(
     async with rt.sessions() as session:
         rows = await session.execute(select(tables.postures.c.scope, tables.postures.c.posture))
         postures = {row.scope: row.posture for row in rows}
+        registry = await registry_of(
+            session, (details.requester.party_id, details.supplier.party_id)
+        )
+    filled, registered = resolve_submission(details, registry, dry_run=True)
     try:
         return evaluate(
-            details,
+            filled,
+            registered=registered,
             rules=rt.rules,
             now=as_of or rt.clock.now(),
             postures=postures,
