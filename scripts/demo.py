@@ -28,9 +28,16 @@ INTAKE = os.environ.get("SOSA_DEMO_INTAKE", "http://127.0.0.1:8000")
 NOTIFIER = os.environ.get("SOSA_DEMO_NOTIFIER", "http://127.0.0.1:8002")
 RECEIVER_PORT = int(os.environ.get("SOSA_DEMO_RECEIVER_PORT", "8099"))
 PARTIES = [
-    {"party_id": "dod-navsea", "name": "NAVSEA", "roles": ["requester"]},
-    {"party_id": "acme-valves", "name": "Acme Valves Inc.", "roles": ["supplier"]},
+    {"party_id": "dod-navsea", "name": "NAVSEA", "roles": ["requester"], "kind": "us_dod"},
+    {
+        "party_id": "acme-valves",
+        "name": "Acme Valves Inc.",
+        "roles": ["supplier"],
+        "kind": "us_supplier",
+        "timezone": "America/New_York",
+    },
 ]
+"""With their attributes: intake takes the facts the rules use about a party from them (#23)."""
 
 REQUEST: dict[str, Any] = {
     "requester": {"party_id": "dod-navsea", "kind": "us_dod", "country": "US", "name": "NAVSEA"},
@@ -82,14 +89,23 @@ async def requester_key(client: httpx.AsyncClient) -> dict[str, str]:
     operator = {"Authorization": f"Bearer {os.environ['SOSA_BOOTSTRAP_OPERATOR_KEY']}"}
     for party in PARTIES:
         created = await client.post(f"{INTAKE}/v1/parties", json=party, headers=operator)
-        if created.status_code not in (201, 409):  # 409: made by an earlier run
+        if created.status_code == 409:  # made by an earlier run, perhaps before attributes
+            attributes = {k: v for k, v in party.items() if k in ("kind", "timezone")}
+            patched = await client.patch(
+                f"{INTAKE}/v1/parties/{party['party_id']}", json=attributes, headers=operator
+            )
+            patched.raise_for_status()
+        else:
             created.raise_for_status()
     issued = await client.post(
         f"{INTAKE}/v1/parties/dod-navsea/api-keys", json={"label": "demo"}, headers=operator
     )
     issued.raise_for_status()
     headers = {"Authorization": f"Bearer {issued.json()['api_key']}"}
-    say(f"operator created parties dod-navsea and acme-valves; key {issued.json()['key_id']}")
+    say(
+        "operator created parties dod-navsea (us_dod, US) and acme-valves (us_supplier, US, "
+        f"America/New_York); key {issued.json()['key_id']}"
+    )
     async with asyncio.timeout(60):
         while (await client.get(f"{NOTIFIER}/v1/me", headers=headers)).status_code != 200:  # noqa: ASYNC110 - polls the notifier
             await asyncio.sleep(0.2)

@@ -22,6 +22,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from tests.e2e import registry
 from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY, auth_env
 
 SERVICES = ("intake", "router", "notifier")
@@ -95,6 +96,15 @@ class Stack:
             return process.wait()
 
     async def wait_ready(self, service: str, timeout_s: float = 60) -> None:
+        """Wait until `service` answers /readyz; an intake then knows the tests' parties with
+        their attributes (`tests.e2e.registry`), as an operator would have registered them."""
+        await self._ready(service, timeout_s)
+        if service.startswith("intake") and self.env.get("SOSA_BOOTSTRAP_OPERATOR_KEY"):
+            await registry.register(
+                self.url(service), operator_key=self.env["SOSA_BOOTSTRAP_OPERATOR_KEY"]
+            )
+
+    async def _ready(self, service: str, timeout_s: float) -> None:
         deadline = asyncio.get_running_loop().time() + timeout_s
         async with httpx.AsyncClient() as client:
             while True:

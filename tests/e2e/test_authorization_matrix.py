@@ -57,6 +57,17 @@ GRANTED = {
     "operator": "operator",
     "other_requester": "requester",
 }
+KIND = {
+    "requester": {"kind": "us_dod"},
+    "supplier": {"kind": "us_supplier"},
+    "determination_authority": {"kind": "determination_authority"},
+    "rating_authority": {"kind": "rating_authority"},
+    "partner_liaison": {"kind": "partner_liaison", "country": "IN"},
+    "operator": {"kind": "operator"},
+    "other_requester": {"kind": "us_dod"},
+}
+"""What each party is (its registry attributes, #23): a requester must have them to submit, an
+authority to decide."""
 
 
 @dataclass
@@ -469,7 +480,7 @@ async def world(
                 "operator",
                 "POST",
                 "/v1/parties",
-                json={"party_id": party, "name": role, "roles": [GRANTED[role]]},
+                json={"party_id": party, "name": role, "roles": [GRANTED[role]], **KIND[role]},
             )
             assert made.status_code == 201, made.text
         keys = {}

@@ -145,7 +145,11 @@ async def test_bad_input_is_a_problem_naming_the_field_and_changes_nothing(
         engine = create_async_engine(databases["intake"])
         async with engine.connect() as connection:
             stored = (await connection.execute(text("SELECT count(*) FROM commands"))).scalar_one()
-            queued = (await connection.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+            queued = (
+                await connection.execute(
+                    text("SELECT count(*) FROM outbox WHERE event_type <> 'sosa.party.v1'")
+                )
+            ).scalar_one()
         await engine.dispose()
         assert (stored, queued) == (0, 0)
         missing = await client.get(f"{stack.url('intake')}/v1/priority-requests/not-a-request")
