@@ -17,6 +17,7 @@ from sosa.contracts.requests import PriorityRequestDetails
 from tests.e2e.outcome_log import OutcomeLog, has, kinds
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.unit.intake.builders import DOD_REGISTERED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
 
@@ -90,6 +91,7 @@ async def test_dead_letters_are_listed_and_replayed_once(stack: Stack) -> None:
             request_id=request_id,
             received_at=now,
             details=PriorityRequestDetails.model_validate(DPAS_REQUEST),
+            registered=DOD_REGISTERED,  # as intake attaches it (#23)
         )
         await publish(stack, command_record(submit))
         await log.wait_for(request_id, has(1))

@@ -22,6 +22,7 @@ from sosa.router.incoming import Incoming
 from sosa.router.outputs import Output
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.router.router_support import message
+from tests.unit.intake.builders import DOD_REGISTERED
 
 pytestmark = pytest.mark.db
 
@@ -33,6 +34,7 @@ def submit(request_id: str, **overrides: Any) -> commands.SubmitRequest:
         request_id=request_id,
         received_at=datetime.now(UTC),
         details=details,
+        registered=DOD_REGISTERED,  # as intake attaches it (#23)
     )
 
 

@@ -44,6 +44,7 @@ from sosa.router.settings import RouterSettings
 from tests.e2e.stack import unique_prefix
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.router.router_support import message
+from tests.unit.intake.builders import DOD_REGISTERED
 
 pytestmark = [pytest.mark.db, pytest.mark.kafka, pytest.mark.timeout(90)]
 
@@ -74,6 +75,7 @@ def submit(request_id: str) -> commands.SubmitRequest:
         request_id=request_id,
         received_at=datetime.now(UTC),
         details=PriorityRequestDetails.model_validate(DPAS_REQUEST),
+        registered=DOD_REGISTERED,  # as intake attaches it (#23)
     )
 
 
