@@ -110,7 +110,8 @@ def test_the_dry_run_opens_no_path_for_a_self_declared_requester() -> None:
         PriorityRequestDetails.model_validate(DPAS_REQUEST), rules=RulesConfig.load(), now=T0
     )
     assert (result.state, result.path) == (RequestState.REJECTED, RoutePath.NONE)
-    assert [f.rule_id for f in result.decision.findings] == ["PATH_REQUESTER_KIND_UNREGISTERED"]
+    blocking = [f.rule_id for f in result.decision.findings if f.blocking]
+    assert blocking == ["PATH_REQUESTER_KIND_UNREGISTERED"]
 
 
 @pytest.mark.parametrize(
