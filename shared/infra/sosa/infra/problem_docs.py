@@ -29,7 +29,9 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
-    errors: list[FieldError] | None = Field(default=None, description="422: each field at fault.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="422 (and a 403 refusing a party fact): each field at fault."
+    )
 
 
 DESCRIPTIONS: Final[Mapping[int, str]] = {
