@@ -36,6 +36,14 @@ async def test_loopback_is_refused_at_subscription_when_not_allow_listed(
             "/v1/endpoints", json={"url": "https://169.254.169.254/latest/meta-data"}
         )
         assert metadata.status_code == 422
+        # IPv6 forms embedding a private IPv4 (issue #23: NAT64, 6to4, IPv4-compatible, Teredo)
+        for embedded in (
+            "64:ff9b::a00:1", "64:ff9b:1::a00:1", "2002:a00:1::", "::a00:1", "::ffff:a00:1",
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+        ):  # fmt: skip
+            refused = await client.post("/v1/endpoints", json={"url": f"https://[{embedded}]/x"})
+            assert refused.status_code == 422, embedded
+            assert "not a public address" in refused.json()["detail"], embedded
 
 
 async def test_loopback_is_refused_at_connection_when_not_allow_listed(

@@ -25,9 +25,64 @@ class BlockedAddressError(Exception):
     """The endpoint's address is loopback, private, link-local or otherwise not public."""
 
 
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+"""RFC 6052: the IPv4 address is the last 32 bits; a NAT64 gateway connects to it."""
+NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
+"""RFC 8215: local-use NAT64 prefixes, whose IPv4 sits where the operator's prefix length puts
+it; never globally routed, so refused whatever it embeds (unless allow-listed)."""
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+"""RFC 4291's deprecated IPv4-compatible addresses `::a.b.c.d` (e.g. `::a00:1`)."""
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address carries, by which a connection may reach it: the
+    IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, 6to4 `2002:AABB:CCDD::/16`,
+    NAT64 `64:ff9b::/96`, and Teredo `2001::/32` (its server, and its client whose address is
+    the last 32 bits inverted)."""
+    found: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address in IPV4_COMPATIBLE or address in NAT64_WELL_KNOWN:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    return found
+
+
+SPECIAL_IPV4 = [ipaddress.IPv4Network("192.0.0.0/24"), ipaddress.IPv4Network("192.88.99.0/24")]
+"""IANA special-purpose blocks that Python 3.11's `is_global` does not cover in full (IETF
+protocol assignments beyond 192.0.0.0/29; the deprecated 6to4 relay anycast)."""
+
+
+def _public_v4(address: ipaddress.IPv4Address) -> bool:
+    return (
+        address.is_global
+        and not address.is_multicast
+        and not address.is_reserved
+        and not any(address in net for net in SPECIAL_IPV4)
+    )
+
+
 def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    """A globally routed unicast address that carries no non-public IPv4 address either.
+
+    An IPv6 form that embeds an IPv4 address (see `embedded_ipv4`) is public only when the IPv6
+    address is and every IPv4 address it embeds is: `64:ff9b::a00:1` reaches 10.0.0.1 through
+    a NAT64 gateway, `2002:a00:1::` through a 6to4 relay.
+    """
+    if isinstance(address, ipaddress.IPv4Address):
+        return _public_v4(address)
+    if address.ipv4_mapped is not None:  # the socket connects to the IPv4 address itself
+        return _public_v4(address.ipv4_mapped)
+    if address in NAT64_LOCAL_USE:
+        return False
+    embedded = embedded_ipv4(address)
+    if address.is_unspecified or address.is_loopback:
+        return False
+    if embedded:  # Python's own tables call some of these forms global (::a00:1 in 3.11)
+        return all(_public_v4(ip) for ip in embedded) and not address.is_multicast
     return address.is_global and not address.is_multicast
 
 
