@@ -1,6 +1,7 @@
 """No secret reaches a log line or an event: a full flow with the three services as processes
 (logging at DEBUG), then every log line and every record of every topic is searched for each API
-key, webhook secret, token and the bootstrap key that the flow used."""
+key, webhook secret, token and the bootstrap key that the flow used, and for the token in a
+webhook URL's query string (also absent from the delivery-failures and deliveries answers)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,16 @@ async def test_no_secret_in_any_log_or_event(
                 headers=requester,
             )
             secrets["whsec-2"] = rotated.json()["secret"]
+            # a receiver's token in its URL's query string: a secret too (issue #23, item 7).
+            # Nothing listens on this port, so every attempt fails and the URL is logged and
+            # shown on the failures panel.
+            secrets["url-token"] = "urltok_" + "t" * 24 + str(free_port())
+            dead = f"http://127.0.0.1:{free_port()}/hook?token={secrets['url-token']}"
+            failing = await client.post(
+                f"{notifier}/v1/endpoints", json={"url": dead}, headers=requester
+            )
+            assert failing.status_code == 201, failing.text
+            secrets["whsec-3"] = failing.json()["secret"]
 
             posted = await client.post(
                 f"{intake}/v1/priority-requests", json=DPAS_REQUEST, headers=requester
@@ -129,6 +140,16 @@ async def test_no_secret_in_any_log_or_event(
             )
             assert answered.status_code == 202, answered.text
             await receiver.wait_for(2)
+            shown: list[str] = []
+            async with asyncio.timeout(30):
+                while not any("/hook?…" in text for text in shown):
+                    await asyncio.sleep(0.3)
+                    shown = [
+                        (await client.get(f"{notifier}{path}", headers=who)).text
+                        for path in ("/v1/delivery-failures", "/v1/deliveries")
+                        for who in (OPERATOR, requester)
+                    ]
+            assert not [text for text in shown if secrets["url-token"] in text]
 
             # a bearer token, a refused key and a refused token
             secrets["jwt"] = token("dod-navsea", "requester")

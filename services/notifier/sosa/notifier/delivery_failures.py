@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sosa.infra.url_redaction import redact_urls
 from sosa.notifier import tables
 
 d, a, e, r = tables.deliveries, tables.attempts, tables.endpoints, tables.email_recipients
@@ -118,7 +119,7 @@ async def _targets(session: AsyncSession, ids: list[str]) -> dict[str, dict[str,
         literal(None).label("failing_since"),
     ).where(r.c.recipient_id.in_(ids))
     for row in (await session.execute(union_all(endpoints, recipients))).all():
-        found[row.id] = dict(row._mapping)
+        found[row.id] = {**row._mapping, "target": redact_urls(row.target)}
     latest = (
         select(
             func.coalesce(d.c.endpoint_id, d.c.recipient_id).label("id"),
@@ -137,5 +138,5 @@ async def _targets(session: AsyncSession, ids: list[str]) -> dict[str, dict[str,
         .subquery()
     )
     for row in (await session.execute(select(latest).where(latest.c.n == 1))).all():
-        found.setdefault(row.id, {})["last_error"] = row.last_error
+        found.setdefault(row.id, {})["last_error"] = redact_urls(row.last_error)
     return found

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sosa.infra.url_redaction import redact_url
 from sosa.notifier import notices, tables
 from sosa.notifier.settings import NotifierSettings
 
@@ -111,7 +112,7 @@ async def disable_endpoint(
         data={
             "endpoint_id": endpoint_id,
             "party_id": found.party_id,
-            "url": found.url,
+            "url": redact_url(found.url),
             "reason": reason,
             "failure_streak": found.failure_streak,
             "failing_since": found.failing_since.isoformat() if found.failing_since else None,

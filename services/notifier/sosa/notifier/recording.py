@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +22,7 @@ from sosa.contracts import envelope, topics
 from sosa.contracts.deliveries import ATTEMPTED, DeliveryAttempted
 from sosa.infra.db import is_postgres
 from sosa.infra.outbox import outbox_row
+from sosa.infra.url_redaction import redact_url
 from sosa.notifier import endpoint_health, notices, postures, retry, tables
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.settings import NotifierSettings
@@ -219,10 +219,7 @@ def target_of(row: Any) -> str:
     """Where the attempt went: the address, or the URL without credentials, query or fragment."""
     if row.channel == "email":
         return str(row.address)
-    parts = urlsplit(row.url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return str(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+    return redact_url(row.url)
 
 
 def _published(

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import httpx
 
+from sosa.infra.url_redaction import redact_urls
 from sosa.notifier import signing
 from sosa.notifier.attempts import AttemptResult, retry_after_s
 from sosa.notifier.ssrf import BlockedAddressError
@@ -46,11 +47,12 @@ async def send(
             excerpt = await _excerpt(response)
             control = response.headers.get("webhook-delivery", "").strip().lower()
     except BlockedAddressError as exc:
-        return AttemptResult(None, _ms_since(started), str(exc)[:EXCERPT_CHARS])
+        return AttemptResult(None, _ms_since(started), redact_urls(str(exc))[:EXCERPT_CHARS])
     except httpx.TimeoutException:
         return AttemptResult(None, _ms_since(started), f"timed out after {timeout_s:g} s")
     except httpx.HTTPError as exc:
-        return AttemptResult(None, _ms_since(started), f"{type(exc).__name__}: {exc}"[:500])
+        error = redact_urls(f"{type(exc).__name__}: {exc}")
+        return AttemptResult(None, _ms_since(started), error[:EXCERPT_CHARS])
     status = response.status_code
     return AttemptResult(
         status_code=status,

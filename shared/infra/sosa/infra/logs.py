@@ -7,9 +7,12 @@ import sys
 
 import structlog
 
+from sosa.infra.url_redaction import RedactUrls
+
 
 def configure_logging(level: str, *, service: str) -> None:
-    """Send every log line (ours and the libraries') to stdout as one JSON object."""
+    """Send every log line (ours and the libraries') to stdout as one JSON object, with the
+    query string of every URL in it (a webhook's token, say) redacted."""
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -28,6 +31,7 @@ def configure_logging(level: str, *, service: str) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            RedactUrls(),
             structlog.processors.JSONRenderer(),
         ],
     )
