@@ -30,8 +30,9 @@ fi
 
 # the demo receiver listens on 127.0.0.1:8099: allow-list loopback for the notifier's SSRF guard
 export SOSA_WEBHOOK_ALLOWED_NETWORKS="${SOSA_WEBHOOK_ALLOWED_NETWORKS:-[\"127.0.0.0/8\",\"::1/128\"]}"
-# A demonstration may move the router's clock forward (docs/api.md, "Silence"); never in production.
-export SOSA_ROUTER_CLOCK_CONTROL=true
+# The router's test clock stays off (issue #23): set SOSA_ROUTER_CLOCK_CONTROL=true yourself to
+# move it forward with the operator key (docs/api.md, "Silence"); never in production.
+export SOSA_ROUTER_CLOCK_CONTROL="${SOSA_ROUTER_CLOCK_CONTROL:-false}"
 # the dashboard's page (intake, :8000) reads the notifier's live stream (:8002) from the browser
 export SOSA_CORS_ALLOW_ORIGINS="${SOSA_CORS_ALLOW_ORIGINS:-[\"http://127.0.0.1:8000\"]}"
 # the first operator credential of this run (never printed): the demo creates its parties and

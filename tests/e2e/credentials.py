@@ -74,6 +74,11 @@ def bearer(party: str, *roles: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(party, *roles)}"}
 
 
+def operator_headers() -> dict[str, str]:
+    """An operator's credential: what the router's test clock (`/v1/clock/advance`) requires."""
+    return bearer(OPERATOR, "operator")
+
+
 def acting(method: str, path: str, body: Any) -> tuple[str, tuple[str, ...]]:
     """The party (and roles) that would send this request: the one its body names."""
     if method != "POST" or not isinstance(body, dict):

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.credentials import ActingParty
+from tests.e2e.credentials import ActingParty, operator_headers
 from tests.e2e.outcome_log import OutcomeLog, has, kinds, latest_snapshots
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -67,8 +67,11 @@ class Api:
                 await asyncio.sleep(0.2)
 
     async def advance_router_clock(self, days: float, router: str | None = None) -> None:
-        response = await self.client.post(
-            f"{router or self.router}/v1/clock/advance", json={"seconds": days * 86400}
+        response = await self.client.post(  # the test clock is for operators only
+            f"{router or self.router}/v1/clock/advance",
+            json={"seconds": days * 86400},
+            headers=operator_headers(),
+            auth=None,
         )
         assert response.status_code == 200, response.text
 

@@ -12,7 +12,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY, ActingParty
+from tests.e2e.credentials import (
+    BOOTSTRAP_OPERATOR_KEY,
+    ActingParty,
+    bearer,
+    operator_headers,
+)
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 
@@ -46,8 +51,17 @@ async def test_an_unanswered_request_is_listed_overdue(stack: Stack) -> None:
         before = await asyncio.to_thread(sosa, stack, "--json", "--within", "0")
         assert before.returncode == 0, before.stderr
         assert request_id not in before.stdout, "not due by the end of today"
+        clock = f"{stack.url('router')}/v1/clock/advance"
+        # the test clock takes an operator's credential: none is 401, a supplier's 403
+        anonymous = await client.post(clock, json={"seconds": 60}, auth=None)
+        assert anonymous.status_code == 401, anonymous.text
+        assert anonymous.headers["www-authenticate"] == "Bearer"
+        supplier = await client.post(
+            clock, json={"seconds": 60}, headers=bearer("acme-valves", "supplier"), auth=None
+        )
+        assert supplier.status_code == 403, supplier.text
         advanced = await client.post(
-            f"{stack.url('router')}/v1/clock/advance", json={"seconds": 30 * 86400}
+            clock, json={"seconds": 30 * 86400}, headers=operator_headers(), auth=None
         )
         assert advanced.status_code == 200, advanced.text
         async with asyncio.timeout(60):

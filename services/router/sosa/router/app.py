@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
 
-from fastapi import APIRouter, FastAPI
-from pydantic import BaseModel, Field
+from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
-from sosa.infra import db, kafka, startup, tracing
+from sosa.infra import db, kafka, problems, startup, tracing
+from sosa.infra.auth import Authenticator, NoKeys
+from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import AdjustableClock, Clock, SystemClock
 from sosa.infra.consumer_lag import watch_lag
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
 from sosa.infra.workers import Workers
 from sosa.router import deadline_gauges
+from sosa.router.clock_control import clock_control
 from sosa.router.handlers import Handlers
 from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.processor import Processor
@@ -109,24 +110,8 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes())
     if adjustable is not None:
+        problems.install(app)
+        app.state.authenticator = Authenticator(settings, NoKeys(), service="router")
+        app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
         app.include_router(clock_control(adjustable))
     return app
-
-
-class Advance(BaseModel):
-    seconds: float = Field(gt=0, le=10 * 365 * 24 * 3600)
-
-
-class ClockReading(BaseModel):
-    now: datetime
-
-
-def clock_control(clock: AdjustableClock) -> APIRouter:
-    """Moves the router's time forward; only mounted when SOSA_ROUTER_CLOCK_CONTROL is true."""
-    router = APIRouter(tags=["test clock"])
-
-    @router.post("/v1/clock/advance", summary="Move the router's clock forward (tests only)")
-    async def advance(body: Advance) -> ClockReading:
-        return ClockReading(now=clock.advance(timedelta(seconds=body.seconds)))
-
-    return router

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sosa.infra.settings import CommonSettings
+from sosa.infra.api_settings import ApiSettings
 
 
-class RouterSettings(CommonSettings):
+class RouterSettings(ApiSettings):
+    """The router serves health, metrics and, in tests only, the test clock; the test clock
+    takes an operator's credential (`SOSA_BOOTSTRAP_OPERATOR_KEY` or a JWT of the configured
+    issuer: the router keeps no copy of the parties' API keys)."""
+
     router_database_url: str = "sqlite+aiosqlite:///var/sosa/router.db"
     router_port: int = Field(default=8001, ge=1, le=65535)
     router_group: str = "sosa-router"
@@ -30,8 +34,8 @@ class RouterSettings(CommonSettings):
     )
     router_clock_control: bool = Field(
         default=False,
-        description="Expose POST /v1/clock/advance to move the router's time forward "
-        "(tests and demonstrations only; never in production).",
+        description="The test clock: expose POST /v1/clock/advance, for operators only, to move "
+        "the router's time forward (tests only; never in production; `make run` leaves it off).",
     )
     extra_closures: list[str] = Field(
         default_factory=list,

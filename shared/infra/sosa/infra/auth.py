@@ -127,6 +127,14 @@ class KeysInTables:
         return bool(value)
 
 
+class NoKeys:
+    """A KeyStore for a service that keeps no copy of the party registry (the router): there,
+    only the bootstrap operator key and bearer JWTs authenticate; every API key is unknown."""
+
+    async def find(self, key_id: str) -> StoredKey | None:
+        return None
+
+
 class Unauthenticated(HTTPException):
     def __init__(self, detail: str, reason: str) -> None:
         super().__init__(401, detail, headers={"WWW-Authenticate": "Bearer"})
