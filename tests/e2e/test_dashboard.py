@@ -61,6 +61,7 @@ def browser() -> Iterator[WebDriver]:
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to see CSP violations
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     try:
         yield driver
@@ -96,6 +97,12 @@ async def sign_in(driver: WebDriver, stack: Stack, credential: str) -> None:
         lambda: driver.find_element(By.ID, "status").get_attribute("data-state") == "live",
         "the live feed connects",
     )
+    # under its strict Content-Security-Policy (issue #23) the page's own script ran (the feed is
+    # live), its stylesheet applied, and the browser reported no violation
+    header = driver.find_element(By.TAG_NAME, "header")
+    assert header.value_of_css_property("background-color") == "rgba(29, 53, 87, 1)"
+    messages = [entry["message"] for entry in driver.get_log("browser")]
+    assert not [m for m in messages if "Content Security Policy" in m], messages
 
 
 async def submit(client: httpx.AsyncClient, stack: Stack, body: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.consumer_lag import watch_lag
+from sosa.infra.content_security import ContentSecurityPolicy
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.group_commit import GroupCommit
 from sosa.infra.health import health_routes
@@ -125,6 +126,10 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         service="intake",
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ContentSecurityPolicy,
+        docs_paths=[app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url],
+    )
 
     problems.install_database_unavailable(app, "The database is unavailable; nothing was stored.")
 

@@ -15,6 +15,7 @@ from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
 from sosa.infra.consumer_lag import watch_lag
+from sosa.infra.content_security import ContentSecurityPolicy
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.health import health_routes
 from sosa.infra.metrics import metrics_routes
@@ -118,6 +119,10 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
         service="notifier",
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ContentSecurityPolicy,
+        docs_paths=[app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url],
+    )
     if settings.cors_allow_origins:  # the dashboard's page (served by intake) reads the stream
         app.add_middleware(
             CORSMiddleware,

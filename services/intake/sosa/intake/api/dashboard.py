@@ -5,15 +5,17 @@ viewer's party is told, and the delivery failures panel its `/v1/delivery-failur
 
 from __future__ import annotations
 
+import html
 import json
 from functools import cache
 from importlib.resources import files
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from sosa.infra.auth import CallerDep
+from sosa.infra.content_security import dashboard_policy, origin_of
 from sosa.intake import dashboard
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
@@ -23,17 +25,43 @@ router = APIRouter(tags=["dashboard"])
 
 
 @cache
-def _page() -> str:
-    return (files("sosa.intake") / "static" / "dashboard.html").read_text(encoding="utf-8")
+def _static(name: str) -> str:
+    return (files("sosa.intake") / "static" / name).read_text(encoding="utf-8")
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 async def page(rt: RuntimeDep) -> HTMLResponse:
-    """The page itself holds no data: it asks for the viewer's API key and reads with it."""
-    config = json.dumps({"notifierUrl": rt.settings.dashboard_notifier_url.rstrip("/")})
+    """The page itself holds no data: it asks for the viewer's API key and reads with it.
+
+    Its Content-Security-Policy allows scripts and styles from intake's own files only (no
+    inline code), and fetches from intake and the notifier (`SOSA_DASHBOARD_NOTIFIER_URL`)."""
+    notifier = rt.settings.dashboard_notifier_url.rstrip("/")
+    config = html.escape(json.dumps({"notifierUrl": notifier}), quote=True)
     return HTMLResponse(
-        _page().replace("/*SOSA_CONFIG*/{}", config),
-        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        _static("dashboard.html").replace("/*SOSA_CONFIG*/", config),
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": dashboard_policy([origin_of(notifier)]),
+        },
+    )
+
+
+@router.get("/dashboard/dashboard.js", include_in_schema=False)
+async def script() -> Response:
+    return Response(
+        _static("dashboard.js"),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/dashboard/dashboard.css", include_in_schema=False)
+async def styles() -> Response:
+    return Response(
+        _static("dashboard.css"),
+        media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
     )
 
 
