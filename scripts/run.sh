@@ -40,6 +40,14 @@ export SOSA_CORS_ALLOW_ORIGINS="${SOSA_CORS_ALLOW_ORIGINS:-[\"http://127.0.0.1:8
 export SOSA_BOOTSTRAP_OPERATOR_KEY="${SOSA_BOOTSTRAP_OPERATOR_KEY:-$(uv run python -c 'import secrets; print(secrets.token_urlsafe(32))')}"
 # for the dashboard: the operator key of this run, readable by this user only (never printed)
 (umask 077 && printf '%s\n' "$SOSA_BOOTSTRAP_OPERATOR_KEY" >var/operator.key)
+# the key that encrypts webhook signing secrets at rest (docs/notifications.md): made once and
+# kept with the SQLite files it protects (var/), readable by this user only, never printed
+if [[ -z "${SOSA_WEBHOOK_SECRET_KEYS:-}" ]]; then
+  [[ -s var/webhook-secret.key ]] ||
+    (umask 077 && uv run python -m sosa.notifier.secret_box new-key >var/webhook-secret.key)
+  SOSA_WEBHOOK_SECRET_KEYS="[\"$(cat var/webhook-secret.key)\"]"
+  export SOSA_WEBHOOK_SECRET_KEYS
+fi
 for service in intake router notifier; do
   uv run python -m "sosa.$service" >>"var/log/$service.log" 2>&1 &
   pids+=($!)

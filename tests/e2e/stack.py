@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
+from cryptography.fernet import Fernet
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -153,6 +154,8 @@ def stack_env(
         # throttle of failed authentications would make later calls 429. Its behaviour is
         # tested in process (tests/unit/infra/test_auth.py), with distinct client addresses.
         SOSA_AUTH_FAILURE_LIMIT="1000000",
+        # webhook signing secrets are encrypted at rest with this run's key
+        SOSA_WEBHOOK_SECRET_KEYS=json.dumps([Fernet.generate_key().decode()]),
     )
     env.update(auth_env())
     for service in SERVICES:

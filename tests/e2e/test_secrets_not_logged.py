@@ -13,6 +13,9 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from sosa.contracts import topics
 from tests.e2e.conftest import Receiver
@@ -161,6 +164,24 @@ async def test_no_secret_in_any_log_or_event(
             expired = await client.get(f"{intake}/v1/me", headers=bearer(secrets["expired-jwt"]))
             assert expired.status_code == 401
         records = await all_records(stack)
+        # at rest, the notifier's database holds the signing secrets sealed (issue #23)
+        engine = create_async_engine(databases["notifier"], poolclass=NullPool)
+        try:
+            async with engine.connect() as connection:
+                stored = [
+                    str(v)
+                    for query in (
+                        "SELECT secret FROM endpoints",
+                        "SELECT secret FROM endpoint_secrets",
+                    )
+                    for v in (await connection.execute(text(query))).scalars()
+                ]
+        finally:
+            await engine.dispose()
+        assert len(stored) == 4  # three endpoints, one rotated-out secret
+        assert all(v.startswith("fernet:") for v in stored), stored
+        for name in ("whsec-1", "whsec-2", "whsec-3"):
+            assert not [v for v in stored if secrets[name].removeprefix("whsec_") in v]
     # the processes have stopped: every log line is written
     logs = read_logs(tmp_path)
     assert set(logs) == {"intake.log", "router.log", "notifier.log"}

@@ -22,7 +22,7 @@ from sosa.infra.metrics import metrics_routes
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
-from sosa.notifier import api, deliveries, escalation, party_copy, ssrf, tables
+from sosa.notifier import api, deliveries, escalation, party_copy, secret_box, ssrf, tables
 from sosa.notifier.dispatcher import Dispatcher
 from sosa.notifier.runtime import Runtime
 from sosa.notifier.settings import NotifierSettings
@@ -34,6 +34,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     clock = clock or SystemClock()
     engine = db.create_engine(settings.notifier_database_url)
     sessions = db.sessionmaker(engine)
+    box = secret_box.SecretBox(settings.webhook_secret_keys)  # a malformed key fails here
     workers = Workers()
 
     @asynccontextmanager
@@ -58,11 +59,19 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             migrations="sosa.notifier:migrations",
             clients=[consumer, party_consumer, producer],
         )
+        # plain secrets (rows from before encryption) and ones under a retired key: sealed anew
+        await secret_box.reseal(sessions, box, [tables.endpoints, tables.endpoint_secrets])
         relay = OutboxRelay(sessions, tables.outbox, producer, settings, lock_id=RELAY_LOCK_ID)
         async with ssrf.guarded_client(settings.webhook_allowed_networks) as client:
-            dispatcher = Dispatcher(sessions, client, settings, clock, on_recorded=relay.wake)
+            dispatcher = Dispatcher(
+                sessions, client, settings, clock, on_recorded=relay.wake, box=box
+            )
             app.state.runtime = Runtime(
-                settings=settings, sessions=sessions, clock=clock, wake_dispatcher=dispatcher.wake
+                settings=settings,
+                sessions=sessions,
+                clock=clock,
+                secret_box=box,
+                wake_dispatcher=dispatcher.wake,
             )
             app.state.workers = workers
             app.state.kafka = consumer

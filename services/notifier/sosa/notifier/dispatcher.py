@@ -33,6 +33,7 @@ from sosa.notifier import recording, tables, webhooks
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.email_sender import EmailSender
 from sosa.notifier.paused_parties import party_not_disabled
+from sosa.notifier.secret_box import SecretBox
 from sosa.notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,10 @@ class Dispatcher:
         *,
         email: EmailSender | None = None,
         on_recorded: Callable[[], None] = lambda: None,
+        box: SecretBox | None = None,
     ) -> None:
         self._sessions = sessions
+        self._box = box or SecretBox(settings.webhook_secret_keys)
         self._client = client
         self._settings = settings
         self._clock = clock
@@ -169,10 +172,13 @@ class Dispatcher:
             .order_by(k.c.retired_at.desc())
         ):
             old.setdefault(endpoint_id, []).append(secret)
+        opened = self._box.open  # stored sealed (sosa.notifier.secret_box)
         return [
             SimpleNamespace(
                 **row._mapping,
-                secrets=[row.secret, *old.get(row.endpoint_id, [])] if row.secret else [],
+                secrets=[opened(s) for s in [row.secret, *old.get(row.endpoint_id, [])]]
+                if row.secret
+                else [],
             )
             for row in rows
         ]

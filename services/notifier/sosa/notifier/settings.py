@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network, IPv6Network
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from sosa.infra.api_settings import ApiSettings
 
@@ -48,6 +48,12 @@ class NotifierSettings(ApiSettings):
         default=5 * 86400.0, ge=0, description="Failing this long without one success disables."
     )
     endpoint_disable_min_failures: int = Field(default=10, ge=1)
+    webhook_secret_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Fernet keys encrypting webhook signing secrets at rest (JSON list): the "
+        "first encrypts, all decrypt; rotate by putting a new key first. Empty: secrets are "
+        "stored in plain text (never in production).",
+    )
     secret_grace_s: float = Field(
         default=86400.0, ge=0, description="How long a rotated-out secret still signs."
     )

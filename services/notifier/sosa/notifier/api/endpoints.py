@@ -76,7 +76,8 @@ async def create_endpoint(body: EndpointIn, rt: RuntimeDep, caller: CallerDep) -
         "secret": signing.new_secret(),
     }
     async with rt.sessions() as session, session.begin():
-        await session.execute(e.insert().values(**values))
+        sealed = rt.secret_box.seal(str(values["secret"]))  # only the answer holds it in clear
+        await session.execute(e.insert().values(**{**values, "secret": sealed}))
     return EndpointCreated.model_validate(
         {**values, "disabled_reason": None, "disabled_at": None, "failing_since": None}
     )
@@ -182,5 +183,6 @@ async def rotate_secret(
         await session.execute(
             delete(k).where(k.c.endpoint_id == endpoint_id, k.c.secret_id.not_in(newest))
         )
-        await session.execute(update(e).where(e.c.endpoint_id == endpoint_id).values(secret=secret))
+        sealed = rt.secret_box.seal(secret)
+        await session.execute(update(e).where(e.c.endpoint_id == endpoint_id).values(secret=sealed))
     return Rotated(endpoint_id=endpoint_id, secret=secret, previous_secret_expires_at=expires)
