@@ -178,7 +178,7 @@ async def test_no_secret_in_any_log_or_event(
                 ]
         finally:
             await engine.dispose()
-        assert len(stored) == 4  # three endpoints, one rotated-out secret
+        assert len(stored) == 3  # two endpoints, one rotated-out secret
         assert all(v.startswith("fernet:") for v in stored), stored
         for name in ("whsec-1", "whsec-2", "whsec-3"):
             assert not [v for v in stored if secrets[name].removeprefix("whsec_") in v]
