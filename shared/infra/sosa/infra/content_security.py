@@ -6,7 +6,8 @@
   ReDoc from the jsDelivr CDN and start them with an inline script. Their policy allows exactly
   that: scripts from `https://cdn.jsdelivr.net` plus the SHA-256 of each inline script of the page
   as served (computed from the body, so a root path or a FastAPI upgrade cannot break it), the
-  CDN's stylesheet, ReDoc's Google fonts, FastAPI's favicon, and the API itself. The documented
+  CDN's stylesheet, ReDoc's Google fonts, FastAPI's favicon, Swagger UI's validator badge and
+  its inline SVG icons (`data:` images), and the API itself. The documented
   exception: `style-src 'unsafe-inline'` there, because both libraries set styles at run time
   (ReDoc through styled-components); a style cannot run a script.
 - Any other HTML answer gets `STRICT`, which allows nothing but itself.
@@ -59,7 +60,7 @@ def docs_policy(html: bytes) -> str:
         f"script-src {scripts}; "
         f"style-src 'unsafe-inline' {CDN} https://fonts.googleapis.com; "
         "font-src https://fonts.gstatic.com; "
-        f"img-src 'self' data: {FAVICON} {CDN}; "
+        f"img-src 'self' data: {FAVICON} {CDN} https://validator.swagger.io; "
         "connect-src 'self'; "
         "worker-src blob:; "
         f"{COMMON}"
