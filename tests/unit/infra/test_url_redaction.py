@@ -40,6 +40,8 @@ def test_urls_inside_text_are_redacted() -> None:
     assert redact_urls(text) == (
         "ConnectError: cannot reach https://h.example/in?… (refused); a@b.example"
     )
+    database = "database postgresql+asyncpg://sosa:***@db.example:5432/sosa is unreachable"
+    assert redact_urls(database) == database  # not a webhook: logged as the service renders it
 
 
 def test_no_log_line_carries_a_query_string(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 HIDDEN = "…"
-_URL = re.compile(r"""(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+""")
+_URL = re.compile(r"""(?i)\b(?:https?|wss?)://[^\s"'<>]+""")
+"""Web URLs, where webhook tokens live; a database URL is logged as the services render it
+(password hidden by SQLAlchemy), its user and database name kept."""
 
 
 def redact_url(url: str) -> str:
@@ -33,7 +35,7 @@ def redact_url(url: str) -> str:
 
 
 def redact_urls(text: str) -> str:
-    """`text` with every URL in it redacted."""
+    """`text` with every web (http, https, ws, wss) URL in it redacted."""
     if "://" not in text:
         return text
     return _URL.sub(lambda m: redact_url(m.group(0)), text)
