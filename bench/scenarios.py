@@ -249,7 +249,7 @@ async def end_to_end(cfg: Config) -> Result:
         "accepted_per_s": run.accepted_per_s,
         "latency_post_to_202": {"count": run.requests, **run.latency_ms},
         "latency_received_to_outcome": latency,
-        "router_mean_batch": mean_batch(samples, "router", "decided_together"),
+        "router_mean_batch": mean_batch(samples, "router", "applied_together"),
         **meter.figures(len(received), "request"),
     }
     result.targets = [
@@ -312,7 +312,7 @@ async def router_catch_up(cfg: Config) -> Result:
         "router_start_to_last_outcome_s": round(last - spawned, 2) if routed else None,
         "outcomes_per_s_first_to_last": router_rate,
         "outcomes_per_s_from_start": per_second(routed, last - spawned),
-        "router_mean_batch": mean_batch(samples, "router", "decided_together"),
+        "router_mean_batch": mean_batch(samples, "router", "applied_together"),
         "records_published_per_command": round(published / max(routed, 1), 2),
         **meter.figures(routed, "record"),
         "anchor_b": {

@@ -61,6 +61,7 @@ from sosa.contracts.outcomes import DecisionRecord, Parties
 from sosa.contracts.parties import PARTY, CredentialRecord, PartyRecord, Role
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState, RoutePath
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 
 Header = tuple[str, bytes | None]
 
@@ -199,18 +200,10 @@ SUPPLIER: Final = "hostile-supplier"
 """The parties hostile records name: none of the normal request's parties."""
 
 DETAILS: Final[dict[str, Any]] = {
-    "requester": {"party_id": REQUESTER, "kind": "us_dod", "country": "US"},
+    **DPAS_REQUEST,
+    "requester": {**DPAS_REQUEST["requester"], "party_id": REQUESTER},
     "supplier": {"party_id": SUPPLIER, "name": "Hostile Supplies Inc.", "country": "US"},
     "contract_number": "N00024-26-C-0666",
-    "rating": "DO-A3",
-    "items": [{"description": "Ball valve, 2 inch", "quantity": "40"}],
-    "required_delivery_dates": ["2027-03-01"],
-    "authorized_signer": "J. Smith, Contracting Officer",
-    "certification_statement": (
-        "This is a rated order certified for national defense use, and you are required to "
-        "follow all the provisions of the Defense Priorities and Allocations System regulation "
-        "(15 CFR 700)."
-    ),
 }
 
 

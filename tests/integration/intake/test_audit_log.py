@@ -13,9 +13,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sosa.contracts import topics
 from sosa.contracts.audit import AuditCheckpoint
 from sosa.intake import audit, tables
 from tests.e2e.stack import unique_prefix
@@ -223,3 +225,15 @@ async def test_the_commands_prune_with_a_published_checkpoint_and_verify_names_a
     rewritten = await asyncio.to_thread(run, "verify")
     assert rewritten.returncode == 1
     assert "rows 4 to 5 were deleted outside `prune`" in rewritten.stdout
+
+    # a record on the checkpoint topic that is no checkpoint: verify trusts none of them
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        topic = env["SOSA_TOPIC_PREFIX"] + topics.AUDIT_CHECKPOINTS
+        await producer.send_and_wait(topic, b"\xff not a checkpoint", key=b"intake-audit")
+    finally:
+        await producer.stop()
+    forged = await asyncio.to_thread(run, "verify")
+    assert forged.returncode == 1
+    assert "BROKEN: the checkpoints cannot be trusted" in forged.stdout

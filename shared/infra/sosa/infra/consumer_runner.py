@@ -27,13 +27,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra import db, metrics
@@ -44,7 +43,6 @@ log = logging.getLogger(__name__)
 Record: TypeAlias = ConsumerRecord  # aiokafka ships no type information
 T = TypeVar("T")
 R = TypeVar("R")
-T_contra = TypeVar("T_contra", contravariant=True)
 R_co = TypeVar("R_co", covariant=True)
 R_contra = TypeVar("R_contra", contravariant=True)
 
@@ -215,12 +213,12 @@ class ConsumerRunner(Generic[T, R]):
             raise DatabaseOutage(str(exc)) from exc
 
     async def _database_answers(self) -> bool:
+        """A fresh session answers `SELECT 1` in time (`db.answers`)."""
         try:
             async with asyncio.timeout(self._probe_timeout_s), self._sessions() as session:
-                await session.execute(text("SELECT 1"))
-        except Exception:
+                return await db.answers(session)
+        except Exception:  # no connection to be had, or none in time
             return False
-        return True
 
     async def _recover(self, partition: TopicPartition) -> None:
         while True:
@@ -248,7 +246,7 @@ class OffsetCommitter(Generic[R]):
         consumer: AIOKafkaConsumer,
         dead_letters: DeadLetters,
         *,
-        after_commit: Callable[[Sequence[R]], Awaitable[None] | None] | None = None,
+        after_commit: Callable[[Sequence[R]], None] | None = None,
     ) -> None:
         self._consumer = consumer
         self._dead_letters = dead_letters
@@ -264,9 +262,7 @@ class OffsetCommitter(Generic[R]):
         await self._dead_letters.send(letters)
         await self._consumer.commit({partition: records[-1].offset + 1})
         if self._after_commit is not None:
-            woken = self._after_commit(results)
-            if woken is not None:
-                await woken
+            self._after_commit(results)
 
     async def recover(self, partition: TopicPartition) -> None:
         await seek_to_committed(self._consumer, partition)
