@@ -17,6 +17,14 @@
 #   cluster-bootstrap    print the cluster's bootstrap addresses (nothing else)
 #   cluster-kill-node N  SIGKILL node N (1-3) of the cluster (fault tests); cluster-start restarts it
 #   cluster-stop-node N  stop node N (1-3) of the cluster cleanly (SIGTERM, SIGKILL after a timeout)
+#   credentials          print the path of the single node's credentials file (nothing else)
+#   cluster-credentials  print the path of the cluster's credentials file (nothing else)
+#
+# Every client listener is SASL_PLAINTEXT (SCRAM-SHA-512) on 127.0.0.1, with ACLs (StandardAuthorizer,
+# nothing allowed without an ACL). The users (the broker's own super user sosa-admin, and
+# sosa-intake, sosa-router, sosa-notifier, sosa-operator) get random passwords when a node is first
+# formatted, kept as NAME=PASSWORD lines in a mode-600 `credentials` file beside its data; the ACLs
+# of a deployment are created by `python -m sosa.infra.bus_provisioning` (docs/kafka.md).
 #
 # Environment:
 #   SOSA_KAFKA_PORT             single-node client port (default 19092; data then in
@@ -31,6 +39,9 @@
 #   KAFKA_HEAP_OPTS             broker heap (default -Xms256m -Xmx1g single, -Xms256m -Xmx512m per
 #                               cluster node)
 #   KAFKA_JVM_PERFORMANCE_OPTS  other broker JVM flags (default: see DEFAULT_PERF_OPTS below)
+#   SOSA_KAFKA_CREDENTIALS_FILE where the users' passwords are kept (default: credentials in the
+#                               single node's or the cluster's directory); a broker and a cluster
+#                               given the same file share their passwords (the fault suite does)
 #
 # Exit codes: 0 ok (also: start when a broker already answers; stop when nothing was running);
 #   1 failure (fetch, format or start failed, readiness timeout, port taken by something else);
@@ -71,6 +82,12 @@ CLUSTER_VOTERS=$(for i in "${CLUSTER_NODES[@]}"; do printf '%s@127.0.0.1:%s\n' "
 DEFAULT_PERF_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true"
 PERF_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:-$DEFAULT_PERF_OPTS}
 READY_LINE="Kafka Server started"
+# SASL/SCRAM users created at format time: the broker's super user first (inter-broker and
+# controller traffic, provisioning), then one per service and the operators' tool.
+ADMIN_USER=sosa-admin
+USERS=("$ADMIN_USER" sosa-intake sosa-router sosa-notifier sosa-operator)
+SINGLE_CREDENTIALS=${SOSA_KAFKA_CREDENTIALS_FILE:-$SINGLE_DIR/credentials}
+CLUSTER_CREDENTIALS=${SOSA_KAFKA_CREDENTIALS_FILE:-$CLUSTER_DIR/credentials}
 
 say() { printf 'kafka.sh: %s\n' "$*"; }
 err() { printf 'kafka.sh: error: %s\n' "$*" >&2; }
@@ -78,7 +95,7 @@ now() { printf '%s' "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
 
 usage() {
-  sed -n '6,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,53p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -143,14 +160,49 @@ take_lock() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# probe BOOTSTRAP BROKERS TIMEOUT: does Kafka serve metadata there? (aiokafka, see probe.py)
-# The workspace's .venv when it exists (no uv sync racing other edits), else uv run.
+# probe BOOTSTRAP BROKERS TIMEOUT CREDENTIALS: does Kafka serve metadata there to the super user
+# of CREDENTIALS? (aiokafka, see probe.py; exit 5 when it refuses those credentials). The
+# workspace's .venv when it exists (no uv sync racing other edits), else uv run.
 probe() {
+  local password=""
+  [[ -f $4 ]] && password=$(password_of "$4" "$ADMIN_USER")
   if [[ -x $ROOT/.venv/bin/python ]]; then
-    "$ROOT/.venv/bin/python" "$PROBE" "$1" --brokers "$2" --timeout "$3"
+    SOSA_KAFKA_USERNAME=$ADMIN_USER SOSA_KAFKA_PASSWORD=$password \
+      "$ROOT/.venv/bin/python" "$PROBE" "$1" --brokers "$2" --timeout "$3"
   else
-    (cd "$ROOT" && uv run --quiet python "$PROBE" "$1" --brokers "$2" --timeout "$3")
+    (cd "$ROOT" && SOSA_KAFKA_USERNAME=$ADMIN_USER SOSA_KAFKA_PASSWORD=$password \
+      uv run --quiet python "$PROBE" "$1" --brokers "$2" --timeout "$3")
   fi | sed 's/^/kafka.sh: metadata: /'
+  return "${PIPESTATUS[0]}"
+}
+
+# new_secret: 32 random bytes, base64url without padding: safe inside the JAAS quotes, the
+# --add-scram argument and sed.
+new_secret() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+
+# ensure_credentials FILE: a password per user, made once (mode 600, never printed).
+ensure_credentials() {
+  local file=$1 user
+  [[ -s $file ]] && return 0
+  mkdir -p "$(dirname "$file")"
+  (
+    umask 077
+    for user in "${USERS[@]}"; do printf '%s=%s\n' "$user" "$(new_secret)"; done >"$file.tmp"
+  )
+  mv "$file.tmp" "$file"
+  say "credentials: new passwords for ${USERS[*]} in ${file#"$ROOT/"} (mode 600)"
+}
+
+# password_of FILE USER
+password_of() { sed -n "s/^$2=//p" "$1"; }
+
+# refuse_unauthenticated NODE_DIR CREDENTIALS: data formatted before the bus had users (no
+# credentials file) cannot get them afterwards: say how to start afresh.
+refuse_unauthenticated() {
+  if [[ -f $1/data/meta.properties && ! -s $2 ]]; then
+    err "${1#"$ROOT/"} was formatted before SASL/SCRAM (no ${2#"$ROOT/"}): its users cannot be added; run scripts/kafka.sh stop and reset (deletes its topics), then start"
+    exit 1
+  fi
 }
 
 # pid of the broker of NODE_DIR if it runs and is the one this script started, else nothing.
@@ -182,33 +234,44 @@ new_cluster_id() {
 }
 
 # render NODE_DIR NODE_ID CLIENT_PORT CONTROLLER_PORT VOTERS REPLICATION MIN_ISR INTERNAL IO_THREADS
+#        CREDENTIALS
+# server.properties holds the super user's password (JAAS): mode 600.
 render() {
-  local dir=$1
+  local dir=$1 admin_password
+  admin_password=$(password_of "${10}" "$ADMIN_USER")
   mkdir -p "$dir/data" "$dir/logs"
-  sed -e "s|@NODE_ID@|$2|g" -e "s|@CLIENT_PORT@|$3|g" -e "s|@CONTROLLER_PORT@|$4|g" \
+  (
+    umask 077
+    sed -e "s|@NODE_ID@|$2|g" -e "s|@CLIENT_PORT@|$3|g" -e "s|@CONTROLLER_PORT@|$4|g" \
       -e "s|@QUORUM_VOTERS@|$5|g" -e "s|@REPLICATION@|$6|g" -e "s|@MIN_ISR@|$7|g" \
       -e "s|@INTERNAL_PARTITIONS@|$8|g" -e "s|@IO_THREADS@|$9|g" -e "s|@LOG_DIRS@|$dir/data|g" \
+      -e "s|@ADMIN_USER@|$ADMIN_USER|g" -e "s|@ADMIN_PASSWORD@|$admin_password|g" \
       "$TEMPLATE" >"$dir/server.properties.tmp"
+  )
   mv "$dir/server.properties.tmp" "$dir/server.properties"
 }
 
-# format NODE_DIR CLUSTER_ID: format the storage once (kafka.tools.StorageTool).
+# format NODE_DIR CLUSTER_ID CREDENTIALS: format the storage once (kafka.tools.StorageTool), with
+# every user's SCRAM-SHA-512 credential in the first metadata (--add-scram).
 format_node() {
-  local dir=$1 id=$2 t0
+  local dir=$1 id=$2 t0 user scram=()
   if [[ -f $dir/data/meta.properties ]]; then
     say "format: $(basename "$dir") already formatted (cluster id $(sed -n 's/^cluster.id=//p' "$dir/data/meta.properties"))"
     return 0
   fi
   t0=$(now)
+  for user in "${USERS[@]}"; do
+    scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(password_of "$3" "$user")]")
+  done
   # shellcheck disable=SC2086
   if ! java -Xmx256m $PERF_OPTS -Dlog4j2.configurationFile="$LOG4J" -Dkafka.logs.dir="$dir/logs" \
       -cp "$LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" \
-      >"$dir/logs/format.log" 2>&1; then
+      "${scram[@]}" >"$dir/logs/format.log" 2>&1; then
     err "kafka.tools.StorageTool format failed for $dir:"
     cat "$dir/logs/format.log" >&2
     return 1
   fi
-  say "format: $(basename "$dir") formatted with cluster id $id ($(since "$t0"))"
+  say "format: $(basename "$dir") formatted with cluster id $id and ${#USERS[@]} SCRAM users ($(since "$t0"))"
 }
 
 # launch NODE_DIR HEAP: start kafka.Kafka in the background, in its own session, pid to kafka.pid.
@@ -341,7 +404,7 @@ cmd_start() {
   take_lock 9 "$SINGLE_LOCK"
   pid=$(node_pid "$SINGLE_DIR")
   if [[ -z $pid ]] && port_open "$PORT"; then
-    if probe "$(bootstrap_single)" 1 5 >/dev/null; then
+    if probe "$(bootstrap_single)" 1 5 "$SINGLE_CREDENTIALS" >/dev/null; then
       say "a Kafka broker already answers at $(bootstrap_single) (not started by this script): using it"
       bootstrap_single
       return 0
@@ -349,6 +412,7 @@ cmd_start() {
     err "port $PORT is in use by something that is not a Kafka broker"
     return 1
   fi
+  refuse_unauthenticated "$SINGLE_DIR" "$SINGLE_CREDENTIALS"
   if [[ -n $pid ]]; then
     say "the broker started by this script is already running (pid $pid); checking it answers"
     t0=$(now)
@@ -358,16 +422,18 @@ cmd_start() {
       return 1
     fi
     ensure_libs
-    render "$SINGLE_DIR" 1 "$PORT" "$CONTROLLER_PORT" "1@127.0.0.1:$CONTROLLER_PORT" 1 1 1 4
+    ensure_credentials "$SINGLE_CREDENTIALS"
+    render "$SINGLE_DIR" 1 "$PORT" "$CONTROLLER_PORT" "1@127.0.0.1:$CONTROLLER_PORT" 1 1 1 4 \
+      "$SINGLE_CREDENTIALS"
     [[ -f $SINGLE_DIR/cluster.id ]] || new_cluster_id >"$SINGLE_DIR/cluster.id"
-    format_node "$SINGLE_DIR" "$(cat "$SINGLE_DIR/cluster.id")"
+    format_node "$SINGLE_DIR" "$(cat "$SINGLE_DIR/cluster.id")" "$SINGLE_CREDENTIALS"
     t0=$(now)
     launch "$SINGLE_DIR" "${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
     say "start: kafka.Kafka pid $(cat "$SINGLE_DIR/kafka.pid"), logs in ${SINGLE_DIR#"$ROOT/"}/logs/"
   fi
   deadline=$(($(date +%s) + timeout))
   wait_started "$deadline" "$SINGLE_DIR" || abandon "$SINGLE_DIR"
-  if ! probe "$(bootstrap_single)" 1 "$(remaining "$deadline")"; then
+  if ! probe "$(bootstrap_single)" 1 "$(remaining "$deadline")" "$SINGLE_CREDENTIALS"; then
     err "the broker logged '$READY_LINE' but serves no metadata at $(bootstrap_single)"
     show_logs "$SINGLE_DIR"
     abandon "$SINGLE_DIR"
@@ -386,7 +452,7 @@ cmd_stop() {
 cmd_status() {
   local pid
   pid=$(node_pid "$SINGLE_DIR")
-  if port_open "$PORT" && probe "$(bootstrap_single)" 1 5 >/dev/null; then
+  if port_open "$PORT" && probe "$(bootstrap_single)" 1 5 "$SINGLE_CREDENTIALS" >/dev/null; then
     if [[ -n $pid ]]; then
       say "running: pid $pid, bootstrap $(bootstrap_single), data ${SINGLE_DIR#"$ROOT/"}/"
     else
@@ -433,15 +499,19 @@ cmd_cluster_start() {
     done
     todo+=("$i")
   done
+  for i in "${CLUSTER_NODES[@]}"; do
+    refuse_unauthenticated "$CLUSTER_DIR/node$i" "$CLUSTER_CREDENTIALS"
+  done
   t0=$(now)
   if ((${#todo[@]})); then
     ensure_libs
+    ensure_credentials "$CLUSTER_CREDENTIALS"
     [[ -f $CLUSTER_DIR/cluster.id ]] || new_cluster_id >"$CLUSTER_DIR/cluster.id"
     id=$(cat "$CLUSTER_DIR/cluster.id")
     for i in "${todo[@]}"; do
       render "$CLUSTER_DIR/node$i" "$i" "$(node_client_port "$i")" "$(node_controller_port "$i")" \
-        "$CLUSTER_VOTERS" 3 2 3 2
-      format_node "$CLUSTER_DIR/node$i" "$id" &
+        "$CLUSTER_VOTERS" 3 2 3 2 "$CLUSTER_CREDENTIALS"
+      format_node "$CLUSTER_DIR/node$i" "$id" "$CLUSTER_CREDENTIALS" &
       fmt_pids+=($!)
     done
     for pid in "${fmt_pids[@]}"; do wait "$pid" || rc=1; done
@@ -458,7 +528,7 @@ cmd_cluster_start() {
   fi
   deadline=$(($(date +%s) + timeout))
   wait_started "$deadline" "${dirs[@]}" || abandon "${dirs[@]}"
-  if ! probe "$CLUSTER_BOOTSTRAP" 3 "$(remaining "$deadline")"; then
+  if ! probe "$CLUSTER_BOOTSTRAP" 3 "$(remaining "$deadline")" "$CLUSTER_CREDENTIALS"; then
     err "the cluster logged '$READY_LINE' but does not list 3 brokers at $CLUSTER_BOOTSTRAP"
     abandon "${dirs[@]}"
   fi
@@ -488,7 +558,7 @@ cmd_cluster_status() {
     fi
   done
   ((running > 0)) || { say "cluster not running"; return 3; }
-  if probe "$CLUSTER_BOOTSTRAP" 3 5 >/dev/null; then
+  if probe "$CLUSTER_BOOTSTRAP" 3 5 "$CLUSTER_CREDENTIALS" >/dev/null; then
     say "cluster answers at $CLUSTER_BOOTSTRAP"
     return 0
   fi
@@ -529,6 +599,8 @@ cmd_reset() {
   # only this port setting's single node and cluster: the fault suite's own instances (other
   # ports, other directories) may be running beside them
   rm -rf "$SINGLE_DIR" "$SINGLE_LOCK" "$CLUSTER_DIR" "$CLUSTER_LOCK"
+  # a credentials file named by SOSA_KAFKA_CREDENTIALS_FILE goes with the data it was formatted into
+  [[ -n ${SOSA_KAFKA_CREDENTIALS_FILE:-} ]] && rm -f "$SOSA_KAFKA_CREDENTIALS_FILE"
   say "reset: deleted ${SINGLE_DIR#"$ROOT"/}/ and ${CLUSTER_DIR#"$ROOT"/}/"
 }
 
@@ -550,6 +622,8 @@ case $1 in
   cluster-stop) cmd_cluster_stop ;;
   cluster-status) cmd_cluster_status ;;
   cluster-bootstrap) echo "$CLUSTER_BOOTSTRAP" ;;
+  credentials) echo "$SINGLE_CREDENTIALS" ;;
+  cluster-credentials) echo "$CLUSTER_CREDENTIALS" ;;
   cluster-kill-node) cmd_cluster_kill_node "${2:-}" ;;
   cluster-stop-node) cmd_cluster_stop_node "${2:-}" ;;
   -h | --help | help) usage ;;

@@ -5,7 +5,12 @@
 Retries until the deadline: connect with aiokafka's admin client, fetch cluster metadata (a
 MetadataRequest, which only a running, registered broker answers), and check that at least N
 brokers are registered and every address in BOOTSTRAP is an advertised broker. Exit 0 and print
-`cluster_id=... brokers=...` on success; exit 1 with the last error on timeout.
+`cluster_id=... brokers=...` on success; exit 1 with the last error on timeout, 5 when the broker
+refuses the credentials.
+
+It authenticates as SOSA_KAFKA_USERNAME / SOSA_KAFKA_PASSWORD (scripts/kafka.sh passes the
+super user's) over SASL_PLAINTEXT with SCRAM-SHA-512, as every listener of scripts/kafka.sh's
+brokers requires; SOSA_KAFKA_SECURITY_PROTOCOL=PLAINTEXT probes a broker without SASL.
 """
 
 from __future__ import annotations
@@ -13,15 +18,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import time
 
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import AuthenticationFailedError
+
+AUTHENTICATION_REFUSED = 5
+
+
+def _security() -> dict[str, str]:
+    protocol = os.environ.get("SOSA_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    if protocol == "PLAINTEXT":
+        return {"security_protocol": protocol}
+    return {
+        "security_protocol": protocol,
+        "sasl_mechanism": os.environ.get("SOSA_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+        "sasl_plain_username": os.environ.get("SOSA_KAFKA_USERNAME", ""),
+        "sasl_plain_password": os.environ.get("SOSA_KAFKA_PASSWORD", ""),
+    }
 
 
 async def _describe(bootstrap: str) -> tuple[str, list[str]]:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=5000, client_id="sosa-kafka-probe"
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=5000,
+        client_id="sosa-kafka-probe",
+        **_security(),
     )
     try:
         await admin.start()
@@ -45,6 +69,9 @@ async def _probe(bootstrap: str, brokers_wanted: int, wait_s: float) -> int:
                 sys.stdout.write(f"cluster_id={cluster_id} brokers={','.join(brokers)}\n")
                 return 0
             last = f"metadata lists brokers {brokers}, want {brokers_wanted} incl. {sorted(wanted)}"
+        except AuthenticationFailedError as exc:  # a broker answers, but not to these credentials
+            sys.stderr.write(f"probe: {bootstrap} refuses the credentials: {exc}\n")
+            return AUTHENTICATION_REFUSED
         except Exception as exc:  # any failure just means "not ready yet"
             last = f"{type(exc).__name__}: {exc}"
         if time.monotonic() >= deadline:

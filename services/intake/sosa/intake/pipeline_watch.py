@@ -29,6 +29,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sosa.contracts import topics
 from sosa.infra import kafka
 from sosa.infra.clock import Clock
+from sosa.infra.kafka_security import client_options
 from sosa.intake.settings import IntakeSettings
 
 log = logging.getLogger(__name__)
@@ -102,10 +103,9 @@ class PipelineWatch:
         self.snapshot = Snapshot()
 
     async def run(self) -> None:
-        servers = self._settings.kafka_bootstrap_servers
-        admin = AIOKafkaAdminClient(bootstrap_servers=servers, client_id="sosa-intake-watch")
+        admin = kafka.admin(self._settings, client_id="sosa-intake-watch")
         reader = AIOKafkaConsumer(
-            bootstrap_servers=servers,
+            **client_options(self._settings),
             client_id="sosa-intake-watch",
             group_id=None,
             enable_auto_commit=False,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from sosa.infra.kafka_security import client_options
 from sosa.infra.settings import CommonSettings
 
 
@@ -18,7 +20,7 @@ def producer(
 ) -> AIOKafkaProducer:
     """An idempotent producer with acks=all; transactional when given a transactional id."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_options(settings),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -36,7 +38,7 @@ def consumer(
     """A group consumer that never auto-commits and reads only committed transactions."""
     return AIOKafkaConsumer(
         *[settings.topic(t) for t in topics],
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_options(settings),
         client_id=client_id,
         group_id=group_id,
         enable_auto_commit=False,
@@ -48,6 +50,11 @@ def consumer(
     )
 
 
+def admin(settings: CommonSettings, *, client_id: str, **config: Any) -> AIOKafkaAdminClient:
+    """An admin client authenticated as this process's principal."""
+    return AIOKafkaAdminClient(**client_options(settings), client_id=client_id, **config)
+
+
 async def ensure_topics(
     settings: CommonSettings,
     names: Iterable[str],
@@ -57,10 +64,10 @@ async def ensure_topics(
 ) -> None:
     """Create the contract topics this deployment uses, if they do not exist yet."""
     compacted_names, forever = set(compacted), set(kept_forever)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await start_checked(admin, settings)
+    client = admin(settings, client_id="sosa-topics")
+    await start_checked(client, settings)
     try:
-        existing = set(await admin.list_topics())
+        existing = set(await client.list_topics())
         wanted = [
             NewTopic(
                 name=settings.topic(name),
@@ -80,9 +87,9 @@ async def ensure_topics(
         if wanted:
             # another service may create one between our list and our create
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+                await client.create_topics(wanted)
     finally:
-        await admin.close()
+        await client.close()
 
 
 async def start_checked(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TracesExporter = Literal["none", "otlp", "console"]
+KafkaSecurityProtocol = Literal["SASL_PLAINTEXT", "SASL_SSL", "PLAINTEXT"]
+KafkaSaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256"]
 
 
 class CommonSettings(BaseSettings):
@@ -16,6 +18,22 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOSA_", extra="ignore", env_file=None)
 
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        default="SASL_PLAINTEXT",
+        description="SASL_SSL in production (TLS, the broker's CA in SOSA_KAFKA_SSL_CAFILE); "
+        "SASL_PLAINTEXT only on loopback (scripts/kafka.sh); PLAINTEXT only for a broker "
+        "without authentication.",
+    )
+    kafka_sasl_mechanism: KafkaSaslMechanism = "SCRAM-SHA-512"
+    kafka_username: str = Field(
+        default="", description="This process's Kafka principal (one per service, docs/kafka.md)."
+    )
+    kafka_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the brokers' certificates (SASL_SSL); "
+        "unset: the system's trust store.",
+    )
     topic_prefix: str = Field(
         default="",
         description="Prepended to every topic name; lets several test runs share one broker.",

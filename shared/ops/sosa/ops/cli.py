@@ -72,7 +72,7 @@ def tail(
     async def run() -> None:
         shown = 0
         async for record in topic_reader.records(
-            settings.kafka_bootstrap_servers,
+            settings,
             settings.topic(topic),
             from_beginning=from_beginning,
             follow=follow,

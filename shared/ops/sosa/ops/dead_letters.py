@@ -21,6 +21,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from sosa.contracts import topics
+from sosa.infra.kafka_security import client_options
 from sosa.infra.settings import CommonSettings
 from sosa.ops.reading import behind, read_to_end
 
@@ -45,7 +46,7 @@ def _header(headers: list[tuple[str, bytes]], name: str) -> str | None:
 async def read(settings: CommonSettings, topic: str, *, limit: int) -> list[DeadLetter]:
     """Up to `limit` dead letters of `topic`, oldest first, without consuming them."""
     dlq = settings.topic(topics.dead_letter(topic))
-    records = await read_to_end(settings.kafka_bootstrap_servers, dlq)
+    records = await read_to_end(settings, dlq)
     return [_letter(r) for r in records[:limit]]
 
 
@@ -54,19 +55,20 @@ async def replay(settings: CommonSettings, topic: str, *, timeout_s: float = 120
 
     Only what the dead-letter topic holds when replay starts is replayed: a letter that fails
     again lands behind that point and waits for the next replay.
+
+    It writes to the services' own topics, which only the services' principals and the super
+    user may: run it as the super user (docs/operations.md); the operators' principal is refused.
     """
     dlq = settings.topic(topics.dead_letter(topic))
     consumer = AIOKafkaConsumer(
         dlq,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_options(settings),
         group_id=f"sosa-dlq-replay-{dlq}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=True, acks="all"
-    )
+    producer = AIOKafkaProducer(**client_options(settings), enable_idempotence=True, acks="all")
     await consumer.start()
     await producer.start()
     replayed = 0

@@ -7,12 +7,16 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from sosa.infra.kafka_security import client_options
+from sosa.infra.settings import CommonSettings
 
-async def read_to_end(bootstrap_servers: str, topic: str, *, timeout_s: float = 60) -> list[Any]:
-    """Every committed record of `topic`, in partition order, as the topic stands now."""
+
+async def read_to_end(settings: CommonSettings, topic: str, *, timeout_s: float = 60) -> list[Any]:
+    """Every committed record of `topic`, in partition order, as the topic stands now (read as
+    the principal of `settings`)."""
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap_servers,
+        **client_options(settings),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -31,9 +31,7 @@ async def read(settings: CommonSettings, request_id: str) -> list[Step]:
     """Every command and outcome of `request_id` on the deployment's topics, in order."""
     steps: list[Step] = []
     for name, kind in ((topics.REQUESTS, "command"), (topics.OUTCOMES, "outcome")):
-        async for record in topic_reader.records(
-            settings.kafka_bootstrap_servers, settings.topic(name), key=request_id
-        ):
+        async for record in topic_reader.records(settings, settings.topic(name), key=request_id):
             steps.append(step(describe(record), kind, record.value or b""))
     return ordered(steps)
 

@@ -16,6 +16,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import murmur2
 
+from sosa.infra.kafka_security import client_options
+from sosa.infra.settings import CommonSettings
 from sosa.ops.reading import behind
 
 
@@ -30,7 +32,7 @@ def partition_for(key: str, partitions: int) -> int:
 
 
 async def records(
-    bootstrap_servers: str,
+    settings: CommonSettings,
     topic: str,
     *,
     from_beginning: bool = True,
@@ -41,7 +43,7 @@ async def records(
     """The records of `topic` in offset order within each partition. With `key`, only that key's
     records, from its partition alone. Without `follow`, stops at the end the topic has now."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **client_options(settings),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
