@@ -57,6 +57,7 @@ from tests.faults.support import (
     services,
     topic,
 )
+from tests.kafka_principals import as_super_user
 
 WARMUP_FROM = 900_000
 """Indices of warm-up requests (contract numbers apart from the measured ones)."""
@@ -333,7 +334,7 @@ async def router_catch_up(cfg: Config) -> Result:
 
 
 async def create_topic(bootstrap: str, name: str, partitions: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**as_super_user(bootstrap))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, partitions, 1)])

@@ -39,6 +39,9 @@
 #   KAFKA_HEAP_OPTS             broker heap (default -Xms256m -Xmx1g single, -Xms256m -Xmx512m per
 #                               cluster node)
 #   KAFKA_JVM_PERFORMANCE_OPTS  other broker JVM flags (default: see DEFAULT_PERF_OPTS below)
+#   SOSA_KAFKA_REFORMAT_UNAUTHENTICATED=1  a stopped node formatted before SASL (no credentials)
+#                               is formatted afresh, its data deleted (the fault suite's scratch
+#                               brokers); otherwise start refuses it and says to reset
 #   SOSA_KAFKA_CREDENTIALS_FILE where the users' passwords are kept (default: credentials in the
 #                               single node's or the cluster's directory); a broker and a cluster
 #                               given the same file share their passwords (the fault suite does)
@@ -95,7 +98,7 @@ now() { printf '%s' "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
 
 usage() {
-  sed -n '6,53p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '6,57p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -200,6 +203,11 @@ password_of() { sed -n "s/^$2=//p" "$1"; }
 # credentials file) cannot get them afterwards: say how to start afresh.
 refuse_unauthenticated() {
   if [[ -f $1/data/meta.properties && ! -s $2 ]]; then
+    if [[ ${SOSA_KAFKA_REFORMAT_UNAUTHENTICATED:-} == 1 && -z $(node_pid "$1") ]]; then
+      say "${1#"$ROOT/"} was formatted before SASL/SCRAM: deleting its data to format it afresh (SOSA_KAFKA_REFORMAT_UNAUTHENTICATED=1)"
+      rm -rf "$1/data" "$1/cluster.id"
+      return 0
+    fi
     err "${1#"$ROOT/"} was formatted before SASL/SCRAM (no ${2#"$ROOT/"}): its users cannot be added; run scripts/kafka.sh stop and reset (deletes its topics), then start"
     exit 1
   fi

@@ -48,8 +48,21 @@ if [[ -z "${SOSA_WEBHOOK_SECRET_KEYS:-}" ]]; then
   SOSA_WEBHOOK_SECRET_KEYS="[\"$(cat var/webhook-secret.key)\"]"
   export SOSA_WEBHOOK_SECRET_KEYS
 fi
+# The bus authenticates and authorizes every client (docs/kafka.md): create this deployment's
+# topics and ACLs as the broker's super user, then start each service as its own principal. The
+# passwords stay in the broker's credentials file (mode 600); none is printed.
+credentials=$(scripts/kafka.sh credentials)
+# shellcheck source=scripts/kafka-principal.sh
+source scripts/kafka-principal.sh
+(kafka_principal "$credentials" sosa-admin && uv run python -m sosa.infra.bus_provisioning) \
+  >>var/log/provisioning.log 2>&1 || {
+  echo "[run] provisioning the bus failed; see var/log/provisioning.log" >&2
+  exit 1
+}
+echo "[run] bus provisioned: topics and ACLs (var/log/provisioning.log)"
 for service in intake router notifier; do
-  uv run python -m "sosa.$service" >>"var/log/$service.log" 2>&1 &
+  (kafka_principal "$credentials" "sosa-$service" && exec uv run python -m "sosa.$service") \
+    >>"var/log/$service.log" 2>&1 &
   pids+=($!)
 done
 
@@ -77,7 +90,7 @@ cat <<'URLS'
   router health     http://127.0.0.1:8001/readyz
   notifier API      http://127.0.0.1:8002        (OpenAPI docs: http://127.0.0.1:8002/docs)
   demo receiver     http://127.0.0.1:8099/hook
-  Kafka             127.0.0.1:19092
+  Kafka             127.0.0.1:19092 (SASL/SCRAM; users and passwords in var/kafka/single/credentials)
   logs              var/log/{intake,router,notifier}.log
 [run] press Ctrl-C to stop everything this command started
 URLS

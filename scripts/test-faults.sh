@@ -17,6 +17,9 @@ export SOSA_FAULTS_PG_PORT="${SOSA_FAULTS_PG_PORT:-55532}"
 export SOSA_FAULTS_PG_DIR="${SOSA_FAULTS_PG_DIR:-/tmp/sosa-postgres-faults-$(printf '%s' "$root" | sha256sum | cut -c1-12)}"
 export SOSA_FAULTS_CLUSTER_PORT_BASE="${SOSA_FAULTS_CLUSTER_PORT_BASE:-19392}"
 export SOSA_FAULTS_CLUSTER_PORT_STEP="${SOSA_FAULTS_CLUSTER_PORT_STEP:-100}"
+# One credentials file for the fault broker and the fault cluster (the same users and passwords on
+# both): the tests' services and clients move between them.
+export SOSA_TEST_KAFKA_CREDENTIALS="${SOSA_TEST_KAFKA_CREDENTIALS:-$root/var/kafka/faults-$SOSA_FAULTS_KAFKA_PORT-$SOSA_FAULTS_CLUSTER_PORT_BASE.credentials}"
 
 for port in "$SOSA_FAULTS_KAFKA_PORT" "$SOSA_FAULTS_PG_PORT" "$SOSA_FAULTS_CLUSTER_PORT_BASE"; do
   case $port in 19092 | 19093 | 55432)
@@ -28,7 +31,8 @@ done
 
 # The scripts read their usual variables; here they always point at the fault instances.
 kafka() {
-  SOSA_KAFKA_PORT=$SOSA_FAULTS_KAFKA_PORT \
+  SOSA_KAFKA_CREDENTIALS_FILE=$SOSA_TEST_KAFKA_CREDENTIALS SOSA_KAFKA_REFORMAT_UNAUTHENTICATED=1 \
+    SOSA_KAFKA_PORT=$SOSA_FAULTS_KAFKA_PORT \
     SOSA_KAFKA_CLUSTER_PORT_BASE=$SOSA_FAULTS_CLUSTER_PORT_BASE \
     SOSA_KAFKA_CLUSTER_PORT_STEP=$SOSA_FAULTS_CLUSTER_PORT_STEP scripts/kafka.sh "$@"
 }
@@ -54,6 +58,10 @@ if postgres status >/dev/null 2>&1; then echo "[faults] fault PostgreSQL already
 postgres start
 # The cluster scenario starts (and heals) the cluster itself; stop it afterwards unless it ran before.
 kafka cluster-status >/dev/null 2>&1 || started+=(cluster)
+
+# shellcheck source=scripts/kafka-principal.sh
+source scripts/kafka-principal.sh
+kafka_principal "$SOSA_TEST_KAFKA_CREDENTIALS" sosa-admin # the test process's own clients
 
 t0=$SECONDS
 uv run pytest -m faults tests/faults -s "$@"

@@ -16,18 +16,20 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from tests.kafka_principals import as_super_user
+
 
 async def passthrough(args: argparse.Namespace) -> dict[str, float | int]:
     consumer = AIOKafkaConsumer(
         args.source,
-        bootstrap_servers=args.bootstrap,
+        **as_super_user(args.bootstrap),
         group_id=args.group,
         isolation_level="read_committed",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
     producer = AIOKafkaProducer(
-        bootstrap_servers=args.bootstrap,
+        **as_super_user(args.bootstrap),
         transactional_id=args.group,
         enable_idempotence=True,
         acks="all",

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from sosa.contracts import envelope, outcomes, topics
 from tests.e2e.stack import SERVICES, Stack, free_port, running, stack_env, unique_prefix
+from tests.kafka_principals import as_super_user
 
 
 @asynccontextmanager
@@ -40,7 +41,7 @@ def topic(stack: Stack, name: str) -> str:
 async def publish_outcomes(stack: Stack, events: Sequence[outcomes.OutcomeEvent]) -> None:
     """Send outcome events as the router does (CloudEvents binary mode, keyed by request)."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"], enable_idempotence=True
+        **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]), enable_idempotence=True
     )
     await producer.start()
     try:
@@ -77,7 +78,7 @@ async def read_topic(
     """Every message on the stack's topic `name` from the start, once `done(messages)` holds."""
     consumer = AIOKafkaConsumer(
         topic(stack, name),
-        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
         group_id=None,
         auto_offset_reset="earliest",
         isolation_level="read_committed",

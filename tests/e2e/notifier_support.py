@@ -33,6 +33,7 @@ from sosa.contracts.outcomes import DecisionRecord, OutcomeEvent, Parties
 from sosa.contracts.states import RequestState, RoutePath
 from tests.e2e.credentials import bearer
 from tests.e2e.stack import Stack, free_port, running, stack_env, unique_prefix
+from tests.kafka_principals import as_super_user
 
 OPERATORS = "ops"
 
@@ -126,7 +127,7 @@ class Outcomes:
     def __init__(self, stack: Stack) -> None:
         self._topic = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.outcomes.v1"
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"], acks="all"
+            **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]), acks="all"
         )
 
     async def __aenter__(self) -> Outcomes:
@@ -154,7 +155,7 @@ async def read_topic(stack: Stack, topic: str, count: int, timeout_s: float = 30
     """The first `count` records of a prefixed topic."""
     consumer = AIOKafkaConsumer(
         f"{stack.env['SOSA_TOPIC_PREFIX']}{topic}",
-        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
         group_id=None,
         auto_offset_reset="earliest",
     )

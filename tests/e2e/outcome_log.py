@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer
 
 from sosa.ops.reading import read_to_end
 from tests.e2e.stack import Stack
+from tests.kafka_principals import as_super_user, super_user_settings
 
 Events = list[dict[str, Any]]
 
@@ -27,7 +28,7 @@ class OutcomeLog:
     async def __aenter__(self) -> OutcomeLog:
         self._consumer = AIOKafkaConsumer(
             self._topic,
-            bootstrap_servers=self._bootstrap,
+            **as_super_user(self._bootstrap),
             group_id=None,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
@@ -81,7 +82,7 @@ def has(count: int) -> Callable[[Events], bool]:
 async def latest_snapshots(stack: Stack) -> dict[str, dict[str, Any]]:
     """What a new dashboard reads first: the compacted state topic, from start to end."""
     records = await read_to_end(
-        stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        super_user_settings(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
         f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.request-state.v1",
     )
     latest: dict[str, dict[str, Any]] = {}

@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from tests.e2e import registry
 from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY, auth_env
+from tests.kafka_principals import as_super_user, provision_stack, service_env
 
 SERVICES = ("intake", "router", "notifier")
 
@@ -68,13 +69,19 @@ class Stack:
     ports: dict[str, int]
     logs: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    provisioned: bool = False
+    """Whether the topics and ACLs of the stack's prefix exist: made before the first start."""
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def start(self, service: str, *, name: str | None = None, **env: str) -> None:
         """Start `service` as process `name` (default: the service itself); a second instance
-        of a service gets a port of its own and any extra environment given."""
+        of a service gets a port of its own and any extra environment given. Each service runs
+        as its own Kafka principal; the first start provisions the stack's topics and ACLs."""
+        if not self.provisioned:
+            provision_stack(self.env)
+            self.provisioned = True
         name = name or service
         if name not in self.ports:
             self.ports[name] = free_port()
@@ -82,7 +89,7 @@ class Stack:
         log = (self.logs / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", f"sosa.{service}"],
-            env={**self.env, **port, **env},
+            env={**self.env, **service_env(service), **port, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -138,6 +145,9 @@ def stack_env(
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOSA_")}
     env.update(
         SOSA_KAFKA_BOOTSTRAP_SERVERS=kafka,
+        SOSA_KAFKA_SECURITY_PROTOCOL=os.environ.get(
+            "SOSA_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"
+        ),
         SOSA_TOPIC_PREFIX=prefix,
         SOSA_LOG_LEVEL="INFO",
         SOSA_ROUTER_TRANSACTIONAL_ID=f"{prefix}router",
@@ -188,7 +198,7 @@ async def delete_topics_of(bootstrap: str, prefixes: Iterable[str]) -> int:
     wanted = tuple(prefixes)
     if not wanted:
         return 0
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    admin = AIOKafkaAdminClient(**as_super_user(bootstrap), request_timeout_ms=30000)
     try:
         await admin.start()
         doomed = [name for name in await admin.list_topics() if name.startswith(wanted)]

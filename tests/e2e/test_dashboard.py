@@ -26,6 +26,7 @@ from selenium.webdriver.support.select import Select
 from tests.e2e.credentials import OPERATOR, ActingParty, token
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db, pytest.mark.timeout(240)]
 
@@ -229,7 +230,7 @@ async def test_the_operators_panels_show_lag_dead_letters_and_failures_by_endpoi
         )
         assert created.status_code == 201, created.text
         refusing = created.json()["endpoint_id"]
-    producer = AIOKafkaProducer(bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"])
+    producer = AIOKafkaProducer(**as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]))
     await producer.start()
     try:
         outcomes = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.outcomes.v1"

@@ -17,6 +17,7 @@ from sosa.contracts.requests import PriorityRequestDetails
 from tests.e2e.outcome_log import OutcomeLog, has, kinds
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.kafka_principals import as_super_user
 from tests.unit.intake.builders import DOD_REGISTERED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
 async def publish(
     stack: Stack, *records: tuple[bytes | None, bytes, list[tuple[str, bytes]]]
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"])
+    producer = AIOKafkaProducer(**as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]))
     await producer.start()
     try:
         for key, value, headers in records:

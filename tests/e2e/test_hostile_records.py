@@ -55,6 +55,7 @@ from tests.e2e.stack import (
     unique_prefix,
 )
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
 T = TypeVar("T")
@@ -140,7 +141,7 @@ async def produce(stack: Stack) -> tuple[dict[str, Sent], set[tuple[str, int, in
     """Every case of the table, in order, with a plain producer (acks=all)."""
     prefix = stack.env["SOSA_TOPIC_PREFIX"]
     producer = AIOKafkaProducer(
-        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
         acks="all",
         max_request_size=1_048_576,
         request_timeout_ms=30_000,
@@ -164,7 +165,7 @@ async def produce(stack: Stack) -> tuple[dict[str, Sent], set[tuple[str, int, in
 
 async def read_topics(bootstrap: str, names: Iterable[str], timeout_s: float = 30) -> list[Any]:
     """Every committed record of the topics that exist among `names`, as they stand now."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**as_super_user(bootstrap))
     await admin.start()
     try:
         partitions = [
@@ -178,7 +179,7 @@ async def read_topics(bootstrap: str, names: Iterable[str], timeout_s: float = 3
     if not partitions:
         return []
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **as_super_user(bootstrap),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -208,7 +209,7 @@ async def dead_letters(stack: Stack) -> list[Any]:
 
 async def not_committed(stack: Stack, sent: dict[str, Sent]) -> dict[str, list[str]]:
     """For each consumer group, the hostile records of its topic it has not committed past."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"])
+    admin = AIOKafkaAdminClient(**as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]))
     await admin.start()
     try:
         found: dict[str, list[str]] = {}

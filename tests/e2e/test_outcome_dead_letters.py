@@ -22,6 +22,7 @@ from tests.e2e.credentials import ActingParty
 from tests.e2e.stack import Stack
 from tests.e2e.test_dead_letters import sosa
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST, register, wait_for_state
+from tests.kafka_principals import as_super_user, super_user_settings
 from tests.unit.intake.builders import T0
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
@@ -41,7 +42,7 @@ async def publish_poison(stack: Stack) -> tuple[str, Sent]:
     letter too: it cannot be applied, and is replayable once a newer version knows it); plain
     producer, not transactional."""
     topic = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.outcomes.v1"
-    producer = AIOKafkaProducer(bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"])
+    producer = AIOKafkaProducer(**as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]))
     await producer.start()
     sent: Sent = {}
     try:
@@ -89,7 +90,7 @@ async def dead_letters(stack: Stack, count: int, timeout_s: float = 60) -> list[
     dlq = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.outcomes.v1.dlq"
     bootstrap = stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]
     async with asyncio.timeout(timeout_s):
-        while len(records := await read_to_end(bootstrap, dlq)) < count:  # noqa: ASYNC110 - polls the topic
+        while len(records := await read_to_end(super_user_settings(bootstrap), dlq)) < count:  # noqa: ASYNC110 - polls the topic
             await asyncio.sleep(0.5)
     return records
 

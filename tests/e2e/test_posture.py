@@ -17,6 +17,7 @@ from tests.e2e.credentials import OPERATOR, ActingParty, token
 from tests.e2e.intake_support import topic, wait_for_view
 from tests.e2e.stack import Stack, cli
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db, pytest.mark.timeout(180)]
 OPERATOR_AUTH = {"Authorization": f"Bearer {token(OPERATOR, 'operator')}"}
@@ -26,7 +27,7 @@ async def posture_events(stack: Stack, count: int) -> list[dict[str, Any]]:
     """The first `count` posture changes on the outcome stream."""
     consumer = AIOKafkaConsumer(
         topic(stack, topics.OUTCOMES),
-        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
         group_id=None,
         auto_offset_reset="earliest",
         isolation_level="read_committed",

@@ -22,6 +22,7 @@ from tests.e2e.conftest import Receiver
 from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY, token
 from tests.e2e.stack import SERVICES, Stack, free_port, running, stack_env, unique_prefix
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
 OPERATOR = {"Authorization": f"Bearer {BOOTSTRAP_OPERATOR_KEY}"}
@@ -37,7 +38,7 @@ async def all_records(stack: Stack) -> list[bytes]:
     names = [stack.env["SOSA_TOPIC_PREFIX"] + name for name in topics.ALL]
     consumer = AIOKafkaConsumer(
         *names,
-        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
         group_id=None,
         auto_offset_reset="earliest",
     )

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.e2e.stack import SERVICES, free_port, stack_env, unique_prefix
+from tests.kafka_principals import service_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.db]
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.db]
 def run_service(service: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", f"sosa.{service}"],
-        env=env,
+        env={**env, **service_env(service)},
         capture_output=True,
         text=True,
         timeout=60,

@@ -15,6 +15,7 @@ from tests.e2e.conftest import Receiver
 from tests.e2e.credentials import ActingParty
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST, register
+from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
 
@@ -29,7 +30,7 @@ async def outcome_traceparents(stack: Stack, request_id: str, timeout_s: float =
     """The `ce_traceparent` of the request's first outcome(s) on the outcome topic."""
     consumer = AIOKafkaConsumer(
         f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.outcomes.v1",
-        bootstrap_servers=stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"],
+        **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
         group_id=None,
         auto_offset_reset="earliest",
         isolation_level="read_committed",

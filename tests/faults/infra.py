@@ -80,6 +80,9 @@ class FaultInfra:
             SOSA_KAFKA_PORT=str(self.kafka_port),
             SOSA_KAFKA_CLUSTER_PORT_BASE=str(self.cluster_base),
             SOSA_KAFKA_CLUSTER_PORT_STEP=str(self.cluster_step),
+            # the fault broker's and cluster's one credentials file (scripts/test-faults.sh)
+            SOSA_KAFKA_CREDENTIALS_FILE=os.environ["SOSA_TEST_KAFKA_CREDENTIALS"],
+            SOSA_KAFKA_REFORMAT_UNAUTHENTICATED="1",
             SOSA_PG_PORT=str(self.pg_port),
             SOSA_PG_DIR=self.pg_dir,
         )

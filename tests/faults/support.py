@@ -52,6 +52,7 @@ from tests.e2e.stack import (
 from tests.e2e.stack import fresh_databases as databases_named
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.faults.infra import ROOT
+from tests.kafka_principals import as_super_user, super_user_settings
 
 FIGURES_LOG = ROOT / "var" / "faults" / "figures.jsonl"
 
@@ -241,7 +242,7 @@ class RoutingOutcomes:
     async def __aenter__(self) -> RoutingOutcomes:
         self._consumer = AIOKafkaConsumer(
             self._topic,
-            bootstrap_servers=self._bootstrap,
+            **as_super_user(self._bootstrap),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -291,7 +292,7 @@ class RoutingOutcomes:
 async def outcomes_by_cause(bootstrap: str, outcomes_topic: str) -> dict[str, list[Seen]]:
     """The whole outcome topic as it stands, read afresh (read_committed) by a new reader."""
     reader = RoutingOutcomes(bootstrap, outcomes_topic)
-    for record in await read_to_end(bootstrap, outcomes_topic, timeout_s=120):
+    for record in await read_to_end(super_user_settings(bootstrap), outcomes_topic, timeout_s=120):
         reader.add(record)
     return reader.by_cause
 

@@ -28,6 +28,7 @@ from tests.faults.support import (
     status_counts,
     topic,
 )
+from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
 
@@ -39,7 +40,7 @@ DOWN_S = 20.0
 
 async def leaders(bootstrap: str, topics: list[str]) -> dict[str, dict[int, int]]:
     """{topic: {partition: leader node id}}."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**as_super_user(bootstrap))
     await admin.start()
     try:
         described = await admin.describe_topics(topics)

@@ -36,6 +36,7 @@ from sosa.infra.consumer_runner import (
 from sosa.infra.dead_letters import DeadLetters, Unreadable
 from sosa.infra.settings import CommonSettings
 from tests.e2e.stack import unique_prefix
+from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.db, pytest.mark.kafka, pytest.mark.timeout(120)]
 
@@ -118,7 +119,7 @@ class Bench:
         """The first `count` dead letters, each as its headers (decoded) and value."""
         reader = AIOKafkaConsumer(
             self.dead_letters.topic,
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            **as_super_user(self.settings.kafka_bootstrap_servers),
             auto_offset_reset="earliest",
             enable_auto_commit=False,
         )

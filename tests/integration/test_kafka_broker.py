@@ -23,6 +23,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from tests.kafka_principals import as_super_user
+
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(60)]
 
 WAIT_S = 20.0  # upper bound for any one "eventually" below; a healthy broker needs well under 2 s
@@ -48,7 +50,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
 
 @pytest.fixture
 async def admin(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    client = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap, client_id="it-kafka-broker")
+    client = AIOKafkaAdminClient(**as_super_user(kafka_bootstrap), client_id="it-kafka-broker")
     await client.start()
     yield client
     await client.close()
@@ -86,7 +88,7 @@ async def new_topic(admin: AIOKafkaAdminClient) -> AsyncIterator[TopicFactory]:
 
 
 async def started_producer(bootstrap: str, **config: object) -> AIOKafkaProducer:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **config)
+    producer = AIOKafkaProducer(**as_super_user(bootstrap), **config)
     await producer.start()
     return producer
 
@@ -135,7 +137,7 @@ async def test_round_trip_keeps_key_value_headers_and_order(
 
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=kafka_bootstrap,
+        **as_super_user(kafka_bootstrap),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
@@ -171,7 +173,7 @@ async def test_group_of_two_splits_partitions_and_commits_offsets(
     members = [
         AIOKafkaConsumer(
             topic,
-            bootstrap_servers=kafka_bootstrap,
+            **as_super_user(kafka_bootstrap),
             group_id=group,
             client_id=f"member-{n}",
             enable_auto_commit=False,
@@ -238,7 +240,7 @@ async def test_idempotent_producer_writes_each_record_once(
 
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=kafka_bootstrap,
+        **as_super_user(kafka_bootstrap),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
@@ -267,7 +269,7 @@ async def test_transactions_commit_outputs_with_offsets_and_abort_leaves_nothing
     txn = await started_producer(kafka_bootstrap, transactional_id=unique("txn-id"), acks="all")
     worker = AIOKafkaConsumer(
         in_topic,
-        bootstrap_servers=kafka_bootstrap,
+        **as_super_user(kafka_bootstrap),
         group_id=group,
         isolation_level="read_committed",
         enable_auto_commit=False,
@@ -337,7 +339,7 @@ async def test_transactions_commit_outputs_with_offsets_and_abort_leaves_nothing
 async def read_all(bootstrap: str, topic: str, isolation: str, count: int) -> list[bytes]:
     reader = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **as_super_user(bootstrap),
         isolation_level=isolation,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

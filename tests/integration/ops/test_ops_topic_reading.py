@@ -18,6 +18,7 @@ from sosa.infra.settings import CommonSettings
 from sosa.ops.cli import app
 from sosa.ops.topic_reader import partition_for
 from tests.e2e.stack import unique_prefix
+from tests.kafka_principals import as_super_user
 from tests.unit.ops.ops_samples import accept, command_parts, outcome_parts, submit, transitioned
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(120)]
@@ -28,7 +29,7 @@ REQUESTS = ("req-a", "req-b", "req-c")
 
 async def _produce(settings: CommonSettings) -> None:
     await kafka.ensure_topics(settings, [topics.REQUESTS, topics.OUTCOMES])
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(**as_super_user(settings.kafka_bootstrap_servers), acks="all")
     await producer.start()
     try:
         for request_id in REQUESTS:

@@ -44,6 +44,7 @@ from sosa.router.settings import RouterSettings
 from tests.e2e.stack import unique_prefix
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.router.router_support import message
+from tests.kafka_principals import as_super_user
 from tests.unit.intake.builders import DOD_REGISTERED
 
 pytestmark = [pytest.mark.db, pytest.mark.kafka, pytest.mark.timeout(90)]
@@ -158,7 +159,7 @@ class OutcomeReader:
     def __init__(self, settings: RouterSettings, *, isolation_level: str) -> None:
         self._settings = settings
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            **as_super_user(settings.kafka_bootstrap_servers),
             client_id=f"sosa-test-outcomes-{isolation_level}",
             group_id=None,
             enable_auto_commit=False,
