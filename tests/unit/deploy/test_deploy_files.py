@@ -17,6 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from sosa.infra.bus_provisioning import ProvisioningSettings
 from sosa.intake.settings import IntakeSettings
 from sosa.notifier.settings import NotifierSettings
 from sosa.router.settings import RouterSettings
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 SERVICES = {"intake": IntakeSettings, "router": RouterSettings, "notifier": NotifierSettings}
-KNOWN = {f"SOSA_{name.upper()}" for cls in SERVICES.values() for name in cls.model_fields}
+SETTINGS = [*SERVICES.values(), ProvisioningSettings]
+KNOWN = {f"SOSA_{name.upper()}" for cls in SETTINGS for name in cls.model_fields}
 KUBERNETES_VERSION = "1.31.0"
 
 
@@ -79,7 +81,9 @@ def test_compose_runs_a_three_node_kraft_cluster_with_rf_3_and_min_isr_2() -> No
             for voter in env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")
         }
         assert voters == set(brokers)
-        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{name}:9092"
+        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"SASL_PLAINTEXT://{name}:9092"
+        assert services[name]["entrypoint"][-1] == "/opt/sosa/compose-broker.sh"
+        assert env["KAFKA_ADMIN_PASSWORD"].startswith("${KAFKA_ADMIN_PASSWORD:?")
         assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3"
         assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2"
         assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "2"
@@ -98,7 +102,16 @@ def test_compose_runs_two_of_each_service_on_postgresql_from_one_image() -> None
         env = service["environment"]
         assert env[f"SOSA_{name.upper()}_DATABASE_URL"].startswith("postgresql+asyncpg://")
         assert env["SOSA_TOPIC_REPLICATION"] == "3"
-        assert set(service["depends_on"]) == {"kafka-1", "kafka-2", "kafka-3", "postgres"}
+        assert set(service["depends_on"]) == {
+            "kafka-1",
+            "kafka-2",
+            "kafka-3",
+            "postgres",
+            "bus-provisioning",
+        }
+        assert env["SOSA_KAFKA_USERNAME"] == f"sosa-{name}"
+        assert env["SOSA_KAFKA_PASSWORD"].startswith(f"${{KAFKA_{name.upper()}_PASSWORD:?")
+        assert env["SOSA_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
         port = env[f"SOSA_{name.upper()}_PORT"]
         assert f"127.0.0.1:{port}/readyz" in " ".join(service["healthcheck"]["test"])
     init = (DEPLOY / "postgres" / "create-databases.sql").read_text()
@@ -152,7 +165,7 @@ def test_every_service_is_deployed_with_probes_resources_a_service_and_a_budget(
         assert container["resources"]["limits"]["memory"]
         assert {
             ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in container["envFrom"]
-        } == {"sosa-settings", "sosa-secrets"}
+        } == {"sosa-settings", "sosa-secrets", f"sosa-kafka-{name}"}
         assert services[f"sosa-{name}"]["spec"]["selector"].items() <= labels.items()
         budget = budgets[f"sosa-{name}"]["spec"]
         assert budget["selector"]["matchLabels"].items() <= labels.items()
@@ -197,3 +210,24 @@ def test_the_image_installs_the_workspace_with_the_pinned_uv_and_runs_each_servi
     assert 'ENTRYPOINT ["python", "-m"]' in dockerfile
     for name in SERVICES:
         assert importlib.util.find_spec(f"sosa.{name}.__main__") is not None
+
+
+def test_kubernetes_pods_reach_kafka_over_sasl_ssl_each_as_its_own_principal() -> None:
+    settings = of_kind("ConfigMap")[0]["data"]
+    assert settings["SOSA_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert settings["SOSA_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    secrets = {s["metadata"]["name"]: s.get("stringData", {}) for s in of_kind("Secret")}
+    for name in SERVICES:
+        assert secrets[f"sosa-kafka-{name}"]["SOSA_KAFKA_USERNAME"] == f"sosa-{name}"
+    assert secrets["sosa-kafka-admin"]["SOSA_KAFKA_USERNAME"] == "sosa-admin"
+    assert "ca.crt" in secrets["sosa-kafka-ca"]
+    pods = [d["spec"]["template"]["spec"] for d in of_kind("Deployment") + of_kind("Job")]
+    for pod in pods:
+        (container,) = pod["containers"]
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        volume = mounts[settings["SOSA_KAFKA_SSL_CAFILE"].rsplit("/", 1)[0]]
+        assert {"name": volume, "secret": {"secretName": "sosa-kafka-ca"}} in pod["volumes"]
+        refs = {r.get("secretRef", {}).get("name") for r in container["envFrom"]}
+        assert "sosa-kafka-admin" not in refs or container["args"] == [
+            "sosa.infra.bus_provisioning"
+        ]
