@@ -40,6 +40,8 @@ def topic(stack: Stack, name: str) -> str:
 
 async def publish_outcomes(stack: Stack, events: Sequence[outcomes.OutcomeEvent]) -> None:
     """Send outcome events as the router does (CloudEvents binary mode, keyed by request)."""
+    # outcomes written by the test in the router's place: the brokers' super user, explicitly
+    # (only the router's principal may write sosa.outcomes.v1 otherwise)
     producer = AIOKafkaProducer(
         **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]), enable_idempotence=True
     )

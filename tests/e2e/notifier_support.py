@@ -126,6 +126,7 @@ class Outcomes:
 
     def __init__(self, stack: Stack) -> None:
         self._topic = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.outcomes.v1"
+        # outcomes in the router's place: the brokers' super user, explicitly
         self._producer = AIOKafkaProducer(
             **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]), acks="all"
         )

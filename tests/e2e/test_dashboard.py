@@ -230,6 +230,8 @@ async def test_the_operators_panels_show_lag_dead_letters_and_failures_by_endpoi
         )
         assert created.status_code == 201, created.text
         refusing = created.json()["endpoint_id"]
+    # hostile records straight onto the topic: only the brokers' super user may (no service
+    # principal writes another's topic), so this producer is explicitly the super user's
     producer = AIOKafkaProducer(**as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]))
     await producer.start()
     try:

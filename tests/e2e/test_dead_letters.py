@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
 async def publish(
     stack: Stack, *records: tuple[bytes | None, bytes, list[tuple[str, bytes]]]
 ) -> None:
+    # hostile records straight onto the topic: only the brokers' super user may (no service
+    # principal writes another's topic), so this producer is explicitly the super user's
     producer = AIOKafkaProducer(**as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]))
     await producer.start()
     try:

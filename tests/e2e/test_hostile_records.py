@@ -140,6 +140,8 @@ class Aftermath:
 async def produce(stack: Stack) -> tuple[dict[str, Sent], set[tuple[str, int, int]]]:
     """Every case of the table, in order, with a plain producer (acks=all)."""
     prefix = stack.env["SOSA_TOPIC_PREFIX"]
+    # hostile records straight onto the topic: only the brokers' super user may (no service
+    # principal writes another's topic), so this producer is explicitly the super user's
     producer = AIOKafkaProducer(
         **as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
         acks="all",

@@ -42,6 +42,8 @@ async def publish_poison(stack: Stack) -> tuple[str, Sent]:
     letter too: it cannot be applied, and is replayable once a newer version knows it); plain
     producer, not transactional."""
     topic = f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.outcomes.v1"
+    # hostile records straight onto the topic: only the brokers' super user may (no service
+    # principal writes another's topic), so this producer is explicitly the super user's
     producer = AIOKafkaProducer(**as_super_user(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]))
     await producer.start()
     sent: Sent = {}
