@@ -55,7 +55,8 @@ from tests.e2e.stack import (
     unique_prefix,
 )
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.kafka_principals import as_super_user
+from tests.kafka_principals import OPERATOR as OPERATOR_PRINCIPAL
+from tests.kafka_principals import as_super_user, security_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
 T = TypeVar("T")
@@ -501,13 +502,14 @@ class Ran:
 
 
 async def sosa_ops(stack: Stack, *args: str, timeout_s: float = 60) -> Ran:
-    """The operators' tool with the stack's settings (its topic prefix, its broker)."""
+    """The operators' tool with the stack's settings (its topic prefix, its broker), as the
+    operators' own read-only principal."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "sosa.ops",
         *args,
-        env=stack.env,
+        env={**stack.env, **security_env(OPERATOR_PRINCIPAL)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
