@@ -22,7 +22,7 @@ from tests.e2e.conftest import Receiver
 from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY, token
 from tests.e2e.stack import SERVICES, Stack, free_port, running, stack_env, unique_prefix
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
-from tests.kafka_principals import as_super_user
+from tests.kafka_principals import SERVICE_PRINCIPALS, as_super_user, password_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db]
 OPERATOR = {"Authorization": f"Bearer {BOOTSTRAP_OPERATOR_KEY}"}
@@ -78,6 +78,8 @@ async def test_no_secret_in_any_log_or_event(
     secrets: dict[str, str] = {
         "bootstrap": BOOTSTRAP_OPERATOR_KEY,
         "pepper": env["SOSA_AUTH_PEPPER"],
+        # the services' Kafka passwords (#23), at DEBUG too
+        **{f"kafka-{name}": password_of(user) for name, user in SERVICE_PRINCIPALS.items()},
     }
     stack = Stack(env=env, ports=ports, logs=tmp_path)
     with running(stack):
