@@ -44,6 +44,7 @@ WRITERS = {
     topics.REQUESTS: PRINCIPALS.intake,
     topics.OUTCOMES: PRINCIPALS.router,
     topics.PARTIES: PRINCIPALS.intake,
+    topics.AUDIT_CHECKPOINTS: PRINCIPALS.intake,
 }
 """The principal whose job it is to write each protected topic."""
 
@@ -52,6 +53,7 @@ OTHERS = {
     # the router also writes its own clock ticks to the command topic (sosa.router.timers)
     topics.REQUESTS: [PRINCIPALS.notifier, OPERATOR],
     topics.PARTIES: [PRINCIPALS.router, PRINCIPALS.notifier, OPERATOR],
+    topics.AUDIT_CHECKPOINTS: [PRINCIPALS.router, PRINCIPALS.notifier, OPERATOR],
 }
 """Principals that must not write each protected topic."""
 
@@ -87,7 +89,9 @@ async def landed(bootstrap: str, topic: str) -> list[str]:
     return [r.value.decode() for r in await read_to_end(super_user_settings(bootstrap), topic)]
 
 
-@pytest.mark.parametrize("name", [topics.OUTCOMES, topics.REQUESTS, topics.PARTIES])
+@pytest.mark.parametrize(
+    "name", [topics.OUTCOMES, topics.REQUESTS, topics.PARTIES, topics.AUDIT_CHECKPOINTS]
+)
 async def test_only_the_owner_writes_commands_outcomes_and_party_records(
     name: str, deployment: str, kafka_bootstrap: str
 ) -> None:

@@ -22,6 +22,7 @@ from sosa.contracts.audit import AuditCheckpoint
 from sosa.intake import audit, tables
 from tests.e2e.stack import unique_prefix
 from tests.integration.intake.seeding import Sessions
+from tests.kafka_principals import provision_stack, service_env
 
 pytestmark = pytest.mark.db
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -193,10 +194,13 @@ async def test_the_commands_prune_with_a_published_checkpoint_and_verify_names_a
     await fill(sessions, rows=4, start=datetime.now(UTC) - timedelta(days=3))
     env = {
         **os.environ,
+        # as intake's own Kafka principal, on a prefix provisioned as a deployment's is (#23)
+        **service_env("intake"),
         "SOSA_INTAKE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "SOSA_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "SOSA_TOPIC_PREFIX": unique_prefix(),
     }
+    await asyncio.to_thread(provision_stack, env)
 
     def run(command: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -49,6 +49,7 @@ def test_each_topic_has_only_its_writers() -> None:
     assert writers == {
         topics.REQUESTS: {"sosa-intake", "sosa-router"},  # the router: its clock ticks
         topics.PARTIES: {"sosa-intake"},
+        topics.AUDIT_CHECKPOINTS: {"sosa-intake"},
         topics.OUTCOMES: {"sosa-router"},
         topics.REQUEST_STATE: {"sosa-router"},
         topics.DELIVERIES: {"sosa-notifier"},
@@ -66,6 +67,7 @@ def test_each_principal_reads_only_what_it_needs() -> None:
             f"{PREFIX}{t}"
             for t in (
                 topics.OUTCOMES,
+                topics.AUDIT_CHECKPOINTS,
                 DLQ(topics.REQUESTS),
                 DLQ(topics.OUTCOMES),
                 DLQ(topics.PARTIES),

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from sosa.contracts import envelope, topics
 from sosa.contracts.audit import CHECKPOINT, AuditCheckpoint
 from sosa.infra import kafka
+from sosa.infra.kafka_security import client_options
 from sosa.infra.settings import CommonSettings
 from sosa.intake.audit import Publish
 
@@ -57,7 +57,7 @@ async def latest(settings: CommonSettings, *, timeout_s: float = 30) -> AuditChe
     )
     topic = settings.topic(topics.AUDIT_CHECKPOINTS)
     reader = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_options(settings),
         client_id="sosa-intake-audit",
         group_id=None,
         enable_auto_commit=False,
@@ -84,9 +84,7 @@ async def latest(settings: CommonSettings, *, timeout_s: float = 30) -> AuditChe
 
 
 async def _partitions(settings: CommonSettings, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="sosa-intake-audit"
-    )
+    admin = kafka.admin(settings, client_id="sosa-intake-audit")
     await kafka.start_checked(admin, settings)
     try:
         [described] = await admin.describe_topics([topic])

@@ -4,9 +4,10 @@ One principal per service and one for the operators' tool; the broker's super us
 own identity, and the provisioning step's) needs none. For a deployment whose topics carry the
 prefix P:
 
-- intake writes P+requests, P+parties and P+outcomes.dlq; reads P+outcomes (its read model's
-  group) and, for the pipeline panel, the three .dlq topics, and describes the router's and the
-  notifier's groups (their committed offsets);
+- intake writes P+requests, P+parties and P+outcomes.dlq, and P+audit-checkpoints (its audit
+  log's `prune`, run with intake's settings); reads P+outcomes (its read model's group),
+  P+audit-checkpoints (`verify`) and, for the pipeline panel, the three .dlq topics, and
+  describes the router's and the notifier's groups (their committed offsets);
 - the router writes P+outcomes, P+request-state, P+requests.dlq and P+requests (its clock ticks
   only); reads P+requests (its group); owns its transactional ids (one per input partition);
 - the notifier writes P+deliveries, P+outcomes.dlq and P+parties.dlq; reads P+outcomes and
@@ -95,13 +96,14 @@ def bindings(layout: BusLayout) -> list[AclBinding]:
     t = layout.topic
     dlq = topics.dead_letter
     writes = {
-        p.intake: [topics.REQUESTS, topics.PARTIES, dlq(topics.OUTCOMES)],
+        p.intake: [topics.REQUESTS, topics.PARTIES, dlq(topics.OUTCOMES), topics.AUDIT_CHECKPOINTS],
         p.router: [topics.OUTCOMES, topics.REQUEST_STATE, dlq(topics.REQUESTS), topics.REQUESTS],
         p.notifier: [topics.DELIVERIES, dlq(topics.OUTCOMES), dlq(topics.PARTIES)],
     }
     reads = {
         p.intake: [
             topics.OUTCOMES,
+            topics.AUDIT_CHECKPOINTS,
             dlq(topics.REQUESTS),
             dlq(topics.OUTCOMES),
             dlq(topics.PARTIES),

@@ -57,7 +57,9 @@ class ProvisioningSettings(CommonSettings):
 async def provision(settings: CommonSettings, layout: BusLayout) -> int:
     """Create the topics and ACLs of `layout`, as the principal of `settings` (the super user);
     returns how many ACL bindings the deployment has."""
-    await kafka.ensure_topics(settings, topics.ALL, compacted=topics.COMPACTED)
+    await kafka.ensure_topics(
+        settings, topics.ALL, compacted=topics.COMPACTED, kept_forever=topics.KEPT_FOREVER
+    )
     wanted = bindings(layout)
     admin = kafka.admin(settings, client_id="sosa-bus-provisioning")
     await kafka.start_checked(admin, settings)
