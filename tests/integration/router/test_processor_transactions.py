@@ -153,6 +153,65 @@ class FencedByAnotherOwner(Fault):
         await self.other.stop_all()
 
 
+class CommittedByThePreviousOwner(Fault):
+    """Just before the router's first transaction, the partition's previous owner commits the
+    start of the batch: it publishes the outcomes of the first commands and commits the group's
+    offset past them, in one transaction, as a router whose commit was under way when the
+    partition moved to this one would. The router read its position (0) before that. Another
+    transactional id stands in for the previous owner's: with the same id, the broker settles
+    the old transaction before the new owner's first `begin_transaction` returns; here the
+    fault waits until the group's committed offset shows it."""
+
+    def __init__(self, settings: RouterSettings, partition: TopicPartition, done: list[str]):
+        super().__init__()
+        self.settings = settings
+        self.partition = partition
+        self.done = done
+        self.previous_committed = False
+
+    def install(self, producer: Any) -> None:
+        super().install(producer)
+        begin: Callable[[], Awaitable[None]] = producer.begin_transaction
+
+        async def begin_after_the_previous_owner() -> None:
+            if not self.previous_committed:
+                self.previous_committed = True
+                await self.previous_owner_commits()
+            await begin()
+
+        producer.begin_transaction = begin_after_the_previous_owner
+
+    async def inject(self, producer: Any, commit: Callable[[], Awaitable[None]]) -> None:
+        await commit()
+
+    async def previous_owner_commits(self) -> None:
+        settings = self.settings
+        previous = kafka.producer(
+            settings,
+            client_id="sosa-test-previous-owner",
+            transactional_id=f"{settings.router_transactional_id}-previous-owner",
+        )
+        offsets = kafka.consumer(
+            settings, group_id=settings.router_group, topics=[], client_id="sosa-test-offsets"
+        )
+        try:
+            await kafka.start_checked(previous, settings)
+            await kafka.start_checked(offsets, settings)
+            async with previous.transaction():
+                for command_id in self.done:
+                    value = json.dumps({"caused_by": command_id}).encode()
+                    await previous.send(settings.topic(topics.OUTCOMES), value)
+                await previous.send_offsets_to_transaction(
+                    {self.partition: len(self.done)}, settings.router_group
+                )
+            async with asyncio.timeout(WAIT_S):
+                while await offsets.committed(self.partition) != len(self.done):  # noqa: ASYNC110 - polled: the broker has no event for it
+                    await asyncio.sleep(0.05)
+        finally:
+            await kafka.close_quietly(previous)
+            await kafka.close_quietly(offsets)
+
+
 class OutcomeReader:
     """Counts the outcome events on the outcome topic by the command that caused them."""
 
@@ -259,10 +318,12 @@ class Harness:
         self._stack.push_async_callback(cancel, self.router)
         return self.router
 
-    async def run(self, fault: Fault) -> tuple[list[str], Counter[str]]:
+    async def run(
+        self, fault: Fault, submits: list[commands.SubmitRequest] | None = None
+    ) -> tuple[list[str], Counter[str]]:
         """Send the submits, run the router with the fault, wait for their outcomes, then for
         the sentinel's; returns every command id (sentinel last) and the committed counts."""
-        submits = [submit(f"r-{i}") for i in range(SUBMITS)]
+        submits = submits or [submit(f"r-{i}") for i in range(SUBMITS)]
         await self.send(*submits)
         router = await self.start_router(fault)
         ids = [s.command_id for s in submits]
@@ -384,3 +445,23 @@ async def test_a_commit_fenced_by_another_owner_recovers_with_one_outcome_each(
     assert await harness.group_offset() == len(ids)
     assert await harness.raw_counts(ids) == {i: 2 if i in failed else 1 for i in ids}
     assert failures(caplog) == [COMMIT_FAILED]
+
+
+async def test_a_batch_its_previous_owner_committed_meanwhile_is_not_published_again(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A new owner of a partition reads its position when the partition is assigned; should
+    the previous owner's last transaction commit after that (a router killed or cut off while
+    committing, found doubling outcomes in the fault suite under load), the new owner's first
+    transaction finds the committed offset past its batch and publishes none of it."""
+    submits = [submit(f"r-{i}") for i in range(SUBMITS)]
+    done = [s.command_id for s in submits[:2]]
+    fault = CommittedByThePreviousOwner(harness.settings, harness.partition, done)
+    ids, counts = await harness.run(fault, submits)
+
+    assert fault.previous_committed
+    assert {i: counts[i] for i in ids} == dict.fromkeys(ids, 1), "one outcome per submit"
+    assert harness.messages("committed_by_previous_owner") == len(done)
+    assert await harness.group_offset() == len(ids)
+    assert await harness.raw_counts(ids) == dict.fromkeys(ids, 1), "nothing even aborted"
+    assert failures(caplog) == []

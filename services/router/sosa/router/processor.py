@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from opentelemetry.trace import Span
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +29,7 @@ from sosa.infra.clock import Clock
 from sosa.infra.consumer_runner import (
     ConsumerRunner,
     Decoded,
+    PositionMoved,
     Record,
     seek_to_committed,
 )
@@ -120,6 +121,8 @@ class Processor:
             # renewed producer's fencing aborts it (or finds it committed).
             async with asyncio.timeout(_TRANSACTION_TIMEOUT_S):
                 await producer.begin_transaction()
+                if self._producers.position_unchecked(partition):
+                    await self._check_position(producer, partition, records)
                 for output in outputs:
                     delivery = await producer.send(
                         self._settings.topic(output.topic),
@@ -138,6 +141,25 @@ class Processor:
             raise
         for output in outputs:
             metrics.PUBLISHED.labels("router", output.topic).inc()
+
+    async def _check_position(
+        self, producer: AIOKafkaProducer, partition: TopicPartition, records: Sequence[Record]
+    ) -> None:
+        """The first transaction of a partition's producer: its `begin_transaction` has fenced
+        the previous owner and settled that owner's last transaction, so the group's committed
+        offset is final now. When it is past the batch's first record, the previous owner
+        published this batch (or its start) after this router read its position: publish
+        nothing and read on from the committed offset (the batch's decisions stay in the inbox,
+        so what is read again is republished from there, not decided twice)."""
+        committed = await self._consumer.committed(partition)
+        self._producers.position_checked(partition)
+        if committed is not None and committed > records[0].offset:
+            await producer.abort_transaction()
+            for record in records:
+                if record.offset < committed:
+                    _count(record, "committed_by_previous_owner")
+            await seek_to_committed(self._consumer, partition)
+            raise PositionMoved(f"{partition.topic}-{partition.partition} committed to {committed}")
 
     async def recover(self, partition: TopicPartition) -> None:
         """After a failed transaction, a new producer with the partition's transactional id

@@ -28,6 +28,9 @@ class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
         self._settings = settings
         self._id_prefix = id_prefix
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self._unchecked: set[TopicPartition] = set()
+        """Partitions whose producer has not yet had a transaction: the consumer's position in
+        them was read before this producer fenced the previous owner (`position_checked`)."""
         self.lock = asyncio.Lock()
         """Held while a batch is processed, so a revocation waits for it to finish."""
 
@@ -51,7 +54,20 @@ class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
                 await kafka.close_quietly(producer)
                 raise
             self._producers[partition] = producer
+            self._unchecked.add(partition)
         return producer
+
+    def position_unchecked(self, partition: TopicPartition) -> bool:
+        """Whether the partition's producer has yet to check the consumer's position. A new
+        owner reads its position (the group's committed offset) when the partition is assigned,
+        which can be before the previous owner's last transaction, already being committed,
+        has written its offsets; only once this producer holds the transactional id (its first
+        `begin_transaction`) is that transaction settled and the committed offset final. Kafka's
+        answer is KIP-447's stable offset fetch, which aiokafka does not send."""
+        return partition in self._unchecked
+
+    def position_checked(self, partition: TopicPartition) -> None:
+        self._unchecked.discard(partition)
 
     async def renew(self, partition: TopicPartition) -> None:
         """Replace the partition's producer (call with `lock` held) and wait until the new one
@@ -65,6 +81,7 @@ class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
         producer = await self.for_partition(partition)
         await producer.begin_transaction()  # waits for InitProducerId: the fencing
         await producer.abort_transaction()
+        self._unchecked.discard(partition)  # the caller reads from the committed offset next
 
     async def any_reachable(self) -> bool:
         """Readiness: some partition producer can reach the cluster (True while none is owned)."""
@@ -81,6 +98,7 @@ class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
         async with self.lock:
             for partition in revoked:
                 producer = self._producers.pop(partition, None)
+                self._unchecked.discard(partition)
                 if producer is not None:
                     await producer.stop()
 

@@ -13,7 +13,10 @@ For each partition's batch of records:
    database answers) becomes a dead letter, with headers naming the error's class and message
    and the record's original topic, partition and offset.
 4. **Commit**: the committer sends the dead letters and commits the offsets, only then; a
-   committer that fails is asked to recover (reading resumes from what the group committed).
+   committer that fails is asked to recover (reading resumes from what the group committed). A
+   committer that finds the group's committed offset already past the batch's first record (a
+   previous owner of the partition committed it after this consumer read its position) raises
+   `PositionMoved`: nothing is published, and reading resumes from the committed offset.
 
 Applying must be idempotent, since a batch is applied again after an outage or a failed commit
 (each stage's docstring says how it is). Nothing but cancellation leaves `run`: a broker that
@@ -98,6 +101,11 @@ class Applied(Generic[R]):
     letters: list[Unreadable] = field(default_factory=list)
 
 
+class PositionMoved(Exception):  # noqa: N818 (a condition, not an error of the batch)
+    """The group's committed offset is past the batch's first record: the committer published
+    nothing and has moved the consumer to the committed offset."""
+
+
 class DatabaseOutage(Exception):  # noqa: N818 (a condition, not an error of the batch)
     """Applying stopped because the database cannot be used now; nothing is blamed."""
 
@@ -161,6 +169,9 @@ class ConsumerRunner(Generic[T, R]):
             return
         try:
             await self._committer.commit(partition, records, applied.results, applied.letters)
+        except PositionMoved:
+            log.info("the batch was committed by the partition's previous owner; reading on")
+            return
         except Exception:
             log.exception("committing the batch failed; reading again from the committed offset")
             await self._recover(partition)
