@@ -441,6 +441,15 @@ def routing_figures(
 ) -> Figures:
     accepted = [s for s in submissions if s.accepted]
     counts = [len(by_cause.get(s.command_id, [])) for s in accepted]
+    doubled = {
+        s.command_id: [
+            (seen.event_id, seen.partition, seen.offset) for seen in by_cause[s.command_id]
+        ]
+        for s in accepted
+        if len(by_cause.get(s.command_id, [])) > 1
+    }
+    if doubled:  # the same event id twice: published again; two ids: decided twice
+        details = {**details, "doubled: (event id, partition, offset) each": doubled}
     return Figures(
         scenario=scenario,
         sent=len(submissions),
