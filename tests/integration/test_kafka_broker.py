@@ -23,6 +23,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from sosa.infra.stable_offsets import UnstableOffsets, committed_stable
 from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(60)]
@@ -349,3 +350,37 @@ async def read_all(bootstrap: str, topic: str, isolation: str, count: int) -> li
         return values(await consume(reader, count))
     finally:
         await reader.stop()
+
+
+async def test_a_stable_offset_fetch_waits_out_an_open_transaction(
+    kafka_bootstrap: str, new_topic: TopicFactory
+) -> None:
+    """`sosa.infra.stable_offsets.committed_stable` sends OffsetFetch v7 with require_stable: no
+    offset yet reads None; while a transaction holding offsets for the partition is open the
+    broker answers UNSTABLE_OFFSET_COMMIT (the call gives up at its deadline); once the
+    transaction commits, the call returns its offset (aiokafka's `committed()` would have
+    answered the old offset throughout)."""
+    topic = await new_topic("stable", 1)
+    partition = TopicPartition(topic, 0)
+    group = unique("stable-group")
+    consumer = AIOKafkaConsumer(
+        **as_super_user(kafka_bootstrap), group_id=group, enable_auto_commit=False
+    )
+    producer = AIOKafkaProducer(
+        **as_super_user(kafka_bootstrap), transactional_id=unique("stable-txn")
+    )
+    await consumer.start()
+    await producer.start()
+    try:
+        assert await committed_stable(consumer, partition) is None
+        await producer.begin_transaction()
+        await producer.send_and_wait(topic, b"output")
+        await producer.send_offsets_to_transaction({partition: 7}, group)
+        with pytest.raises(UnstableOffsets):
+            await committed_stable(consumer, partition, timeout_s=1.0)
+        assert await consumer.committed(partition) is None  # v3: the old answer, no error
+        await producer.commit_transaction()
+        assert await committed_stable(consumer, partition) == 7
+    finally:
+        await producer.stop()
+        await consumer.stop()

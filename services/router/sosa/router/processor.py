@@ -35,6 +35,7 @@ from sosa.infra.consumer_runner import (
 )
 from sosa.infra.dead_letters import Unreadable, dead_letter_headers
 from sosa.infra.settings import CommonSettings
+from sosa.infra.stable_offsets import committed_stable
 from sosa.router.batch_state import BatchState
 from sosa.router.incoming import Incoming, read_command
 from sosa.router.outputs import Output
@@ -147,11 +148,12 @@ class Processor:
     ) -> None:
         """The first transaction of a partition's producer: its `begin_transaction` has fenced
         the previous owner and settled that owner's last transaction, so the group's committed
-        offset is final now. When it is past the batch's first record, the previous owner
-        published this batch (or its start) after this router read its position: publish
-        nothing and read on from the committed offset (the batch's decisions stay in the inbox,
-        so what is read again is republished from there, not decided twice)."""
-        committed = await self._consumer.committed(partition)
+        offset, read as a stable fetch (`sosa.infra.stable_offsets`), is final now. When it is
+        past the batch's first record, the previous owner published this batch (or its start)
+        after this router read its position: publish nothing and read on from the committed
+        offset (the batch's decisions stay in the inbox, so what is read again is republished
+        from there, not decided twice)."""
+        committed = await committed_stable(self._consumer, partition)
         self._producers.position_checked(partition)
         if committed is not None and committed > records[0].offset:
             await producer.abort_transaction()

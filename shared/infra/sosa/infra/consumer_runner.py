@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra import db, metrics
 from sosa.infra.dead_letters import DeadLetters, Unreadable
+from sosa.infra.stable_offsets import committed_stable
 
 log = logging.getLogger(__name__)
 
@@ -280,11 +281,13 @@ class OffsetCommitter(Generic[R]):
 
 
 async def seek_to_committed(consumer: AIOKafkaConsumer, partition: TopicPartition) -> None:
-    """Read `partition` again from the offset its group committed (from the start if none);
-    a partition no longer assigned is left alone: its new owner reads it from there."""
+    """Read `partition` again from the offset its group committed (from the start if none),
+    read as a stable offset fetch (`sosa.infra.stable_offsets`: a just-settled transaction's
+    offsets included); a partition no longer assigned is left alone: its new owner reads it
+    from there."""
     if partition not in consumer.assignment():
         return
-    committed = await consumer.committed(partition)
+    committed = await committed_stable(consumer, partition)
     with contextlib.suppress(Exception):  # revoked meanwhile
         if committed is None:
             await consumer.seek_to_beginning(partition)
