@@ -1,5 +1,5 @@
 """The operations dashboard in a real browser: headless Chromium (Debian's package, installed by
-scripts/browser.sh) driven by Selenium against the three services.
+scripts/browser.sh; `tests.e2e.browser`) driven by Selenium against the three services.
 
 The page loads; a request posted through the API shows in the live feed within seconds; another
 party's request never does; the tables count only what the viewer may see (an operator sees
@@ -8,8 +8,6 @@ all); and a page that comes back resumes its feed from Last-Event-ID, missing no
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,12 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
 
+from tests.e2e.browser import chromium
 from tests.e2e.credentials import OPERATOR, ActingParty, token
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -30,7 +27,6 @@ from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db, pytest.mark.timeout(240)]
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 OTHER = "mod-india-dgaq"  # a second requesting party: its requests are not the viewer's
 
 
@@ -44,31 +40,8 @@ def other_request() -> dict[str, Any]:
 
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.fail("Chromium is missing: scripts/browser.sh installs it (make test runs it)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="sosa-chromium-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # to see CSP violations
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 async def until(check: Callable[[], Any], what: str, timeout_s: float = 30) -> Any:

@@ -26,6 +26,7 @@ from sosa.infra.workers import Workers
 from sosa.intake import idempotency, read_model, tables
 from sosa.intake.api import (
     analytics,
+    answer_options,
     commands,
     dashboard,
     parties,
@@ -33,6 +34,7 @@ from sosa.intake.api import (
     request_list,
     requests,
     suppliers,
+    workspace,
 )
 from sosa.intake.pipeline_watch import PipelineWatch
 from sosa.intake.runtime import Runtime
@@ -133,7 +135,18 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
 
     problems.install_database_unavailable(app, "The database is unavailable; nothing was stored.")
 
-    apis = (requests, request_list, commands, suppliers, parties, dashboard, posture, analytics)
+    apis = (
+        requests,
+        request_list,
+        commands,
+        answer_options,
+        suppliers,
+        parties,
+        dashboard,
+        workspace,
+        posture,
+        analytics,
+    )
     for api in apis:
         app.include_router(api.router)
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))

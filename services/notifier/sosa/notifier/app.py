@@ -132,12 +132,12 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
         ContentSecurityPolicy,
         docs_paths=[app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url],
     )
-    if settings.cors_allow_origins:  # the dashboard's page (served by intake) reads the stream
+    if settings.cors_allow_origins:  # intake's dashboard and workspace pages call this API
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_allow_origins,
-            allow_methods=["GET"],
-            allow_headers=["Authorization", "Last-Event-ID"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Last-Event-ID", "Content-Type"],
             max_age=600,
         )
     app.include_router(api.router)

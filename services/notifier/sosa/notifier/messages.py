@@ -23,7 +23,8 @@ class Message:
     event_type: str
     request_id: str | None
     occurred_at: datetime
-    role: Role
+    role: Role | None
+    """None only for a test message (`test_message`), which no party is told in a role."""
     data: dict[str, Any]
     fields: list[str]
     deadline: datetime | None = None
@@ -66,3 +67,24 @@ def _full_data(event: OutcomeEvent) -> dict[str, Any]:
     dumped = event.model_dump(mode="json", exclude={"type", "event_id"})
     ordered = {"request_id": dumped.pop("request_id"), "sequence": dumped.pop("sequence")}
     return {**ordered, **dumped}
+
+
+TEST_EVENT_TYPE = "endpoint.test"
+
+
+def test_message(message_id: str, *, endpoint_id: str, party_id: str, now: datetime) -> Message:
+    """A message sent on request to one endpoint, to check that it receives and verifies what
+    the notifier signs (like Svix's "send example"). It tells of no request."""
+    return Message(
+        message_id=message_id,
+        event_type=TEST_EVENT_TYPE,
+        request_id=None,
+        occurred_at=now,
+        role=None,
+        data={
+            "endpoint_id": endpoint_id,
+            "party_id": party_id,
+            "note": "A test message, sent because it was asked for; it tells of no request.",
+        },
+        fields=["endpoint_id", "party_id", "note"],
+    )

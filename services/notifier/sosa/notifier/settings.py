@@ -68,8 +68,9 @@ class NotifierSettings(ApiSettings):
     maintenance_interval_s: float = Field(default=1.0, gt=0)
     cors_allow_origins: list[str] = Field(
         default_factory=list,
-        description="Origins whose pages may read the notifier's API from a browser (GET only, "
-        'with Authorization and Last-Event-ID): the dashboard\'s, e.g. ["http://127.0.0.1:8000"].',
+        description="Origins whose pages may call the notifier's API from a browser (with "
+        "Authorization, Last-Event-ID and a JSON body): intake's dashboard and workspace, e.g. "
+        '["http://127.0.0.1:8000"]. The credential still decides what each call may do.',
     )
 
     # --- e-mail ---

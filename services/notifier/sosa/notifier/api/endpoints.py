@@ -14,6 +14,8 @@ from sosa.infra.problem_docs import problems
 from sosa.infra.resource_ids import ResourceId
 from sosa.notifier import signing, ssrf, tables
 from sosa.notifier.api.caller import CallerDep, RuntimeDep
+from sosa.notifier.api.deliveries import get_delivery
+from sosa.notifier.api.log_schemas import DeliveryOut
 from sosa.notifier.api.subscription_schemas import (
     EndpointCreated,
     EndpointIn,
@@ -22,6 +24,9 @@ from sosa.notifier.api.subscription_schemas import (
     Rotated,
     RotateIn,
 )
+from sosa.notifier.channels import Channel
+from sosa.notifier.deliveries import delivery_row
+from sosa.notifier.messages import test_message
 from sosa.notifier.runtime import Runtime
 
 router = APIRouter(prefix="/endpoints", tags=["endpoints"])
@@ -186,3 +191,31 @@ async def rotate_secret(
         sealed = rt.secret_box.seal(secret)
         await session.execute(update(e).where(e.c.endpoint_id == endpoint_id).values(secret=sealed))
     return Rotated(endpoint_id=endpoint_id, secret=secret, previous_secret_expires_at=expires)
+
+
+@router.post(
+    "/{endpoint_id}/test",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DeliveryOut,
+    summary="Send a test message to this endpoint now",
+    description="Queues one signed message of type `endpoint.test` for this endpoint alone, "
+    "whatever event types it subscribes to, and answers with its delivery; its attempts (status, "
+    "response excerpt) show in the delivery log like any other's, and it can be retried.",
+    responses=problems(
+        404, 409, 422, 503, _404=NO_ENDPOINT, _409="The endpoint is disabled; enable it first"
+    ),
+)
+async def send_test(endpoint_id: ResourceId, rt: RuntimeDep, caller: CallerDep) -> DeliveryOut:
+    row = await _visible(rt, caller, endpoint_id)
+    if not row.enabled:
+        raise HTTPException(409, f"endpoint {endpoint_id} is disabled; enable it first")
+    now = rt.clock.now()
+    message = test_message(
+        str(uuid.uuid4()), endpoint_id=endpoint_id, party_id=row.party_id, now=now
+    )
+    channel = Channel("webhook", endpoint_id, row.mode, row.event_types)
+    values = delivery_row(channel, row.party_id, message, now=now, escalate_at=None)
+    async with rt.sessions() as session, session.begin():
+        await session.execute(tables.deliveries.insert().values(**values))
+    rt.wake_dispatcher()
+    return await get_delivery(str(values["delivery_id"]), rt, caller)

@@ -1,0 +1,54 @@
+// Calls to intake's and the notifier's public HTTP API with the signed-in credential; every
+// refusal becomes an ApiError carrying the problem+json answer (title, detail, errors).
+const CONFIG = JSON.parse(document.querySelector('meta[name="sosa-config"]').content || "{}");
+export const NOTIFIER = (CONFIG.notifierUrl || "").replace(/\/$/, "");
+const KEY = "sosa.key";
+
+export function credential() { return sessionStorage.getItem(KEY) || ""; }
+export function signIn(value) { sessionStorage.setItem(KEY, value); }
+export function signOut() { sessionStorage.removeItem(KEY); }
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || "HTTP " + status);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+async function call(base, method, path, body) {
+  const headers = { Authorization: "Bearer " + credential() };
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(base + path, init);
+  if (response.status === 204) return null;
+  const kind = response.headers.get("content-type") || "";
+  const answer = kind.includes("json") ? await response.json() : { detail: await response.text() };
+  if (!response.ok) throw new ApiError(response.status, { status: response.status, ...answer });
+  return answer;
+}
+
+export const intake = {
+  get: (path) => call("", "GET", path),
+  post: (path, body) => call("", "POST", path, body),
+};
+export const notifier = {
+  get: (path) => call(NOTIFIER, "GET", path),
+  post: (path, body) => call(NOTIFIER, "POST", path, body),
+  patch: (path, body) => call(NOTIFIER, "PATCH", path, body),
+};
+
+// A command is stored (202) and then decided by the router: wait for its status, a few seconds.
+export async function decided(accepted, timeoutMs = 15000) {
+  const path = "/v1/priority-requests/" + encodeURIComponent(accepted.request_id) + "/commands/" +
+    encodeURIComponent(accepted.command_id);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await intake.get(path);
+    if (status.status !== "pending" || Date.now() > until) return status;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  }
+}
