@@ -209,3 +209,44 @@ async def test_the_embedded_sqlite_default_works_too(
     Webhook(rotated.json()["secret"]).verify(hits[1].body, hits[1].headers)
     assert [hit.headers["webhook-id"] for hit in hits] == [event.event_id] * 2
     assert streamed[0].data["data"]["request_id"] == event.request_id
+
+
+async def test_a_test_message_goes_to_one_endpoint_signed_and_shows_in_its_log(
+    launch_notifier: Launch, hooks: Hooks
+) -> None:
+    """`POST /v1/endpoints/{id}/test`: one signed `endpoint.test` message to that endpoint alone,
+    whatever it subscribes to; its attempt is logged with the receiver's status; another party
+    cannot send it; a disabled endpoint is refused (409) until enabled."""
+    stack = await launch_notifier()
+    hook, other_hook = hooks.add(statuses=[503]), hooks.add()
+    async with api(stack, "dod-navsea") as client, api(stack, "dod-army") as other:
+        created = await subscribe(client, hook.url, event_types=["request.overdue"])
+        await subscribe(client, other_hook.url)
+        endpoint = created["endpoint_id"]
+        sent = await client.post(f"/v1/endpoints/{endpoint}/test")
+        assert sent.status_code == 202, sent.text
+        delivery = sent.json()
+        assert (delivery["event_type"], delivery["endpoint_id"]) == ("endpoint.test", endpoint)
+        assert delivery["request_id"] is None
+        (hit,) = await hook.wait_for(1)
+        Webhook(created["secret"]).verify(hit.body, hit.headers)
+        body = json.loads(hit.body)
+        assert body["type"] == "endpoint.test"
+        assert body["data"]["endpoint_id"] == endpoint
+        assert hit.headers["webhook-id"] == delivery["event_id"]
+
+        async def attempted() -> bool:
+            log = await client.get(f"/v1/deliveries/{delivery['delivery_id']}")
+            return bool(log.json()["attempt_log"])
+
+        await eventually(attempted)
+        logged = (await client.get(f"/v1/deliveries/{delivery['delivery_id']}")).json()
+        assert logged["attempt_log"][0]["status_code"] == 503
+        assert not other_hook.hits  # the party's other endpoint got nothing
+
+        refused = await other.post(f"/v1/endpoints/{endpoint}/test")
+        assert refused.status_code == 404, refused.text
+        assert (await client.patch(f"/v1/endpoints/{endpoint}", json={"enabled": False})).is_success
+        disabled = await client.post(f"/v1/endpoints/{endpoint}/test")
+        assert disabled.status_code == 409, disabled.text
+        assert "enable it first" in disabled.json()["detail"]
