@@ -1,5 +1,6 @@
 """Poison commands go to the dead-letter topic with their origin and error, and an operator can
-replay them once the cause is fixed: each is replayed once."""
+replay them once the cause is fixed, with `sosa dlq replay` or intake's API: each is replayed
+once."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from sosa.contracts import commands, envelope
 from sosa.contracts.requests import PriorityRequestDetails
+from tests.e2e.credentials import bearer, operator_headers
 from tests.e2e.outcome_log import OutcomeLog, has, kinds
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -107,6 +110,20 @@ async def test_dead_letters_are_listed_and_replayed_once(stack: Stack) -> None:
         events = await log.wait_for(request_id, has(2))
         assert kinds(events) == ["transitioned:routed", "transitioned:accepted"]
         await dead_letters(stack, 3)  # the garbage failed again, behind the replayed two
-        replayed = sosa(stack, "dlq", "replay", user=SUPER_USER)
-        assert "replayed 1 dead letter(s)" in replayed, "only the new one"
+        # the same replay over intake's API (operators only; the topics intake writes), in the
+        # same consumer group as the tool's: only the new letter goes back
+        url = f"{stack.url('intake')}/v1/dead-letters/sosa.requests.v1/replay"
+        async with httpx.AsyncClient(timeout=90) as client:
+            refused = await client.post(url, headers=bearer("dod-navsea", "requester"))
+            assert refused.status_code == 403, refused.text
+            outcomes = await client.post(
+                url.replace("sosa.requests.v1", "sosa.outcomes.v1"), headers=operator_headers()
+            )
+            assert outcomes.status_code == 422, outcomes.text
+            assert outcomes.json()["errors"][0]["field"] == "topic", outcomes.text
+            replayed = await client.post(url, headers=operator_headers())
+        assert replayed.status_code == 200, replayed.text
+        assert replayed.json() == {"topic": "sosa.requests.v1", "replayed": 1}, "only the new one"
+        await dead_letters(stack, 4)  # back on the topic, the garbage failed once more
         assert kinds(await log.settled(request_id, quiet_s=2)) == kinds(events)
+        assert "replayed 1 dead letter(s)" in sosa(stack, "dlq", "replay", user=SUPER_USER)

@@ -78,7 +78,11 @@ def test_each_principal_reads_only_what_it_needs() -> None:
         "sosa-operator": {f"{PREFIX}sosa.*"},
     }
     assert allowed(Operation.READ, ResourceType.GROUP) == {
-        "sosa-intake": {"t0.intake*"},
+        "sosa-intake": {
+            "t0.intake*",  # its read model; and the replay of the dead letters it may write back
+            f"{PREFIX}{DLQ(topics.REQUESTS)}.replay",
+            f"{PREFIX}{DLQ(topics.PARTIES)}.replay",
+        },
         "sosa-router": {"t0.router*"},
         "sosa-notifier": {"t0.notifier*", "t0.notifier-parties*"},
     }
@@ -118,3 +122,10 @@ def test_provisioning_names_groups_and_transactional_ids_as_the_services_do(
     assert (
         ProvisioningSettings.model_fields[field].default == settings.model_fields[field].default  # type: ignore[attr-defined]
     )
+
+
+def test_intake_s_http_replay_offers_exactly_the_topics_whose_replay_groups_it_may_join() -> None:
+    from sosa.infra.bus_acls import REPLAYED_BY_INTAKE
+    from sosa.intake.api.dead_letters import Replayable
+
+    assert set(Replayable.__args__) == set(REPLAYED_BY_INTAKE)  # type: ignore[attr-defined]

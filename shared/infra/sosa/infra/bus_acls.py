@@ -7,7 +7,9 @@ prefix P:
 - intake writes P+requests, P+parties and P+outcomes.dlq, and P+audit-checkpoints (its audit
   log's `prune`, run with intake's settings); reads P+outcomes (its read model's group),
   P+audit-checkpoints (`verify`) and, for the pipeline panel, the three .dlq topics, and
-  describes the router's and the notifier's groups (their committed offsets);
+  describes the router's and the notifier's groups (their committed offsets); joins the replay
+  groups of P+requests.dlq and P+parties.dlq (operators replay those through intake's API: it
+  writes their original topics already);
 - the router writes P+outcomes, P+request-state, P+requests.dlq and P+requests (its clock ticks
   only); reads P+requests (its group); owns its transactional ids (one per input partition);
 - the notifier writes P+deliveries, P+outcomes.dlq and P+parties.dlq; reads P+outcomes and
@@ -26,6 +28,10 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from sosa.contracts import topics
+from sosa.infra.dead_letter_replay import replay_group
+
+REPLAYED_BY_INTAKE = (topics.REQUESTS, topics.PARTIES)
+"""The topics whose dead letters intake's operator-only API replays: those intake writes."""
 
 
 class ResourceType(IntEnum):
@@ -145,6 +151,12 @@ def bindings(layout: BusLayout) -> list[AclBinding]:
             PatternType.PREFIXED,
         )
     )
+    # intake's operator-only replay (`sosa.infra.dead_letter_replay`) of the dead letters of
+    # the topics it writes: it reads their .dlq topics already; it joins their replay groups
+    found += [
+        AclBinding(_user(p.intake), Operation.READ, ResourceType.GROUP, replay_group(t(dlq(n))))
+        for n in REPLAYED_BY_INTAKE
+    ]
     # intake's pipeline panel reads the committed offsets of the router's and notifier's groups
     found += [
         AclBinding(_user(p.intake), Operation.DESCRIBE, ResourceType.GROUP, group)

@@ -1,29 +1,21 @@
 """Dead-letter topics: list what is in them and send it back where it came from.
 
-Replay republishes each dead letter, unchanged, to the topic named in its `sosa_original_topic`
-header, with a `sosa_replayed_from` header saying where it was. A consumer group per dead-letter
-topic remembers how far replay got, so a record is replayed once even if replay runs again.
-Consumers de-duplicate by event id, so a replayed command that had in fact been handled yields
-nothing twice.
-
-A topic read by several services can hold several copies of one record, one per consumer that
-gave up on it (`sosa_consumer`: the notifier's and intake's copies of an unreadable outcome). Back
-on the original topic, one copy reaches every consumer again, so replay sends one copy per
-original record (topic, partition, offset) and passes over the others it meets in the same run.
+Replay (`sosa.infra.dead_letter_replay`, shared with intake's operator-only HTTP replay)
+republishes each dead letter once, unchanged, to its original topic. It writes to the services'
+own topics, which only the services' principals and the super user may: `sosa dlq replay` runs
+as the super user (docs/operations.md); the operators' principal is refused.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from typing import Any
-
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from sosa.contracts import topics
-from sosa.infra.kafka_security import client_options
+from sosa.infra.dead_letter_replay import header, replay
 from sosa.infra.settings import CommonSettings
-from sosa.ops.reading import behind, read_to_end
+from sosa.ops.reading import read_to_end
+
+__all__ = ["DeadLetter", "read", "replay"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,84 +30,11 @@ class DeadLetter:
     """The service that gave up on it (the router's own letters do not say)."""
 
 
-def _header(headers: list[tuple[str, bytes]], name: str) -> str | None:
-    value = dict(headers).get(name)
-    return value.decode(errors="replace") if value is not None else None
-
-
 async def read(settings: CommonSettings, topic: str, *, limit: int) -> list[DeadLetter]:
     """Up to `limit` dead letters of `topic`, oldest first, without consuming them."""
     dlq = settings.topic(topics.dead_letter(topic))
     records = await read_to_end(settings, dlq)
     return [_letter(r) for r in records[:limit]]
-
-
-async def replay(settings: CommonSettings, topic: str, *, timeout_s: float = 120) -> int:
-    """Send every dead letter of `topic` not replayed before back to its original topic.
-
-    Only what the dead-letter topic holds when replay starts is replayed: a letter that fails
-    again lands behind that point and waits for the next replay.
-
-    It writes to the services' own topics, which only the services' principals and the super
-    user may: run it as the super user (docs/operations.md); the operators' principal is refused.
-    """
-    dlq = settings.topic(topics.dead_letter(topic))
-    consumer = AIOKafkaConsumer(
-        dlq,
-        **client_options(settings),
-        group_id=f"sosa-dlq-replay-{dlq}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-    )
-    producer = AIOKafkaProducer(**client_options(settings), enable_idempotence=True, acks="all")
-    await consumer.start()
-    await producer.start()
-    replayed = 0
-    originals: set[tuple[str, str, str]] = set()
-    try:
-        async with asyncio.timeout(timeout_s):
-            while not consumer.assignment():  # noqa: ASYNC110 - aiokafka has no event for it
-                await asyncio.sleep(0.1)
-            ends = await consumer.end_offsets(list(consumer.assignment()))
-            while await behind(consumer, ends):
-                for partition, records in (await consumer.getmany(timeout_ms=500)).items():
-                    for record in records:
-                        if record.offset >= ends[partition]:
-                            continue
-                        origin = _origin(list(record.headers))
-                        if origin is not None and origin in originals:
-                            continue  # another consumer's copy of a record replayed just now
-                        await _send_back(producer, settings, topic, dlq, record)
-                        replayed += 1
-                        if origin is not None:
-                            originals.add(origin)
-                # letters past the starting end were skipped: never commit beyond it
-                await consumer.commit(
-                    {p: min(await consumer.position(p), end) for p, end in ends.items()}
-                )
-    finally:
-        await producer.stop()
-        await consumer.stop()
-    return replayed
-
-
-def _origin(headers: list[tuple[str, bytes]]) -> tuple[str, str, str] | None:
-    """Where a dead letter was read from: its original topic, partition and offset."""
-    names = ("sosa_original_topic", "sosa_original_partition", "sosa_original_offset")
-    topic, partition, offset = (_header(headers, name) for name in names)
-    if topic is None or partition is None or offset is None:
-        return None
-    return topic, partition, offset
-
-
-async def _send_back(
-    producer: AIOKafkaProducer, settings: CommonSettings, topic: str, dlq: str, record: Any
-) -> None:
-    headers = list(record.headers)
-    original = _header(headers, "sosa_original_topic") or settings.topic(topic)
-    headers.append(("sosa_replayed_from", f"{dlq}/{record.offset}".encode()))
-    await producer.send_and_wait(original, record.value, key=record.key, headers=headers)
 
 
 def _letter(record: object) -> DeadLetter:
@@ -124,9 +43,9 @@ def _letter(record: object) -> DeadLetter:
         partition=record.partition,  # type: ignore[attr-defined]
         offset=record.offset,  # type: ignore[attr-defined]
         key=record.key.decode(errors="replace") if record.key else None,  # type: ignore[attr-defined]
-        original=f"{_header(headers, 'sosa_original_topic')}/"
-        f"{_header(headers, 'sosa_original_partition')}/{_header(headers, 'sosa_original_offset')}",
-        error=_header(headers, "sosa_error") or "",
-        event_type=_header(headers, "ce_type"),
-        consumer=_header(headers, "sosa_consumer"),
+        original=f"{header(headers, 'sosa_original_topic')}/"
+        f"{header(headers, 'sosa_original_partition')}/{header(headers, 'sosa_original_offset')}",
+        error=header(headers, "sosa_error") or "",
+        event_type=header(headers, "ce_type"),
+        consumer=header(headers, "sosa_consumer"),
     )
