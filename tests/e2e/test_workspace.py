@@ -4,7 +4,8 @@ One stack and one browser for the module. Each role acts only through the page, 
 only the public API: a supplier accepts, and rejects for a reason that needs a date (the form
 offers exactly the codes the API lists for the request); a requester amends and cancels; DoD
 determines and Commerce authorizes; a party adds a webhook endpoint, sends a test and sees the
-attempt with the receiver's answer; an operator searches, drills down and retries a delivery.
+attempt with the receiver's answer, recovers a window, rotates, disables; an operator searches,
+drills down, retries a delivery and replays a dead letter; a partner firm declines.
 Refusals, the API's (422, 409) and the router's, show the reason given. The supplier's test saves
 the screenshot README shows (docs/images/workspace.png)."""
 
@@ -13,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from aiokafka import AIOKafkaProducer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -32,6 +35,7 @@ from tests.e2e.browser import chromium
 from tests.e2e.credentials import OPERATOR, ActingParty, bearer, token
 from tests.e2e.stack import Stack, free_port
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.kafka_principals import as_super_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.db, pytest.mark.timeout(180)]
 
@@ -353,6 +357,13 @@ async def test_a_party_adds_an_endpoint_sends_a_test_and_sees_the_attempt(
     assert row is not None
     assert "200" in row, row
 
+    # recover a window: nothing failed here, so nothing is sent again
+    # the browser's zone is the machine's
+    since = datetime.now(UTC).astimezone() - timedelta(minutes=30)
+    await page.set_date("#recover-since", since.strftime("%Y-%m-%dT%H:%M"))
+    await page.click("#recover-form button")
+    await until(lambda: "0 failed deliveries sent again" in page.text("#notice"), "recovered")
+
     await page.click("#endpoint-rotate")
     await until(lambda: page.text("#endpoint-secret code") not in ("", secret), "a new secret")
     await page.click("#endpoint-toggle")
@@ -361,7 +372,7 @@ async def test_a_party_adds_an_endpoint_sends_a_test_and_sees_the_attempt(
     await page.problem("HTTP 409", "disabled; enable it first")
 
 
-async def test_an_operator_searches_drills_down_and_retries_a_delivery(
+async def test_an_operator_searches_drills_down_retries_and_replays_a_dead_letter(
     page: Page, shared_stack: Stack
 ) -> None:
     party = "dod-army"
@@ -388,3 +399,47 @@ async def test_an_operator_searches_drills_down_and_retries_a_delivery(
     await page.click(failing)
     await until(lambda: "queued again" in page.text("#notice"), "the retry queued")
     assert not page._find("#problem").is_displayed()
+
+    # an unreadable command: the router dead-letters it; the operator sees it and replays it
+    producer = AIOKafkaProducer(**as_super_user(shared_stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]))
+    await producer.start()
+    try:
+        topic = f"{shared_stack.env['SOSA_TOPIC_PREFIX']}sosa.requests.v1"
+        await producer.send_and_wait(topic, b"\xff not a command", key=b"workspace-garbage")
+    finally:
+        await producer.stop()
+
+    async def letter_shown() -> bool:
+        script = "document.dispatchEvent(new Event('sosa:changed'))"
+        await asyncio.to_thread(page.driver.execute_script, script)
+        await asyncio.sleep(1)
+        return "not a CloudEvents binary-mode record" in page.text("#dead-letters")
+
+    deadline = time.monotonic() + 60
+    while not await letter_shown():
+        assert time.monotonic() < deadline, page.text("#dead-letters")
+    await page.choose("#replay-topic", "sosa.requests.v1")
+    await page.click("#replay-form button")
+    await until(
+        lambda: page.text("#replay-result") == "replayed 1 dead letter(s) to sosa.requests.v1",
+        "the replay",
+        90,
+    )
+
+
+async def test_a_partner_firm_declines_a_voluntary_request_without_any_dpas_code(
+    page: Page, shared_stack: Stack
+) -> None:
+    firm = {"party_id": "bharat-forge", "name": "Bharat Forge", "country": "IN"}
+    body = {**rated_order("N00024-26-C-5401"), "supplier": firm, "rating": None}
+    request_id = await submit(shared_stack, body)
+    await in_state(shared_stack, request_id, "routed")
+    await page.sign_in(token("bharat-forge", "supplier"), "bharat-forge")
+    await page.tab("answer")
+    await page.open("answer-list", request_id)
+    assert "voluntary" in page.text("#detail-facts")
+    assert not page.driver.find_elements(By.CSS_SELECTOR, "#answer-reject")  # no 700.13 codes
+    assert page.driver.find_elements(By.CSS_SELECTOR, "#answer-partial")
+    await page.fill("#answer-decline input[name=explanation]", "Line booked until Q3.")
+    await page.click("#answer-decline button")
+    await page.state_becomes("declined")

@@ -82,10 +82,7 @@ export function wire() {
   $("recover-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const since = $("recover-since").value;
-    act("Recover", async () => {
-      const answer = await notifier.post("/v1/deliveries/recover", { since: since ? new Date(since).toISOString() : "", endpoint_id: chosen });
-      notice("recovered " + answer.recovered + " failed deliveries");
-      return answer;
-    });
+    act("Recover", () => notifier.post("/v1/deliveries/recover", { since: since ? new Date(since).toISOString() : "", endpoint_id: chosen }))
+      .then((answer) => { if (answer) notice("Recover: " + answer.recovered + " failed deliveries sent again"); });
   });
 }
