@@ -81,6 +81,39 @@ async def test_the_dashboard_is_strict_and_reaches_only_itself_and_the_notifier(
         assert f'"dashboard/{asset}"' in page.text
 
 
+async def test_the_workspace_is_as_strict_and_every_module_it_imports_is_served() -> None:
+    app = intake()
+    page = await get(app, "/workspace")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert policy == dashboard_policy(["https://notifier.example:8443"])
+    assert re.search(r"<script(?![^>]*\bsrc=)", page.text) is None
+    assert "<style" not in page.text
+    assert " style=" not in page.text
+    assert re.search(r"\son[a-z]+=", page.text) is None
+    assert '<script type="module" src="workspace/main.js">' in page.text
+    assert '"workspace/workspace.css"' in page.text
+    # the modules main.js reaches, each served as JavaScript; none builds HTML from a string
+    pending, seen = ["main.js"], set()
+    while pending:
+        name = pending.pop()
+        seen.add(name)
+        served = await get(app, f"/workspace/{name}")
+        assert served.status_code == 200, name
+        assert served.headers["content-type"].startswith("text/javascript")
+        assert "innerHTML" not in served.text, name
+        assert "eval(" not in served.text, name
+        imported = re.findall(r'from "\./([a-z-]+\.js)"', served.text)
+        pending += [n for n in imported if n not in seen]
+    assert seen == {"main.js", "api.js", "show.js", "requests.js", "webhooks.js", "operations.js"}
+    css = await get(app, "/workspace/workspace.css")
+    assert css.headers["content-type"].startswith("text/css")
+    for outside in ("workspace.html", "..%2Fdashboard.js", "nope.js", "main.JS"):
+        assert (await get(app, f"/workspace/{outside}")).status_code == 404, outside
+    dashboard = await get(app, "/dashboard")
+    assert 'href="workspace"' in dashboard.text
+
+
 @pytest.mark.parametrize("make", [intake, notifier])
 @pytest.mark.parametrize("path", ["/docs", "/redoc", "/docs/oauth2-redirect"])
 async def test_the_openapi_pages_allow_exactly_what_they_load(make: object, path: str) -> None:
