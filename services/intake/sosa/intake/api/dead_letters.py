@@ -6,6 +6,7 @@ router's to write: their dead letters are replayed with `sosa dlq replay` as the
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Literal
 
 from aiokafka.errors import KafkaError
@@ -20,6 +21,8 @@ from sosa.intake.api.problem_docs import problems
 router = APIRouter(prefix="/v1/dead-letters", tags=["operations"])
 Replayable = Literal["sosa.requests.v1", "sosa.parties.v1"]
 """`sosa.contracts.topics.REQUESTS` and `PARTIES`: `sosa.bus_acls.REPLAYED_BY_INTAKE`."""
+_one_at_a_time = asyncio.Lock()
+"""Two replays in one group would only rebalance each other: this process runs one at a time."""
 
 
 class Replayed(BaseModel):
@@ -47,7 +50,8 @@ async def replay_dead_letters(
     if not caller.operator:
         raise HTTPException(403, "only operators replay dead letters")
     try:
-        count = await replay(rt.settings, topic, timeout_s=60)
+        async with _one_at_a_time:
+            count = await replay(rt.settings, topic, timeout_s=60)
     except (TimeoutError, KafkaError) as exc:
         raise HTTPException(503, f"replay did not finish: {type(exc).__name__}") from exc
     return Replayed(topic=topic, replayed=count)
