@@ -254,6 +254,15 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
         lambda w, r: w.call("intake", r, "GET", f"{_r1(R1)(w)}/commands/{w.submit_command}"),
         only(dict.fromkeys(SEE_R1, 200), 404),
     ),
+    ("intake", "get", R1 + "/answer-options"): (
+        lambda w, r: w.call("intake", r, "GET", _r1(R1)(w) + "/answer-options"),
+        only(dict.fromkeys(SEE_R1, 200), 404),
+    ),
+    # the operator's replay finds no dead letter here (the router does not run): it replays none
+    ("intake", "post", "/v1/dead-letters/{topic}/replay"): (
+        lambda w, r: w.call("intake", r, "POST", "/v1/dead-letters/sosa.requests.v1/replay"),
+        only({"operator": 200}, 403),
+    ),
     ("intake", "get", "/v1/suppliers/{supplier_id}/work-order"): (
         lambda w, r: w.call("intake", r, "GET", f"/v1/suppliers/{PARTY['supplier']}/work-order"),
         only({"supplier": 200, "operator": 200}, 404),
@@ -363,6 +372,10 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
             "notifier", r, "POST", f"/v1/endpoints/{w.scratch['endpoint']}/secret/rotate"
         ),
         only({"requester": 200, "operator": 200}, 404),
+    ),
+    ("notifier", "post", "/v1/endpoints/{endpoint_id}/test"): (
+        lambda w, r: w.call("notifier", r, "POST", f"/v1/endpoints/{w.scratch['endpoint']}/test"),
+        only({"requester": 202, "operator": 202}, 404),
     ),
     ("notifier", "post", "/v1/email-recipients"): (
         lambda w, r: w.call(
