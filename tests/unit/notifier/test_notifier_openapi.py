@@ -18,6 +18,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("patch", "/v1/endpoints/{endpoint_id}"): ("200", {"404", "422"}),
     ("delete", "/v1/endpoints/{endpoint_id}"): ("204", {"404", "422"}),
     ("post", "/v1/endpoints/{endpoint_id}/secret/rotate"): ("200", {"404", "422"}),
+    ("post", "/v1/endpoints/{endpoint_id}/test"): ("202", {"404", "409", "422"}),
     ("post", "/v1/email-recipients"): ("201", {"403", "422"}),
     ("get", "/v1/email-recipients"): ("200", {"422"}),
     ("patch", "/v1/email-recipients/{recipient_id}"): ("200", {"404", "422"}),
