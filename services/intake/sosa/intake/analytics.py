@@ -1,52 +1,42 @@
-"""The requests the resilience figures are computed over: those the caller may see
-(`access.visible`, as the API), received in the period asked for, each with the steps of its
-history the figures read (answers, overdue), from intake's views and timeline.
-`resilience_figures` computes; this module only reads: two queries whatever the population."""
+"""The resilience figures computed by the database, over the requests the caller may see
+(`access.visible`, as the API) received in the period asked for.
+
+Each figure is one or two aggregate queries over columns the read model keeps on each view as
+outcomes arrive (`view_changes`: the first answer, the hours to it, whether the request ever went
+late or was accepted, its partner country) and over `request_items` and `answer_offers`; what
+comes back is one row per group (a program, an item, a supplier...), never one per request.
+`resilience_figures` defines each figure over `Case`s and folds the grouped counts the same way
+(`concentrations`, `gaps`, `rate_of`), so the figures stay exact; the medians are exact too,
+picked by rank with window functions (the middle one, or the mean of the middle two, as
+`statistics.median`), the same SQL on PostgreSQL and SQLite.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, datetime
+from collections import Counter, defaultdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.auth import Caller
 from sosa.intake import access, tables
-from sosa.intake.resilience_figures import READ_STATES, Case, Step, with_history
+from sosa.intake import resilience_figures as figures
 
-_v, _t = tables.request_views, tables.request_timeline
+_v, _items, _offers = tables.request_views, tables.request_items, tables.answer_offers
 
-
-async def cases(
-    session: AsyncSession, caller: Caller, *, since: datetime | None, until: datetime | None
-) -> list[Case]:
-    chosen = _chosen(caller, since, until)
-    views = await session.execute(
-        select(
-            _v.c.request_id,
-            _v.c.state,
-            _v.c.path,
-            _v.c.supplier,
-            _v.c.rating,
-            _v.c.details,
-            _v.c.decision,
-        ).where(chosen)
-    )
-    history = await session.execute(
-        select(_t.c.request_id, _t.c.state, _t.c.occurred_at, _t.c.decision)
-        .join(_v, _v.c.request_id == _t.c.request_id)
-        .where(chosen, _t.c.state.in_(sorted(READ_STATES)))
-        .order_by(_t.c.request_id, _t.c.sequence)
-    )
-    steps: dict[str, list[Step]] = defaultdict(list)
-    for request_id, state, occurred_at, decision in history:
-        steps[request_id].append(_step(state, occurred_at, decision or {}))
-    return [with_history(_case(row), steps.get(row.request_id, [])) for row in views]
+ACCEPTED = or_(_v.c.ever_accepted, _v.c.state.in_(sorted(figures.ACCEPTING)))
+"""The supplier accepted the request at some time (`Case.accepted`)."""
+LATE = or_(_v.c.went_late, _v.c.state == figures.OVERDUE)
+"""It missed its deadline (`Case.late`)."""
+ANSWERED = _v.c.first_answer.is_not(None)
+RATED = and_(_v.c.rating.is_not(None), _v.c.rating != "")
+"""`Case.rating` is set (concentration counts rated requests only)."""
 
 
-def _chosen(caller: Caller, since: datetime | None, until: datetime | None) -> ColumnElement[bool]:
+def chosen(caller: Caller, since: datetime | None, until: datetime | None) -> ColumnElement[bool]:
+    """The views the figures read: those the caller may see, received in the period."""
     conditions = [access.visible(caller)]
     if since is not None:
         conditions.append(_v.c.received_at >= since)
@@ -55,35 +45,164 @@ def _chosen(caller: Caller, since: datetime | None, until: datetime | None) -> C
     return and_(*conditions)
 
 
-def _case(row: Any) -> Case:
-    decision: dict[str, Any] = row.decision or {}
-    details: dict[str, Any] = row.details or {}
-    return Case(
-        request_id=row.request_id,
-        state=row.state,
-        path=row.path,
-        supplier=row.supplier,
-        partner_country=decision.get("partner_country") or "US",
-        rating=row.rating,
-        items=tuple(str(item.get("description", "")) for item in details.get("items", []) or []),
+async def population(session: AsyncSession, where: ColumnElement[bool]) -> int:
+    """How many requests the figures look at."""
+    return int(await session.scalar(select(func.count()).select_from(_v).where(where)) or 0)
+
+
+async def concentration(
+    session: AsyncSession, where: ColumnElement[bool], dimension: str
+) -> list[figures.Concentration]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    if dimension == "program":
+        rows = await session.execute(
+            select(_v.c.rating, _v.c.supplier, func.count())
+            .where(where, RATED)
+            .group_by(_v.c.rating, _v.c.supplier)
+        )
+        for rating, supplier, n in rows:
+            if (program := figures.program_of(rating)) is not None:
+                counts[program][supplier] += int(n)
+    else:
+        rows = await session.execute(
+            select(_items.c.item_key, _v.c.supplier, func.count())
+            .join(_v, _v.c.request_id == _items.c.request_id)
+            .where(where, RATED)
+            .group_by(_items.c.item_key, _v.c.supplier)
+        )
+        for key, supplier, n in rows:
+            counts[key][supplier] += int(n)
+    return figures.concentrations(counts, dimension)
+
+
+async def redundancy_gaps(
+    session: AsyncSession, where: ColumnElement[bool], dimension: str
+) -> list[figures.Gap]:
+    requests: Counter[str] = Counter()
+    accepting: dict[str, set[str]] = defaultdict(set)
+    if dimension == "program":
+        # per rating and supplier (few rows); the program folds ratings of both levels together
+        rows = await session.execute(
+            select(_v.c.rating, _v.c.supplier, func.count(), func.count().filter(ACCEPTED))
+            .where(where, RATED)
+            .group_by(_v.c.rating, _v.c.supplier)
+        )
+        for rating, supplier, n, accepted in rows:
+            if (program := figures.program_of(rating)) is not None:
+                requests[program] += int(n)
+                if accepted:
+                    accepting[program].add(supplier)
+        return figures.gaps(requests, accepting, dimension)
+    # per item, only the items with fewer than two accepting suppliers come back
+    accepting_supplier = case((ACCEPTED, _v.c.supplier))
+    rows = await session.execute(
+        select(
+            _items.c.item_key,
+            func.count(),
+            func.count(distinct(accepting_supplier)),
+            func.min(accepting_supplier),
+        )
+        .join(_v, _v.c.request_id == _items.c.request_id)
+        .where(where)
+        .group_by(_items.c.item_key)
+        .having(func.count(distinct(accepting_supplier)) < 2)
     )
+    for key, n, _distinct, supplier in rows:
+        requests[key] = int(n)
+        if supplier is not None:
+            accepting[key].add(supplier)
+    return figures.gaps(requests, accepting, dimension)
 
 
-def _step(state: str, occurred_at: datetime, decision: dict[str, Any]) -> Step:
-    required = [date.fromisoformat(d) for d in decision.get("required_delivery_dates") or []]
-    return Step(
-        state=state,
-        occurred_at=occurred_at,
-        clock_started_at=_instant(decision.get("clock_started_at")),
-        late=bool(decision.get("late")),
-        offered_date=_day(decision.get("offered_date")),
-        required_date=min(required) if required else None,
+_GROUP_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "partner_country": func.coalesce(_v.c.partner_country, "US"),
+    "supplier": _v.c.supplier,
+    "rating_level": _v.c.rating,  # folded into levels below, as `level_of` reads a rating
+}
+
+
+async def rates(
+    session: AsyncSession, where: ColumnElement[bool], group_by: str
+) -> list[figures.Rate]:
+    column = _GROUP_COLUMNS[group_by]
+    rows = await session.execute(
+        select(
+            column,
+            func.count(),
+            func.count().filter(or_(ANSWERED, LATE)),
+            func.count().filter(LATE),
+            func.count().filter(ANSWERED),
+            func.count().filter(_v.c.first_answer.in_(sorted(figures.REFUSED))),
+        )
+        .where(where)
+        .group_by(column)
     )
+    tallies: dict[str, figures.Tally] = {}
+    for key, *counts in rows:
+        group = figures.level_of(key) if group_by == "rating_level" else str(key)
+        tally = figures.Tally(*(int(n) for n in counts))
+        tallies[group] = tallies[group] + tally if group in tallies else tally
+    return [figures.rate_of(group_by, key, t) for key, t in sorted(tallies.items())]
 
 
-def _instant(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+async def answer_times(
+    session: AsyncSession, where: ColumnElement[bool]
+) -> list[figures.AnswerTime]:
+    answered = and_(where, _v.c.path.is_not(None), _v.c.answer_hours.is_not(None))
+    medians = await _medians(
+        session, select(_v.c.answer_hours.label("x")).where(answered), _v.c.path
+    )
+    return [
+        figures.AnswerTime(str(path), n, median) for path, (n, median, _) in sorted(medians.items())
+    ]
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+async def counter_offer_delays(
+    session: AsyncSession, where: ColumnElement[bool]
+) -> list[figures.CounterOfferDelay]:
+    offers = (
+        select(_offers.c.delay_days.label("x"))
+        .join(_v, _v.c.request_id == _offers.c.request_id)
+        .where(where)
+    )
+    found = await _medians(session, offers, _v.c.supplier)
+    found.update(await _medians(session, offers, None))
+    return [
+        figures.CounterOfferDelay(supplier, n, _as_median(n, median), int(largest))
+        for supplier, (n, median, largest) in sorted(found.items())
+    ]
+
+
+async def _medians(
+    session: AsyncSession, values: Select[Any], by: ColumnElement[Any] | None
+) -> dict[Any, tuple[int, float, float]]:
+    """Per group (`by`, or all as one) of the column `x` of `values`: how many values, their
+    median (the middle one by rank, or the mean of the two middle ones, as `statistics.median`
+    does) and the largest. Only those few rows come back per group."""
+    value = values.selected_columns.x
+    group = [by] if by is not None else []
+    ranked = values.add_columns(
+        *(c.label("g") for c in group),
+        func.row_number().over(partition_by=group or None, order_by=value).label("r"),
+        func.count().over(partition_by=group or None).label("n"),
+    ).subquery()
+    r, n, x = ranked.c.r, ranked.c.n, ranked.c.x
+    middle = or_(r == (n + 1) // 2, r == (n + 2) // 2)
+    keys = [ranked.c.g] if by is not None else [literal("*").label("g")]
+    rows = await session.execute(
+        select(*keys, func.min(n), func.avg(x).filter(middle), func.max(x))
+        .where(or_(middle, r == n))
+        .group_by(*([ranked.c.g] if by is not None else []))
+    )
+    found: dict[Any, tuple[int, float, float]] = {}
+    for row in rows:
+        key, count, median, top = row[0], row[1], row[2], row[3]
+        if count is not None:  # no value at all: the one row of an aggregate over nothing
+            found[key] = (int(count), float(median), float(top))
+    return found
+
+
+def _as_median(n: int, value: float) -> float:
+    """A median of whole days as `statistics.median` gives it: a whole number for an odd
+    count, the mean of the two middle ones (a float) for an even count."""
+    return int(value) if n % 2 else float(value)

@@ -1,5 +1,6 @@
-"""Intake's read model, built only from `sosa.outcomes.v1`: the timeline, each request's view,
-who may see it (the parties the events name), and an audit row for each decision."""
+"""Intake's read model, built only from `sosa.outcomes.v1`: the timeline, each request's view
+(with what the resilience figures read of its history), the dates answers offered, who may see
+it (the parties the events name), and an audit row for each decision."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.intake import access, audit, tables
 from sosa.intake.timeline import timeline_row
-from sosa.intake.view_changes import ViewFacts, advance
+from sosa.intake.view_changes import ViewFacts, advance, offer_delay
 
 log = logging.getLogger(__name__)
 _views = tables.request_views
@@ -50,16 +51,21 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
         session, tables.request_timeline, [timeline_row(e) for e in events]
     )
     await _grant_access(session, events)
-    moved = []
+    moved, offers = [], []
     for row in rows:
         facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k != "request_id"})
         before = facts.last_sequence
         for event in by_request[row.request_id]:
+            if event.sequence > facts.last_sequence and (days := offer_delay(event)) is not None:
+                offers.append(
+                    {"event_id": event.event_id, "request_id": event.request_id, "delay_days": days}
+                )
             facts = advance(facts, event)
         if facts.last_sequence != before:
             moved.append({"b_request_id": row.request_id, "b_before": before, **facts.columns()})
     if moved:
         await session.execute(_MOVE_VIEW, moved)
+    await insert_ignoring_duplicates(session, tables.answer_offers, offers)
     # after the views: the audit head is the last lock a transaction takes (see audit.append)
     await audit.append_all(session, [_audit_entry(event) for event in fresh])
 

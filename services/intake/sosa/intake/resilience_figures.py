@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Final
@@ -109,18 +109,28 @@ class Case:
     @property
     def program(self) -> str | None:
         """The program symbol of the rating (DO-A3 -> A3)."""
-        if not self.rating or "-" not in self.rating:
-            return None
-        return self.rating.split("-", 1)[1]
+        return program_of(self.rating)
 
     @property
     def level(self) -> str:
-        return self.rating.split("-", 1)[0] if self.rating else "none"
+        return level_of(self.rating)
 
     @property
     def clocked(self) -> bool:
         """Its clock ran to an end: answered, or overdue."""
         return self.first_answer is not None or self.late
+
+
+def program_of(rating: str | None) -> str | None:
+    """The program symbol of a rating (DO-A3 -> A3); None without one."""
+    if not rating or "-" not in rating:
+        return None
+    return rating.split("-", 1)[1]
+
+
+def level_of(rating: str | None) -> str:
+    """The rating level (DO-A3 -> DO), `none` for a request without a rating."""
+    return rating.split("-", 1)[0] if rating else "none"
 
 
 def with_history(case: Case, steps: Sequence[Step]) -> Case:
@@ -159,10 +169,15 @@ class Concentration:
     hhi: float
 
 
+def item_keys(descriptions: Iterable[str]) -> list[str]:
+    """The distinct items a request names, as the figures group them (blank ones left out)."""
+    return sorted({item_key(i) for i in descriptions if i.strip()})
+
+
 def _keys(case: Case, dimension: str) -> Iterable[str]:
     if dimension == "program":
         return [case.program] if case.program else []
-    return sorted({item_key(i) for i in case.items if i.strip()})
+    return item_keys(case.items)
 
 
 def concentration(cases: Sequence[Case], dimension: str) -> list[Concentration]:
@@ -173,6 +188,11 @@ def concentration(cases: Sequence[Case], dimension: str) -> list[Concentration]:
         if case.rating:
             for key in _keys(case, dimension):
                 counts[key][case.supplier] += 1
+    return concentrations(counts, dimension)
+
+
+def concentrations(counts: Mapping[str, Mapping[str, int]], dimension: str) -> list[Concentration]:
+    """The figures from the number of requests per key and supplier, most concentrated first."""
     found = []
     for key, per_supplier in counts.items():
         total = sum(per_supplier.values())
@@ -201,11 +221,18 @@ def redundancy_gaps(cases: Sequence[Case], dimension: str) -> list[Gap]:
             requests[key] += 1
             if case.accepted:
                 accepting[key].add(case.supplier)
+    return gaps(requests, accepting, dimension)
+
+
+def gaps(
+    requests: Mapping[str, int], accepting: Mapping[str, set[str]], dimension: str
+) -> list[Gap]:
+    """The gaps from the number of requests per key and the suppliers that accepted one."""
     return sorted(
         (
-            Gap(dimension, key, n, sorted(accepting[key]))
+            Gap(dimension, key, n, sorted(accepting.get(key, set())))
             for key, n in requests.items()
-            if len(accepting[key]) < 2
+            if len(accepting.get(key, set())) < 2
         ),
         key=lambda g: (len(g.accepting), -g.requests, g.key),
     )
@@ -237,26 +264,54 @@ def rates(cases: Sequence[Case], group_by: str) -> list[Rate]:
     groups: dict[str, list[Case]] = defaultdict(list)
     for case in cases:
         groups[key_of(case)].append(case)
-    found = []
-    for key, members in sorted(groups.items()):
-        clocked = sum(c.clocked for c in members)
-        overdue = sum(c.late for c in members)
-        answered = sum(c.first_answer is not None for c in members)
-        refused = sum(c.first_answer in REFUSED for c in members)
-        found.append(
-            Rate(
-                group_by,
-                key,
-                len(members),
-                clocked,
-                overdue,
-                answered,
-                refused,
-                overdue / clocked if clocked else None,
-                refused / answered if answered else None,
-            )
+    return [
+        rate_of(
+            group_by,
+            key,
+            Tally(
+                requests=len(members),
+                clocked=sum(c.clocked for c in members),
+                overdue=sum(c.late for c in members),
+                answered=sum(c.first_answer is not None for c in members),
+                refused=sum(c.first_answer in REFUSED for c in members),
+            ),
         )
-    return found
+        for key, members in sorted(groups.items())
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What the rates count in one group."""
+
+    requests: int
+    clocked: int
+    overdue: int
+    answered: int
+    refused: int
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.requests + other.requests,
+            self.clocked + other.clocked,
+            self.overdue + other.overdue,
+            self.answered + other.answered,
+            self.refused + other.refused,
+        )
+
+
+def rate_of(group_by: str, key: str, t: Tally) -> Rate:
+    return Rate(
+        group_by,
+        key,
+        t.requests,
+        t.clocked,
+        t.overdue,
+        t.answered,
+        t.refused,
+        t.overdue / t.clocked if t.clocked else None,
+        t.refused / t.answered if t.answered else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

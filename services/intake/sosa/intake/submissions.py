@@ -15,6 +15,7 @@ from sosa.intake.command_log import command_rows
 from sosa.intake.idempotency import Key, key_row
 from sosa.intake.links import request_link
 from sosa.intake.ratings import stored_rating
+from sosa.intake.resilience_figures import item_keys
 from sosa.intake.schemas import SubmissionAccepted
 from sosa.intake.writes import Write
 
@@ -78,6 +79,10 @@ def submission(
         view=view,
         grants=tuple(
             {"request_id": command.request_id, "party_id": p, "relation": r} for p, r in grants
+        ),
+        items=tuple(
+            {"request_id": command.request_id, "item_key": key}
+            for key in item_keys(item.description for item in details.items)
         ),
         key=key_row(key, party_id=caller.party_id, body=posted or details, answer=answer, now=now),
         audit=audit.Entry(

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from sosa.infra.columns import UtcDateTime
@@ -65,9 +67,41 @@ request_views = Table(
     Column("pending_authority", String(128), nullable=True),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # --- what the resilience figures read of the request's history (sosa.intake.figure_queries),
+    # kept by the read model as outcomes arrive (sosa.intake.view_changes): the partner country
+    # of the decision in force (null until the first decision: a US order), the state the
+    # supplier's first answer led to, the hours from the clock it stopped to it, whether the
+    # request ever missed its deadline and whether its supplier ever accepted it
+    Column("partner_country", String(8), nullable=True),
+    Column("first_answer", String(40), nullable=True),
+    Column("answered_at", UtcDateTime(), nullable=True),
+    Column("answer_hours", Float, nullable=True),
+    Column("went_late", Boolean, nullable=False, server_default=false()),
+    Column("ever_accepted", Boolean, nullable=False, server_default=false()),
     # the list's keyset order, and the work order's lookup of one supplier's orders
     Index("ix_request_views_received_at_request_id", "received_at", "request_id"),
     Index("ix_request_views_supplier_state", "supplier", "state"),
+    # the dashboard's per-requester table and the median answer time per path
+    Index("ix_request_views_requester_state", "requester", "state"),
+    Index("ix_request_views_path_answer_hours", "path", "answer_hours"),
+)
+
+request_items = Table(
+    "request_items",
+    metadata,
+    # each distinct item a request names, as the figures group items (resilience_figures.item_key)
+    Column("request_id", String(64), primary_key=True),
+    Column("item_key", Text, primary_key=True),
+    Index("ix_request_items_item_key", "item_key"),
+)
+
+answer_offers = Table(
+    "answer_offers",
+    metadata,
+    # each supplier's answer that offered a date: offered minus the earliest date required
+    Column("event_id", String(64), primary_key=True),
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("delay_days", Integer, nullable=False),
 )
 
 request_timeline = Table(

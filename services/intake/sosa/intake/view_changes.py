@@ -3,6 +3,11 @@
 Events of one request arrive in order of `sequence`, but a batch can be delivered again after a
 crash, so an event at or below the view's `last_sequence` changes nothing. Only a transition
 changes state, path, decision, deadline and rating; the other kinds only join the timeline.
+
+Every event also moves what the resilience figures read of the request's history
+(`resilience_figures.with_history` defines it): the supplier's first answer and the clock it
+stopped, whether the request ever missed its deadline, whether its supplier ever accepted it,
+and the date each answer offered (`offer_delay`, kept as rows of their own).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 from sosa.contracts import outcomes
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.intake.ratings import StoredRating, stored_rating
+from sosa.intake.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, READ_STATES
 
 RATED_PATHS = frozenset({RoutePath.DPAS, RoutePath.DPAS_VIA_SOSA})
 NOT_YET_RATED = frozenset(
@@ -42,6 +48,12 @@ class ViewFacts:
     last_sequence: int
     updated_at: datetime
     pending_authority: str | None = None
+    partner_country: str | None = None
+    first_answer: str | None = None
+    answered_at: datetime | None = None
+    answer_hours: float | None = None
+    went_late: bool = False
+    ever_accepted: bool = False
 
     def columns(self) -> dict[str, Any]:
         """The values to write back (received_at never changes)."""
@@ -52,7 +64,9 @@ def advance(facts: ViewFacts, event: outcomes.OutcomeEvent) -> ViewFacts:
     """The view after `event`; unchanged when the view has already seen it."""
     if event.sequence <= facts.last_sequence:
         return facts
-    moved = replace(facts, last_sequence=event.sequence, updated_at=event.occurred_at)
+    moved = _answered(
+        replace(facts, last_sequence=event.sequence, updated_at=event.occurred_at), event
+    )
     if not isinstance(event, outcomes.RequestTransitioned):
         return moved
     decision = event.decision
@@ -64,6 +78,7 @@ def advance(facts: ViewFacts, event: outcomes.OutcomeEvent) -> ViewFacts:
     return replace(
         moved,
         pending_authority=event.parties.pending_authority,
+        partner_country=decision.partner_country or "US",
         state=event.state,
         path=event.path,
         decision=decision.model_dump(mode="json"),
@@ -99,3 +114,34 @@ def _clock_restarted(before: dict[str, Any] | None, after: outcomes.DecisionReco
     if after.clock_started_at is None or started is None:
         return False
     return after.clock_started_at != datetime.fromisoformat(started)
+
+
+def _answered(facts: ViewFacts, event: outcomes.OutcomeEvent) -> ViewFacts:
+    """What one event of the history says for the figures, as `with_history` reads its steps:
+    only events whose state is an answer or overdue count, of any kind."""
+    if event.state not in READ_STATES:
+        return facts
+    late = facts.went_late or event.state == OVERDUE or event.decision.late
+    accepted = facts.ever_accepted or event.state in ACCEPTING
+    if event.state not in ANSWERED or facts.first_answer is not None:
+        return replace(facts, went_late=late, ever_accepted=accepted)
+    started = event.decision.clock_started_at
+    return replace(
+        facts,
+        went_late=late,
+        ever_accepted=accepted,
+        first_answer=str(event.state),
+        answered_at=event.occurred_at,
+        answer_hours=(event.occurred_at - started).total_seconds() / 3600 if started else None,
+    )
+
+
+def offer_delay(event: outcomes.OutcomeEvent) -> int | None:
+    """Days between the date an answer offered and the earliest date required when it was
+    given (`resilience_figures.Offer`); None for an event that is no answer offering a date."""
+    decision = event.decision
+    if event.state not in ANSWERED or decision.offered_date is None:
+        return None
+    if not decision.required_delivery_dates:
+        return None
+    return (decision.offered_date - min(decision.required_delivery_dates)).days

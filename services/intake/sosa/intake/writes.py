@@ -1,9 +1,10 @@
 """What one accepted POST stores, built before any I/O, and storing many of them at once.
 
 A `Write` holds every row of one accepted submit or command: the command, its outbox row, the
-first view row (a submit), who may see the request (a submit), the idempotency key with the
-answer it will replay, and the audit entry. `store_all` stores a batch of them in the caller's
-transaction with one statement per table (`sosa.infra.group_commit` gathers the batches).
+first view row and the items it names (a submit), who may see the request (a submit), the
+idempotency key with the answer it will replay, and the audit entry. `store_all` stores a batch
+of them in the caller's transaction with one statement per table (`sosa.infra.group_commit`
+gathers the batches).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Write(Generic[AnswerT]):
     audit: audit.Entry
     view: dict[str, Any] | None = None
     grants: tuple[dict[str, Any], ...] = ()
+    items: tuple[dict[str, Any], ...] = ()
+    """The `request_items` rows of a submit: each distinct item, as the figures group items."""
     key: dict[str, Any] | None = None
     """The `idempotency_keys` row (the answer included), when the POST carried a key."""
 
@@ -51,6 +54,9 @@ async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list
     views = [w.view for w in stored if w.view is not None]
     if views:
         await session.execute(tables.request_views.insert(), views)
+    items = [item for w in stored for item in w.items]
+    if items:
+        await session.execute(tables.request_items.insert(), items)
     grants = [grant for w in stored for grant in w.grants]
     await insert_ignoring_duplicates(session, tables.request_access, grants)
     # last: the audit head is the last lock a transaction takes, held only until the commit

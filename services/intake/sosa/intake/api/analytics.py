@@ -4,15 +4,18 @@ CSV (`format=csv`). Each answer says how it was computed and over which period."
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts.instants import Instant
 from sosa.infra import csv_cells
@@ -63,9 +66,14 @@ def _flat(row: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**row, "supplier": s, "share": share} for s, share in shares.items()]
 
 
-def _answer(result: Figures, fmt: str) -> Figures | Response:
+async def _answer(result: Figures, fmt: str) -> Figures | Response:
     if fmt == "json":
         return result
+    # written off the event loop: a figure by item can have thousands of rows
+    return await anyio.to_thread.run_sync(_csv, result)
+
+
+def _csv(result: Figures) -> Response:
     lines = [line for row in result.rows for line in _flat(dict(row))]
     out = io.StringIO()
     since, until = result.period.since, result.period.until
@@ -83,23 +91,35 @@ async def _compute(
     name: str,
     since: datetime | None,
     until: datetime | None,
-    make: Callable[[list[figures.Case]], Sequence[Any]],
+    make: Callable[[AsyncSession, ColumnElement[bool]], Awaitable[Sequence[Any]]],
 ) -> Figures:
+    """The figure computed by the database (`sosa.intake.analytics`): only its grouped rows
+    come back to intake, never the requests themselves."""
     if since is not None and until is not None and until <= since:
         raise RequestValidationError(
             [{"loc": ("query", "until"), "msg": "must be later than since", "type": "value_error"}]
         )
     computed_at = rt.clock.now()
-    async with rt.sessions() as session:
-        cases = await analytics.cases(session, caller, since=since, until=until)
+    where = analytics.chosen(caller, since, until)
+    async with rt.sessions() as session, session.begin():
+        await _one_snapshot(session)
+        requests = await analytics.population(session, where)
+        found = await make(session, where)
     return Figures(
         figure=name,
         method=figures.METHODS[name],
         period=Period(since=since, until=until),
         computed_at=computed_at,
-        requests=len(cases),
-        rows=[asdict(row) for row in make(cases)],
+        requests=requests,
+        rows=[asdict(row) for row in found],
     )
+
+
+async def _one_snapshot(session: AsyncSession) -> None:
+    """On PostgreSQL the figure's queries read one snapshot (REPEATABLE READ, read only), so
+    the count and the rows agree; SQLite's transaction is one snapshot already."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -123,9 +143,9 @@ async def concentration(
     fmt: Format = "json",
 ) -> Figures | Response:
     result = await _compute(
-        rt, caller, "concentration", since, until, lambda c: figures.concentration(c, by)
+        rt, caller, "concentration", since, until, lambda s, w: analytics.concentration(s, w, by)
     )
-    return _answer(result, fmt)
+    return await _answer(result, fmt)
 
 
 @router.get(
@@ -143,9 +163,14 @@ async def redundancy_gaps(
     fmt: Format = "json",
 ) -> Figures | Response:
     result = await _compute(
-        rt, caller, "redundancy_gaps", since, until, lambda c: figures.redundancy_gaps(c, by)
+        rt,
+        caller,
+        "redundancy_gaps",
+        since,
+        until,
+        lambda s, w: analytics.redundancy_gaps(s, w, by),
     )
-    return _answer(result, fmt)
+    return await _answer(result, fmt)
 
 
 @router.get(
@@ -164,8 +189,10 @@ async def rates(
     until: Until = None,
     fmt: Format = "json",
 ) -> Figures | Response:
-    result = await _compute(rt, caller, "rates", since, until, lambda c: figures.rates(c, group_by))
-    return _answer(result, fmt)
+    result = await _compute(
+        rt, caller, "rates", since, until, lambda s, w: analytics.rates(s, w, group_by)
+    )
+    return await _answer(result, fmt)
 
 
 @router.get(
@@ -181,8 +208,8 @@ async def answer_times(
     until: Until = None,
     fmt: Format = "json",
 ) -> Figures | Response:
-    return _answer(
-        await _compute(rt, caller, "answer_times", since, until, figures.answer_times), fmt
+    return await _answer(
+        await _compute(rt, caller, "answer_times", since, until, analytics.answer_times), fmt
     )
 
 
@@ -200,6 +227,6 @@ async def counter_offers(
     fmt: Format = "json",
 ) -> Figures | Response:
     result = await _compute(
-        rt, caller, "counter_offers", since, until, figures.counter_offer_delays
+        rt, caller, "counter_offers", since, until, analytics.counter_offer_delays
     )
-    return _answer(result, fmt)
+    return await _answer(result, fmt)
