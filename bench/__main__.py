@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import shutil
@@ -29,19 +30,32 @@ QUICK = {
     "catchup_seconds": 3.0,
     "fanout_seconds": 4.0,
     "fanout_backlog_seconds": 2.0,
+    "readside_sizes": (10_000,),
+    "readside_repeats": 3,
+    "readside_submit_seconds": 4.0,
 }
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("scenarios", nargs="*", help="any of a b c d (default: all)")
+    parser.add_argument("scenarios", nargs="*", help="any of a b c d e (default: all)")
+    parser.add_argument(
+        "--sizes",
+        default=os.environ.get("SOSA_BENCH_READSIDE_SIZES", ""),
+        help="scenario e's sizes, e.g. 10000,100000 (default 10000,100000,1000000; "
+        "also SOSA_BENCH_READSIDE_SIZES)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--no-record", action="store_true", help="do not append to results.jsonl")
     parser.add_argument("--note", default="", help="a remark stored with the record")
     args = parser.parse_args(argv)
     unknown = set(args.scenarios) - SCENARIOS.keys()
     if unknown:
-        parser.error(f"no scenario {', '.join(sorted(unknown))}; choose from a b c d")
+        parser.error(f"no scenario {', '.join(sorted(unknown))}; choose from a b c d e")
+    try:
+        args.sizes = tuple(int(n) for n in args.sizes.replace(" ", "").split(",") if n)
+    except ValueError:
+        parser.error(f"--sizes: whole numbers separated by commas, not {args.sizes!r}")
     return args
 
 
@@ -57,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         logs=logs,
         **(QUICK if args.quick else {}),  # type: ignore[arg-type]
     )
+    if args.sizes:
+        cfg = dataclasses.replace(cfg, readside_sizes=args.sizes)
     return asyncio.run(run(cfg, args.scenarios or list(SCENARIOS), args))
 
 

@@ -9,7 +9,9 @@ b. end to end: wrk paced to a steady 300 POSTs/s; from each command's receipt to
 c. router catch-up: POSTs accepted with the router stopped, then the router started; anchor b,
    the raw consume -> transactional produce passthrough, on the same topic afterwards;
 d. webhook fan-out: webhooks at a steady rate, then a backlog delivered after the notifier is
-   started; anchor c, the raw httpx poster, posts the same bodies to the same receiver.
+   started; anchor c, the raw httpx poster, posts the same bodies to the same receiver;
+e. the read side at scale (bench.readside): 10k, 100k and 1M requests seeded into intake's
+   tables, every dashboard, analytics, list, timeline and work-order call timed at each size.
 
 Each scenario reads the CPU time and peak memory of every process from /proc (bench.procstats).
 """
@@ -27,6 +29,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench import readside
 from bench.anchors.processes import bare_endpoint, run_to_end
 from bench.measure import (
     REQUESTER,
@@ -86,6 +89,9 @@ class Config:
     fanout_rate_per_s: float = 25.0
     fanout_seconds: float = 15.0
     fanout_backlog_seconds: float = 6.0
+    readside_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    readside_repeats: int = 5
+    readside_submit_seconds: float = 10.0
 
     def settings(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k not in {"kafka", "postgres_admin_url"}}
@@ -478,9 +484,57 @@ async def post_again(receiver: TimedReceiver, webhook_ids: list[str]) -> dict[st
         )
 
 
+# --- e. the read side at scale ---------------------------------------------------------------
+
+
+async def read_side(cfg: Config) -> Result:
+    sizes = sorted(cfg.readside_sizes)
+    result = Result(
+        "e. read side at scale",
+        f"{', '.join(f'{n:,}' for n in sizes)} requests seeded into intake's tables on "
+        "PostgreSQL (bench/readside_seed.py); intake alone on them; each call timed "
+        f"{cfg.readside_repeats} times after a warm-up (median), as the operator, the busiest "
+        f"requester and the busiest supplier; audit verify; submit p99 (wrk, 8 connections, "
+        f"{cfg.readside_submit_seconds:g} s) alone and with an operator's dashboard polling",
+    )
+    started = time.monotonic()
+    runs = []
+    for n in sizes:
+        runs.append(
+            await readside.one_size(
+                cfg.kafka,
+                cfg.postgres_admin_url,
+                n,
+                cfg.logs,
+                cfg.readside_repeats,
+                cfg.readside_submit_seconds,
+            )
+        )
+    print("\n" + readside.table(runs))
+    result.figures = {
+        "sizes": sizes,
+        "seed_seconds": {f"{r.n}": round(r.seed_seconds, 1) for r in runs},
+        "calls_ms": {
+            label: {f"{r.n}": r.times_ms[label] for r in runs} for label in runs[0].times_ms
+        },
+        "statuses_not_200": {
+            f"{r.n}": {k: v for k, v in r.statuses.items() if v != 200} for r in runs
+        },
+        "healthz_during_calls": {f"{r.n}": r.healthz for r in runs},
+        "audit_verify": {
+            f"{r.n}": {"rows": r.audit_rows, "seconds": round(r.audit_verify_s, 2)} for r in runs
+        },
+        "submit": {f"{r.n}": r.submit for r in runs},
+    }
+    result.targets = readside.targets(runs)
+    result.seconds = time.monotonic() - started
+    return result
+
+
 SCENARIOS = {
     "a": intake_acceptance,
     "b": end_to_end,
     "c": router_catch_up,
     "d": webhook_fan_out,
+    "e": read_side,
 }

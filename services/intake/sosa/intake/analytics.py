@@ -14,9 +14,11 @@ picked by rank with window functions (the middle one, or the mean of the middle 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import anyio
 from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,25 +55,32 @@ async def population(session: AsyncSession, where: ColumnElement[bool]) -> int:
 async def concentration(
     session: AsyncSession, where: ColumnElement[bool], dimension: str
 ) -> list[figures.Concentration]:
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
     if dimension == "program":
-        rows = await session.execute(
+        statement = (
             select(_v.c.rating, _v.c.supplier, func.count())
             .where(where, RATED)
             .group_by(_v.c.rating, _v.c.supplier)
         )
-        for rating, supplier, n in rows:
-            if (program := figures.program_of(rating)) is not None:
-                counts[program][supplier] += int(n)
     else:
-        rows = await session.execute(
+        statement = (
             select(_items.c.item_key, _v.c.supplier, func.count())
             .join(_v, _v.c.request_id == _items.c.request_id)
             .where(where, RATED)
             .group_by(_items.c.item_key, _v.c.supplier)
         )
-        for key, supplier, n in rows:
-            counts[key][supplier] += int(n)
+    rows = (await session.execute(statement)).tuples().all()
+    return await anyio.to_thread.run_sync(_concentration, rows, dimension)
+
+
+def _concentration(
+    rows: Sequence[tuple[str, str, int]], dimension: str
+) -> list[figures.Concentration]:
+    """Folded off the event loop: one row per key and supplier, thousands by item."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, supplier, n in rows:
+        folded = figures.program_of(key) if dimension == "program" else key
+        if folded is not None:
+            counts[folded][supplier] += int(n)
     return figures.concentrations(counts, dimension)
 
 
@@ -111,7 +120,7 @@ async def redundancy_gaps(
         requests[key] = int(n)
         if supplier is not None:
             accepting[key].add(supplier)
-    return figures.gaps(requests, accepting, dimension)
+    return await anyio.to_thread.run_sync(figures.gaps, requests, accepting, dimension)
 
 
 _GROUP_COLUMNS: dict[str, ColumnElement[Any]] = {

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 
+import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,22 +62,21 @@ async def load_work_order(session: AsyncSession, supplier_id: str) -> WorkOrder:
             .where(_views.c.path.in_([str(p) for p in RATED_PATHS]))
         )
     ).all()
-    return plan_work(
-        supplier_id,
-        [
-            AcceptedOrder(
-                request_id=row.request_id,
-                path=row.path,
-                rating=row.rating,
-                rating_level=row.rating_level,
-                required_delivery_date=row.required_delivery_date,
-                received_at=row.received_at,
-                # an order rated before this column existed counts from its receipt
-                rated_as_of=row.rated_at or row.received_at,
-                contract_number=row.contract_number,
-            )
-            for row in rows
-        ],
+    # sequenced off the event loop: a large supplier has thousands of accepted orders
+    return await anyio.to_thread.run_sync(plan_work, supplier_id, [_accepted(r) for r in rows])
+
+
+def _accepted(row: Any) -> AcceptedOrder:
+    return AcceptedOrder(
+        request_id=row.request_id,
+        path=row.path,
+        rating=row.rating,
+        rating_level=row.rating_level,
+        required_delivery_date=row.required_delivery_date,
+        received_at=row.received_at,
+        # an order rated before this column existed counts from its receipt
+        rated_as_of=row.rated_at or row.received_at,
+        contract_number=row.contract_number,
     )
 
 

@@ -105,13 +105,15 @@ async def _compute(
         await _one_snapshot(session)
         requests = await analytics.population(session, where)
         found = await make(session, where)
-    return Figures(
-        figure=name,
-        method=figures.METHODS[name],
-        period=Period(since=since, until=until),
-        computed_at=computed_at,
-        requests=requests,
-        rows=[asdict(row) for row in found],
+    return await anyio.to_thread.run_sync(
+        lambda: Figures(  # off the event loop: a figure by item has thousands of rows
+            figure=name,
+            method=figures.METHODS[name],
+            period=Period(since=since, until=until),
+            computed_at=computed_at,
+            requests=requests,
+            rows=[asdict(row) for row in found],
+        )
     )
 
 
