@@ -40,7 +40,7 @@ from sosa.infra.migrations import upgrade_to_head
 from sosa.intake.audit import row_hash
 from sosa.intake.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, item_keys
 
-SEED_VERSION = 1
+SEED_VERSION = 2
 CHUNK = 20_000
 MIGRATIONS = "sosa.intake:migrations"
 START = datetime(2025, 12, 1, tzinfo=UTC)

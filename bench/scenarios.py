@@ -520,6 +520,7 @@ async def read_side(cfg: Config) -> Result:
         "statuses_not_200": {
             f"{r.n}": {k: v for k, v in r.statuses.items() if v != 200} for r in runs
         },
+        "healthz_idle": {f"{r.n}": r.healthz_idle for r in runs},
         "healthz_during_calls": {f"{r.n}": r.healthz for r in runs},
         "audit_verify": {
             f"{r.n}": {"rows": r.audit_rows, "seconds": round(r.audit_verify_s, 2)} for r in runs

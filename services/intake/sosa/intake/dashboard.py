@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -77,8 +78,7 @@ async def summary(
     calendar: WorkingCalendar,
 ) -> Summary:
     seen = access.visible(caller)
-    by_state = await _counts(session, _views.c.state, seen)
-    by_path = await _counts(session, func.coalesce(_views.c.path, "undecided"), seen)
+    by_state, by_path = await _counts(session, seen)
     horizon = end_of_working_day(now, working_days, zone=EASTERN, calendar=calendar)
     overdue = _views.c.state == RequestState.OVERDUE
     due_soon = (
@@ -101,10 +101,19 @@ async def summary(
 
 
 async def _counts(
-    session: AsyncSession, column: ColumnElement[str], seen: ColumnElement[bool]
-) -> dict[str, int]:
-    rows = await session.execute(select(column, func.count()).where(seen).group_by(column))
-    return {str(key): int(n) for key, n in rows}
+    session: AsyncSession, seen: ColumnElement[bool]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Counts by state and by path, from one aggregate over the visible views."""
+    path = func.coalesce(_views.c.path, "undecided")
+    rows = await session.execute(
+        select(_views.c.state, path, func.count()).where(seen).group_by(_views.c.state, path)
+    )
+    by_state: Counter[str] = Counter()
+    by_path: Counter[str] = Counter()
+    for state, on_path, n in rows:
+        by_state[str(state)] += int(n)
+        by_path[str(on_path)] += int(n)
+    return dict(by_state), dict(by_path)
 
 
 async def _count(session: AsyncSession, where: ColumnElement[bool]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -66,11 +66,15 @@ def _flat(row: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**row, "supplier": s, "share": share} for s, share in shares.items()]
 
 
-async def _answer(result: Figures, fmt: str) -> Figures | Response:
+async def _answer(result: Figures, fmt: str) -> Response:
+    """JSON or CSV, written off the event loop: a figure by item can have thousands of rows."""
     if fmt == "json":
-        return result
-    # written off the event loop: a figure by item can have thousands of rows
+        return await anyio.to_thread.run_sync(_json, result)
     return await anyio.to_thread.run_sync(_csv, result)
+
+
+def _json(result: Figures) -> Response:
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 def _csv(result: Figures) -> Response:
@@ -112,9 +116,14 @@ async def _compute(
             period=Period(since=since, until=until),
             computed_at=computed_at,
             requests=requests,
-            rows=[asdict(row) for row in found],
+            rows=[_fields(row) for row in found],
         )
     )
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    """A figure's row as a dict (shallow: `dataclasses.asdict` would copy every share)."""
+    return {f.name: getattr(row, f.name) for f in fields(row)}
 
 
 async def _one_snapshot(session: AsyncSession) -> None:
@@ -143,7 +152,7 @@ async def concentration(
     since: Since = None,
     until: Until = None,
     fmt: Format = "json",
-) -> Figures | Response:
+) -> Response:
     result = await _compute(
         rt, caller, "concentration", since, until, lambda s, w: analytics.concentration(s, w, by)
     )
@@ -163,7 +172,7 @@ async def redundancy_gaps(
     since: Since = None,
     until: Until = None,
     fmt: Format = "json",
-) -> Figures | Response:
+) -> Response:
     result = await _compute(
         rt,
         caller,
@@ -190,7 +199,7 @@ async def rates(
     since: Since = None,
     until: Until = None,
     fmt: Format = "json",
-) -> Figures | Response:
+) -> Response:
     result = await _compute(
         rt, caller, "rates", since, until, lambda s, w: analytics.rates(s, w, group_by)
     )
@@ -209,7 +218,7 @@ async def answer_times(
     since: Since = None,
     until: Until = None,
     fmt: Format = "json",
-) -> Figures | Response:
+) -> Response:
     return await _answer(
         await _compute(rt, caller, "answer_times", since, until, analytics.answer_times), fmt
     )
@@ -227,7 +236,7 @@ async def counter_offers(
     since: Since = None,
     until: Until = None,
     fmt: Format = "json",
-) -> Figures | Response:
+) -> Response:
     result = await _compute(
         rt, caller, "counter_offers", since, until, analytics.counter_offer_delays
     )

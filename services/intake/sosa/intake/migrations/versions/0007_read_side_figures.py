@@ -3,7 +3,9 @@
 The analytics are computed by the database (#24): each view keeps the partner country of its
 decision, the supplier's first answer and the hours from the clock it stopped, whether the request
 ever went overdue or was answered late and whether its supplier ever accepted it; the items each
-request names and the dates answers offered get tables of their own. Existing rows are filled
+request names and the dates answers offered get tables of their own. On PostgreSQL the views'
+JSON is kept out of line (toast_tuple_target), so that the scans of the figures read narrow rows.
+Existing rows are filled
 from their details and timeline, with frozen copies of the definitions
 (`resilience_figures.with_history`, `item_key`), a thousand requests at a time.
 
@@ -101,6 +103,11 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_answer_offers_request_id"), "answer_offers", ["request_id"], unique=False
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # the figures and the dashboard aggregate over every view: keep each row's JSON (details,
+        # decision) out of line, so a scan reads ~200 bytes a row instead of ~1 kB (rows written
+        # from now on; VACUUM FULL rewrites the older ones)
+        op.execute("ALTER TABLE request_views SET (toast_tuple_target = 128)")
     _fill()
 
 
@@ -191,6 +198,8 @@ def _aware(at: datetime) -> datetime:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE request_views RESET (toast_tuple_target)")
     op.drop_index(op.f("ix_answer_offers_request_id"), table_name="answer_offers")
     op.drop_table("answer_offers")
     op.drop_index("ix_request_items_item_key", table_name="request_items")
