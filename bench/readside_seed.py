@@ -23,6 +23,7 @@ COPY in PostgreSQL).
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import time
@@ -40,7 +41,7 @@ from sosa.infra.migrations import upgrade_to_head
 from sosa.intake.audit import row_hash
 from sosa.intake.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, item_keys
 
-SEED_VERSION = 2
+SEED_VERSION = 3
 CHUNK = 20_000
 MIGRATIONS = "sosa.intake:migrations"
 START = datetime(2025, 12, 1, tzinfo=UTC)
@@ -174,10 +175,16 @@ async def _sample(url: str, pop: Population) -> str:
         await connection.close()
 
 
+_CUMULATIVE: dict[int, list[float]] = {}
+
+
 def _weighted(names: list[str], rng: random.Random, k: int) -> list[str]:
     """`k` draws from `names` with Zipf-like weights (1/rank^0.9)."""
-    weights = [1 / (rank + 1) ** 0.9 for rank in range(len(names))]
-    return rng.choices(names, weights=weights, k=k)
+    cumulative = _CUMULATIVE.get(len(names))
+    if cumulative is None:
+        cumulative = list(itertools.accumulate(1 / (rank + 1) ** 0.9 for rank in range(len(names))))
+        _CUMULATIVE[len(names)] = cumulative
+    return rng.choices(names, cum_weights=cumulative, k=k)
 
 
 async def _copy(connection: asyncpg.Connection, pop: Population) -> dict[str, int]:
@@ -248,7 +255,8 @@ COLUMNS = {
 }  # fmt: skip
 AUDIT_COLUMNS = ["seq", "at", "actor", "kind", "request_id", "details", "prev_hash", "hash"]
 _STATE_NAMES = [s for s, _ in STATES]
-_STATE_WEIGHTS = [w for _, w in STATES]
+_STATE_WEIGHTS = list(itertools.accumulate(w for _, w in STATES))
+_PATHS, _PATH_WEIGHTS = ["dpas", "dpas_via_sosa", "voluntary"], [0.6, 0.8, 1.0]
 _NOT_ROUTED = {"received", "awaiting_determination", "awaiting_authorization", "rejected"}
 
 
@@ -277,12 +285,12 @@ def _request(
     items: list[str],
 ) -> dict[str, list[tuple[Any, ...]]]:
     request_id = f"bench-{index:08d}"
-    state = rng.choices(_STATE_NAMES, weights=_STATE_WEIGHTS)[0]
+    state = rng.choices(_STATE_NAMES, cum_weights=_STATE_WEIGHTS)[0]
     country = rng.choice(COUNTRIES)
-    path: str | None = rng.choices(["dpas", "dpas_via_sosa", "voluntary"], [0.6, 0.2, 0.2])[0]
+    path: str | None = rng.choices(_PATHS, cum_weights=_PATH_WEIGHTS)[0]
     if country == "US" and path != "voluntary":
         path = "dpas"
-    level = rng.choices(["DO", "DX"], [0.85, 0.15])[0]
+    level = "DO" if rng.random() < 0.85 else "DX"
     rating = None if path == "voluntary" else f"{level}-{rng.choice(PROGRAMS[:24])}"
     required = (received + timedelta(days=rng.randint(60, 240))).date()
     named = list(dict.fromkeys(_weighted(items, rng, rng.choice([1, 1, 2]))))
