@@ -68,13 +68,11 @@ async def concentration(
             .where(where, RATED)
             .group_by(_items.c.item_key, _v.c.supplier)
         )
-    rows = (await session.execute(statement)).tuples().all()
+    rows: Sequence[Any] = (await session.execute(statement)).all()
     return await anyio.to_thread.run_sync(_concentration, rows, dimension)
 
 
-def _concentration(
-    rows: Sequence[tuple[str, str, int]], dimension: str
-) -> list[figures.Concentration]:
+def _concentration(rows: Sequence[Any], dimension: str) -> list[figures.Concentration]:
     """Folded off the event loop: one row per key and supplier, thousands by item."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for key, supplier, n in rows:
