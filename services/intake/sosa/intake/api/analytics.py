@@ -128,9 +128,12 @@ def _fields(row: Any) -> dict[str, Any]:
 
 async def _one_snapshot(session: AsyncSession) -> None:
     """On PostgreSQL the figure's queries read one snapshot (REPEATABLE READ, read only), so
-    the count and the rows agree; SQLite's transaction is one snapshot already."""
+    the count and the rows agree, and may group in memory (work_mem 64 MB for this transaction:
+    at a million requests a grouping by rating and supplier has 140,000 groups, which the
+    default 4 MB sorts on disk); SQLite's transaction is one snapshot already."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+        await session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
