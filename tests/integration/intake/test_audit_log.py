@@ -22,7 +22,7 @@ from sosa.contracts.audit import AuditCheckpoint
 from sosa.intake import audit, tables
 from tests.e2e.stack import unique_prefix
 from tests.integration.intake.seeding import Sessions
-from tests.kafka_principals import provision_stack, service_env
+from tests.kafka_principals import as_super_user, provision_stack, service_env
 
 pytestmark = pytest.mark.db
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -230,8 +230,9 @@ async def test_the_commands_prune_with_a_published_checkpoint_and_verify_names_a
     assert rewritten.returncode == 1
     assert "rows 4 to 5 were deleted outside `prune`" in rewritten.stdout
 
-    # a record on the checkpoint topic that is no checkpoint: verify trusts none of them
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    # a record on the checkpoint topic that is no checkpoint: verify trusts none of them (only
+    # intake may write the topic; the super user stands in for a writer who got in anyway)
+    producer = AIOKafkaProducer(**as_super_user(kafka_bootstrap))
     await producer.start()
     try:
         topic = env["SOSA_TOPIC_PREFIX"] + topics.AUDIT_CHECKPOINTS
