@@ -182,6 +182,17 @@ class Processor:
             if (seen.partition, seen.offset) == (record.partition, record.offset):
                 # the same record again: our Kafka transaction did not commit; publish again
                 _count(record, "republished")
+                log.info(  # rare (after a failed commit or a move); says which, when doubled
+                    "republishing a command read again at its offset",
+                    extra={
+                        "partition": f"{record.topic}-{record.partition}",
+                        "offset": record.offset,
+                        "command_id": message.id,
+                        "producer_unchecked": self._producers.position_unchecked(
+                            TopicPartition(record.topic, record.partition)
+                        ),
+                    },
+                )
                 return seen.outputs
             if not _dead_lettered(seen.outputs):
                 _count(record, "duplicate")
