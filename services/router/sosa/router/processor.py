@@ -73,6 +73,8 @@ class Processor:
         self._settings = settings
         self._group_id = group_id
         self._clock = clock
+        self._republished: set[TopicPartition] = set()
+        """Partitions whose batch being handled republishes a command from the inbox."""
         self.runner: ConsumerRunner[Incoming, Output] = ConsumerRunner(
             consumer, sessions, self, self, lock=producers.lock if producers is not None else None
         )
@@ -122,7 +124,7 @@ class Processor:
             # renewed producer's fencing aborts it (or finds it committed).
             async with asyncio.timeout(_TRANSACTION_TIMEOUT_S):
                 await producer.begin_transaction()
-                if self._producers.position_unchecked(partition):
+                if self._producers.position_unchecked(partition) or self._republishing(partition):
                     await self._check_position(producer, partition, records)
                 for output in outputs:
                     delivery = await producer.send(
@@ -142,6 +144,15 @@ class Processor:
             raise
         for output in outputs:
             metrics.PUBLISHED.labels("router", output.topic).inc()
+
+    def _republishing(self, partition: TopicPartition) -> bool:
+        """Whether the batch republishes a command (and forget it): republishing is right only
+        when the group's committed offset has not passed the batch, which `_check_position`
+        makes sure of whatever moved the consumer back (a stale position after a rebalance has
+        been seen to, under heavy load, with the producer's first transaction already past)."""
+        republishing = partition in self._republished
+        self._republished.discard(partition)
+        return republishing
 
     async def _check_position(
         self, producer: AIOKafkaProducer, partition: TopicPartition, records: Sequence[Record]
@@ -182,13 +193,15 @@ class Processor:
             if (seen.partition, seen.offset) == (record.partition, record.offset):
                 # the same record again: our Kafka transaction did not commit; publish again
                 _count(record, "republished")
+                self._republished.add(TopicPartition(record.topic, record.partition))
                 log.info(  # rare (after a failed commit or a move); says which, when doubled
                     "republishing a command read again at its offset",
                     extra={
                         "partition": f"{record.topic}-{record.partition}",
                         "offset": record.offset,
                         "command_id": message.id,
-                        "producer_unchecked": self._producers.position_unchecked(
+                        "producer_unchecked": self._producers is not None  # None in unit setups
+                        and self._producers.position_unchecked(
                             TopicPartition(record.topic, record.partition)
                         ),
                     },
