@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
-from sosa.infra import db, kafka, problems, startup, tracing
+from sosa.infra import api_docs, db, kafka, problems, startup, tracing
 from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
@@ -119,9 +119,12 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         version="1.0.0",
         summary="Priority-support requests under the US Security of Supply Arrangements",
         lifespan=lifespan,
+        docs_url=None,  # served from installed files: sosa.infra.api_docs
+        redoc_url=None,
         telemetry=tracing.telemetry(settings),
     )
     problems.install(app)
+    api_docs.install(app)
     idempotency.install(app)
     app.state.authenticator = Authenticator(
         settings,
@@ -131,7 +134,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         ContentSecurityPolicy,
-        docs_paths=[app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url],
+        docs_paths=api_docs.PAGES,
     )
 
     problems.install_database_unavailable(app, "The database is unavailable; nothing was stored.")

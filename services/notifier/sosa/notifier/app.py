@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from sosa.contracts import topics
-from sosa.infra import db, kafka, problems, startup, tracing
+from sosa.infra import api_docs, db, kafka, problems, startup, tracing
 from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
@@ -118,9 +118,12 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
         title="sosa notifier",
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # served from installed files: sosa.infra.api_docs
+        redoc_url=None,
         telemetry=tracing.telemetry(settings),
     )
     problems.install(app)
+    api_docs.install(app)
     problems.install_database_unavailable(app, "The database is unavailable; nothing was changed.")
     app.state.authenticator = Authenticator(
         settings,
@@ -130,7 +133,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         ContentSecurityPolicy,
-        docs_paths=[app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url],
+        docs_paths=api_docs.PAGES,
     )
     if settings.cors_allow_origins:  # intake's dashboard and workspace pages call this API
         app.add_middleware(

@@ -2,14 +2,14 @@
 
 - A page that sets its own policy keeps it (the dashboard: `dashboard_policy`, which adds the
   notifier's origin to `connect-src`).
-- The OpenAPI pages FastAPI serves (`/docs`, its OAuth2 redirect, `/redoc`) load Swagger UI and
-  ReDoc from the jsDelivr CDN and start them with an inline script. Their policy allows exactly
-  that: scripts from `https://cdn.jsdelivr.net` plus the SHA-256 of each inline script of the page
-  as served (computed from the body, so a root path or a FastAPI upgrade cannot break it), the
-  CDN's stylesheet, ReDoc's Google fonts, FastAPI's favicon, Swagger UI's validator badge and
-  its inline SVG icons (`data:` images), and the API itself. The documented
-  exception: `style-src 'unsafe-inline'` there, because both libraries set styles at run time
-  (ReDoc through styled-components); a style cannot run a script.
+- The OpenAPI pages (`/docs`, its OAuth2 redirect, `/redoc`) load Swagger UI and ReDoc from
+  the service itself (`sosa.infra.api_docs`: files installed with its Python dependencies, no
+  CDN). Their policy is `STRICT` with three additions and nothing from elsewhere: Swagger UI's
+  inline start-up script allowed by its SHA-256 (computed from the body as served, so a root
+  path or a FastAPI upgrade cannot break it), `data:` images (Swagger UI's inline SVG icons)
+  and `worker-src 'self' blob:` (ReDoc's search). The documented exception: `style-src
+  'unsafe-inline'` there, because both libraries set styles at run time (ReDoc through
+  styled-components); a style cannot run a script.
 - Any other HTML answer gets `STRICT`, which allows nothing but itself.
 """
 
@@ -27,8 +27,6 @@ HEADER = "content-security-policy"
 COMMON = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 STRICT = f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; {COMMON}"
 """The policy of every page of ours: nothing inline, nothing from elsewhere."""
-CDN = "https://cdn.jsdelivr.net"
-FAVICON = "https://fastapi.tiangolo.com"
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script>", re.I | re.S)
 
 
@@ -53,16 +51,15 @@ def inline_script_hashes(html: bytes) -> list[str]:
 
 
 def docs_policy(html: bytes) -> str:
-    """What Swagger UI and ReDoc, as FastAPI serves them, load; nothing more."""
-    scripts = " ".join([CDN, *inline_script_hashes(html)])
+    """What Swagger UI and ReDoc, served from the service itself, load; nothing more."""
+    scripts = " ".join(["'self'", *inline_script_hashes(html)])
     return (
-        "default-src 'none'; "
+        "default-src 'self'; "
         f"script-src {scripts}; "
-        f"style-src 'unsafe-inline' {CDN} https://fonts.googleapis.com; "
-        "font-src https://fonts.gstatic.com; "
-        f"img-src 'self' data: {FAVICON} {CDN} https://validator.swagger.io; "
+        "style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; "
         "connect-src 'self'; "
-        "worker-src blob:; "
+        "worker-src 'self' blob:; "
         f"{COMMON}"
     )
 
