@@ -163,6 +163,11 @@ INTAKE, NOTIFIER = "intake", "notifier"
 LIST, EVALUATE = "/v1/priority-requests", "/v1/priority-requests/evaluate"
 CANCEL = {"issued_by": "dod-navsea", "reason": "No longer needed."}
 DELIVERIES, RECOVER = "/v1/deliveries", "/v1/deliveries/recover"
+REJECT_TOO_BUSY = {"supplier_party_id": "acme-valves", "kind": "reject", "reason": "TOO_BUSY"}
+MONTH_FIRST = {"required_delivery_dates": ["03/01/2027"]}  # 1 March or 3 January?
+TYPO = ["request.routd"]
+UNREACHED = "http://10.1.2.3/hook"  # the body is refused before the SSRF guard looks at it
+MAILBOX = "ops@example.com"
 
 INTAKE_ROWS = {
     # times without offset or outside 1900-2200 (#22: years 1 and 9999 were 500s)
@@ -192,6 +197,37 @@ INTAKE_ROWS = {
     "submit-rating-dq": in_body(INTAKE, LIST, "rating", {**DPAS_REQUEST, "rating": "DQ-A1"}),
     "submit-rating-no-digit": in_body(INTAKE, LIST, "rating", {**DPAS_REQUEST, "rating": "DO-A"}),
     "evaluate-rating-dq": in_body(INTAKE, EVALUATE, "rating", {**DPAS_REQUEST, "rating": "DQ-A1"}),
+    # what the edge can refuse without the request's state (#26): an unknown reason code, a
+    # date that is not YYYY-MM-DD, a rating with no program digit, wherever they enter
+    "respond-reason-unknown": in_body(INTAKE, f"{LIST}/x/responses", "reason", REJECT_TOO_BUSY),
+    "submit-date-month-first": in_body(
+        INTAKE, LIST, "required_delivery_dates.0", {**DPAS_REQUEST, **MONTH_FIRST}
+    ),
+    "evaluate-date-month-first": in_body(
+        INTAKE, EVALUATE, "required_delivery_dates.0", {**DPAS_REQUEST, **MONTH_FIRST}
+    ),
+    "amend-date-month-first": in_body(
+        INTAKE,
+        f"{LIST}/x/amendments",
+        "new_delivery_dates.0",
+        {
+            "issued_by": "dod-navsea",
+            "kind": "schedule_change",
+            "new_delivery_dates": ["03/01/2027"],
+        },
+    ),
+    "amend-rating-no-digit": in_body(
+        INTAKE,
+        f"{LIST}/x/amendments",
+        "new_rating",
+        {"issued_by": "dod-navsea", "kind": "rating_change", "new_rating": "DO-A"},
+    ),
+    "authorize-rating-no-digit": in_body(
+        INTAKE,
+        f"{LIST}/x/authorization",
+        "rating",
+        {"authority_party_id": "doc-bis", "authorized": True, "reference": "R-1", "rating": "DO-A"},
+    ),
     "evaluate-as-of-no-offset": query(
         INTAKE, EVALUATE, "as_of", NO_OFFSET, method="POST", body=DPAS_REQUEST
     ),
@@ -253,6 +289,18 @@ NOTIFIER_ROWS = {
         NOTIFIER, RECOVER, "request_id", {"since": SINCE, "request_id": NUL}
     ),
     # ids and counts
+    # an event type no message has would never fire (#26); refusals found after parsing name
+    # their field too, as intake's do
+    "endpoint-event-type-typo": in_body(
+        NOTIFIER, "/v1/endpoints", "event_types.0", {"url": UNREACHED, "event_types": TYPO}
+    ),
+    "recipient-event-type-typo": in_body(
+        NOTIFIER, "/v1/email-recipients", "event_types.0", {"address": MAILBOX, "event_types": TYPO}
+    ),
+    "endpoint-url-private": in_body(NOTIFIER, "/v1/endpoints", "url", {"url": "http://10.1.2.3/x"}),
+    "recover-window-too-long": in_body(
+        NOTIFIER, RECOVER, "until", {"since": SINCE, "until": "2027-06-01T00:00:00+00:00"}
+    ),
     "deliveries-request-id-nul": query(NOTIFIER, DELIVERIES, "request_id", NUL),
     "deliveries-party-id-nul": query(NOTIFIER, DELIVERIES, "party_id", NUL),
     "deliveries-limit-huge": query(NOTIFIER, DELIVERIES, "limit", TOO_MANY),

@@ -103,7 +103,9 @@ async def test_a_refused_answer_is_an_event_and_changes_no_state(
 ) -> None:
     await handle(sessions, handlers, submit("r-3"))
     [refused] = events(
-        await handle(sessions, handlers, respond("r-3", kind="reject", reason="TOO_BUSY"))
+        await handle(
+            sessions, handlers, respond("r-3", kind="reject", reason="OR_C4_CUSTOMER_SELF_SUPPLIES")
+        )
     )
     assert refused["type"] == "sosa.outcome.refused.v1"
     assert (refused["state"], refused["sequence"]) == ("routed", 2)

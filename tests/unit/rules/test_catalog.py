@@ -148,6 +148,7 @@ SCENARIOS: dict[str, Callable[[], Decision | WorkPlan]] = {
         certification_statement=None,
     ),
     "bad-rating-and-dates": lambda: submit(rating="rush", required_delivery_dates=()),
+    "delivery-date-past": lambda: submit(required_delivery_dates=("2026-06-25", "2026-09-01")),
     "unknown-program-bad-statement": lambda: submit(
         rating="DO-Z9", certification_statement="hurry"
     ),

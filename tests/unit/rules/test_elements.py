@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from sosa.rules import Outcome, Path, RuleId, decide_submission
+from sosa.rules.elements import past_delivery_dates
 
-from .builders import CERTIFICATION, FAR_52_211_15, emergency, make_request
+from .builders import CERTIFICATION, FAR_52_211_15, emergency, make_request, utc
 
 R = RuleId
 
@@ -202,3 +204,36 @@ def test_700_13_e_order_stating_fewer_hours_is_refused_with_the_minimum() -> Non
     [below] = [f for f in decision.findings if f.blocking]
     assert "12-hour minimum" in below.reason
     assert below.citation == "15 CFR 700.13(e)"
+
+
+def test_a_delivery_date_already_past_at_receipt_routes_the_order_with_a_warning() -> None:
+    """Received Fri 26 June 2026, 11:00 in New York: 25 June is past, 26 June is today."""
+    decision = decide_submission(
+        make_request(required_delivery_dates=("2026-06-25", "2026-06-26", "2026-09-01"))
+    )
+    assert decision.outcome is Outcome.DPAS_RATED_ORDER
+    [warning] = [f for f in decision.findings if f.rule_id is R.DPAS_700_12_A2_DELIVERY_DATE_PAST]
+    assert not warning.blocking
+    assert warning.citation == "15 CFR 700.12(a)(2); 15 CFR 700.13(b)(1)"
+    assert "2026-06-25" in warning.reason
+    assert "2026-06-26" not in warning.reason.split("(")[0]
+
+
+def test_no_warning_when_every_date_is_today_or_later() -> None:
+    decision = decide_submission(make_request(required_delivery_dates=("2026-06-26",)))
+    assert R.DPAS_700_12_A2_DELIVERY_DATE_PAST not in {f.rule_id for f in decision.findings}
+
+
+def test_past_dates_are_judged_on_the_supplier_s_day() -> None:
+    """02:00 UTC on 27 June is still 26 June in New York: 26 June is not past there; at
+    05:00 UTC it is 27 June there, and it is."""
+    dates = ("2026-06-26",)
+    early = decide_submission(
+        make_request(required_delivery_dates=dates, received_at=utc(2026, 6, 27, 2))
+    )
+    later = decide_submission(
+        make_request(required_delivery_dates=dates, received_at=utc(2026, 6, 27, 5))
+    )
+    assert R.DPAS_700_12_A2_DELIVERY_DATE_PAST not in early.rule_ids
+    assert R.DPAS_700_12_A2_DELIVERY_DATE_PAST in later.rule_ids
+    assert past_delivery_dates((date(2026, 6, 26),), today=date(2026, 6, 26)) == []

@@ -11,7 +11,14 @@ from sosa.contracts.instants import CalendarDate, Instant
 from sosa.contracts.parties import PartyAttributes
 from sosa.contracts.posture import PostureName, Scope
 from sosa.contracts.ratings import RatingText
-from sosa.contracts.requests import LongText, PartyId, PriorityRequestDetails, Strict
+from sosa.contracts.reasons import PARAGRAPHS, ReasonCode
+from sosa.contracts.requests import (
+    DeliveryDate,
+    LongText,
+    PartyId,
+    PriorityRequestDetails,
+    Strict,
+)
 
 SUBMIT: Final = "sosa.command.submit.v1"
 RESPOND: Final = "sosa.command.respond.v1"
@@ -22,7 +29,6 @@ AUTHORIZE: Final = "sosa.command.authorize.v1"
 TICK: Final = "sosa.command.tick.v1"
 SET_POSTURE: Final = "sosa.command.set-posture.v1"
 
-ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_()]{1,64}$")]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 
 
@@ -70,7 +76,9 @@ class SupplierResponseDetails(Strict):
     kind: Literal["accept", "reject", "partial", "decline"]
     reason: ReasonCode | None = Field(
         default=None,
-        description="For a rejection: a 15 CFR 700.13 code, e.g. MR_B1_CANNOT_MEET_DATE.",
+        description="For a rejection: its 15 CFR 700.13 reason code, one of the nine listed "
+        "(an unknown code is a 422); whether it fits the request is the router's to decide.",
+        json_schema_extra={"x-enum-descriptions": {c.value: p for c, p in PARAGRAPHS.items()}},
     )
     earliest_delivery_date: CalendarDate | None = Field(
         default=None, description="For a (b)(1)-(b)(4) rejection: the counter-offer date."
@@ -105,9 +113,9 @@ class AmendmentDetails(Strict):
     ]
     by_commerce: bool = False
     new_rating: RatingText | None = None
-    new_delivery_dates: Annotated[
-        list[Annotated[str, StringConstraints(min_length=1, max_length=40)]], Field(max_length=50)
-    ] = Field(default_factory=list)
+    new_delivery_dates: Annotated[list[DeliveryDate], Field(max_length=50)] = Field(
+        default_factory=list
+    )
     production_started: bool | None = None
     note: LongText | None = None
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from sosa.contracts.instants import SANE_YEARS
 from sosa.contracts.ratings import RatingText
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", min_length=2, max_length=2)]
@@ -18,6 +21,35 @@ PartyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def check_delivery_date(text: str) -> str:
+    """`text` itself when it is a calendar date written YYYY-MM-DD within SANE_YEARS; else
+    ValueError saying what a delivery date is (15 CFR 700.12(a)(2): a specific date)."""
+    try:
+        parsed = date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+    except ValueError:  # 2027-02-30
+        parsed = None
+    if parsed is None:
+        raise ValueError(
+            f"{text!r} is not a delivery date: give a specific calendar date as YYYY-MM-DD, "
+            "e.g. 2027-03-01 ('ASAP' or 'immediately' is none: 15 CFR 700.12(a)(2))"
+        )
+    if parsed.year not in SANE_YEARS:
+        raise ValueError(f"year {parsed.year} is outside {SANE_YEARS[0]}-{SANE_YEARS[-1]}")
+    return text
+
+
+DeliveryDate = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, strip_whitespace=True),
+    AfterValidator(check_delivery_date),
+]
+"""A required delivery date, YYYY-MM-DD: `03/01/2027` (which day?) and `ASAP` are 422s naming the
+field where they enter; whether the date can be met stays the router's to say."""
 
 
 class Strict(BaseModel):
@@ -92,9 +124,10 @@ class EmergencyPreparedness(Strict):
 class PriorityRequestDetails(Strict):
     """The content of a priority-support request, as the requester states it.
 
-    Values are checked for syntax only; whether they satisfy 15 CFR 700.12 (for example that a
-    delivery date is a real date and not "ASAP") is decided by the router's rules, which cite
-    the paragraph in their answer.
+    Values are checked for syntax where they enter (a rating is DO or DX plus a program symbol,
+    a delivery date a calendar date written YYYY-MM-DD); whether they satisfy 15 CFR 700.12 (a
+    program symbol Schedule I lists, a date that can be met) is decided by the router's rules,
+    which cite the paragraph in their answer.
     """
 
     requester: Requester
@@ -102,10 +135,7 @@ class PriorityRequestDetails(Strict):
     contract_number: ShortText | None = None
     rating: RatingText | None = None
     items: Annotated[list[LineItem], Field(min_length=1, max_length=200)]
-    required_delivery_dates: Annotated[
-        list[Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]],
-        Field(min_length=1, max_length=50),
-    ]
+    required_delivery_dates: Annotated[list[DeliveryDate], Field(min_length=1, max_length=50)]
     authorized_signer: ShortText | None = None
     certification_statement: LongText | None = None
     emergency_preparedness: EmergencyPreparedness | None = None

@@ -37,6 +37,14 @@ def _field(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+def invalid(field: str, reason: str, *, where: str = "body") -> RequestValidationError:
+    """A 422 on one field that a route finds bad after parsing (an SSRF-refused URL, a window
+    too long): answered like any malformed input, with `errors` naming `field` (dotted within
+    `where`: body, query, path or header)."""
+    location = (where, *field.split("."))
+    return RequestValidationError([{"loc": location, "msg": reason, "type": "value_error"}])
+
+
 def install(app: FastAPI) -> None:
     """Make every error response of `app` a problem document."""
 

@@ -75,6 +75,10 @@ _TITLES: Final[dict[R, tuple[str, str]]] = {
         _cfr("12(a)(2)"),
         "Required delivery date is not a calendar date",
     ),
+    R.DPAS_700_12_A2_DELIVERY_DATE_PAST: (
+        f"{_cfr('12(a)(2)')}; {_cfr('13(b)(1)')}",
+        "Required delivery date already past at receipt (warning)",
+    ),
     R.DPAS_700_12_A3_SIGNER_MISSING: (_cfr("12(a)(3)"), "Authorized signature missing"),
     R.DPAS_700_12_A4_CERTIFICATION_MISSING: (
         _cfr("12(a)(4)"),

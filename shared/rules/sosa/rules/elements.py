@@ -143,6 +143,26 @@ def _certification(rule_id: RuleId, problem: str) -> Finding:
     )
 
 
+def past_delivery_dates(dates: tuple[date, ...], *, today: date) -> list[Finding]:
+    """15 CFR 700.12(a)(2) asks for the date the items are required; one that is already past
+    on the day of receipt (in the supplier's zone) cannot be met as written. Not a reason to
+    refuse the order: a warning, so that the requester corrects it and the supplier knows that
+    it may answer with the earliest date it can deliver (700.13(b)(1))."""
+    past = sorted(d for d in dates if d < today)
+    if not past:
+        return []
+    listed = ", ".join(d.isoformat() for d in past)
+    return [
+        finding(
+            RuleId.DPAS_700_12_A2_DELIVERY_DATE_PAST,
+            f"Required delivery date {listed} was already past when the order was received "
+            f"({today.isoformat()} in the supplier's zone): amend the schedule (15 CFR 700.16), "
+            "or expect the supplier to answer with the earliest date it can deliver "
+            "(15 CFR 700.13(b)(1)).",
+        )
+    ]
+
+
 PLAUSIBLE_YEARS: Final = range(1900, 2201)
 """A delivery date outside these years is no real date of an order (years 1 and 9999 are
 what a garbled or hostile system sends): the order is refused as having no real date."""

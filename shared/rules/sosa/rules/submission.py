@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from .clock_rules import ClockRules
 from .deadlines import response_clock, voluntary_clock
 from .decision import Authority, Decision, Outcome, Path, finding
-from .elements import ElementsCheck, check_delivery_dates, check_elements
+from .elements import ElementsCheck, check_delivery_dates, check_elements, past_delivery_dates
 from .instants import require_aware
 from .partners import Partner, PartnerRegistry
 from .paths import PathChoice, choose_path
@@ -79,6 +79,7 @@ def _rated(
         with_rating=choice.path is Path.DPAS,
     )
     base = _with_elements(base, choice, elements, request.rating)
+    base = _warn_past_dates(base, request, zone)
     if not elements.complete:
         return base
     if choice.path is Path.DPAS_VIA_SOSA or elements.rating is None:
@@ -128,6 +129,14 @@ def _with_elements(
     )
 
 
+def _warn_past_dates(decision: Decision, request: PriorityRequest, zone: ZoneInfo) -> Decision:
+    """A warning for each required delivery date already past on the day of receipt, in the
+    supplier's zone (`elements.past_delivery_dates`)."""
+    today = request.received_at.astimezone(zone).date()
+    warnings = past_delivery_dates(decision.required_delivery_dates, today=today)
+    return replace(decision, findings=(*decision.findings, *warnings)) if warnings else decision
+
+
 def _voluntary(
     request: PriorityRequest,
     base: Decision,
@@ -145,6 +154,7 @@ def _voluntary(
         findings=(*base.findings, *relay_notes(request, partner)),
         required_delivery_dates=dates,
     )
+    decision = _warn_past_dates(decision, request, zone)
     target = partner.response_target
     notes = []
     if posture is not None:

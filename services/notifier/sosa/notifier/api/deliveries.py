@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts.instants import Instant
 from sosa.infra.problem_docs import problems
+from sosa.infra.problems import invalid
 from sosa.infra.resource_ids import ResourceId
 from sosa.notifier import tables
 from sosa.notifier.api.caller import Caller, CallerDep, RuntimeDep
@@ -159,7 +160,7 @@ async def recover(body: RecoverIn, rt: RuntimeDep, caller: CallerDep) -> Recover
     now = rt.clock.now()
     until = body.until or now
     if until - body.since > timedelta(seconds=rt.settings.recover_max_window_s):
-        raise HTTPException(422, "the window is longer than SOSA_RECOVER_MAX_WINDOW_S")
+        raise invalid("until", "the window is longer than SOSA_RECOVER_MAX_WINDOW_S")
     query = _scoped(select(d.c.delivery_id), caller).where(
         d.c.status == "failed",
         d.c.created_at >= body.since,

@@ -11,8 +11,9 @@ from sqlalchemy import delete, select, update
 
 from sosa.contracts.requests import PartyId
 from sosa.infra.problem_docs import problems
+from sosa.infra.problems import invalid
 from sosa.infra.resource_ids import ResourceId
-from sosa.notifier import signing, ssrf, tables
+from sosa.notifier import event_types, signing, ssrf, tables
 from sosa.notifier.api.caller import CallerDep, RuntimeDep
 from sosa.notifier.api.deliveries import get_delivery
 from sosa.notifier.api.log_schemas import DeliveryOut
@@ -42,7 +43,7 @@ URL_REFUSED = (
 async def _check_url(rt: Runtime, url: str) -> None:
     reason = await ssrf.refusal(url, rt.settings.webhook_allowed_networks)
     if reason:
-        raise HTTPException(422, f"url refused: {reason}")
+        raise invalid("url", f"url refused: {reason}")
 
 
 async def _visible(rt: Runtime, caller: CallerDep, endpoint_id: str) -> Any:
@@ -71,7 +72,7 @@ async def create_endpoint(body: EndpointIn, rt: RuntimeDep, caller: CallerDep) -
         "endpoint_id": str(uuid.uuid4()),
         "party_id": party_id,
         "url": str(body.url),
-        "event_types": body.event_types,
+        "event_types": event_types.as_stored(body.event_types),
         "description": body.description,
         "mode": body.mode,
         "max_in_flight": body.max_in_flight,

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sosa.contracts.requests import PartyId
 from sosa.infra.problem_docs import problems
 from sosa.infra.resource_ids import ResourceId
-from sosa.notifier import tables
+from sosa.notifier import event_types, tables
 from sosa.notifier.api.caller import Caller, CallerDep, RuntimeDep
 from sosa.notifier.api.subscription_schemas import RecipientIn, RecipientOut, RecipientPatch
 from sosa.notifier.runtime import Runtime
@@ -49,7 +49,7 @@ async def create_recipient(body: RecipientIn, rt: RuntimeDep, caller: CallerDep)
         "recipient_id": str(uuid.uuid4()),
         "party_id": caller.acting_for(body.party_id),
         "address": body.address,
-        "event_types": body.event_types,
+        "event_types": event_types.as_stored(body.event_types),
         "description": body.description,
         "mode": body.mode,
         "enabled": True,
@@ -90,7 +90,7 @@ async def patch_recipient(
     recipient_id: ResourceId, body: RecipientPatch, rt: RuntimeDep, caller: CallerDep
 ) -> RecipientOut:
     await _visible(rt, caller, recipient_id)
-    values = body.model_dump(exclude_unset=True)
+    values = body.model_dump(exclude_unset=True, mode="json")
     for required in ("address", "mode", "enabled"):  # null: leave as it is (the column is set)
         if values.get(required, ...) is None:
             del values[required]

@@ -7,9 +7,15 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from sosa.contracts.requests import PartyId
+from sosa.notifier.event_types import DESCRIPTIONS, EventType
 
-EventType = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_]+(\.[a-zA-Z0-9_]+)*(\.\*)?$")]
-EventTypes = Annotated[list[EventType], Field(max_length=50)]
+EventTypes = Annotated[
+    list[EventType],
+    Field(
+        max_length=50,
+        json_schema_extra={"x-enum-descriptions": {t.value: d for t, d in DESCRIPTIONS.items()}},
+    ),
+]
 Description = Annotated[str, StringConstraints(max_length=500)]
 Mode = Literal["all", "fallback"]
 Address = Annotated[
