@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
 from sosa.infra import api_docs, db, kafka, problems, startup, tracing
+from sosa.infra.api_descriptions import complete
 from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
@@ -37,6 +38,7 @@ from sosa.intake.api import (
     suppliers,
     workspace,
 )
+from sosa.intake.api.descriptions import GLOSSARY
 from sosa.intake.pipeline_watch import PipelineWatch
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
@@ -157,5 +159,5 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes(include_in_schema=False))
     plain_openapi = app.openapi
-    app.openapi = lambda: as_problem_json(plain_openapi())  # type: ignore[method-assign]
+    app.openapi = lambda: as_problem_json(complete(plain_openapi(), GLOSSARY))  # type: ignore[method-assign]
     return app

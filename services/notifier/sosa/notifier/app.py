@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from sosa.contracts import topics
 from sosa.infra import api_docs, db, kafka, problems, startup, tracing
+from sosa.infra.api_descriptions import complete
 from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import Clock, SystemClock
@@ -23,6 +24,7 @@ from sosa.infra.outbox import OutboxRelay
 from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
 from sosa.notifier import api, deliveries, escalation, party_copy, secret_box, ssrf, tables
+from sosa.notifier.api.descriptions import GLOSSARY
 from sosa.notifier.dispatcher import Dispatcher
 from sosa.notifier.runtime import Runtime
 from sosa.notifier.settings import NotifierSettings
@@ -147,5 +149,5 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
     app.include_router(health_routes({"database": database_ready, "kafka": kafka_ready}))
     app.include_router(metrics_routes(include_in_schema=False))
     plain_openapi = app.openapi
-    app.openapi = lambda: as_problem_json(plain_openapi())  # type: ignore[method-assign]
+    app.openapi = lambda: as_problem_json(complete(plain_openapi(), GLOSSARY))  # type: ignore[method-assign]
     return app
