@@ -152,10 +152,25 @@ def test_a_routed_request_due_in_two_working_days_and_an_overdue_one() -> None:
     assert (due.late, due.working_days) == (False, 2)
     assert due.due() == "2 working day(s) left (62h)"
     assert due.line() == (
-        "due  routed    deadline=2026-12-04T04:59:59Z  2 working day(s) left (62h)  "
-        "supplier=acme-valves  requester=dod-navsea"
+        "due  routed    deadline=2026-12-03T23:59:59-05:00 (2026-12-04T04:59:59Z)  "
+        "2 working day(s) left (62h)  supplier=acme-valves  requester=dod-navsea"
     )
     assert due.as_dict()["remaining_s"] == 62 * 3600 - 1
+    assert due.as_dict()["deadline_local"] == "2026-12-03T23:59:59-05:00"
+
+
+def test_a_deadline_is_shown_in_the_supplier_s_own_zone_first() -> None:
+    """#26: the day a person reads is the supplier's; UTC stays beside it for machines."""
+    at = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    item = {
+        **_summary("in-la", "routed", "2026-12-04T07:59:59Z"),
+        "supplier_timezone": "America/Los_Angeles",
+    }
+    [found] = overdue.ranked([item], at)
+    assert found.deadline_local == "2026-12-03T23:59:59-08:00"
+    assert "deadline=2026-12-03T23:59:59-08:00 (2026-12-04T07:59:59Z)" in found.line()
+    unknown = {**item, "supplier_timezone": "Mars/Olympus"}  # not a zone: the default's
+    assert overdue.ranked([unknown], at)[0].deadline_local == "2026-12-04T02:59:59-05:00"
 
 
 def test_the_horizon_is_the_end_of_the_last_working_day_in_washington() -> None:

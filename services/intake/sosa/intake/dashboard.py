@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts.states import RequestState
 from sosa.infra.auth import Caller
 from sosa.intake import access, tables
+from sosa.intake.views import LOCAL_DEADLINE, with_local_deadline
 from sosa.rules import WorkingCalendar, end_of_working_day
 
 _views = tables.request_views
@@ -42,12 +44,21 @@ class PartyRow(BaseModel):
 
 
 class DueRequest(BaseModel):
+    """A request due soon or overdue."""
+
     request_id: str
     state: RequestState
     requester: str
     supplier: str
     rating: str | None
     deadline: AwareDatetime
+    deadline_local: str | None = Field(default=None, description=LOCAL_DEADLINE)
+    supplier_timezone: str = Field(default="", description="The supplier's IANA time zone.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _in_the_supplier_s_zone(cls, data: Any) -> Any:
+        return with_local_deadline(data)
 
 
 class Summary(BaseModel):
@@ -129,6 +140,7 @@ async def _listed(session: AsyncSession, where: ColumnElement[bool]) -> list[Due
             _views.c.supplier,
             _views.c.rating,
             _views.c.deadline,
+            _views.c.details["supplier"]["timezone"].as_string().label("supplier_timezone"),
         )
         .where(where, _views.c.deadline.is_not(None))
         .order_by(_views.c.deadline, _views.c.request_id)

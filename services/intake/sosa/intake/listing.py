@@ -14,7 +14,14 @@ from sosa.intake.list_filters import ListFilters
 from sosa.intake.views import RequestPage, RequestSummary
 
 _views = tables.request_views
-SUMMARY_COLUMNS = [_views.c[name] for name in RequestSummary.model_fields if name != "links"]
+SUMMARY_COLUMNS = [
+    *(
+        _views.c[name]
+        for name in RequestSummary.model_fields
+        if name not in {"links", "deadline_local", "supplier_timezone"}
+    ),
+    _views.c.details["supplier"]["timezone"].as_string().label("supplier_timezone"),
+]
 
 
 def conditions(filters: ListFilters) -> list[ColumnElement[bool]]:

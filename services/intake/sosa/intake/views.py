@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from sosa.contracts.local_times import local_time, supplier_zone
 from sosa.contracts.outcomes import DecisionRecord, Finding
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState, RoutePath
@@ -36,6 +38,25 @@ class TimelineEntry(BaseModel):
     )
 
 
+LOCAL_DEADLINE = (
+    "The deadline as the supplier reads it: in its own time zone, with the offset "
+    "(e.g. `2026-12-28T23:59:59-05:00` for the UTC `2026-12-29T04:59:59Z`)."
+)
+
+
+def with_local_deadline(data: Any) -> Any:
+    """A row (mapping) given `supplier_timezone` (from its `details`, else the default) and
+    `deadline_local`; anything else as it is."""
+    if not isinstance(data, Mapping):
+        return data
+    found = dict(data)
+    named = found.get("supplier_timezone")
+    zone = supplier_zone({"supplier": {"timezone": named}} if named else found.get("details"))
+    found["supplier_timezone"] = zone
+    found["deadline_local"] = local_time(found.get("deadline"), zone)
+    return found
+
+
 class RequestSummary(BaseModel):
     """A request in a list: where it stands, without its details and timeline."""
 
@@ -46,11 +67,24 @@ class RequestSummary(BaseModel):
     rating_level: Literal["DO", "DX"] | None
     requester: str
     supplier: str
-    deadline: AwareDatetime | None = Field(description="When the supplier's answer is due.")
+    deadline: AwareDatetime | None = Field(
+        description="When the supplier's answer is due (UTC: for machines)."
+    )
+    deadline_local: str | None = Field(
+        default=None, description=LOCAL_DEADLINE, examples=["2026-12-28T23:59:59-05:00"]
+    )
+    supplier_timezone: str = Field(
+        default="", description="The supplier's IANA time zone, in which `deadline_local` is."
+    )
     required_delivery_date: date | None = Field(description="The earliest required date.")
     received_at: AwareDatetime
     updated_at: AwareDatetime
     links: dict[str, str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _in_the_supplier_s_zone(cls, data: Any) -> Any:
+        return with_local_deadline(data)
 
 
 class RequestView(RequestSummary):

@@ -20,7 +20,11 @@ _SUBJECTS = {
 def subject(event_type: str, data: dict[str, Any]) -> str:
     what = _SUBJECTS.get(event_type, event_type.replace(".", " ").replace("_", " "))
     request = data.get("request_id")
-    deadline = (data.get("decision") or {}).get("deadline")
+    decision = data.get("decision") or {}
+    # the day the supplier reads (its own zone, with the offset), UTC beside it
+    deadline = decision.get("deadline_local") or decision.get("deadline")
+    if deadline and decision.get("deadline_local") and decision.get("deadline"):
+        deadline = f"{decision['deadline_local']} ({decision['deadline']} UTC)"
     parts = [f"[sosa] {what}"]
     if request:
         parts.append(f"request {request}")

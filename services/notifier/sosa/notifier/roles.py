@@ -27,6 +27,8 @@ _CLOCK: Final = frozenset(
         "decision.clock",
         "decision.clock_started_at",
         "decision.deadline",
+        "decision.deadline_local",
+        "decision.supplier_timezone",
         "decision.reminders",
         "decision.early_escalation_at",
         "decision.late",

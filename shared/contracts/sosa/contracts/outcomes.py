@@ -44,6 +44,14 @@ class DecisionRecord(BaseModel):
     )
     clock_started_at: Instant | None = None
     deadline: Instant | None = None
+    deadline_local: str | None = Field(
+        default=None,
+        description="The deadline as the supplier reads it: in its own time zone with the "
+        "offset (e.g. 2026-12-28T23:59:59-05:00); `deadline` is the same instant in UTC.",
+    )
+    supplier_timezone: str | None = Field(
+        default=None, description="The supplier's IANA time zone, where the deadline's day is."
+    )
     reminders: list[Instant] = Field(default_factory=list)
     early_escalation_at: Instant | None = Field(
         default=None, description="Under a posture with an escalation margin: escalated then."

@@ -21,13 +21,21 @@ def decide_command(
     """Judge a respond, amend, cancel, determine or authorize command; a refusal changes nothing.
     A clock started again (authorization, amendment) takes the posture in force (`postures`)."""
     decision = _decide(command, facts, config, now, postures)
-    return Decided(decision=decision, facts=facts.updated(decision), record=to_record(decision))
+    return Decided(
+        decision=decision,
+        facts=facts.updated(decision),
+        record=to_record(decision, zone=facts.supplier.timezone),
+    )
 
 
 def decide_deadline(facts: rules.RequestFacts, *, now: datetime) -> Decided:
     """The response clock ran out: overdue if the supplier still has not answered."""
     decision = rules.decide_overdue(facts, now=now)
-    return Decided(decision=decision, facts=facts.updated(decision), record=to_record(decision))
+    return Decided(
+        decision=decision,
+        facts=facts.updated(decision),
+        record=to_record(decision, zone=facts.supplier.timezone),
+    )
 
 
 def decide_early_escalation(
@@ -36,7 +44,11 @@ def decide_early_escalation(
     """A posture's escalation margin has come and the supplier has not answered yet."""
     posture = postures.for_partner(facts.partner_country)
     decision = rules.decide_early_escalation(facts, posture, now=now)
-    return Decided(decision=decision, facts=facts.updated(decision), record=to_record(decision))
+    return Decided(
+        decision=decision,
+        facts=facts.updated(decision),
+        record=to_record(decision, zone=facts.supplier.timezone),
+    )
 
 
 def _decide(

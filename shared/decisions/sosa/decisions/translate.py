@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sosa import rules
 from sosa.contracts import commands
+from sosa.contracts.local_times import local_time, supplier_zone
 from sosa.contracts.outcomes import DecisionRecord, Finding, Parties
 from sosa.contracts.requests import DEFAULT_SUPPLIER_TIMEZONE
 from sosa.contracts.states import RequestState, RoutePath
@@ -90,7 +91,9 @@ def decide_submission(
         request, registry=config.registry, calendar=config.calendar, postures=postures
     )
     facts = rules.RequestFacts.from_submission(request, decision)
-    return Decided(decision=decision, facts=facts, record=to_record(decision))
+    return Decided(
+        decision=decision, facts=facts, record=to_record(decision, zone=facts.supplier.timezone)
+    )
 
 
 def parties(facts: rules.RequestFacts, config: RulesConfig) -> Parties:
@@ -107,8 +110,10 @@ def parties(facts: rules.RequestFacts, config: RulesConfig) -> Parties:
     )
 
 
-def to_record(decision: rules.Decision) -> DecisionRecord:
-    """A rules decision as the wire carries it."""
+def to_record(decision: rules.Decision, *, zone: str | None = None) -> DecisionRecord:
+    """A rules decision as the wire carries it; `zone`, the supplier's, gives its deadline as
+    the supplier reads it (`deadline_local`) beside the UTC one."""
+    named = supplier_zone({"supplier": {"timezone": zone}})
     return DecisionRecord(
         outcome=str(decision.outcome),
         findings=[
@@ -122,6 +127,8 @@ def to_record(decision: rules.Decision) -> DecisionRecord:
         clock=str(decision.clock) if decision.clock else None,
         clock_started_at=decision.clock_started_at,
         deadline=decision.deadline,
+        deadline_local=local_time(decision.deadline, named),
+        supplier_timezone=named,
         reminders=list(decision.reminders),
         early_escalation_at=decision.early_escalation_at,
         awaiting=str(decision.awaiting) if decision.awaiting else None,

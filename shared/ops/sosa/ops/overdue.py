@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from sosa.contracts.local_times import local_time, supplier_zone
+from sosa.contracts.requests import DEFAULT_SUPPLIER_TIMEZONE
 from sosa.rules import WorkingCalendar, end_of_working_day
 
 ZONE = ZoneInfo("America/New_York")
@@ -34,6 +36,12 @@ class Standing:
     late: bool
     remaining: timedelta
     """Deadline minus `at`: negative once the deadline has passed."""
+    zone: str = DEFAULT_SUPPLIER_TIMEZONE
+    """The supplier's time zone: the deadline is shown there first, UTC beside it."""
+
+    @property
+    def deadline_local(self) -> str | None:
+        return local_time(self.deadline, self.zone)
 
     def due(self) -> str:
         if self.deadline is None:
@@ -44,7 +52,7 @@ class Standing:
         return f"{self.working_days} working day(s) left ({hours:.0f}h)"
 
     def line(self) -> str:
-        deadline = _instant(self.deadline) if self.deadline else "-"
+        deadline = f"{self.deadline_local} ({_instant(self.deadline)})" if self.deadline else "-"
         return (
             f"{self.request_id}  {self.state:<8}  deadline={deadline}  {self.due()}  "
             f"supplier={self.supplier}  requester={self.requester}"
@@ -55,6 +63,8 @@ class Standing:
             "request_id": self.request_id,
             "state": self.state,
             "deadline": _instant(self.deadline) if self.deadline else None,
+            "deadline_local": self.deadline_local,
+            "supplier_timezone": self.zone,
             "late": self.late,
             "working_days": self.working_days,
             "remaining_s": int(self.remaining.total_seconds()),
@@ -101,6 +111,7 @@ def standing(item: dict[str, Any], at: datetime) -> Standing:
         working_days=days,
         late=late,
         remaining=remaining,
+        zone=supplier_zone({"supplier": {"timezone": item.get("supplier_timezone")}}),
     )
 
 

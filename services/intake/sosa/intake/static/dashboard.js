@@ -33,9 +33,11 @@ async function refreshSummary() {
   const counts = (o) => Object.entries(o).sort().map(([k, n]) => [[k], [n, true]]);
   fill("by-state", [["state"], ["requests", true]], counts(s.by_state));
   fill("by-path", [["path"], ["requests", true]], counts(s.by_path));
-  const due = (r) => [[r.request_id], [r.supplier], [r.rating], [r.deadline]];
-  fill("overdue", [["request"], ["supplier"], ["rating"], ["deadline"]], s.overdue.map(due));
-  fill("due-soon", [["request"], ["supplier"], ["rating"], ["deadline"]], s.due_soon.map(due));
+  // the deadline as the supplier reads it (its own zone, with the offset), UTC beside it
+  const due = (r) => [[r.request_id], [r.supplier], [r.rating], [r.deadline_local || r.deadline], [r.deadline]];
+  const dueColumns = [["request"], ["supplier"], ["rating"], ["deadline (supplier's time)"], ["UTC"]];
+  fill("overdue", dueColumns, s.overdue.map(due));
+  fill("due-soon", dueColumns, s.due_soon.map(due));
   $("overdue-count").textContent = s.overdue_count;
   $("due-count").textContent = s.due_soon_count;
   $("due-days").textContent = s.due_within_working_days;
