@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import sys
+import textwrap
 from typing import Any
 
 import httpx
@@ -104,7 +105,8 @@ async def requester_key(client: httpx.AsyncClient) -> dict[str, str]:
     headers = {"Authorization": f"Bearer {issued.json()['api_key']}"}
     say(
         "operator created parties dod-navsea (us_dod, US) and acme-valves (us_supplier, US, "
-        f"America/New_York); key {issued.json()['key_id']}"
+        "America/New_York) with the operator key of this run, which is in var/operator.key "
+        f"(paste it into the dashboard); dod-navsea got an API key (id {issued.json()['key_id']})"
     )
     async with asyncio.timeout(60):
         while (await client.get(f"{NOTIFIER}/v1/me", headers=headers)).status_code != 200:  # noqa: ASYNC110 - polls the notifier
@@ -177,14 +179,19 @@ async def analytics_answer(client: httpx.AsyncClient) -> None:
     earlier runs' on the same database): how concentrated the rated work is, which programs
     have a single accepting supplier, and how fast suppliers answer."""
     answer = (await client.get(f"{INTAKE}/v1/analytics/concentration?by=program")).json()
-    say(f"GET /v1/analytics/concentration?by=program -> over {answer['requests']} request(s):")
+    say(
+        f"GET /v1/analytics/concentration?by=program -> over {answer['requests']} request(s) "
+        "(this run's and earlier runs': var/ persists across runs; remove var/sosa to start "
+        "afresh):"
+    )
     for row in answer["rows"][:3]:
         shares = ", ".join(f"{s} {v:.0%}" for s, v in row["shares"].items())
         say(
             f"  program {row['key']}: {row['total']} rated request(s), "
             f"HHI {row['hhi']:.2f} ({shares})"
         )
-    say(f"  method: {answer['method'][:140]}...")
+    for line in textwrap.wrap(f"method: {answer['method']}", width=96):
+        say(f"  {line}")  # whole words: the method is wrapped, never cut
     gaps = (await client.get(f"{INTAKE}/v1/analytics/redundancy-gaps?by=program")).json()
     for gap in gaps["rows"][:3]:
         accepting = ", ".join(gap["accepting"]) or "no supplier"

@@ -49,3 +49,15 @@ def test_gaps_list_their_accepting_suppliers_or_none_and_nothing_says_so() -> No
     lines = table([{"key": "pump", "requests": 2, "accepting": []}])
     assert lines[1].split()[-1] == "none"
     assert table([]) == ["(nothing to count)"]
+
+
+def test_answer_times_read_in_a_unit_a_person_uses() -> None:
+    """#26: `median_hours 0.000601` was 2.2 seconds."""
+    lines = table(
+        [
+            {"path": "dpas", "answered": 3, "median_hours": 0.000601, "p90_hours": 0.25},
+            {"path": "voluntary", "answered": 1, "median_hours": 5.54, "p90_hours": 80.0},
+        ]
+    )
+    assert lines[1].split() == ["dpas", "3", "2.2", "s", "15", "min"]
+    assert lines[2].split() == ["voluntary", "1", "5.5", "h", "3.3", "days"]

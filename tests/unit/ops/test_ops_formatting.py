@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from aiokafka.partitioner import DefaultPartitioner
 
+from sosa.contracts import deliveries
 from sosa.contracts.states import RequestState
 from sosa.ops import overdue, timeline
 from sosa.ops.records import describe
@@ -17,6 +18,7 @@ from tests.unit.ops.ops_samples import (
     T0,
     accept,
     command_parts,
+    kafka_parts,
     outcome_parts,
     record,
     submit,
@@ -53,6 +55,39 @@ def test_commands_read_as_their_kind_and_party() -> None:
     assert submitted.summary == "submit by dod-navsea to acme-valves rating=DO-A3"
     assert answered.summary == "respond accept by acme-valves"
     assert (answered.type, answered.request_id) == ("sosa.command.respond.v1", "r-1")
+
+
+def test_a_delivery_attempt_reads_as_where_it_went_and_how_it_ended() -> None:
+    """`sosa tail sosa.deliveries.v1` decodes each attempt (#26), not a byte count."""
+    attempt = deliveries.DeliveryAttempted(
+        attempt_id="a-1",
+        delivery_id="d-1",
+        message_id="r-1-out-1",
+        event_type="request.routed",
+        request_id="r-1",
+        party_id="acme-valves",
+        role="supplier",
+        fields=["request_id"],
+        channel="webhook",
+        target_id="ep-1",
+        target="https://erp.acme.example/hooks",
+        attempt=2,
+        attempted_at=T0,
+        outcome="retrying",
+        status_code=503,
+        latency_ms=41,
+        error="HTTP 503",
+        next_attempt_at=T0 + timedelta(minutes=5),
+    )
+    parts = kafka_parts(
+        attempt, event_id="a-1", event_type=deliveries.ATTEMPTED, subject="r-1", at=T0
+    )
+    entry = describe(record(parts, topic="sosa.deliveries.v1"))
+    assert entry.summary == (
+        "retrying webhook request.routed to acme-valves (https://erp.acme.example/hooks) "
+        "attempt 2 status=503 41ms error=HTTP 503 next=2026-12-01T14:05:00Z"
+    )
+    assert (entry.type, entry.request_id) == ("sosa.delivery.attempted.v1", "r-1")
 
 
 def test_a_record_that_is_not_a_cloudevent_still_gets_a_line() -> None:

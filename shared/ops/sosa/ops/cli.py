@@ -29,6 +29,7 @@ def list_dead_letters(
     limit: int = typer.Option(50, min=1, max=10_000),
 ) -> None:
     """Show dead letters: where each came from and why it failed."""
+    _with_dead_letters(topic)
     letters = asyncio.run(dead_letters.read(CommonSettings(), topic, limit=limit))
     for letter in letters:
         by = f"  by={letter.consumer}" if letter.consumer else ""
@@ -45,8 +46,24 @@ def replay_dead_letters(
 ) -> None:
     """Send dead letters back to their original topic, each once (fix the cause first); of the
     copies several consumers made of one record, one is sent back."""
+    _with_dead_letters(topic)
     count = asyncio.run(dead_letters.replay(CommonSettings(), topic))
     typer.echo(f"replayed {count} dead letter(s) to {topic}")
+
+
+DEAD_LETTERED = tuple(t for t in topics.ALL if topics.dead_letter(t) in topics.ALL)
+"""The contract topics whose consumers keep dead letters."""
+
+
+def _with_dead_letters(topic: str) -> None:
+    """Refuse, before any Kafka client starts, a topic that has no dead-letter topic."""
+    if topic not in DEAD_LETTERED:
+        typer.echo(
+            f"no dead-letter topic for {topic!r}: dead letters are kept for "
+            f"{', '.join(DEAD_LETTERED)} (--topic names one of them, without prefix)",
+            err=True,
+        )
+        raise typer.Exit(2)
 
 
 @app.command("asyncapi")
@@ -229,6 +246,9 @@ def set_posture(
     )
 
 
+FIGURES = ("concentration", "redundancy-gaps", "rates", "answer-times", "counter-offers")
+
+
 @app.command("analytics")
 def show_analytics(
     figure: str = typer.Argument(
@@ -244,6 +264,9 @@ def show_analytics(
     api_key: str = typer.Option("", envvar="SOSA_OPERATOR_API_KEY", show_default=False),
 ) -> None:
     """A resilience figure from intake's API, over the requests the key's party may see."""
+    if figure not in FIGURES:
+        typer.echo(f"no figure {figure!r}: one of {', '.join(FIGURES)}", err=True)
+        raise typer.Exit(2)
     params = {"by": by, "group_by": group_by, "format": "csv"}
     params |= {"since": _instant(since, "--since").isoformat() if since else None}
     params |= {"until": _instant(until, "--until").isoformat() if until else None}

@@ -3,7 +3,8 @@
 Pure: takes what a consumer returns (value, key, headers, topic, partition, offset, timestamp)
 and says what it is - the CloudEvents type and subject, and a short summary of the payload:
 for an outcome, the state it moved to and the rules that decided it; for a command, its kind
-and the party behind it.
+and the party behind it; for a delivery attempt (`sosa.deliveries.v1`), where it went and how
+it ended.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sosa.contracts import commands, envelope, outcomes
+from sosa.contracts import commands, deliveries, envelope, outcomes
 
 _MAX_REASON = 80
 
@@ -80,6 +81,8 @@ def summarize(event_type: str, data: bytes) -> str:
             return command_summary(commands.parse_command(event_type, data))
         if event_type in outcomes.OUTCOME_TYPES:
             return outcome_summary(outcomes.parse_outcome(event_type, data))
+        if event_type == deliveries.ATTEMPTED:
+            return attempt_summary(deliveries.DeliveryAttempted.model_validate_json(data))
     except (ValidationError, ValueError) as exc:
         return f"unreadable payload: {str(exc).splitlines()[0]}"
     return f"{len(data)} bytes"
@@ -110,6 +113,20 @@ def command_summary(command: commands.Command) -> str:
         case commands.ClockTick(timer=timer, due_at=due):
             return f"tick {timer} due {_instant(due)} by router clock"
     return type(command).__name__
+
+
+def attempt_summary(record: deliveries.DeliveryAttempted) -> str:
+    """`outcome channel event-type to party (target) attempt n`, its answer and what follows."""
+    answer = f"status={record.status_code}" if record.status_code is not None else "no answer"
+    error = f" error={_short(record.error)}" if record.error else ""
+    following = (
+        f" next={_instant(record.next_attempt_at)}" if record.next_attempt_at is not None else ""
+    )
+    return (
+        f"{record.outcome} {record.channel} {record.event_type} to {record.party_id} "
+        f"({record.target}) attempt {record.attempt} {answer} {record.latency_ms}ms"
+        f"{error}{following}"
+    )
 
 
 def outcome_summary(event: outcomes.OutcomeEvent) -> str:
