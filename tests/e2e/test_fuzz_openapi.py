@@ -200,6 +200,12 @@ INTAKE_ROWS = {
     # what the edge can refuse without the request's state (#26): an unknown reason code, a
     # date that is not YYYY-MM-DD, a rating with no program digit, wherever they enter
     "respond-reason-unknown": in_body(INTAKE, f"{LIST}/x/responses", "reason", REJECT_TOO_BUSY),
+    "respond-reason-lower-rated": in_body(
+        INTAKE,
+        f"{LIST}/x/responses",
+        "reason",
+        {**REJECT_TOO_BUSY, "reason": "CONFLICT_WITH_UNRATED_OR_LOWER_RATED"},
+    ),
     "submit-date-month-first": in_body(
         INTAKE, LIST, "required_delivery_dates.0", {**DPAS_REQUEST, **MONTH_FIRST}
     ),

@@ -281,11 +281,18 @@ async def test_cancellation_then_an_answer_is_refused(api: Api, log: OutcomeLog)
 @pytest.mark.parametrize(
     ("body", "rule_id"),
     [
+        # an unlisted code (TOO_BUSY) or the conflict with lower-rated orders is a 422 at the
+        # edge (#26, tests/e2e/test_fuzz_openapi.py); what depends on the request is refused here
         (
-            answer("reject", reason="CONFLICT_WITH_UNRATED_OR_LOWER_RATED"),
-            "DPAS_700_13_B1_LOWER_RATED_CONFLICT_INVALID",
+            answer("reject", reason="OR_C4_CUSTOMER_SELF_SUPPLIES"),
+            "DPAS_700_13_C4_NOT_FOR_US_GOVERNMENT",
         ),
-        (answer("reject", reason="TOO_BUSY"), "DPAS_700_13_REASON_NOT_LISTED"),
+        (
+            answer(
+                "reject", reason="MR_B3_DX_CONFLICTS_PRIOR_DX", earliest_delivery_date="2027-06-01"
+            ),
+            "DPAS_700_13_B3_ONLY_FOR_DX",
+        ),
         (
             answer("reject", reason="MR_B1_CANNOT_MEET_DATE"),
             "DPAS_700_13_B1_REQUIRES_EARLIEST_DATE",

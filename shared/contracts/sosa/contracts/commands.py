@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from sosa.contracts.instants import CalendarDate, Instant
 from sosa.contracts.parties import PartyAttributes
 from sosa.contracts.posture import PostureName, Scope
 from sosa.contracts.ratings import RatingText
-from sosa.contracts.reasons import PARAGRAPHS, ReasonCode
+from sosa.contracts.reasons import PARAGRAPHS, ReasonCode, never_a_reason
 from sosa.contracts.requests import (
     DeliveryDate,
     LongText,
@@ -74,7 +74,7 @@ class SupplierResponseDetails(Strict):
 
     supplier_party_id: PartyId
     kind: Literal["accept", "reject", "partial", "decline"]
-    reason: ReasonCode | None = Field(
+    reason: Annotated[ReasonCode | None, BeforeValidator(never_a_reason)] = Field(
         default=None,
         description="For a rejection: its 15 CFR 700.13 reason code, one of the nine listed "
         "(an unknown code is a 422); whether it fits the request is the router's to decide.",

@@ -10,7 +10,9 @@ without the earliest date) depends on the request and stays the router's to deci
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
+
+LOWER_RATED_CONFLICT: Final = "CONFLICT_WITH_UNRATED_OR_LOWER_RATED"
 
 
 class ReasonCode(StrEnum):
@@ -64,3 +66,14 @@ PARAGRAPHS: Final[dict[ReasonCode, str]] = {
 }
 """Each code's paragraph and what it says (the OpenAPI documents carry them as
 `x-enum-descriptions`)."""
+
+
+def never_a_reason(value: Any) -> Any:
+    """The conflict with unrated or lower-rated orders is refused saying why (it is a code
+    suppliers try); any other value goes on to the enumeration's own check."""
+    if isinstance(value, str) and value.strip().upper() == LOWER_RATED_CONFLICT:
+        raise ValueError(
+            "conflict with previously accepted unrated or lower-rated orders is never a reason to "
+            "reject a rated order: reschedule that work (15 CFR 700.13(b)(1), 700.14)"
+        )
+    return value
