@@ -1,5 +1,6 @@
 """Both services' OpenAPI documents are complete (issue #26): every operation and every schema
-field described, every request body with an example that its own schema accepts, reason codes
+field described, every request body and every successful answer with an example that its own
+schema accepts, reason codes
 and event types as enumerations, each reason code with its 15 CFR 700.13 paragraph."""
 
 from __future__ import annotations
@@ -70,6 +71,20 @@ def test_every_request_body_has_an_example_its_schema_accepts(document: dict[str
         jsonschema.validate(content["example"], schema)  # resolves #/components/... refs
         checked += 1
     assert checked >= 6
+
+
+def test_every_answer_has_an_example_its_schema_accepts(document: dict[str, Any]) -> None:
+    checked = 0
+    for method, path, operation in operations(document):
+        for status, answer in operation["responses"].items():
+            content = answer.get("content", {}).get("application/json")
+            if not status.startswith("2") or content is None:
+                continue
+            assert "example" in content, (method, path, status)
+            schema = {**content["schema"], "components": document["components"]}
+            jsonschema.validate(content["example"], schema)
+            checked += 1
+    assert checked >= 15
 
 
 def enum_of(document: dict[str, Any], schema: str) -> list[str]:

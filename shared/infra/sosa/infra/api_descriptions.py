@@ -4,7 +4,8 @@ A model's own `Field(description=...)` or an endpoint's own `description=` stays
 fills what they leave out, from the service's glossary: `Schema.field` for a field whose meaning
 is the schema's own, else the field's name, whose meaning is the same wherever it appears
 (`party_id`, `created_at`). Operations get theirs by `(method, path)`, request bodies their
-example. `tests/unit/infra/test_openapi_complete.py` fails when anything is left without one.
+example, and each successful JSON answer the example of its schema.
+`tests/unit/infra/test_openapi_complete.py` fails when anything is left without one.
 """
 
 from __future__ import annotations
@@ -84,29 +85,62 @@ class Glossary:
     operations: Mapping[tuple[str, str], str]
     schemas: Mapping[str, str] = field(default_factory=dict)
     request_examples: Mapping[tuple[str, str], Any] = field(default_factory=dict)
+    response_examples: Mapping[Any, Any] = field(default_factory=dict)
+    """By the answer's schema name (a list of them: a list of its example), or by
+    `(method, path)` for an answer whose schema has no name."""
+
+    def response_example(self, method: str, path: str, schema: Mapping[str, Any]) -> Any:
+        name = _named(schema)
+        if name is not None and name in self.response_examples:
+            return self.response_examples[name]
+        items = _named(schema.get("items", {})) if schema.get("type") == "array" else None
+        if items is not None and items in self.response_examples:
+            return [self.response_examples[items]]
+        return self.response_examples.get((method, path))
 
     def field(self, schema: str, name: str) -> str | None:
         base = schema.removesuffix("-Input").removesuffix("-Output")
         return self.fields.get(f"{base}.{name}") or self.fields.get(name) or COMMON.get(name)
 
 
+def _named(schema: Mapping[str, Any]) -> str | None:
+    ref = schema.get("$ref")
+    return str(ref).rsplit("/", 1)[-1] if ref else None
+
+
 def complete(document: dict[str, Any], glossary: Glossary) -> dict[str, Any]:
-    """`document` with every description and request example the glossary gives filled in."""
+    """`document` with every description and example the glossary gives filled in."""
     for name, schema in document.get("components", {}).get("schemas", {}).items():
-        base = name.removesuffix("-Input").removesuffix("-Output")
-        if not schema.get("description") and base in glossary.schemas:
-            schema["description"] = glossary.schemas[base]
-        for prop, spec in schema.get("properties", {}).items():
-            if not spec.get("description"):
-                text = glossary.field(name, prop)
-                if text:
-                    spec["description"] = text
+        _describe_schema(name, schema, glossary)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
-            key = (method, path)
-            if not operation.get("description") and key in glossary.operations:
-                operation["description"] = glossary.operations[key]
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if body is not None and "example" not in body and key in glossary.request_examples:
-                body["example"] = glossary.request_examples[key]
+            _describe_operation(method, path, operation, glossary)
     return document
+
+
+def _describe_schema(name: str, schema: dict[str, Any], glossary: Glossary) -> None:
+    base = name.removesuffix("-Input").removesuffix("-Output")
+    if not schema.get("description") and base in glossary.schemas:
+        schema["description"] = glossary.schemas[base]
+    for prop, spec in schema.get("properties", {}).items():
+        text = None if spec.get("description") else glossary.field(name, prop)
+        if text:
+            spec["description"] = text
+
+
+def _describe_operation(
+    method: str, path: str, operation: dict[str, Any], glossary: Glossary
+) -> None:
+    key = (method, path)
+    if not operation.get("description") and key in glossary.operations:
+        operation["description"] = glossary.operations[key]
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None and "example" not in body and key in glossary.request_examples:
+        body["example"] = glossary.request_examples[key]
+    for status, answer in operation.get("responses", {}).items():
+        content = answer.get("content", {}).get("application/json")
+        if not status.startswith("2") or content is None or "example" in content:
+            continue
+        example = glossary.response_example(method, path, content.get("schema", {}))
+        if example is not None:
+            content["example"] = example

@@ -75,7 +75,7 @@ FIELDS: Final[dict[str, str]] = {
     "PartyRow.party_id": "The requester or supplier.",
     "PipelineOut.lag": "Each consumer group's lag.",
     "PipelineOut.lag_measured_at": "When the lag was measured (UTC).",
-    "PipelineOut.dead_letters_by_consumer": "Dead letters per topic and consumer, latest first.",
+    "PipelineOut.dead_letters_by_consumer": "Dead letters per consumer that gave up on them.",
     "PipelineOut.dead_letters_read_at": "When the dead-letter topics were read (UTC).",
     "PostureAccepted.previous": "The posture in force before.",
     "PostureIn.posture": "The posture to set: `peacetime`, `emergency` or `armed_conflict`.",
@@ -255,6 +255,286 @@ REQUEST_EXAMPLES: Final[dict[tuple[str, str], Any]] = {
     ("put", "/v1/posture/{scope}"): {"posture": "emergency", "reason": "Exercise STEEL HAND."},
 }
 
+RID = "4059daf6-2f7e-4c1e-9d57-0b7a1f3c2e11"
+CID = "294ba89f-6a1c-4b0e-8f4e-5d2c9a7b1e03"
+AT = "2026-12-01T14:00:04.460479Z"
+LINK = f"/v1/priority-requests/{RID}"
+VERSION = "sosa-rules/2026.12-1 (15CFR700@2024-08-21)"
+_FINDINGS: Final = [
+    {
+        "rule_id": "DPAS_PATH_US_ORDER",
+        "citation": "15 CFR 700.13(a)(1)",
+        "reason": "A US DoD rated order to a US supplier is governed by DPAS (15 CFR 700).",
+        "blocking": False,
+    },
+    {
+        "rule_id": "DPAS_700_13_D1_DX_10_WORKING_DAYS",
+        "citation": "15 CFR 700.13(d)(1)",
+        "reason": "A DX-rated order must be accepted or rejected within 10 working days.",
+        "blocking": False,
+    },
+]
+_DECISION: Final = {
+    "outcome": "dpas_rated_order",
+    "findings": _FINDINGS,
+    "rating": "DX-A3",
+    "required_delivery_dates": ["2027-03-01"],
+    "clock": "working_days",
+    "clock_started_at": AT,
+    "deadline": "2026-12-16T04:59:59Z",
+    "deadline_local": "2026-12-15T23:59:59-05:00",
+    "supplier_timezone": "America/New_York",
+    "reminders": ["2026-12-09T04:59:59Z", "2026-12-15T04:59:59Z"],
+    "late": False,
+    "ruleset_version": VERSION,
+}
+_SUMMARY: Final = {
+    "request_id": RID,
+    "state": "routed",
+    "path": "dpas",
+    "rating": "DX-A3",
+    "rating_level": "DX",
+    "requester": "dod-navsea",
+    "supplier": "acme-valves",
+    "deadline": "2026-12-16T04:59:59Z",
+    "deadline_local": "2026-12-15T23:59:59-05:00",
+    "supplier_timezone": "America/New_York",
+    "required_delivery_date": "2027-03-01",
+    "received_at": AT,
+    "updated_at": "2026-12-01T14:00:05.102Z",
+    "links": {"self": LINK},
+}
+_ENTRY: Final = {
+    "event_id": f"{RID}-out-1",
+    "sequence": 1,
+    "kind": "transitioned",
+    "type": "sosa.outcome.transitioned.v1",
+    "state": "routed",
+    "previous_state": "received",
+    "occurred_at": "2026-12-01T14:00:05.102Z",
+    "caused_by": "860d02ea-1b3c-4d5e-8f90-a1b2c3d4e5f6",
+    "decision": _DECISION,
+}
+_PARTY: Final = {
+    "party_id": "acme-valves",
+    "name": "Acme Valves Inc.",
+    "roles": ["supplier"],
+    "disabled": False,
+    "kind": "us_supplier",
+    "country": "US",
+    "timezone": "America/New_York",
+    "code_of_conduct_signatory": None,
+    "created_at": "2026-11-30T09:00:00Z",
+    "updated_at": "2026-11-30T09:00:00Z",
+    "api_keys": [
+        {
+            "key_id": "k-7f3a",
+            "label": "erp-prod",
+            "created_at": "2026-11-30T09:01:00Z",
+            "revoked_at": None,
+        }
+    ],
+}
+_DUE: Final = {
+    "request_id": RID,
+    "state": "routed",
+    "requester": "dod-navsea",
+    "supplier": "acme-valves",
+    "rating": "DX-A3",
+    "deadline": "2026-12-16T04:59:59Z",
+    "deadline_local": "2026-12-15T23:59:59-05:00",
+    "supplier_timezone": "America/New_York",
+}
+_SETTINGS: Final = {
+    "voluntary_target_working_days": None,
+    "reminder_fractions": [0.5],
+    "reminder_working_days_before": 1,
+    "escalation_margin_working_days": 0,
+    "retry_interval_factor": 1.0,
+    "second_channel_factor": 1.0,
+    "highlight": "none",
+}
+
+RESPONSE_EXAMPLES: Final[dict[Any, Any]] = {
+    "SubmissionAccepted": {
+        "request_id": RID,
+        "command_id": "860d02ea-1b3c-4d5e-8f90-a1b2c3d4e5f6",
+        "state": "received",
+        "received_at": AT,
+        "links": {"self": LINK},
+    },
+    "RequestPage": {"items": [_SUMMARY], "next_cursor": None, "limit": 50},
+    "Evaluation": {
+        "state": "routed",
+        "path": "dpas",
+        "decision": _DECISION,
+        "parties": {
+            "requester": "dod-navsea",
+            "supplier": "acme-valves",
+            "liaison": None,
+            "pending_authority": None,
+        },
+        "evaluated_at": AT,
+    },
+    "RequestView": {
+        **_SUMMARY,
+        "last_sequence": 1,
+        "details": {
+            "requester": {"party_id": "dod-navsea", "kind": "us_dod", "country": "US"},
+            "supplier": {
+                "party_id": "acme-valves",
+                "name": "Acme Valves Inc.",
+                "country": "US",
+                "timezone": "America/New_York",
+            },
+            "rating": "DX-A3",
+            "items": [{"description": "ball valve, 2 inch", "quantity": "40", "unit": "EA"}],
+            "required_delivery_dates": ["2027-03-01"],
+        },
+        "decision": _DECISION,
+        "timeline": [_ENTRY],
+    },
+    "CommandAccepted": {
+        "request_id": RID,
+        "command_id": CID,
+        "command_type": "sosa.command.respond.v1",
+        "received_at": AT,
+        "links": {"self": f"{LINK}/commands/{CID}", "request": LINK},
+    },
+    "CommandStatus": {
+        "command_id": CID,
+        "request_id": RID,
+        "command_type": "sosa.command.respond.v1",
+        "received_at": AT,
+        "status": "applied",
+        "body": {"supplier_party_id": "acme-valves", "kind": "accept"},
+        "outcomes": [
+            {
+                **_ENTRY,
+                "sequence": 2,
+                "state": "accepted",
+                "previous_state": "routed",
+                "caused_by": CID,
+            }
+        ],
+        "links": {"self": f"{LINK}/commands/{CID}", "request": LINK},
+    },
+    "WorkOrder": {
+        "supplier_id": "acme-valves",
+        "orders": [
+            {
+                "position": 1,
+                "request_id": RID,
+                "path": "dpas",
+                "rating": "DX-A3",
+                "rating_level": "DX",
+                "required_delivery_date": "2027-03-01",
+                "received_at": AT,
+                "rated_as_of": AT,
+                "contract_number": "N00024-27-C-0001",
+                "links": {"self": LINK},
+            }
+        ],
+        "findings": [
+            {
+                "rule_id": "DPAS_700_14_C1_DELIVERY_DATE_ORDER",
+                "citation": "15 CFR 700.14(c)(1)",
+                "reason": "Equal priority: the earliest required delivery date first.",
+                "blocking": False,
+            }
+        ],
+        "ruleset_version": VERSION,
+    },
+    "Me": {"party_id": "dod-navsea", "roles": ["requester"], "via": "api_key"},
+    "PartyOut": _PARTY,
+    "PartyPage": {"items": [_PARTY], "next_after": None},
+    "KeyIssued": {
+        "key_id": "k-7f3a",
+        "label": "erp-prod",
+        "created_at": "2026-11-30T09:01:00Z",
+        "revoked_at": None,
+        "party_id": "acme-valves",
+        "api_key": "sosa_k-7f3a_Qm9vb3RzdHJhcC1leGFtcGxlLWtleQ",
+    },
+    "Summary": {
+        "as_of": AT,
+        "total": 12,
+        "by_state": {"routed": 7, "accepted": 4, "overdue": 1},
+        "by_path": {"dpas": 10, "voluntary": 2},
+        "overdue": [{**_DUE, "state": "overdue"}],
+        "overdue_count": 1,
+        "due_within_working_days": 3,
+        "due_by": "2026-12-04T04:59:59Z",
+        "due_soon": [_DUE],
+        "due_soon_count": 1,
+        "by_requester": [{"party_id": "dod-navsea", "total": 12, "open": 8, "overdue": 1}],
+        "by_supplier": [{"party_id": "acme-valves", "total": 12, "open": 8, "overdue": 1}],
+    },
+    "PipelineOut": {
+        "lag": [
+            {
+                "service": "router",
+                "group": "sosa-router",
+                "topic": "sosa.requests.v1",
+                "lag": 0,
+                "partitions": 3,
+            }
+        ],
+        "lag_measured_at": AT,
+        "dead_letters": {"sosa.outcomes.v1.dlq": 1},
+        "dead_letters_by_consumer": {"intake": 1},
+        "recent_dead_letters": [
+            {
+                "topic": "sosa.outcomes.v1.dlq",
+                "partition": 0,
+                "offset": 0,
+                "at": AT,
+                "consumer": "intake",
+                "event_type": "sosa.outcome.transitioned.v1",
+                "original": "sosa.outcomes.v1/2/118",
+                "error": "ValidationError: decision.deadline: year 9999 is outside 1900-2200",
+            }
+        ],
+        "dead_letters_read_at": AT,
+        "error": None,
+    },
+    "Postures": {
+        "global": {
+            "scope": "global",
+            "posture": "peacetime",
+            "reason": None,
+            "set_by": None,
+            "set_at": None,
+            "settings": _SETTINGS,
+        },
+        "partners": [],
+        "dpas_limits_unchanged": "No posture changes the 15 CFR 700.13(d), (e) limits.",
+    },
+    "PostureAccepted": {
+        "scope": "global",
+        "posture": "emergency",
+        "previous": "peacetime",
+        "command_id": CID,
+        "received_at": AT,
+    },
+    "Figures": {
+        "figure": "answer-times",
+        "method": "Time from routing to the supplier's first answer, in hours; median and 90th "
+        "percentile over the answered requests received in the period.",
+        "period": {"since": "2026-11-01T00:00:00Z", "until": None},
+        "computed_at": AT,
+        "requests": 12,
+        "rows": [{"path": "dpas", "answered": 9, "median_hours": 5.5, "p90_hours": 30.0}],
+    },
+    ("get", "/healthz"): {"status": "ok"},
+    ("get", "/readyz"): {"status": "ready", "checks": {"database": True, "kafka": True}},
+}
+
+
 GLOSSARY: Final = Glossary(
-    fields=FIELDS, operations=OPERATIONS, schemas=SCHEMAS, request_examples=REQUEST_EXAMPLES
+    fields=FIELDS,
+    operations=OPERATIONS,
+    schemas=SCHEMAS,
+    request_examples=REQUEST_EXAMPLES,
+    response_examples=RESPONSE_EXAMPLES,
 )

@@ -124,6 +124,117 @@ REQUEST_EXAMPLES: Final[dict[tuple[str, str], Any]] = {
     },
 }
 
+AT = "2026-12-01T14:00:06.120Z"
+EID = "ep_2f7e4c1e9d570b7a"
+_ENDPOINT: Final = {
+    "endpoint_id": EID,
+    "party_id": "dod-navsea",
+    "url": "https://erp.navsea.example/hooks/sosa",
+    "event_types": ["request.*"],
+    "description": "ERP production",
+    "mode": "all",
+    "max_in_flight": None,
+    "enabled": True,
+    "disabled_reason": None,
+    "disabled_at": None,
+    "failure_streak": 0,
+    "failing_since": None,
+    "created_at": "2026-11-30T09:05:00Z",
+}
+_RECIPIENT: Final = {
+    "recipient_id": "rc_5d2c9a7b1e03",
+    "party_id": "acme-valves",
+    "address": "orders@acme-valves.example",
+    "event_types": None,
+    "description": "order desk",
+    "mode": "fallback",
+    "enabled": True,
+    "created_at": "2026-11-30T09:06:00Z",
+}
+_DELIVERY: Final = {
+    "delivery_id": "dl_0b7a1f3c2e11",
+    "event_id": "4059daf6-2f7e-4c1e-9d57-0b7a1f3c2e11-out-1",
+    "channel": "webhook",
+    "endpoint_id": EID,
+    "recipient_id": None,
+    "request_id": "4059daf6-2f7e-4c1e-9d57-0b7a1f3c2e11",
+    "party_id": "dod-navsea",
+    "role": "requester",
+    "fields": ["request_id", "sequence", "state", "decision.deadline"],
+    "event_type": "request.routed",
+    "status": "delivered",
+    "attempts": 2,
+    "next_attempt_at": None,
+    "created_at": AT,
+    "delivered_at": "2026-12-01T14:00:11.480Z",
+    "last_error": None,
+    "deadline": "2026-12-16T04:59:59Z",
+    "escalate_at": "2026-12-15T04:59:59Z",
+    "escalated_at": None,
+    "escalated_from": None,
+    "attempt_log": [
+        {
+            "attempt_number": 1,
+            "attempted_at": AT,
+            "target": "https://erp.navsea.example/hooks/sosa",
+            "status_code": 503,
+            "latency_ms": 41,
+            "error": "HTTP 503",
+            "response_excerpt": "Service Unavailable",
+        },
+        {
+            "attempt_number": 2,
+            "attempted_at": "2026-12-01T14:00:11.480Z",
+            "target": "https://erp.navsea.example/hooks/sosa",
+            "status_code": 204,
+            "latency_ms": 12,
+            "error": None,
+            "response_excerpt": "",
+        },
+    ],
+}
+
+RESPONSE_EXAMPLES: Final[dict[Any, Any]] = {
+    "EndpointCreated": {**_ENDPOINT, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+    "EndpointOut": _ENDPOINT,
+    "Rotated": {
+        "endpoint_id": EID,
+        "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+        "previous_secret_expires_at": "2026-12-02T14:00:00Z",
+    },
+    "RecipientOut": _RECIPIENT,
+    "DeliveryOut": _DELIVERY,
+    "Recovered": {"recovered": 1, "delivery_ids": ["dl_0b7a1f3c2e11"]},
+    "DeliveryFailures": {
+        "since": "2026-11-30T14:00:00Z",
+        "targets": [
+            {
+                "channel": "webhook",
+                "target_id": EID,
+                "party_id": "dod-navsea",
+                "target": "https://erp.navsea.example/hooks/sosa",
+                "enabled": True,
+                "disabled_reason": None,
+                "failure_streak": 3,
+                "failing_since": "2026-12-01T13:00:00Z",
+                "failed_attempts": 7,
+                "last_failure_at": AT,
+                "failed": 1,
+                "retrying": 2,
+                "last_error": "HTTP 503",
+            }
+        ],
+    },
+    "Me": {"party_id": "dod-navsea", "roles": ["requester"], "via": "api_key"},
+    ("get", "/healthz"): {"status": "ok"},
+    ("get", "/readyz"): {"status": "ready", "checks": {"database": True, "kafka": True}},
+}
+
+
 GLOSSARY: Final = Glossary(
-    fields=FIELDS, operations=OPERATIONS, schemas=SCHEMAS, request_examples=REQUEST_EXAMPLES
+    fields=FIELDS,
+    operations=OPERATIONS,
+    schemas=SCHEMAS,
+    request_examples=REQUEST_EXAMPLES,
+    response_examples=RESPONSE_EXAMPLES,
 )
