@@ -140,6 +140,9 @@ FIELDS: Final[dict[str, str]] = {
 }
 
 SCHEMAS: Final[dict[str, str]] = {
+    "AnswerOptionsOut": "The answers a request's supplier may give now (the workspace's form).",
+    "ReasonCodeOut": "One 15 CFR 700.13 reason code valid for the request, with its paragraph.",
+    "Replayed": "What a dead-letter replay sent back.",
     "CancellationDetails": "A cancellation of a request by its requester or by Commerce.",
     "DeadLetterOut": "A record a consumer gave up on, on its dead-letter topic.",
     "DueRequest": "A request due soon or overdue.",
@@ -526,6 +529,26 @@ RESPONSE_EXAMPLES: Final[dict[Any, Any]] = {
         "requests": 12,
         "rows": [{"path": "dpas", "answered": 9, "median_hours": 5.5, "p90_hours": 30.0}],
     },
+    "AnswerOptionsOut": {
+        "request_id": RID,
+        "path": "dpas",
+        "kinds": ["accept", "reject"],
+        "reason_codes": [
+            {
+                "code": "MR_B1_CANNOT_MEET_DATE",
+                "paragraph": "15 CFR 700.13(b)(1)",
+                "says": "the supplier cannot fill the order by the required date",
+                "needs_earliest_date": True,
+            },
+            {
+                "code": "OR_C2_ITEM_OR_SERVICE_NOT_OFFERED",
+                "paragraph": "15 CFR 700.13(c)(2)",
+                "says": "the order is for an item the supplier does not supply",
+                "needs_earliest_date": False,
+            },
+        ],
+    },
+    "Replayed": {"topic": "sosa.requests.v1", "replayed": 2},
     ("get", "/healthz"): {"status": "ok"},
     ("get", "/readyz"): {"status": "ready", "checks": {"database": True, "kafka": True}},
 }
