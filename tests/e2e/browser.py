@@ -17,7 +17,10 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 @contextmanager
-def chromium(window: tuple[int, int] | None = None) -> Iterator[WebDriver]:
+def chromium(
+    window: tuple[int, int] | None = None, flags: tuple[str, ...] = ()
+) -> Iterator[WebDriver]:
+    """`flags`: more command-line switches (tests/e2e/test_api_docs_offline.py cuts the network)."""
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
         pytest.fail("Chromium is missing: scripts/browser.sh installs it (make test runs it)")
     options = webdriver.ChromeOptions()
@@ -34,6 +37,7 @@ def chromium(window: tuple[int, int] | None = None) -> Iterator[WebDriver]:
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
+        *flags,
     ):
         options.add_argument(flag)
     if window:
