@@ -36,10 +36,10 @@ Decisions this table takes (docstring of test_hostile_records.py for the rest):
   it never deletes them, so the party copy cannot apply one (dead letter).
 
 Readers that never dead-letter (intake's pipeline watch and `sosa dlq` over the `.dlq` topics)
-and topics no service reads (`sosa.deliveries.v1`, `sosa.request-state.v1`, and
-`sosa.audit-checkpoints.v1`, read only by `python -m sosa.intake.audit verify`, which calls a
-record there that is no checkpoint BROKEN) get rows with no consumer: nothing may stop, and
-nothing is dead-lettered for them.
+and topics no service reads (`sosa.deliveries.v1`, read only by the operators' `sosa timeline`,
+which shows a record it cannot read as such, and `sosa.audit-checkpoints.v1`, read only by
+`python -m sosa.intake.audit verify`, which calls a record there that is no checkpoint BROKEN)
+get rows with no consumer: nothing may stop, and nothing is dead-lettered for them.
 
 A new payload is one more line in `CASES`.
 """
@@ -108,7 +108,6 @@ READERS: Final[dict[str, tuple[Consumer, ...]]] = {
     topics.dead_letter(topics.PARTIES): (),
     # no service reads them (operators' tools do)
     topics.DELIVERIES: (),
-    topics.REQUEST_STATE: (),
     topics.AUDIT_CHECKPOINTS: (),
 }
 """Every topic the suite writes to, with the consumer groups that read it."""
@@ -538,6 +537,5 @@ CASES: Final[list[Case]] = [
     unread("huge-error", OUTCOMES_DLQ, outcome().also("sosa_error", HUGE).also("ce_type", HUGE)),
     # --- topics no service reads ---
     unread("garbage", topics.DELIVERIES, garbage()),
-    unread("garbage", topics.REQUEST_STATE, garbage()),
     unread("garbage", topics.AUDIT_CHECKPOINTS, garbage()),
 ]

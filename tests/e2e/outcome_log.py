@@ -9,9 +9,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from sosa.ops.reading import read_to_end
 from tests.e2e.stack import Stack
-from tests.kafka_principals import as_super_user, super_user_settings
+from tests.kafka_principals import as_super_user
 
 Events = list[dict[str, Any]]
 
@@ -77,15 +76,3 @@ def kinds(events: Events) -> list[str]:
 
 def has(count: int) -> Callable[[Events], bool]:
     return lambda events: len(events) >= count
-
-
-async def latest_snapshots(stack: Stack) -> dict[str, dict[str, Any]]:
-    """What a new dashboard reads first: the compacted state topic, from start to end."""
-    records = await read_to_end(
-        super_user_settings(stack.env["SOSA_KAFKA_BOOTSTRAP_SERVERS"]),
-        f"{stack.env['SOSA_TOPIC_PREFIX']}sosa.request-state.v1",
-    )
-    latest: dict[str, dict[str, Any]] = {}
-    for record in records:
-        latest[record.key.decode()] = json.loads(record.value)
-    return latest

@@ -1,6 +1,6 @@
 """`Idempotency-Key` over HTTP, intake as a process on PostgreSQL: a retry gets the first answer
 and stores nothing, the key on another request is a 422 naming the header, and concurrent
-retries with one key store one request."""
+retries with one key store one request; the posture PUT takes the same accept path."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.credentials import ActingParty
+from tests.e2e.credentials import OPERATOR, ActingParty, token
 from tests.e2e.intake_support import read_commands, row_counts, started
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -112,3 +112,41 @@ async def test_without_a_key_each_post_is_a_new_request(
     answers = [await client.post(BASE, json=DPAS_REQUEST) for _ in range(2)]
     assert len({a.json()["request_id"] for a in answers}) == 2
     assert (await row_counts(databases["intake"]))["commands"] == 2
+
+
+async def test_a_retried_posture_put_gets_the_first_answer_and_another_body_is_refused(
+    intake: Stack, databases: dict[str, str]
+) -> None:
+    operator = {"Authorization": f"Bearer {token(OPERATOR, 'operator')}"}
+    async with httpx.AsyncClient(
+        base_url=intake.url("intake"), timeout=10, headers=operator
+    ) as http:
+        headers = key()
+        body = {"posture": "emergency", "reason": "supply shock exercise"}
+        first = await http.put("/v1/posture/SE", json=body, headers=headers)
+        again = await http.put("/v1/posture/SE", json=body, headers=headers)
+        assert (first.status_code, again.status_code) == (202, 202), again.text
+        assert again.json() == first.json()
+        assert (first.json()["posture"], first.json()["previous"]) == ("emergency", "peacetime")
+        assert again.headers["idempotent-replayed"] == "true"
+        assert "idempotent-replayed" not in first.headers
+        assert (await row_counts(databases["intake"]))["commands"] == 1
+        # the same key with another body, or for another scope (path), is refused
+        other = {"posture": "armed_conflict", "reason": "supply shock exercise"}
+        for url, sent in (("/v1/posture/SE", other), ("/v1/posture/NL", body)):
+            refused = await http.put(url, json=sent, headers=headers)
+            assert refused.status_code == 422, refused.text
+            assert [e["field"] for e in refused.json()["errors"]] == ["Idempotency-Key"]
+        assert (await row_counts(databases["intake"]))["commands"] == 1
+        # a new key is a new change, made over the posture now in force
+        moved = await http.put("/v1/posture/SE", json=other, headers=key())
+        assert moved.status_code == 202, moved.text
+        assert (moved.json()["posture"], moved.json()["previous"]) == (
+            "armed_conflict",
+            "emergency",
+        )
+        shown = (await http.get("/v1/posture")).json()
+        assert [(p["scope"], p["posture"]) for p in shown["partners"]] == [("SE", "armed_conflict")]
+    published = await read_commands(intake, lambda seen: len(seen) >= 2)
+    await asyncio.sleep(1)
+    assert [c.id for c in published] == [first.json()["command_id"], moved.json()["command_id"]]

@@ -19,7 +19,15 @@ from sosa.ops.cli import app
 from sosa.ops.topic_reader import partition_for
 from tests.e2e.stack import unique_prefix
 from tests.kafka_principals import as_super_user
-from tests.unit.ops.ops_samples import accept, command_parts, outcome_parts, submit, transitioned
+from tests.unit.ops.ops_samples import (
+    accept,
+    attempt_parts,
+    attempted,
+    command_parts,
+    outcome_parts,
+    submit,
+    transitioned,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(120)]
 
@@ -28,7 +36,7 @@ REQUESTS = ("req-a", "req-b", "req-c")
 
 
 async def _produce(settings: CommonSettings) -> None:
-    await kafka.ensure_topics(settings, [topics.REQUESTS, topics.OUTCOMES])
+    await kafka.ensure_topics(settings, [topics.REQUESTS, topics.OUTCOMES, topics.DELIVERIES])
     producer = AIOKafkaProducer(**as_super_user(settings.kafka_bootstrap_servers), acks="all")
     await producer.start()
     try:
@@ -60,6 +68,7 @@ async def _produce(settings: CommonSettings) -> None:
                     ),
                     topics.OUTCOMES,
                 ),
+                (attempt_parts(attempted(request_id, f"{request_id}-out-1")), topics.DELIVERIES),
             ):
                 key, value, headers = parts
                 await producer.send_and_wait(settings.topic(name), value, key=key, headers=headers)
@@ -123,18 +132,21 @@ def test_timeline_interleaves_commands_and_their_outcomes(deployment: dict[str, 
     assert [line.split()[2] for line in out[:-1]] == [
         "command.submit.v1",
         "outcome.transitioned.v1",
+        "delivery.attempted.v1",
         "command.respond.v1",
         "outcome.transitioned.v1",
     ]
     assert "#1 (new) -> routed" in out[1]
-    assert "#2 routed -> accepted" in out[3]
-    assert out[-1] == "4 record(s) for request req-c"
+    assert "request.routed to acme-valves (supplier) by webhook #1: retrying 503" in out[2]
+    assert "#2 routed -> accepted" in out[4]
+    assert out[-1] == "5 record(s) for request req-c"
     as_json = [
         json.loads(line) for line in sosa(deployment, "timeline", "req-c", "--json").splitlines()
     ]
     assert [(e["kind"], e["request_id"]) for e in as_json] == [
         ("command", "req-c"),
         ("outcome", "req-c"),
+        ("delivery", "req-c"),
         ("command", "req-c"),
         ("outcome", "req-c"),
     ]

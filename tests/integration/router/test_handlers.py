@@ -75,7 +75,7 @@ async def test_submission_routes_records_state_and_sets_the_clock(
     outputs = await handle(sessions, handlers, submit("r-1"))
     [routed] = events(outputs)
     assert (routed["state"], routed["sequence"]) == ("routed", 1)
-    assert [o.topic for o in outputs] == [topics.OUTCOMES, topics.REQUEST_STATE]
+    assert [o.topic for o in outputs] == [topics.OUTCOMES]
     async with sessions() as session:
         row = (await session.execute(select(tables.requests))).one()
         due = (await session.execute(select(tables.timers.c.kind))).scalars().all()

@@ -125,7 +125,6 @@ def test_every_message_type_is_on_its_topic_with_a_payload_schema(doc: dict[str,
         topics.REQUESTS: set(commands.COMMAND_TYPES),
         topics.OUTCOMES: {*outcomes.OUTCOME_TYPES, posture.CHANGED},
         topics.DELIVERIES: {deliveries.ATTEMPTED},
-        topics.REQUEST_STATE: {outcomes.SNAPSHOT},
         topics.PARTIES: {parties.PARTY},
     }
     for topic, types in on_topic.items():
@@ -235,17 +234,6 @@ def _samples() -> list[BaseModel]:
             caused_by="c1",
             occurred_at=T0,
             previous_state=None,
-        ),
-        outcomes.RequestSnapshot(
-            request_id="r1",
-            sequence=1,
-            state=states.RequestState.ROUTED,
-            path=states.RoutePath.DPAS,
-            rating="DO-A1",
-            deadline=None,
-            parties=parties_involved,
-            decision=decision,
-            updated_at=T0,
         ),
         parties.PartyRecord(
             party_id="acme-valves", name="Acme", roles=[parties.Role.SUPPLIER], updated_at=T0

@@ -51,7 +51,6 @@ def test_each_topic_has_only_its_writers() -> None:
         topics.PARTIES: {"sosa-intake"},
         topics.AUDIT_CHECKPOINTS: {"sosa-intake"},
         topics.OUTCOMES: {"sosa-router"},
-        topics.REQUEST_STATE: {"sosa-router"},
         topics.DELIVERIES: {"sosa-notifier"},
         DLQ(topics.REQUESTS): {"sosa-router"},
         DLQ(topics.OUTCOMES): {"sosa-intake", "sosa-notifier"},

@@ -4,7 +4,6 @@ context the next message (or the webhook) carries on; with the exporter off as w
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any, cast
 
 import httpx
@@ -25,9 +24,8 @@ from sosa.infra.decoding import read_outcome
 from sosa.infra.settings import CommonSettings
 from sosa.notifier import webhooks
 from sosa.notifier.signing import new_secret
-from sosa.router.batch_state import RequestRecord
 from sosa.router.outcome_outputs import OutcomeWriter
-from tests.unit.intake.builders import FINDING, T0, decision, transitioned
+from tests.unit.intake.builders import FINDING, T0, transitioned
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 CALLER_SPAN = "b7ad6b7169203331"
@@ -124,14 +122,6 @@ def test_the_router_outcomes_carry_the_decision_spans_context(
     spans: InMemorySpanExporter,
 ) -> None:
     event = transitioned("r1", 1, "routed")  # type: ignore[arg-type]
-    record = cast(
-        RequestRecord,
-        SimpleNamespace(
-            request_id="r1",
-            facts=SimpleNamespace(rating=None, deadline=None),
-            last_decision=decision(),
-        ),
-    )
     cause = envelope.wrap(
         event,
         event_id="c1",
@@ -144,13 +134,13 @@ def test_the_router_outcomes_carry_the_decision_spans_context(
     writer = OutcomeWriter(config=cast(RulesConfig, None), source="/sosa/router")
     with tracing.continued_span("router decide", cause.traceparent):
         decided = tracing.current_traceparent()
-        outputs = writer.outputs(record, [event], cause=cause, now=T0)
+        outputs = writer.outputs([event], cause=cause, now=T0)
     assert decided != SAMPLED
-    assert [dict(o.headers)["ce_traceparent"].decode() for o in outputs] == [decided, decided]
+    assert [dict(o.headers)["ce_traceparent"].decode() for o in outputs] == [decided]
     (span,) = spans.get_finished_spans()
     assert (span.attributes or {})["sosa.rule_ids"] == (FINDING.rule_id,)
     # outside any span (tests, tools) the cause's traceparent is passed on as it is
-    outputs = writer.outputs(record, [event], cause=cause, now=T0)
+    outputs = writer.outputs([event], cause=cause, now=T0)
     assert {dict(o.headers)["ce_traceparent"].decode() for o in outputs} == {SAMPLED}
 
 

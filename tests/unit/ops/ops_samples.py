@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from pydantic import BaseModel
 
-from sosa.contracts import commands, envelope, outcomes
+from sosa.contracts import commands, deliveries, envelope, outcomes
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState, RoutePath
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -122,4 +122,37 @@ def record(
         value=value,
         headers=tuple(headers),
         timestamp=int(T0.timestamp() * 1000),
+    )
+
+
+def attempted(
+    request_id: str, outcome_id: str, *, attempt: int = 1, at: datetime = T0
+) -> deliveries.DeliveryAttempted:
+    """The notifier's record of one webhook attempt to tell the supplier of outcome `outcome_id`."""
+    return deliveries.DeliveryAttempted(
+        attempt_id=f"{outcome_id}-attempt-{attempt}",
+        delivery_id=f"{outcome_id}-supplier-webhook",
+        message_id=outcome_id,
+        event_type="request.routed",
+        request_id=request_id,
+        party_id="acme-valves",
+        role="supplier",
+        channel="webhook",
+        target_id="ep-1",
+        target="https://acme.example/hooks",
+        attempt=attempt,
+        attempted_at=at,
+        outcome="delivered" if attempt > 1 else "retrying",
+        status_code=204 if attempt > 1 else 503,
+        latency_ms=12,
+    )
+
+
+def attempt_parts(record: deliveries.DeliveryAttempted) -> Parts:
+    return kafka_parts(
+        record,
+        event_id=record.attempt_id,
+        event_type=deliveries.ATTEMPTED,
+        subject=record.request_id or record.delivery_id,
+        at=record.attempted_at,
     )

@@ -17,6 +17,8 @@ from sosa.ops.topic_reader import partition_for
 from tests.unit.ops.ops_samples import (
     T0,
     accept,
+    attempt_parts,
+    attempted,
     command_parts,
     kafka_parts,
     outcome_parts,
@@ -146,6 +148,33 @@ def test_a_timeline_puts_each_outcome_after_the_command_that_caused_it() -> None
         "2026-12-01T09:00:00Z    <- outcome.transitioned.v1    #1 (new) -> routed"
     )
     assert timeline.line(ordered[0]).startswith("2026-12-01T14:00:00Z  -> command.submit.v1")
+
+
+def test_a_timeline_puts_each_delivery_attempt_after_the_outcome_it_carried() -> None:
+    steps = [
+        _step(attempt_parts(attempted("r-1", "gone-outcome")), "delivery", offset=1),
+        _step(attempt_parts(attempted("r-1", "r-1-out-1", attempt=2)), "delivery", offset=3),
+        _step(attempt_parts(attempted("r-1", "r-1-out-1")), "delivery", offset=2),
+        _step(command_parts(submit("r-1", "c-1")), "command", offset=10),
+        _step(
+            outcome_parts(transitioned("r-1", sequence=1, cause="c-1", before=None, after=ROUTED)),
+            "outcome",
+            offset=3,
+        ),
+    ]
+    ordered = timeline.ordered(steps)
+    assert [(s.kind, s.entry.offset) for s in ordered] == [
+        ("command", 10),
+        ("outcome", 3),
+        ("delivery", 2),
+        ("delivery", 3),
+        ("delivery", 1),  # its outcome is not on the topic (any more)
+    ]
+    assert timeline.line(ordered[2]).endswith(
+        ">> delivery.attempted.v1      request.routed to acme-valves (supplier) by webhook "
+        "#1: retrying 503"
+    )
+    assert ordered[3].entry.summary.endswith("#2: delivered 204")
 
 
 def _step(

@@ -1,48 +1,42 @@
 """Who may see and act on a request (intake's edge authorization).
 
 A party sees a request when it has a relation to it that one of its roles allows: the requester
-that submitted it, the supplier it is addressed to, the partner liaison it relays through, an
-authority whose decision it awaits or awaited. Operators see every request. A request a caller
-may not see is answered 404, as if it did not exist; one it sees but may not act on this way is
+that submitted it, the supplier once the request is routed to it, the partner liaison it relays
+through, an authority whose decision it awaits or awaited. Who is involved, from when, and who
+acts in each command is decided in one place for every service, `sosa.contracts.involvement`;
+this module applies it to intake's tables. Operators see every request. A request a caller may
+not see is answered 404, as if it did not exist; one it sees but may not act on this way is
 answered 403. The router still checks the acting party (COMMAND_WRONG_PARTY) behind this.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Final
 
 from fastapi import HTTPException
 from sqlalchemy import ColumnElement, exists, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.contracts import commands
-from sosa.contracts.outcomes import Parties
+from sosa.contracts.involvement import RELATION_OF_ROLE, Relation, acting
 from sosa.contracts.parties import Role
 from sosa.infra.auth import Caller
-from sosa.infra.db import insert_ignoring_duplicates
 from sosa.intake import tables
 
 _access = tables.request_access
 _views = tables.request_views
 
-REQUESTER: Final = "requester"
-SUPPLIER: Final = "supplier"
-LIAISON: Final = "liaison"
-AUTHORITY: Final = "authority"
-
-RELATIONS_OF: Final[dict[Role, str]] = {
-    Role.REQUESTER: REQUESTER,
-    Role.SUPPLIER: SUPPLIER,
-    Role.PARTNER_LIAISON: LIAISON,
-    Role.DETERMINATION_AUTHORITY: AUTHORITY,
-    Role.RATING_AUTHORITY: AUTHORITY,
+_REFUSED: Final[dict[Role, str]] = {
+    Role.SUPPLIER: "only the supplier the request is addressed to answers it",
+    Role.REQUESTER: "only the requester amends or cancels its request",
+    Role.RATING_AUTHORITY: "only Commerce, having decided this request, acts as Commerce",
 }
-"""The relation to a request through which each role sees it."""
+"""Why a caller that is not the request's acting party of its kind is refused (403)."""
+_NOT_AWAITED: Final = "the request does not await this party's decision"
 
 
 def relations(caller: Caller) -> list[str]:
-    return sorted({RELATIONS_OF[role] for role in caller.roles if role in RELATIONS_OF})
+    """The relations through which the caller's roles see requests."""
+    return sorted({RELATION_OF_ROLE[role] for role in caller.roles if role in RELATION_OF_ROLE})
 
 
 def visible(caller: Caller) -> ColumnElement[bool]:
@@ -64,7 +58,7 @@ async def sees(session: AsyncSession, caller: Caller, request_id: str) -> bool:
 
 
 async def has_relation(
-    session: AsyncSession, caller: Caller, request_id: str, relation: str
+    session: AsyncSession, caller: Caller, request_id: str, relation: Relation
 ) -> bool:
     found = await session.execute(
         select(_access.c.request_id).where(
@@ -80,67 +74,33 @@ def not_found(request_id: str) -> HTTPException:
     return HTTPException(404, f"no priority request {request_id}")
 
 
-async def grant(session: AsyncSession, request_id: str, pairs: Iterable[tuple[str, str]]) -> None:
-    """Record (party, relation) pairs for a request; pairs already there stay as they are."""
-    rows = [{"request_id": request_id, "party_id": p, "relation": r} for p, r in set(pairs)]
-    await insert_ignoring_duplicates(session, _access, rows)
-
-
-def parties_of(parties: Parties) -> list[tuple[str, str]]:
-    """The relations an outcome event's `parties` name."""
-    pairs = [(parties.requester, REQUESTER), (parties.supplier, SUPPLIER)]
-    if parties.liaison:
-        pairs.append((parties.liaison, LIAISON))
-    if parties.pending_authority:
-        pairs.append((parties.pending_authority, AUTHORITY))
-    return pairs
-
-
 def _forbid(detail: str) -> HTTPException:
     return HTTPException(403, detail)
 
 
-def _acting(caller: Caller, named: str, field: str) -> None:
-    if named != caller.party_id:
-        raise _forbid(f"{field} must be the calling party ({caller.party_id})")
-
-
 async def check_command(
-    session: AsyncSession, caller: Caller, request_id: str, details: commands.Command | object
+    session: AsyncSession, caller: Caller, request_id: str, details: object
 ) -> None:
-    """404 when the caller may not see the request; 403 when it may not issue this command."""
+    """404 when the caller may not see the request; 403 when it is not the party that may give
+    this command (`involvement.acting`): it must be the party the body names as acting, hold
+    the role that acts, and either hold the relation to the request that acts or, for an
+    authority's decision, be the authority the request awaits."""
     if not await sees(session, caller, request_id):
         raise not_found(request_id)
-    if isinstance(details, commands.SupplierResponseDetails):
-        if not (
-            caller.has(Role.SUPPLIER) and await has_relation(session, caller, request_id, SUPPLIER)
-        ):
-            raise _forbid("only the supplier the request is addressed to answers it")
-        _acting(caller, details.supplier_party_id, "supplier_party_id")
-    elif isinstance(details, commands.AmendmentDetails | commands.CancellationDetails):
-        _acting(caller, details.issued_by, "issued_by")
-        if details.by_commerce:
-            if not (
-                caller.has(Role.RATING_AUTHORITY)
-                and await has_relation(session, caller, request_id, AUTHORITY)
-            ):
-                raise _forbid("only Commerce, having decided this request, acts as Commerce")
-        elif not (
-            caller.has(Role.REQUESTER)
-            and await has_relation(session, caller, request_id, REQUESTER)
-        ):
-            raise _forbid("only the requester amends or cancels its request")
-    elif isinstance(details, commands.DeterminationDetails | commands.AuthorizationDetails):
-        role = (
-            Role.DETERMINATION_AUTHORITY
-            if isinstance(details, commands.DeterminationDetails)
-            else Role.RATING_AUTHORITY
-        )
-        _acting(caller, details.authority_party_id, "authority_party_id")
+    found = acting(details)
+    if found is None:
+        return
+    if not caller.has(found.role):
+        raise _forbid(_NOT_AWAITED if found.awaited else _REFUSED[found.role])
+    if found.awaited:
         pending = (
             await session.execute(
                 select(_views.c.pending_authority).where(_views.c.request_id == request_id)
             )
         ).scalar_one_or_none()
-        if not caller.has(role) or pending != caller.party_id:
-            raise _forbid("the request does not await this party's decision")
+        if pending != caller.party_id:
+            raise _forbid(_NOT_AWAITED)
+    elif not await has_relation(session, caller, request_id, found.relation):
+        raise _forbid(_REFUSED[found.role])
+    if found.party_id != caller.party_id:
+        raise _forbid(f"{found.field} must be the calling party ({caller.party_id})")

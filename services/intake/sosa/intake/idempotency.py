@@ -21,7 +21,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, NoReturn, Protocol
+from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
@@ -88,20 +88,18 @@ def fingerprint(operation: str, body: BaseModel) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class Accepted(Protocol):
-    """An answer that names what it stored (SubmissionAccepted, CommandAccepted)."""
-
-    links: dict[str, str]
-
-    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
-
-
 def key_row(
-    key: Key | None, *, party_id: str, body: BaseModel, answer: Accepted, now: datetime
+    key: Key | None,
+    *,
+    party_id: str,
+    body: BaseModel,
+    answer: BaseModel,
+    location: str | None,
+    now: datetime,
 ) -> dict[str, Any] | None:
-    """The `idempotency_keys` row that remembers `answer` (its status, body and `Location`, the
-    `self` link) for `key`; stored in the transaction that stores the request, so a key is
-    remembered exactly when its request is."""
+    """The `idempotency_keys` row that remembers `answer` (its status, body and `Location`
+    header, when the answer has one) for `key`; stored in the transaction that stores the
+    request, so a key is remembered exactly when its request is."""
     if key is None:
         return None
     return {
@@ -111,7 +109,7 @@ def key_row(
         "created_at": now,
         "status_code": 202,
         "body": answer.model_dump(mode="json"),
-        "headers": {"Location": answer.links["self"]},
+        "headers": {"Location": location} if location else {},
     }
 
 

@@ -78,7 +78,14 @@ def command_write(
         answer=answer,
         command=command_row,
         outbox=outbox_row,
-        key=key_row(key, party_id=caller.party_id, body=details, answer=answer, now=now),
+        key=key_row(
+            key,
+            party_id=caller.party_id,
+            body=details,
+            answer=answer,
+            location=answer.links["self"],
+            now=now,
+        ),
         audit=audit.Entry(
             at=now,
             actor=caller.party_id,

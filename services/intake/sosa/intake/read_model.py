@@ -13,12 +13,12 @@ from aiokafka.structs import ConsumerRecord
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sosa.contracts import outcomes
+from sosa.contracts import involvement, outcomes
 from sosa.infra.consumer_runner import ConsumerRunner, Decoded, OffsetCommitter
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
-from sosa.intake import access, audit, tables
+from sosa.intake import audit, tables
 from sosa.intake.timeline import timeline_row
 from sosa.intake.view_changes import ViewFacts, advance, offer_delay
 
@@ -101,11 +101,12 @@ async def _new_events(
 
 
 async def _grant_access(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
-    """Every party an event names may see the request (liaison, authorities awaited)."""
+    """Every party an event involves may see the request from then on (the supplier once it is
+    routed to it, the liaison, the authorities awaited: `sosa.contracts.involvement`)."""
     grants = [
         {"request_id": event.request_id, "party_id": party, "relation": relation}
         for event in events
-        for party, relation in set(access.parties_of(event.parties))
+        for party, relation in set(involvement.involved(event))
     ]
     await insert_ignoring_duplicates(session, tables.request_access, grants)
 

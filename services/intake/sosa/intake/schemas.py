@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, Field
 
 from sosa.contracts.outcomes import DecisionRecord, Parties
+from sosa.contracts.posture import PostureName
 from sosa.contracts.states import RequestState, RoutePath
 
 
@@ -27,6 +28,17 @@ class CommandAccepted(BaseModel):
     command_type: str = Field(description="CloudEvents type of the command, e.g. respond.v1.")
     received_at: AwareDatetime
     links: dict[str, str] = Field(description="`self`: the command's status; `request`: its view.")
+
+
+class PostureAccepted(BaseModel):
+    """202 answer to a posture PUT: the posture and its `SetPosture` command are durably stored
+    and queued for the router, which applies it from then on."""
+
+    scope: str
+    posture: PostureName
+    previous: PostureName
+    command_id: str
+    received_at: AwareDatetime
 
 
 class Evaluation(BaseModel):

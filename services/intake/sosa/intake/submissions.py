@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sosa.contracts import commands
+from sosa.contracts import commands, involvement
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState
 from sosa.infra.auth import Caller
-from sosa.intake import access, audit
+from sosa.intake import audit
 from sosa.intake.command_log import command_rows
 from sosa.intake.idempotency import Key, key_row
 from sosa.intake.links import request_link
@@ -31,10 +31,11 @@ def submission(
     source: str,
 ) -> Write[SubmissionAccepted]:
     """A new request's submit command, its outbox row, its first view row (`received`, so that
-    it can be read back at once; from then on only outcome events move it), the requester's and
-    the supplier's access, the idempotency key and the audit entry. `details` have the parties'
-    facts filled from the registry (`registered`, `party_facts`); `posted` is the body as sent,
-    which the Idempotency-Key remembers."""
+    it can be read back at once; from then on only outcome events move it), the requester's
+    access (the supplier's comes with the outcome that routes the request to it:
+    `sosa.contracts.involvement`), the idempotency key and the audit entry. `details` have the
+    parties' facts filled from the registry (`registered`, `party_facts`); `posted` is the body
+    as sent, which the Idempotency-Key remembers."""
     command = commands.SubmitRequest(
         command_id=str(uuid.uuid4()),
         request_id=str(uuid.uuid4()),
@@ -68,10 +69,7 @@ def submission(
         "received_at": now,
         "updated_at": now,
     }
-    grants = {
-        (details.requester.party_id, access.REQUESTER),
-        (details.supplier.party_id, access.SUPPLIER),
-    }
+    grants = {(details.requester.party_id, relation) for relation in involvement.AT_SUBMISSION}
     return Write(
         answer=answer,
         command=command_row,
@@ -84,7 +82,14 @@ def submission(
             {"request_id": command.request_id, "item_key": key}
             for key in item_keys(item.description for item in details.items)
         ),
-        key=key_row(key, party_id=caller.party_id, body=posted or details, answer=answer, now=now),
+        key=key_row(
+            key,
+            party_id=caller.party_id,
+            body=posted or details,
+            answer=answer,
+            location=answer.links["self"],
+            now=now,
+        ),
         audit=audit.Entry(
             at=now,
             actor=caller.party_id,

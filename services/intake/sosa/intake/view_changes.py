@@ -17,19 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sosa.contracts import outcomes
-from sosa.contracts.states import RequestState, RoutePath
+from sosa.contracts.states import BEFORE_ROUTING, RATED_PATHS, RequestState
 from sosa.intake.ratings import StoredRating, stored_rating
 from sosa.intake.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, READ_STATES
-
-RATED_PATHS = frozenset({RoutePath.DPAS, RoutePath.DPAS_VIA_SOSA})
-NOT_YET_RATED = frozenset(
-    {
-        RequestState.RECEIVED,
-        RequestState.AWAITING_DETERMINATION,
-        RequestState.AWAITING_AUTHORIZATION,
-        RequestState.REJECTED,
-    }
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,8 +88,9 @@ def _rated_at(
     """When the order became a rated order at its current rating (the receipt that 15 CFR
     700.14(c)(1) breaks ties with). A request rated as submitted counts from its receipt; one
     rated later (Commerce's authorization), upgraded (700.16(b)) or rescheduled so that it is
-    a new rated order (700.16(c)) counts from that change."""
-    if rating.level is None or event.path not in RATED_PATHS or event.state in NOT_YET_RATED:
+    a new rated order (700.16(c)) counts from that change. A request not yet routed is no
+    rated order yet (`BEFORE_ROUTING`)."""
+    if rating.level is None or event.path not in RATED_PATHS or event.state in BEFORE_ROUTING:
         return None
     if facts.rated_at is None:
         rated_on_receipt = event.previous_state == RequestState.RECEIVED

@@ -15,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts.outcomes import Finding
-from sosa.contracts.states import RequestState
+from sosa.contracts.states import RATED_PATHS, RequestState
 from sosa.intake import tables
 from sosa.intake.links import request_link
-from sosa.intake.view_changes import RATED_PATHS
 from sosa.intake.views import WorkOrder, WorkOrderEntry
 from sosa.rules import ScheduledOrder, parse_rating, work_order
 

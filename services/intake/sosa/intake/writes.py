@@ -1,10 +1,11 @@
 """What one accepted POST stores, built before any I/O, and storing many of them at once.
 
-A `Write` holds every row of one accepted submit or command: the command, its outbox row, the
-first view row and the items it names (a submit), who may see the request (a submit), the
-idempotency key with the answer it will replay, and the audit entry. `store_all` stores a batch
-of them in the caller's transaction with one statement per table (`sosa.infra.group_commit`
-gathers the batches).
+A `Write` holds every row of one accepted submit, command or posture change: the command, its
+outbox row, the first view row and the items it names (a submit), who may see the request (a
+submit), the posture set (a posture PUT), the idempotency key with the answer it will replay, and
+the audit entry. `store_all` stores a batch of them in the caller's transaction with one
+statement per table (`sosa.infra.group_commit` gathers the batches). This is the one accept path
+of intake: every POST and PUT that sends a command to the router stores it here.
 """
 
 from __future__ import annotations
@@ -13,13 +14,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.db import insert_ignoring_duplicates, insert_new
 from sosa.intake import audit, tables
-from sosa.intake.schemas import CommandAccepted, SubmissionAccepted
+from sosa.intake.schemas import CommandAccepted, PostureAccepted, SubmissionAccepted
 
-AnswerT = TypeVar("AnswerT", SubmissionAccepted, CommandAccepted)
+AnswerT = TypeVar("AnswerT", SubmissionAccepted, CommandAccepted, PostureAccepted)
+_postures = tables.postures
+
+
+@dataclass(frozen=True, slots=True)
+class PostureChange:
+    """The `postures` row a posture PUT sets, and the posture its answer says it replaced."""
+
+    row: dict[str, Any]
+    previous: str | None
+    """The posture stored for the scope when the PUT was accepted; None: never set."""
+
+
+class PostureMovedError(Exception):
+    """The scope's posture changed between reading it and storing the change (another PUT):
+    nothing of this write was stored; read it again and build a new write."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -36,6 +53,7 @@ class Write(Generic[AnswerT]):
     """The `request_items` rows of a submit: each distinct item, as the figures group items."""
     key: dict[str, Any] | None = None
     """The `idempotency_keys` row (the answer included), when the POST carried a key."""
+    posture: PostureChange | None = None
 
     @property
     def key_id(self) -> tuple[str, str] | None:
@@ -59,6 +77,7 @@ async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list
         await session.execute(tables.request_items.insert(), items)
     grants = [grant for w in stored for grant in w.grants]
     await insert_ignoring_duplicates(session, tables.request_access, grants)
+    await _set_postures(session, [w.posture for w in stored if w.posture is not None])
     # last: the audit head is the last lock a transaction takes, held only until the commit
     await audit.append_all(session, [w.audit for w in stored])
     return stored
@@ -79,3 +98,29 @@ async def _claim_keys(session: AsyncSession, writes: Sequence[Write[Any]]) -> li
         session, tables.idempotency_keys, [r for r in rows if r], ("party_id", "key")
     )
     return [w for w in writes if w.key_id is None or (w.key_id in claimed and first[w.key_id] is w)]
+
+
+async def _set_postures(session: AsyncSession, changes: Sequence[PostureChange]) -> None:
+    """Store each posture change in order, each over the posture its answer says it replaced;
+    raises PostureMovedError (the transaction stores nothing) when another change came first."""
+    if not changes:
+        return
+    scopes = sorted({c.row["scope"] for c in changes})  # one lock order for every batch
+    locked = await session.execute(
+        select(_postures.c.scope, _postures.c.posture)
+        .where(_postures.c.scope.in_(scopes))
+        .order_by(_postures.c.scope)
+        .with_for_update()
+    )
+    current: dict[str, str | None] = {row.scope: row.posture for row in locked}
+    for change in changes:
+        scope = change.row["scope"]
+        if current.get(scope) != change.previous:
+            raise PostureMovedError(scope)
+        if scope in current:
+            await session.execute(
+                _postures.update().where(_postures.c.scope == scope).values(**change.row)
+            )
+        elif not await insert_new(session, _postures, [change.row], ("scope",)):
+            raise PostureMovedError(scope)  # a concurrent first PUT of this scope committed
+        current[scope] = change.row["posture"]

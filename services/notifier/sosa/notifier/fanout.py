@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from sosa.contracts import outcomes
+from sosa.contracts import involvement, outcomes
+from sosa.contracts.involvement import Relation
 from sosa.contracts.outcomes import OutcomeEvent
-from sosa.contracts.states import RequestState
 from sosa.notifier.roles import Role
 
-# Before routing, a request is not yet addressed to its supplier: the supplier hears nothing
-# about a request that is still with the authorities or was rejected at routing.
-_NOT_YET_THE_SUPPLIERS: Final = frozenset(
-    {
-        RequestState.RECEIVED,
-        RequestState.AWAITING_DETERMINATION,
-        RequestState.AWAITING_AUTHORIZATION,
-        RequestState.REJECTED,
-    }
-)
+_ROLE_OF: Final[dict[Relation, Role]] = {
+    Relation.REQUESTER: "requester",
+    Relation.SUPPLIER: "supplier",
+    Relation.LIAISON: "partner_liaison",
+    Relation.AUTHORITY: "authority",
+}
+"""The role in which a party involved in a request (`sosa.contracts.involvement`) hears of it."""
 
 
 def event_type(event: OutcomeEvent) -> str:
@@ -60,22 +57,12 @@ def recipients(event: OutcomeEvent, operators: Iterable[str] = ()) -> dict[str, 
 
 
 def _involved(event: OutcomeEvent) -> dict[str, Role]:
-    parties = event.parties
-    found: dict[str, Role] = {parties.requester: "requester"}
-    if _supplier_involved(event):
-        found.setdefault(parties.supplier, "supplier")
-    if parties.liaison:
-        found.setdefault(parties.liaison, "partner_liaison")
-    if parties.pending_authority:
-        found.setdefault(parties.pending_authority, "authority")
+    """Who `event` concerns (`involvement.involved`: the supplier only from routing on), each
+    in the first role it is named in."""
+    found: dict[str, Role] = {}
+    for party, relation in involvement.involved(event):
+        found.setdefault(party, _ROLE_OF[relation])
     return found
-
-
-def _supplier_involved(event: OutcomeEvent) -> bool:
-    if event.state not in _NOT_YET_THE_SUPPLIERS:
-        return True
-    previous = getattr(event, "previous_state", None)
-    return previous is not None and previous not in _NOT_YET_THE_SUPPLIERS
 
 
 def wants(subscribed_types: list[str] | None, type_: str) -> bool:

@@ -4,7 +4,8 @@ how early a message about a response clock is handed to the second channel when 
 not delivered it (`second_channel_factor`: the escalation margin divided by it).
 
 A request's SOSA partner with a posture of its own takes that one; any other request the global
-posture; none set: peacetime (factors 1). A change applies to deliveries still pending from its
+posture; none set: peacetime (factors 1) - the router's choice, from its one home
+(`sosa.rules.posture.scope_in_force`). A change applies to deliveries still pending from its
 time on: their escalation point moves earlier (never later, never back past now), and their
 next retry is planned with the new factor when it is planned.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import posture
 from sosa.notifier import tables
+from sosa.rules.posture import scope_in_force
 
 p, d = tables.postures, tables.deliveries
 
@@ -42,9 +44,9 @@ async def in_force(session: AsyncSession) -> dict[str, Factors]:
 
 
 def for_partner(postures: Mapping[str, Factors], partner_country: str | None) -> Factors:
-    if partner_country is not None and partner_country in postures:
-        return postures[partner_country]
-    return postures.get(posture.GLOBAL, PEACETIME)
+    """The factors of the posture in force for a request of `partner_country`, chosen as the
+    router chooses its posture (`sosa.rules.posture.scope_in_force`)."""
+    return postures.get(scope_in_force(postures.keys(), partner_country), PEACETIME)
 
 
 async def apply_changes(

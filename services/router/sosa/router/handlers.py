@@ -1,8 +1,7 @@
 """What the router does with each command: load the request, ask the rules, record the change.
 
 Every command yields outcome events (a transition, a refusal, a reminder, an escalation), each
-with the request's next sequence number, plus a snapshot of the request's latest state for the
-compacted `sosa.request-state.v1` topic. They are returned as outputs; the processor publishes
+with the request's next sequence number. They are returned as outputs; the processor publishes
 them in the same Kafka transaction that commits the command's offset.
 """
 
@@ -96,7 +95,7 @@ class Handlers:
         new = NewRequest(rating=command.details.rating, received_at=command.received_at)
         state.insert(record, new, now=now)
         timers.reschedule(state, None, decided.facts, decided.record)
-        return self.writer.outputs(record, [event], cause=message, now=now)
+        return self.writer.outputs([event], cause=message, now=now)
 
     def judge(
         self,
@@ -201,4 +200,4 @@ class Handlers:
     ) -> list[Output]:
         saved = replace(record, facts=facts, sequence=events[-1].sequence)
         state.save(saved, now=now)
-        return self.writer.outputs(saved, events, cause=cause, now=now)
+        return self.writer.outputs(events, cause=cause, now=now)

@@ -1,4 +1,4 @@
-"""Builds outcome events and the request-state snapshot, and wraps them as outputs."""
+"""Builds outcome events and wraps them as outputs on `sosa.outcomes.v1`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sosa import rules
-from sosa.contracts import commands, envelope, outcomes, topics
+from sosa.contracts import commands, envelope, involvement, outcomes, topics
 from sosa.contracts.envelope import Envelope
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions import translate
@@ -49,7 +49,7 @@ class OutcomeWriter:
         return outcomes.CommandRefused(
             **self._common(record, record.facts, decided.record, cause, now),
             command_type=cause.type,
-            actor=_actor(command),
+            actor=involvement.actor(command),
         )
 
     def reminder(
@@ -84,15 +84,13 @@ class OutcomeWriter:
 
     def outputs(
         self,
-        record: RequestRecord,
         events: list[outcomes.OutcomeEvent],
         *,
         cause: Envelope,
         now: datetime,
     ) -> list[Output]:
-        """Each event on the outcome stream, then the request's latest state (compacted topic),
-        carrying the trace of the decision in progress (the router's span, or the cause's own
-        `traceparent` outside any span)."""
+        """Each event on the outcome stream, carrying the trace of the decision in progress (the
+        router's span, or the cause's own `traceparent` outside any span)."""
         tracing.annotate(
             {
                 "sosa.outcome_types": [outcomes.type_of(e) for e in events],
@@ -100,28 +98,9 @@ class OutcomeWriter:
             }
         )
         traceparent = tracing.current_traceparent() or cause.traceparent
-        last = events[-1]
-        snapshot = outcomes.RequestSnapshot(
-            request_id=record.request_id,
-            sequence=last.sequence,
-            state=last.state,
-            path=last.path,
-            rating=str(record.facts.rating) if record.facts.rating else None,
-            deadline=record.facts.deadline,
-            parties=last.parties,
-            decision=record.last_decision,
-            updated_at=now,
-        )
-        found = [
+        return [
             self._output(topics.OUTCOMES, e, e.event_id, outcomes.type_of(e), traceparent, now)
             for e in events
-        ]
-        snapshot_id = f"{record.request_id}/{last.sequence}"
-        return [
-            *found,
-            self._output(
-                topics.REQUEST_STATE, snapshot, snapshot_id, snapshot.type, traceparent, now
-            ),
         ]
 
     def _common(
@@ -147,7 +126,7 @@ class OutcomeWriter:
     def _output(
         self,
         topic: str,
-        payload: outcomes.OutcomeEvent | outcomes.RequestSnapshot,
+        payload: outcomes.OutcomeEvent,
         event_id: str,
         event_type: str,
         traceparent: str | None,
@@ -165,18 +144,3 @@ class OutcomeWriter:
                 traceparent=traceparent,
             ),
         )
-
-
-def _actor(command: commands.Command) -> str | None:
-    match command:
-        case commands.RespondToRequest(response=r):
-            return r.supplier_party_id
-        case commands.AmendRequest(amendment=a):
-            return a.issued_by
-        case commands.CancelRequest(cancellation=c):
-            return c.issued_by
-        case commands.RecordDetermination(determination=d):
-            return d.authority_party_id
-        case commands.RecordAuthorization(authorization=a):
-            return a.authority_party_id
-    return None

@@ -156,23 +156,3 @@ def parse_outcome(event_type: str, data: bytes) -> OutcomeEvent:
     except KeyError:
         raise ValueError(f"unknown outcome type {event_type!r}") from None
     return model.model_validate_json(data)
-
-
-class RequestSnapshot(BaseModel):
-    """The latest state of one request, on the compacted `sosa.request-state.v1` topic."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    type: Literal["sosa.state.snapshot.v1"] = "sosa.state.snapshot.v1"
-    request_id: str
-    sequence: int
-    state: RequestState
-    path: RoutePath
-    rating: str | None
-    deadline: Instant | None
-    parties: Parties
-    decision: DecisionRecord
-    updated_at: Instant
-
-
-SNAPSHOT: Final = "sosa.state.snapshot.v1"

@@ -11,10 +11,8 @@ OUTCOMES: Final = "sosa.outcomes.v1"
 """One event per state change of a request, from the router to everyone else."""
 
 DELIVERIES: Final = "sosa.deliveries.v1"
-"""The result of every notification attempt, from the notifier to operators."""
-
-REQUEST_STATE: Final = "sosa.request-state.v1"
-"""Compacted: the latest state of each request, so a new reader need not replay history."""
+"""The result of every notification attempt, from the notifier to the operators' tool
+(`sosa timeline`: who was told what about a request, and how it went)."""
 
 PARTIES: Final = "sosa.parties.v1"
 """Compacted: each party's roles and API-key hashes (never keys), from intake to the notifier."""
@@ -22,7 +20,7 @@ PARTIES: Final = "sosa.parties.v1"
 AUDIT_CHECKPOINTS: Final = "sosa.audit-checkpoints.v1"
 """Kept forever: what each prune of intake's audit log removed (sosa.intake.audit)."""
 
-COMPACTED: Final = (REQUEST_STATE, PARTIES)
+COMPACTED: Final = (PARTIES,)
 """Topics that keep only the latest record of each key."""
 
 KEPT_FOREVER: Final = (AUDIT_CHECKPOINTS,)
@@ -38,7 +36,6 @@ ALL: Final = (
     REQUESTS,
     OUTCOMES,
     DELIVERIES,
-    REQUEST_STATE,
     PARTIES,
     AUDIT_CHECKPOINTS,
     dead_letter(REQUESTS),

@@ -10,11 +10,12 @@ prefix P:
   describes the router's and the notifier's groups (their committed offsets); joins the replay
   groups of P+requests.dlq and P+parties.dlq (operators replay those through intake's API: it
   writes their original topics already);
-- the router writes P+outcomes, P+request-state, P+requests.dlq and P+requests (its clock ticks
-  only); reads P+requests (its group); owns its transactional ids (one per input partition);
+- the router writes P+outcomes, P+requests.dlq and P+requests (its clock ticks only); reads
+  P+requests (its group); owns its transactional ids (one per input partition);
 - the notifier writes P+deliveries, P+outcomes.dlq and P+parties.dlq; reads P+outcomes and
   P+parties (its two groups);
-- the operators' tool writes nothing; reads every topic of the deployment, without a group.
+- the operators' tool writes nothing; reads every topic of the deployment, without a group
+  (P+deliveries is read by it alone: `sosa timeline`).
 
 Every service may describe every topic of the deployment (it checks at start that they exist).
 Groups and transactional ids are matched by prefix: a second instance, a partition's own
@@ -103,7 +104,7 @@ def bindings(layout: BusLayout) -> list[AclBinding]:
     dlq = topics.dead_letter
     writes = {
         p.intake: [topics.REQUESTS, topics.PARTIES, dlq(topics.OUTCOMES), topics.AUDIT_CHECKPOINTS],
-        p.router: [topics.OUTCOMES, topics.REQUEST_STATE, dlq(topics.REQUESTS), topics.REQUESTS],
+        p.router: [topics.OUTCOMES, dlq(topics.REQUESTS), topics.REQUESTS],
         p.notifier: [topics.DELIVERIES, dlq(topics.OUTCOMES), dlq(topics.PARTIES)],
     }
     reads = {

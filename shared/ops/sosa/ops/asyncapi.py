@@ -103,7 +103,6 @@ CHANNELS: Final[tuple[Channel, ...]] = (
         ("request_id", "scope"),  # a posture's events are keyed by their scope
     ),
     Channel(topics.DELIVERIES, (deliveries.DeliveryAttempted,), ("request_id", "delivery_id")),
-    Channel(topics.REQUEST_STATE, (outcomes.RequestSnapshot,), ("request_id",)),
     Channel(topics.PARTIES, (parties.PartyRecord,), ("party_id",)),
     Channel(topics.AUDIT_CHECKPOINTS, (audit.AuditCheckpoint,), ("log",)),
 )
@@ -171,11 +170,17 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "One event per change (of a request, or of a posture: `sosa.posture.changed.v1`, keyed "
         "`posture/<scope>`), in the Kafka transaction that commits the command's offset.",
     ),
-    Operation("router", "send", topics.REQUEST_STATE, (), "The request's latest state."),
     Operation("router", "send", topics.dead_letter(topics.REQUESTS), (), "Commands it can't read."),
     Operation("notifier", "receive", topics.OUTCOMES, (), "Tells each party what it needs."),
     Operation("notifier", "receive", topics.PARTIES, (), "Learns parties and their key hashes."),
     Operation("notifier", "send", topics.DELIVERIES, (), "Records every delivery attempt."),
+    Operation(
+        "ops",
+        "receive",
+        topics.DELIVERIES,
+        (),
+        "`sosa timeline REQUEST`: each notification attempt of the request, after its outcomes.",
+    ),
     Operation(
         "notifier",
         "send",
@@ -191,8 +196,8 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Party records it cannot read or apply.",
     ),
 )
-"""Who sends and receives what (DESIGN.md section 6); the operators' tool (`sosa dlq`) reads the
-dead-letter topics and sends their letters back to the original topic."""
+"""Who sends and receives what (docs/architecture.md, "Topics"); the operators' tool also reads
+the dead-letter topics and sends their letters back to the original topic (`sosa dlq`)."""
 
 
 def _ce_type(model: type[BaseModel]) -> str:

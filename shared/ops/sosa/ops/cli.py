@@ -109,7 +109,8 @@ def request_timeline(
     request_id: str = typer.Argument(help="The request id."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
-    """A request's whole history: each command, followed by the outcomes it caused."""
+    """A request's whole history: each command, followed by the outcomes it caused, each
+    followed by the notifier's attempts to tell the parties of it."""
     steps = _run(timeline.read(CommonSettings(), request_id))
     if not steps:
         typer.echo(f"no record of request {request_id}", err=True)

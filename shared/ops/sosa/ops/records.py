@@ -75,7 +75,8 @@ def describe(record: Any) -> Entry:
 
 
 def summarize(event_type: str, data: bytes) -> str:
-    """A short summary of a command's or an outcome's payload; the type alone for anything else."""
+    """A short summary of a command's, an outcome's or a delivery attempt's payload; the size
+    alone for anything else."""
     try:
         if event_type in commands.COMMAND_TYPES:
             return command_summary(commands.parse_command(event_type, data))
@@ -146,6 +147,16 @@ def outcome_summary(event: outcomes.OutcomeEvent) -> str:
             head = event.state.value
     deadline = f" deadline={_instant(event.decision.deadline)}" if event.decision.deadline else ""
     return f"#{event.sequence} {head}{deadline}{_findings(event.decision.findings)}"
+
+
+def attempt_summary(attempt: deliveries.DeliveryAttempted) -> str:
+    """`event_type to party (role) by channel #attempt: outcome status`, and the error if any."""
+    status = f" {attempt.status_code}" if attempt.status_code is not None else ""
+    error = f" ({_short(attempt.error)})" if attempt.error else ""
+    return (
+        f"{attempt.event_type} to {attempt.party_id} ({attempt.role}) by {attempt.channel} "
+        f"#{attempt.attempt}: {attempt.outcome}{status}{error}"
+    )
 
 
 def _findings(findings: list[outcomes.Finding]) -> str:

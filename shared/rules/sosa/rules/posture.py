@@ -12,7 +12,7 @@ posture live in `data/postures.json`, each with the reason for it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,6 +33,16 @@ from .working_days import WorkingCalendar
 DATA_FILE = "postures.json"
 GLOBAL = "global"
 """The scope of a posture set for every partner (and for the US-only DPAS path)."""
+
+
+def scope_in_force(scopes: Collection[str], partner_country: str | None) -> str:
+    """The scope whose posture applies to a request of `partner_country` (None: a US-only
+    request), given the scopes that have a posture set: the partner's own if it has one, else
+    `global` (peacetime when that is not set either). The one home of this choice: the router
+    decides by it (`PostureBook.in_force`) and the notifier tightens its deliveries by it."""
+    if partner_country is not None and partner_country in scopes:
+        return partner_country
+    return GLOBAL
 
 
 class Posture(StrEnum):
@@ -153,11 +163,9 @@ class PostureBook:
     ) -> PostureInForce:
         """The posture for a request: its partner's own posture if one is set, else the global
         one, else peacetime. `postures` maps a scope (`global` or a country) to its posture."""
-        scope = partner_country if partner_country in postures else GLOBAL
-        posture = postures.get(scope or GLOBAL, Posture.PEACETIME)
-        return PostureInForce(
-            posture=posture, scope=scope or GLOBAL, settings=self.settings[posture]
-        )
+        scope = scope_in_force(postures.keys(), partner_country)
+        posture = postures.get(scope, Posture.PEACETIME)
+        return PostureInForce(posture=posture, scope=scope, settings=self.settings[posture])
 
 
 def _value(row: Row, key: str, posture: str) -> Any:

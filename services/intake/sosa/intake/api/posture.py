@@ -1,7 +1,9 @@
 """The posture of the arrangement (peacetime, emergency, armed conflict), global or per partner.
 
 An operator sets it (`PUT /v1/posture/{scope}`); intake stores it with an audit entry and sends
-a `SetPosture` command to the router in the same transaction (outbox). The router applies it
+a `SetPosture` command to the router in the same transaction (outbox), through the accept path
+every command takes (`sosa.intake.posture_change`, `writes.store_all`: group commit and
+`Idempotency-Key`). The router applies it
 from then on, plans the open requests' reminders again and publishes `sosa.posture.changed.v1`
 on the outcome stream. Every authenticated party may read the postures in force: they change
 what each party is asked for and when.
@@ -9,8 +11,6 @@ what each party is asked for and when.
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, status
@@ -19,18 +19,23 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from sosa import rules
-from sosa.contracts import commands, posture
+from sosa.contracts import posture
 from sosa.contracts.posture import PostureName
 from sosa.contracts.requests import LongText, Strict
 from sosa.infra.auth import CallerDep
-from sosa.intake import audit, tables
+from sosa.intake import tables
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.command_log import command_rows
+from sosa.intake.idempotency import IdempotencyKeyDep
+from sosa.intake.posture_change import posture_write
 from sosa.intake.runtime import Runtime
+from sosa.intake.schemas import PostureAccepted
+from sosa.intake.writes import PostureMovedError
 
 router = APIRouter(prefix="/v1/posture", tags=["posture"])
 _p = tables.postures
+_TRIES = 3
+"""Posture changes of one scope that may come first before a PUT gives up (409)."""
 ScopePath = Annotated[
     str,
     Path(
@@ -77,14 +82,6 @@ class Postures(BaseModel):
     model_config = {"populate_by_name": True}
 
 
-class PostureAccepted(BaseModel):
-    scope: str
-    posture: PostureName
-    previous: PostureName
-    command_id: str
-    received_at: AwareDatetime
-
-
 def _settings(rt: Runtime, name: str) -> PostureSettingsOut:
     settings = rt.rules.postures.settings[rules.Posture(name)]
     return PostureSettingsOut.model_validate(settings.to_dict())
@@ -129,63 +126,41 @@ async def postures_in_force(rt: RuntimeDep, caller: CallerDep) -> Postures:
     description="Stored with an audit entry and sent to the router, which applies it from now "
     "on to new decisions and to the reminders and escalations of the open requests it covers, "
     "and announces it on the outcome stream (`sosa.posture.changed.v1`).",
-    responses=problems(403, 422, 503, _403="The caller is not an operator"),
+    responses=problems(
+        403,
+        409,
+        422,
+        503,
+        _403="The caller is not an operator",
+        _409="Other operators kept changing this scope's posture meanwhile",
+    ),
 )
 async def set_posture(
-    scope: ScopePath, body: PostureIn, rt: RuntimeDep, caller: CallerDep
+    scope: ScopePath, body: PostureIn, rt: RuntimeDep, caller: CallerDep, key: IdempotencyKeyDep
 ) -> PostureAccepted:
     if not caller.operator:
         raise HTTPException(403, "only operators set the posture")
     if scope != posture.GLOBAL and rt.rules.registry.get(scope) is None:
         reason = f"{scope} is not a SOSA partner of the US (partners.json)"
         raise RequestValidationError([{"loc": ("path", "scope"), "msg": reason, "type": "value"}])
-    now: datetime = rt.clock.now()
-    command = commands.SetPosture(
-        command_id=str(uuid.uuid4()),
-        request_id=posture.subject(scope),
-        received_at=now,
-        scope=scope,
-        posture=body.posture,
-        reason=body.reason,
-        set_by=caller.party_id,
-    )
-    command_row, outbox_row = command_rows(command, source=rt.settings.intake_source)
-    values = {
-        "posture": body.posture,
-        "reason": body.reason,
-        "set_by": caller.party_id,
-        "set_at": now,
-        "command_id": command.command_id,
-    }
-    async with rt.sessions() as session, session.begin():
-        found = (
-            await session.execute(select(_p.c.posture).where(_p.c.scope == scope).with_for_update())
-        ).scalar_one_or_none()
-        previous = found or "peacetime"
-        if found is None:
-            await session.execute(_p.insert().values(scope=scope, **values))
-        else:
-            await session.execute(_p.update().where(_p.c.scope == scope).values(**values))
-        await session.execute(tables.commands.insert().values(**command_row))
-        await session.execute(tables.outbox.insert().values(**outbox_row))
-        await audit.append(
-            session,
-            at=now,
-            actor=caller.party_id,
-            kind="posture.set",
-            details={
-                "scope": scope,
-                "posture": body.posture,
-                "previous": previous,
-                "reason": body.reason,
-                "command_id": command.command_id,
-            },
+    for _ in range(_TRIES):
+        async with rt.sessions() as session:
+            previous = (
+                await session.execute(select(_p.c.posture).where(_p.c.scope == scope))
+            ).scalar_one_or_none()
+        write = posture_write(
+            scope,
+            body.posture,
+            body.reason,
+            body=body,
+            previous=previous,
+            caller=caller,
+            key=key,
+            now=rt.clock.now(),
+            source=rt.settings.intake_source,
         )
-    rt.relay.wake()
-    return PostureAccepted(
-        scope=scope,
-        posture=body.posture,
-        previous=previous,
-        command_id=command.command_id,
-        received_at=now,
-    )
+        try:
+            return await rt.accept(write, key=key, party_id=caller.party_id, body=body)
+        except PostureMovedError:
+            continue  # another operator's change came first: read it, and go over it
+    raise HTTPException(409, f"the posture of {scope} keeps changing; try again")
