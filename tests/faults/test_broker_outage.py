@@ -1,7 +1,7 @@
 """Stop the broker for 30 s during a stream of POSTs: intake keeps answering 202 (its outbox
 holds the commands), every 202 is routed once the broker is back, and no 5xx is returned: the
 only 5xx intake documents is the 503 of a database outage, and the database stays up here
-(DESIGN.md section 7, intake)."""
+(docs/guarantees.md, G1-G2)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A three-broker cluster on loopback (replication 3, `min.insync.replicas=2`): kill -9 the
 leader of a partition mid-stream, bring it back later, and nothing accepted is lost or routed
-twice (DESIGN.md sections 7 and 13).
+twice (docs/guarantees.md, G4 and G7).
 
 The killed broker leads partitions of the topics sosa uses and may hold the group or
 transaction coordinator or the KRaft controller; the other two keep an in-sync quorum of 2, so

@@ -1,8 +1,8 @@
 """kill -9 intake at random moments while requests stream in fast enough that its group commit
 gathers several at a time (sosa.infra.group_commit): a request answered 202 is never lost, and
 one whose answer the kill swallowed, retried by its client with the same Idempotency-Key after
-intake is back, is stored once, whether or not its batch had committed (DESIGN.md section 7,
-intake; #11). The seed is printed; `SOSA_FAULTS_SEED` replays a run's choices.
+intake is back, is stored once, whether or not its batch had committed (docs/guarantees.md,
+G1-G3; #11). The seed is printed; `SOSA_FAULTS_SEED` replays a run's choices.
 """
 
 from __future__ import annotations

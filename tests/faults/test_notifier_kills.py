@@ -1,6 +1,6 @@
 """kill -9 the notifier mid-delivery: every webhook is still delivered at least once, always
 under the same `webhook-id` for one event and endpoint, and the notifier holds one delivery per
-(event, endpoint) (DESIGN.md section 7, notifier: at least once, de-duplicable by receivers).
+(event, endpoint) (docs/guarantees.md, G5: at least once, de-duplicable by receivers).
 
 The receiver takes a while to answer, so that webhooks are in flight when the notifier dies; a
 delivery whose attempt was cut off waits for its lease to run out and is sent again.

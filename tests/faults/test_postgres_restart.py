@@ -1,6 +1,6 @@
 """Restart PostgreSQL during a stream of POSTs: while it is down intake answers 503 (and stays
 up), every request it acknowledged with 202 is routed once the database is back, and nothing is
-routed twice (DESIGN.md section 7, intake).
+routed twice (docs/guarantees.md, G1-G3).
 
 The client does what a careful client does: it retries a 503 (or no answer) with the same
 `Idempotency-Key`, so every request is accepted in the end, none twice, even one whose first

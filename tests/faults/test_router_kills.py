@@ -1,6 +1,6 @@
 """kill -9 the router at random moments while 2,000 requests flow: afterwards every accepted
 request has exactly one routing outcome on `sosa.outcomes.v1` (read_committed) and in the
-databases (DESIGN.md section 7, router: effectively once).
+databases (docs/guarantees.md, G4: effectively once).
 
 Two router processes share the input partitions, as in production (section 13); each kill hits
 one of them at random, which a supervisor restarts at once. A kill lands wherever it lands: in

@@ -17,7 +17,7 @@ give it. The policy for a party whose attributes no operator has set yet:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
@@ -25,7 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import commands
-from sosa.contracts.parties import REQUESTER_KINDS, SUPPLIER_KINDS, PartyAttributes, PartyKind
+from sosa.contracts.involvement import acting
+from sosa.contracts.parties import (
+    REQUESTER_KINDS,
+    SUPPLIER_KINDS,
+    PartyAttributes,
+    PartyKind,
+    Role,
+)
 from sosa.contracts.requests import (
     DEFAULT_SUPPLIER_TIMEZONE,
     PriorityRequestDetails,
@@ -185,28 +192,23 @@ def _filled_supplier(details: PriorityRequestDetails, registered: PartyAttribute
     )
 
 
+_KINDS_OF_ROLE: Final[dict[Role, tuple[frozenset[PartyKind], bool]]] = {
+    Role.SUPPLIER: (SUPPLIER_KINDS, True),
+    Role.REQUESTER: (REQUESTER_KINDS, True),
+    Role.RATING_AUTHORITY: (frozenset({PartyKind.RATING_AUTHORITY}), False),
+    Role.DETERMINATION_AUTHORITY: (frozenset({PartyKind.DETERMINATION_AUTHORITY}), False),
+}
+"""The registered kinds that may act in each role, and whether a party without attributes may."""
+
+
 def _acting(command: object) -> tuple[str, str, frozenset[PartyKind], bool] | None:
-    """For a command after submission: the acting field, its party, the kinds that may give it,
-    and whether a party without attributes may give it."""
-    authority = frozenset({PartyKind.RATING_AUTHORITY})
-    match command:
-        case commands.SupplierResponseDetails(supplier_party_id=party):
-            return "supplier_party_id", party, SUPPLIER_KINDS, True
-        case commands.AmendmentDetails(issued_by=party, by_commerce=True) | (
-            commands.CancellationDetails(issued_by=party, by_commerce=True)
-        ):
-            return "issued_by", party, authority, False
-        case (
-            commands.AmendmentDetails(issued_by=party)
-            | commands.CancellationDetails(issued_by=party)
-        ):
-            return "issued_by", party, REQUESTER_KINDS, True
-        case commands.DeterminationDetails(authority_party_id=party):
-            kinds = frozenset({PartyKind.DETERMINATION_AUTHORITY})
-            return "authority_party_id", party, kinds, False
-        case commands.AuthorizationDetails(authority_party_id=party):
-            return "authority_party_id", party, authority, False
-    return None
+    """For a command after submission: the acting field, its party (`involvement.acting`), the
+    kinds that may give it, and whether a party without attributes may give it."""
+    found = acting(command)
+    if found is None:
+        return None
+    kinds, unset_allowed = _KINDS_OF_ROLE[found.role]
+    return found.field, found.party_id, kinds, unset_allowed
 
 
 def acting_party(command: object) -> str | None:

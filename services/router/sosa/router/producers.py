@@ -3,7 +3,7 @@
 The transactional id is derived from the partition, so whichever router owns a partition uses
 the same id: when ownership moves, the new owner's `init_transactions` fences the old owner, and
 a zombie router can no longer commit outputs or offsets for it (aiokafka's transactional offset
-commit predates KIP-447, so fencing rests on these stable ids; DESIGN.md section 7).
+commit predates KIP-447, so fencing rests on these stable ids; docs/guarantees.md, G4).
 """
 
 from __future__ import annotations

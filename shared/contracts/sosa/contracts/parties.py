@@ -19,7 +19,8 @@ PARTY: Final = "sosa.party.v1"
 
 
 class Role(StrEnum):
-    """What a party may do (DESIGN.md §2). A party may hold several roles."""
+    """What a party may do (docs/architecture.md, "Parties and roles"; docs/security.md). A party
+    may hold several roles."""
 
     REQUESTER = "requester"
     """A requesting authority: a DoD program office, a partner ministry."""

@@ -1,4 +1,4 @@
-"""OpenTelemetry traces across HTTP → Kafka → webhook (DESIGN.md section 10).
+"""OpenTelemetry traces across HTTP → Kafka → webhook (docs/architecture.md, "Traces").
 
 One trace follows a request: intake's server span (FastAPI's own OpenTelemetry, continuing the
 caller's W3C `traceparent`) → the command's `traceparent` (outbox row, `ce_traceparent` header)

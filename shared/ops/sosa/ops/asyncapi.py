@@ -4,7 +4,7 @@ Everything the code knows is taken from it: topic names (`sosa.contracts.topics`
 types on each topic and their payload models (the `type` of each model, the command and outcome
 registries), the CloudEvents binary-mode headers (what `envelope.to_kafka` writes), the
 dead-letter provenance headers (what `sosa.infra.dead_letters` adds) and the default broker
-address. What only DESIGN.md section 6 says is written here once, as data checked by
+address. What docs/architecture.md ("Topics") says in prose is written here once, as data checked by
 tests/unit/contracts/test_asyncapi_document.py against the services' code: which field is each
 topic's key and which service sends or receives which topic.
 

@@ -38,7 +38,7 @@ def _cfr(paragraph: str) -> str:
 
 _SOSA = "SOSA (DoD Security of Supply Arrangement)"
 _COC = "SOSA partner Industrial Code of Conduct"
-_OPS = "sosa exchange operating rule (DESIGN.md section 4)"
+_OPS = "sosa exchange operating rule (docs/architecture.md, Operating rules)"
 
 _TITLES: Final[dict[R, tuple[str, str]]] = {
     R.DPAS_700_11_PRIORITY_LEVEL: (

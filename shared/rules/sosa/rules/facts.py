@@ -14,7 +14,8 @@ from .rule_ids import RuleId
 
 
 class RequestStatus(StrEnum):
-    """Where a request stands (DESIGN.md section 5; same values as the wire's RequestState)."""
+    """Where a request stands (docs/architecture.md, "The path of a request"; same values as the
+    wire's RequestState)."""
 
     RECEIVED = "received"
     AWAITING_DETERMINATION = "awaiting_determination"
