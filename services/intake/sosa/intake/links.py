@@ -11,7 +11,3 @@ def request_link(request_id: str) -> str:
 
 def command_link(request_id: str, command_id: str) -> str:
     return f"{PREFIX}/{request_id}/commands/{command_id}"
-
-
-def work_order_link(supplier_id: str) -> str:
-    return f"/v1/suppliers/{supplier_id}/work-order"

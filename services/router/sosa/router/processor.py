@@ -79,11 +79,6 @@ class Processor:
             consumer, sessions, self, self, lock=producers.lock if producers is not None else None
         )
 
-    @property
-    def processed(self) -> int:
-        """Commands whose batch was committed."""
-        return self.runner.handled
-
     async def run(self) -> None:
         await self.runner.run()
 

@@ -83,11 +83,6 @@ class PartitionProducers(ConsumerRebalanceListener):  # type: ignore[misc]
         await producer.abort_transaction()
         self._unchecked.discard(partition)  # the caller reads from the committed offset next
 
-    async def any_reachable(self) -> bool:
-        """Readiness: some partition producer can reach the cluster (True while none is owned)."""
-        producers = list(self._producers.values())
-        return not producers or await kafka.is_reachable(producers[0])
-
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         async with self.lock:  # a batch of a new partition waits for its producer
             for partition in assigned:
