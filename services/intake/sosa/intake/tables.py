@@ -202,7 +202,7 @@ audit_head = Table(
     Column("pruned_hash", String(64), nullable=False),
 )
 
-# --- Idempotency-Key: the first answer given to each key of each party (sosa.intake.idempotency)
+# --- Idempotency-Key: the first answer to each party's key (sosa.intake.idempotency)
 
 idempotency_keys = Table(
     "idempotency_keys",

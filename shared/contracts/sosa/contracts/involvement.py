@@ -1,9 +1,9 @@
 """Who is involved in a request, from when, and which party acts in each command (pure: no I/O).
 
-This is the one home of these policies: intake grants access to a request's view from it
-(`sosa.intake.access`, `sosa.intake.read_model`), the notifier tells the parties it names
-(`sosa.notifier.fanout`), and the router names the actor of a refused command with it
-(`sosa.router.outcome_outputs`).
+This is the one home of these policies: intake grants access to a request's view
+from it (`sosa.intake.access`, `sosa.intake.read_model`), the notifier tells the
+parties it names (`sosa.notifier.fanout`), and the router names the actor of a
+refused command with it (`sosa.router.outcome_outputs`).
 
 **The supplier is involved from routing on.** Under DPAS a supplier receives a rated order when
 the order is placed (15 CFR 700.13(a)); before the router has decided the path (a request still
