@@ -3,9 +3,10 @@ docs/security.md says.
 
 intake and the notifier run as processes; an operator (the bootstrap key) creates one party per
 role through intake and issues each an API key, which reaches the notifier on `sosa.parties.v1`.
-The router does not run: the test publishes the outcome events that make one request await DoD
-and another await Commerce. The routes come from each app's OpenAPI document, so an endpoint
-added without a row here fails `test_every_route_has_a_row`.
+The router does not run: the test publishes the outcome events that make one request await DoD,
+another await Commerce and a third routed to the supplier (the supplier sees a request only
+from routing on, `sosa.contracts.involvement`). The routes come from each app's OpenAPI
+document, so an endpoint added without a row here fails `test_every_route_has_a_row`.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class World:
     keys: dict[str, str]
     awaiting_dod: str = ""
     awaiting_doc: str = ""
+    routed: str = ""
     submit_command: str = ""
     scratch: dict[str, Any] = field(default_factory=dict)
 
@@ -106,8 +108,11 @@ def only(allowed: dict[str, int], refused: int, **others: int) -> dict[str, int]
 
 
 R1 = "/v1/priority-requests/{request_id}"
-SEE_R1 = {"requester", "supplier", "determination_authority", "partner_liaison", "operator"}
-NOT_SEE_R1 = {"rating_authority": 404, "other_requester": 404}
+SEE_R1 = {"requester", "determination_authority", "partner_liaison", "operator"}
+"""Who sees the request awaiting DoD: not yet its supplier (no order before routing)."""
+NOT_SEE_R1 = {"supplier": 404, "rating_authority": 404, "other_requester": 404}
+NOT_SEE_ROUTED = {"determination_authority": 404, "rating_authority": 404, "other_requester": 404}
+"""Who does not see the request routed to the supplier: no authority was ever awaited."""
 
 
 def body_for(world: World) -> dict[str, Any]:
@@ -196,10 +201,11 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
             "intake",
             r,
             "POST",
-            _r1(R1)(w) + "/responses",
+            f"/v1/priority-requests/{w.routed}/responses",
             json={"supplier_party_id": PARTY["supplier"], "kind": "accept"},
         ),
-        only({"supplier": 202}, 403, **NOT_SEE_R1),
+        # the request routed to the supplier: before routing it would not see one (404)
+        only({"supplier": 202}, 403, **NOT_SEE_ROUTED),
     ),
     ("intake", "post", R1 + "/amendments"): (
         lambda w, r: w.call(
@@ -247,8 +253,15 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
                 "reference": "BIS-1",
             },
         ),
-        # the other request: it awaits Commerce, and DoD never had it
-        only({"rating_authority": 202}, 403, determination_authority=404, other_requester=404),
+        # the other request: it awaits Commerce, DoD never had it, and it is not yet the
+        # supplier's (not routed)
+        only(
+            {"rating_authority": 202},
+            403,
+            determination_authority=404,
+            supplier=404,
+            other_requester=404,
+        ),
     ),
     ("intake", "get", R1 + "/commands/{command_id}"): (
         lambda w, r: w.call("intake", r, "GET", f"{_r1(R1)(w)}/commands/{w.submit_command}"),
@@ -521,14 +534,14 @@ async def _known_to_the_notifier(w: World) -> None:
 
 async def _requests(w: World) -> None:
     ids = []
-    for _ in range(2):
+    for _ in range(3):
         posted = await w.call(
             "intake", "requester", "POST", "/v1/priority-requests", json=body_for(w)
         )
         assert posted.status_code == 202, posted.text
         ids.append(posted.json()["request_id"])
         w.submit_command = w.submit_command or posted.json()["command_id"]
-    w.awaiting_dod, w.awaiting_doc = ids
+    w.awaiting_dod, w.awaiting_doc, w.routed = ids
 
     def parties(authority: str) -> Parties:
         return Parties(
@@ -554,6 +567,17 @@ async def _requests(w: World) -> None:
                 RequestState.AWAITING_AUTHORIZATION,
                 RequestState.RECEIVED,
                 parties=parties("rating_authority"),
+            ),
+            transitioned(
+                w.routed,
+                1,
+                RequestState.ROUTED,
+                RequestState.RECEIVED,
+                parties=Parties(
+                    requester=PARTY["requester"],
+                    supplier=PARTY["supplier"],
+                    liaison=PARTY["partner_liaison"],
+                ),
             ),
         ],
     )
@@ -606,10 +630,12 @@ async def test_lists_show_each_party_only_its_own(world: World) -> None:
         page = await world.call("intake", role, "GET", "/v1/priority-requests")
         return {item["request_id"] for item in page.json()["items"]}
 
-    both = {world.awaiting_dod, world.awaiting_doc}
-    assert await listed("operator") >= both
-    for role in ("requester", "supplier", "partner_liaison"):
-        assert await listed(role) == both, role
+    every = {world.awaiting_dod, world.awaiting_doc, world.routed}
+    assert await listed("operator") >= every
+    for role in ("requester", "partner_liaison"):
+        assert await listed(role) == every, role
+    # the supplier lists only the request routed to it: the others are not yet orders
+    assert await listed("supplier") == {world.routed}
     assert await listed("determination_authority") == {world.awaiting_dod}
     assert await listed("rating_authority") == {world.awaiting_doc}
     assert await listed("other_requester") == set()

@@ -71,9 +71,12 @@ COMMANDS: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 AWAITING = {
-    "determination": (1, RequestState.AWAITING_DETERMINATION, "us-dod-ibp"),
-    "authorization": (2, RequestState.AWAITING_AUTHORIZATION, "us-doc-bis"),
+    "responses": (1, RequestState.ROUTED, None),
+    "determination": (2, RequestState.AWAITING_DETERMINATION, "us-dod-ibp"),
+    "authorization": (3, RequestState.AWAITING_AUTHORIZATION, "us-doc-bis"),
 }
+"""The outcome each command waits for: the supplier answers a request once it is routed to it,
+an authority decides one that awaits its decision."""
 
 
 @pytest.fixture
@@ -118,7 +121,7 @@ async def test_each_command_is_stored_then_published_with_its_type(
     request_id = await submit(client, intake, DPAS_REQUEST)
     sent: dict[str, str] = {}
     for what, body, command_type in COMMANDS:
-        if what in AWAITING:  # an authority acts only on a request that awaits its decision
+        if what in AWAITING:  # the request must be routed to the supplier, or await the authority
             sequence, state, authority = AWAITING[what]
             parties = Parties(
                 requester="dod-navsea", supplier=SUPPLIER, pending_authority=authority
@@ -277,21 +280,24 @@ async def test_the_timeline_keeps_every_outcome_kind_once_and_the_view_moves_for
 ) -> None:
     url = intake.url("intake")
     request_id = await submit(client, intake, {**DPAS_REQUEST, "rating": "DX-A3"})
+    deadline = datetime.now(UTC) + timedelta(days=14)
+    routed = transitioned(
+        request_id, 1, S.ROUTED, S.RECEIVED, decision=decision(rating="DX-A3", deadline=deadline)
+    )
+    # the supplier sees (and answers) the request once it is routed to it
+    await publish_outcomes(intake, [routed])
+    await wait_for_view(client, f"{url}{BASE}/{request_id}", has_sequence(1))
     answer = await client.post(  # refused below by a (synthetic) router all the same
         f"{url}{BASE}/{request_id}/responses",
         json={"supplier_party_id": SUPPLIER, "kind": "accept"},
     )
     command_id = answer.json()["command_id"]
-    deadline = datetime.now(UTC) + timedelta(days=14)
-    routed = transitioned(
-        request_id, 1, S.ROUTED, S.RECEIVED, decision=decision(rating="DX-A3", deadline=deadline)
-    )
     refusal = refused(request_id, 2, S.ROUTED, caused_by=command_id, actor="some-other-firm")
     overdue = decision("overdue", rating="DX-A3", deadline=deadline)
     await publish_outcomes(
         intake,
         [
-            routed,
+            routed,  # delivered again
             refusal,
             refusal,  # delivered twice
             transitioned(request_id, 1, S.REJECTED, S.RECEIVED),  # a stale, conflicting event
