@@ -1,5 +1,5 @@
 """The router's handlers against a real PostgreSQL database, without Kafka: commands in,
-outcome events and snapshots out, state and timers kept in the router's own tables."""
+outcome events out, state and timers kept in the router's own tables."""
 
 from __future__ import annotations
 
