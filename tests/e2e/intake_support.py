@@ -113,6 +113,17 @@ async def wait_for_view(
             await asyncio.sleep(0.1)
 
 
+async def post_once_visible(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
+    """POST a command as a party that has just heard of the request (from the outcome stream or
+    its webhook): intake answers 404 until its read model has the outcome that involves the party
+    (the supplier from routing on, docs/security.md), so the party tries again, as a client
+    would; any other answer is returned at once."""
+    async with asyncio.timeout(30):
+        while (response := await client.post(url, **kwargs)).status_code == 404:  # noqa: ASYNC110 - retries the API
+            await asyncio.sleep(0.1)
+    return response
+
+
 async def row_counts(database_url: str) -> dict[str, int]:
     """How many rows each of intake's tables holds."""
     engine = create_async_engine(database_url)

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.credentials import ActingParty, operator_headers
+from tests.e2e.intake_support import post_once_visible
 from tests.e2e.outcome_log import OutcomeLog, has, kinds
 from tests.e2e.stack import Stack
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -53,7 +54,7 @@ class Api:
 
     async def command(self, request_id: str, what: str, body: dict[str, Any]) -> None:
         url = f"{self.intake}/v1/priority-requests/{request_id}/{what}"
-        response = await self.client.post(url, json=body)
+        response = await post_once_visible(self.client, url, json=body)
         assert response.status_code == 202, response.text
 
     async def state(self, request_id: str, sequence: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from sosa.contracts import topics
 from tests.e2e.conftest import Receiver
 from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY, token
+from tests.e2e.intake_support import post_once_visible
 from tests.e2e.stack import SERVICES, Stack, free_port, running, stack_env, unique_prefix
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.kafka_principals import SERVICE_PRINCIPALS, as_super_user, password_of
@@ -140,7 +141,8 @@ async def test_no_secret_in_any_log_or_event(
             assert posted.status_code == 202, posted.text
             request_id = posted.json()["request_id"]
             await receiver.wait_for(1)
-            answered = await client.post(
+            answered = await post_once_visible(
+                client,
                 f"{intake}/v1/priority-requests/{request_id}/responses",
                 json={"supplier_party_id": "acme-valves", "kind": "accept"},
                 headers=supplier,
