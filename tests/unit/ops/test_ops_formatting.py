@@ -86,8 +86,7 @@ def test_a_delivery_attempt_reads_as_where_it_went_and_how_it_ended() -> None:
     )
     entry = describe(record(parts, topic="sosa.deliveries.v1"))
     assert entry.summary == (
-        "retrying webhook request.routed to acme-valves (https://erp.acme.example/hooks) "
-        "attempt 2 status=503 41ms error=HTTP 503 next=2026-12-01T14:05:00Z"
+        "request.routed to acme-valves (supplier) by webhook #2: retrying 503 (HTTP 503)"
     )
     assert (entry.type, entry.request_id) == ("sosa.delivery.attempted.v1", "r-1")
 

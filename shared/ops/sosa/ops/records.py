@@ -116,20 +116,6 @@ def command_summary(command: commands.Command) -> str:
     return type(command).__name__
 
 
-def attempt_summary(record: deliveries.DeliveryAttempted) -> str:
-    """`outcome channel event-type to party (target) attempt n`, its answer and what follows."""
-    answer = f"status={record.status_code}" if record.status_code is not None else "no answer"
-    error = f" error={_short(record.error)}" if record.error else ""
-    following = (
-        f" next={_instant(record.next_attempt_at)}" if record.next_attempt_at is not None else ""
-    )
-    return (
-        f"{record.outcome} {record.channel} {record.event_type} to {record.party_id} "
-        f"({record.target}) attempt {record.attempt} {answer} {record.latency_ms}ms"
-        f"{error}{following}"
-    )
-
-
 def outcome_summary(event: outcomes.OutcomeEvent) -> str:
     """`#sequence previous -> state`, what kind of outcome it was, and the rules that fired."""
     match event:
