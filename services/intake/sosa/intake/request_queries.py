@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import outcomes
-from sosa.intake import tables
+from sosa.infra.auth import Caller
+from sosa.intake import access, tables
 from sosa.intake.links import command_link, request_link
 from sosa.intake.timeline import timeline_entry
 from sosa.intake.views import CommandStatus, RequestView, TimelineEntry
@@ -29,6 +30,18 @@ async def load_view(session: AsyncSession, request_id: str) -> RequestView | Non
     timeline = await _entries(session, request_id, up_to=view.last_sequence)
     return RequestView.model_validate(
         {**view._mapping, "links": {"self": request_link(request_id)}, "timeline": timeline}
+    )
+
+
+async def visible_view(
+    session: AsyncSession, caller: Caller, request_id: str
+) -> RequestView | None:
+    """`load_view`, or None when the caller may not see the request (`access.sees`): the API
+    answers both with the same 404."""
+    return (
+        await load_view(session, request_id)
+        if await access.sees(session, caller, request_id)
+        else None
     )
 
 

@@ -77,6 +77,13 @@ COMMON: Final[Mapping[str, str]] = {
 }
 
 
+COMMON_RESPONSE_EXAMPLES: Final[Mapping[tuple[str, str], Any]] = {
+    ("get", "/healthz"): {"status": "ok"},
+    ("get", "/readyz"): {"status": "ready", "checks": {"database": True, "kafka": True}},
+}
+"""The probes every service answers alike (`sosa.infra.health`)."""
+
+
 @dataclass(frozen=True)
 class Glossary:
     """A service's words: fields (`Schema.field` or `field`), operations, schemas, examples."""
@@ -96,7 +103,9 @@ class Glossary:
         items = _named(schema.get("items", {})) if schema.get("type") == "array" else None
         if items is not None and items in self.response_examples:
             return [self.response_examples[items]]
-        return self.response_examples.get((method, path))
+        return self.response_examples.get(
+            (method, path), COMMON_RESPONSE_EXAMPLES.get((method, path))
+        )
 
     def field(self, schema: str, name: str) -> str | None:
         base = schema.removesuffix("-Input").removesuffix("-Output")

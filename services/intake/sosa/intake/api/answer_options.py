@@ -12,10 +12,9 @@ from pydantic import BaseModel, Field
 from sosa.contracts.states import RoutePath
 from sosa.infra.auth import CallerDep
 from sosa.infra.resource_ids import ResourceId
-from sosa.intake import access
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.request_queries import load_view
+from sosa.intake.request_queries import visible_view
 from sosa.rules import Level, Path, RequesterKind
 from sosa.rules.answer_options import answer_options
 
@@ -59,11 +58,7 @@ async def get_answer_options(
     request_id: ResourceId, rt: RuntimeDep, caller: CallerDep
 ) -> AnswerOptionsOut:
     async with rt.sessions() as session:
-        view = (
-            await load_view(session, request_id)
-            if await access.sees(session, caller, request_id)
-            else None
-        )
+        view = await visible_view(session, caller, request_id)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
     kind = view.details.requester.kind

@@ -549,8 +549,6 @@ RESPONSE_EXAMPLES: Final[dict[Any, Any]] = {
         ],
     },
     "Replayed": {"topic": "sosa.requests.v1", "replayed": 2},
-    ("get", "/healthz"): {"status": "ok"},
-    ("get", "/readyz"): {"status": "ready", "checks": {"database": True, "kafka": True}},
 }
 
 

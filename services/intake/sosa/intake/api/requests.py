@@ -13,13 +13,13 @@ from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra.auth import CallerDep
 from sosa.infra.resource_ids import ResourceId
-from sosa.intake import access, tables
+from sosa.intake import tables
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.evaluation import UndecidableError, evaluate
 from sosa.intake.idempotency import IdempotencyKeyDep
 from sosa.intake.party_facts import registry_of, resolve_submission
-from sosa.intake.request_queries import load_view
+from sosa.intake.request_queries import visible_view
 from sosa.intake.schemas import Evaluation, SubmissionAccepted
 from sosa.intake.submissions import submission
 from sosa.intake.views import RequestView
@@ -125,11 +125,7 @@ async def dry_run(
 )
 async def get_request(request_id: ResourceId, rt: RuntimeDep, caller: CallerDep) -> RequestView:
     async with rt.sessions() as session:
-        view = (
-            await load_view(session, request_id)
-            if await access.sees(session, caller, request_id)
-            else None
-        )
+        view = await visible_view(session, caller, request_id)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no priority request {request_id}")
     return view

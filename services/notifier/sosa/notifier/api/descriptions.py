@@ -226,8 +226,6 @@ RESPONSE_EXAMPLES: Final[dict[Any, Any]] = {
         ],
     },
     "Me": {"party_id": "dod-navsea", "roles": ["requester"], "via": "api_key"},
-    ("get", "/healthz"): {"status": "ok"},
-    ("get", "/readyz"): {"status": "ready", "checks": {"database": True, "kafka": True}},
 }
 
 
