@@ -247,7 +247,6 @@ async def test_a_supplier_accepts_and_rejects_with_a_reason_that_needs_a_date(
     await page.tab("answer")  # the answered requests leave the queue
     await page.open("answer-list", await submit(shared_stack, rated_order("N00024-26-C-5003")))
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert await asyncio.to_thread(page.driver.save_screenshot, str(SCREENSHOT))
 
 
