@@ -41,14 +41,15 @@ export const notifier = {
   patch: (path, body) => call(NOTIFIER, "PATCH", path, body),
 };
 
-// A command is stored (202) and then decided by the router: wait for its status, a few seconds.
-export async function decided(accepted, timeoutMs = 15000) {
+// A command is stored (202) and then decided by the router: poll its status, less often as time
+// passes, until the router has decided or `stillWanted()` says the page moved on. A slow router
+// (catching up after a restart, say) only makes the wait longer; the answer is never dropped.
+export async function decided(accepted, stillWanted = () => true) {
   const path = "/v1/priority-requests/" + encodeURIComponent(accepted.request_id) + "/commands/" +
     encodeURIComponent(accepted.command_id);
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+  for (let pause = 300; ; pause = Math.min(pause * 1.5, 3000)) {
     const status = await intake.get(path);
-    if (status.status !== "pending" || Date.now() > until) return status;
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    if (status.status !== "pending" || !stillWanted()) return status;
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }

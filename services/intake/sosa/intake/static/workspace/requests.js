@@ -86,7 +86,13 @@ export async function open(requestId) {
     inZone(t.occurred_at) + " · " + t.kind + (t.kind === "refused" ? " " + (t.command_type || "") : " → " + t.state),
     el("div", { className: "reason" }, t.decision.findings.map((f) => f.rule_id + ": " + f.reason).join(" ")))));
   for (const row of document.querySelectorAll("tr.pick")) row.classList.toggle("chosen", row.dataset.requestId === view.request_id);
-  await actionsFor(view);
+  // The forms depend on the request's state, path and rating only: while those stand (a command
+  // the router refused changes none of them), what the viewer typed stays for a second try.
+  const formsFor = [viewer.party_id, view.request_id, view.state, view.path, view.rating].join("|");
+  if ($("actions").dataset.formsFor !== formsFor) {
+    await actionsFor(view);
+    $("actions").dataset.formsFor = formsFor;
+  }
   if (has("operator")) await deliveriesOf(view.request_id).catch((error) => showProblem(error, "Delivery log"));
   return view;
 }
@@ -120,10 +126,14 @@ async function send(what, path, body) {
     return;
   }
   notice(what + ": stored, waiting for the router…");
-  const status = await decided(accepted);
+  const requestId = current.request_id;
+  const status = await decided(accepted, () => current && current.request_id === requestId);
+  if (!current || current.request_id !== requestId) return;  // the viewer opened another request
+  // The page shows the request as the router left it before it says what happened, so that
+  // whoever reads the result (or acts on it) reads the page it belongs to.
+  await open(requestId);
   if (status.status === "refused") showRefusal(status, what);
   else notice(what + ": " + status.status + (status.outcomes.length ? " → " + status.outcomes[status.outcomes.length - 1].state : ""));
-  await open(current.request_id);
   document.dispatchEvent(new Event("sosa:changed"));
 }
 
@@ -206,6 +216,6 @@ function decisionForm(id, path, legend, flag, who, rated) {
   });
 }
 
-export function close() { current = null; $("detail").hidden = true; }
+export function close() { current = null; $("detail").hidden = true; delete $("actions").dataset.formsFor; }
 export function shown() { return current; }
 export { ApiError };
