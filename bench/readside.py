@@ -36,8 +36,8 @@ from bench.targets import Target, below
 from bench.wrk import post_load
 from sosa.infra import db
 from sosa.intake import audit
-from sosa.intake.cursor import Position, encode_cursor
-from sosa.intake.list_filters import ListFilters
+from sosa.intake.views.cursor import Position, encode_cursor
+from sosa.intake.views.list_filters import ListFilters
 from tests.e2e.credentials import OPERATOR, token
 from tests.faults.support import services
 

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sosa.infra import db
 from sosa.infra.migrations import upgrade_to_head
 from sosa.intake.audit import row_hash
-from sosa.intake.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, item_keys
+from sosa.intake.insights.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, item_keys
 
 SEED_VERSION = 3
 CHUNK = 20_000

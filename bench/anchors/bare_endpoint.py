@@ -14,7 +14,7 @@ from fastapi import FastAPI, Response, status
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState
 from sosa.infra.serving import serve
-from sosa.intake.schemas import SubmissionAccepted
+from sosa.intake.commands.answers import SubmissionAccepted
 
 app = FastAPI()
 

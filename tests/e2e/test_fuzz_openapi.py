@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sosa.intake.list_filters import ListFilters
+from sosa.intake.views.list_filters import ListFilters
 from tests.e2e.credentials import BOOTSTRAP_OPERATOR_KEY
 from tests.e2e.forged_tokens import BAD_TOKENS
 from tests.e2e.stack import Stack

@@ -13,12 +13,12 @@ from sosa.contracts import outcomes
 from sosa.contracts.parties import Role
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra.auth import Caller
-from sosa.intake.idempotency import Key
-from sosa.intake.lifecycle import LifecycleDetails, command_write
-from sosa.intake.read_model import apply_outcomes
-from sosa.intake.schemas import CommandAccepted, SubmissionAccepted
-from sosa.intake.submissions import submission
-from sosa.intake.writes import Write, store_all
+from sosa.intake.commands.answers import CommandAccepted, SubmissionAccepted
+from sosa.intake.commands.follow_ups import LifecycleDetails, command_write
+from sosa.intake.commands.idempotency import Key
+from sosa.intake.commands.submissions import submission
+from sosa.intake.commands.writes import Write, store_all
+from sosa.intake.views.read_model import apply_outcomes
 
 MIGRATIONS = "sosa.intake:migrations"
 Sessions = async_sessionmaker[AsyncSession]

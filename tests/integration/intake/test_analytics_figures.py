@@ -1,4 +1,4 @@
-"""The resilience figures the database computes (`sosa.intake.analytics`) equal their pure
+"""The resilience figures the database computes (`sosa.intake.insights.analytics`) equal their pure
 definition (`resilience_figures`, over every request and its whole history read back from the
 views and timeline) on a varied population: many suppliers and items, every kind of answer,
 counter-offers, late answers, overdue requests, restarted clocks, refused commands, requests never
@@ -21,9 +21,11 @@ from sosa.contracts.outcomes import Parties
 from sosa.contracts.parties import Role
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.infra.auth import Caller
-from sosa.intake import access, analytics, tables
-from sosa.intake import resilience_figures as figures
-from sosa.intake.resilience_figures import READ_STATES, Case, Step, with_history
+from sosa.intake import tables
+from sosa.intake.insights import analytics
+from sosa.intake.insights import resilience_figures as figures
+from sosa.intake.insights.resilience_figures import READ_STATES, Case, Step, with_history
+from sosa.intake.views import access
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, submit
 from tests.integration.intake.test_intake_migrations import migrate

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from sosa.infra.group_commit import GroupCommit
 from sosa.intake import audit, tables
-from sosa.intake.idempotency import Key
-from sosa.intake.writes import Write, store_all
+from sosa.intake.commands.idempotency import Key
+from sosa.intake.commands.writes import Write, store_all
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, count, submission_of
 from tests.unit.intake.builders import T0

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sosa.contracts import commands, topics
 from sosa.contracts.parties import Role
 from sosa.contracts.states import RequestState
-from sosa.intake import access, tables
-from sosa.intake.request_queries import load_command
+from sosa.intake import tables
+from sosa.intake.views import access
+from sosa.intake.views.queries import load_command
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, caller, command, count, submit
 from tests.unit.intake.builders import T0, refused, transitioned

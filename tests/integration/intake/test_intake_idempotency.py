@@ -13,10 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sosa.contracts.requests import PriorityRequestDetails
-from sosa.intake import idempotency
-from sosa.intake.idempotency import Key, Replay
-from sosa.intake.schemas import SubmissionAccepted
-from sosa.intake.writes import store_all
+from sosa.intake.commands import idempotency
+from sosa.intake.commands.answers import SubmissionAccepted
+from sosa.intake.commands.idempotency import Key, Replay
+from sosa.intake.commands.writes import store_all
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, count, store, submission_of
 from tests.unit.intake.builders import T0

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from sosa.contracts.states import RequestState, RoutePath
-from sosa.intake.cursor import InvalidCursorError
-from sosa.intake.list_filters import ListFilters
-from sosa.intake.listing import list_requests
+from sosa.intake.views.cursor import InvalidCursorError
+from sosa.intake.views.list_filters import ListFilters
+from sosa.intake.views.listing import list_requests
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, submit
 from tests.unit.intake.builders import T0, decision, transitioned

@@ -12,9 +12,9 @@ from sosa.contracts import commands, topics
 from sosa.contracts.parties import Role
 from sosa.contracts.posture import PostureName
 from sosa.intake import audit, tables
-from sosa.intake.posture_change import posture_write
-from sosa.intake.schemas import PostureAccepted
-from sosa.intake.writes import PostureMovedError, Write
+from sosa.intake.commands.answers import PostureAccepted
+from sosa.intake.commands.posture_change import posture_write
+from sosa.intake.commands.writes import PostureMovedError, Write
 from tests.integration.intake.seeding import Sessions, caller, count, store
 from tests.unit.intake.builders import T0
 

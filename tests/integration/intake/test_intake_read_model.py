@@ -9,9 +9,9 @@ import pytest
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.infra.db import insert_ignoring_duplicates
 from sosa.intake import tables
-from sosa.intake.read_model import UnknownRequestError
-from sosa.intake.request_queries import load_view
-from sosa.intake.timeline import timeline_row
+from sosa.intake.views.queries import load_view
+from sosa.intake.views.read_model import UnknownRequestError
+from sosa.intake.views.timeline import timeline_row
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, count, submit
 from tests.unit.intake.builders import T0, decision, escalated, refused, reminded, transitioned

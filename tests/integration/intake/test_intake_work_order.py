@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sosa.contracts.states import RequestState, RoutePath
-from sosa.intake.work_order import load_work_order
+from sosa.intake.views.work_order import load_work_order
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, submit
 from tests.unit.intake.builders import T0, decision, transitioned

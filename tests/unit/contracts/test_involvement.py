@@ -13,7 +13,7 @@ from sosa.contracts.outcomes import DecisionRecord, Parties, RequestTransitioned
 from sosa.contracts.parties import Role
 from sosa.contracts.states import BEFORE_ROUTING, RequestState, RoutePath
 from sosa.infra.auth import Caller
-from sosa.intake.access import relations
+from sosa.intake.views.access import relations
 from sosa.notifier import fanout
 
 S = RequestState

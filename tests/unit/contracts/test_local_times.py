@@ -9,8 +9,8 @@ from typing import Any
 
 from sosa.contracts.local_times import local_time, supplier_zone
 from sosa.decisions.translate import to_record
-from sosa.intake.dashboard import DueRequest
-from sosa.intake.views import RequestSummary
+from sosa.intake.insights.dashboard import DueRequest
+from sosa.intake.views.models import RequestSummary
 from sosa.notifier.email_message import subject
 from sosa.rules import Decision, Outcome, Path
 

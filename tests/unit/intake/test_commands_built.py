@@ -12,9 +12,9 @@ from sosa.contracts import commands
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions.config import RulesConfig
-from sosa.intake.command_log import TYPE_OF
-from sosa.intake.evaluation import UndecidableError, evaluate
-from sosa.intake.lifecycle import LifecycleDetails, build_command
+from sosa.intake.commands.command_log import TYPE_OF
+from sosa.intake.commands.evaluation import UndecidableError, evaluate
+from sosa.intake.commands.follow_ups import LifecycleDetails, build_command
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.unit.intake.builders import DOD_REGISTERED, T0
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sosa.intake.cursor import InvalidCursorError, Position, decode_cursor, encode_cursor
+from sosa.intake.views.cursor import InvalidCursorError, Position, decode_cursor, encode_cursor
 
 
 def _raw(fields: dict[str, object]) -> str:

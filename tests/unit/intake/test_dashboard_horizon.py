@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sosa.intake.dashboard import EASTERN
+from sosa.intake.insights.dashboard import EASTERN
 from sosa.rules import WorkingCalendar, end_of_working_day
 
 

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from sosa.contracts import commands
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra import problems
-from sosa.intake import idempotency
 from sosa.intake.app import create_app
-from sosa.intake.idempotency import IdempotencyKeyDep, Replay, fingerprint
+from sosa.intake.commands import idempotency
+from sosa.intake.commands.idempotency import IdempotencyKeyDep, Replay, fingerprint
 from sosa.intake.settings import IntakeSettings
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 

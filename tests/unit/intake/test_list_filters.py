@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from sosa.contracts.states import RequestState, RoutePath
-from sosa.intake.list_filters import ListFilters, rating_filter
-from sosa.intake.ratings import stored_rating
+from sosa.intake.views.list_filters import ListFilters, rating_filter
+from sosa.intake.views.ratings import stored_rating
 
 
 @pytest.mark.parametrize(

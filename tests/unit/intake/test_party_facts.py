@@ -11,8 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from sosa.contracts import commands
 from sosa.contracts.parties import PartyAttributes, PartyKind
 from sosa.contracts.requests import PriorityRequestDetails
-from sosa.intake.party_attributes import AttributesError, checked
-from sosa.intake.party_facts import FactsForbidden, Registry, check_acting, resolve_submission
+from sosa.intake.parties.attributes import AttributesError, checked
+from sosa.intake.parties.facts import FactsForbidden, Registry, check_acting, resolve_submission
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 
 K = PartyKind

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sosa.intake.resilience_figures import (
+from sosa.intake.insights.resilience_figures import (
     Case,
     Step,
     answer_times,

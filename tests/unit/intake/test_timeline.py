@@ -9,7 +9,7 @@ import pytest
 
 from sosa.contracts import commands, outcomes
 from sosa.contracts.states import RequestState
-from sosa.intake.timeline import timeline_entry, timeline_row
+from sosa.intake.views.timeline import timeline_entry, timeline_row
 from tests.unit.intake.builders import escalated, refused, reminded, transitioned
 
 S = RequestState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sosa.contracts.states import RequestState, RoutePath
-from sosa.intake.view_changes import ViewFacts, advance
+from sosa.intake.views.changes import ViewFacts, advance
 from tests.unit.intake.builders import T0, decision, escalated, refused, reminded, transitioned
 
 R = "req-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from sosa.intake.work_order import AcceptedOrder, plan_work
+from sosa.intake.views.work_order import AcceptedOrder, plan_work
 from tests.unit.intake.builders import T0
 
 

@@ -24,7 +24,7 @@ from sosa.infra.metrics import metrics_routes
 from sosa.infra.outbox import OutboxRelay
 from sosa.infra.problem_docs import as_problem_json
 from sosa.infra.workers import Workers
-from sosa.intake import idempotency, read_model, tables
+from sosa.intake import tables
 from sosa.intake.api import (
     analytics,
     answer_options,
@@ -39,10 +39,12 @@ from sosa.intake.api import (
     workspace,
 )
 from sosa.intake.api.descriptions import GLOSSARY
-from sosa.intake.pipeline_watch import PipelineWatch
+from sosa.intake.commands import idempotency
+from sosa.intake.commands.writes import store_all
+from sosa.intake.insights.pipeline_watch import PipelineWatch
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
-from sosa.intake.writes import store_all
+from sosa.intake.views import read_model
 
 log = logging.getLogger(__name__)
 RELAY_LOCK_ID = 0x505A_0001

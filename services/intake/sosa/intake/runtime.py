@@ -12,11 +12,11 @@ from sosa.decisions.config import RulesConfig
 from sosa.infra.clock import Clock
 from sosa.infra.group_commit import GroupCommit
 from sosa.infra.outbox import OutboxRelay
-from sosa.intake import idempotency
-from sosa.intake.idempotency import Key
-from sosa.intake.pipeline_watch import PipelineWatch
+from sosa.intake.commands import idempotency
+from sosa.intake.commands.idempotency import Key
+from sosa.intake.commands.writes import AnswerT, Write
+from sosa.intake.insights.pipeline_watch import PipelineWatch
 from sosa.intake.settings import IntakeSettings
-from sosa.intake.writes import AnswerT, Write
 
 
 @dataclass(frozen=True, slots=True)

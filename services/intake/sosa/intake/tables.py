@@ -74,7 +74,7 @@ request_views = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     # --- what the resilience figures read of the request's history (sosa.intake.figure_queries),
-    # kept by the read model as outcomes arrive (sosa.intake.view_changes): the partner country
+    # kept by the read model as outcomes arrive (sosa.intake.views.changes): the partner country
     # of the decision in force (null until the first decision: a US order), the state the
     # supplier's first answer led to, the hours from the clock it stopped to it, whether the
     # request ever missed its deadline and whether its supplier ever accepted it
@@ -202,7 +202,7 @@ audit_head = Table(
     Column("pruned_hash", String(64), nullable=False),
 )
 
-# --- Idempotency-Key: the first answer to each party's key (sosa.intake.idempotency)
+# --- Idempotency-Key: the first answer to each party's key (sosa.intake.commands.idempotency)
 
 idempotency_keys = Table(
     "idempotency_keys",

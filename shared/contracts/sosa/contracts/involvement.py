@@ -1,7 +1,7 @@
 """Who is involved in a request, from when, and which party acts in each command (pure: no I/O).
 
 This is the one home of these policies: intake grants access to a request's view
-from it (`sosa.intake.access`, `sosa.intake.read_model`), the notifier tells the
+from it (`sosa.intake.views.access`, `sosa.intake.views.read_model`), the notifier tells the
 parties it names (`sosa.notifier.fanout`), and the router names the actor of a
 refused command with it (`sosa.router.outcome_outputs`).
 

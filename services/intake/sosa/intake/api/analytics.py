@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.contracts.instants import Instant
 from sosa.infra import csv_cells
 from sosa.infra.auth import Caller, CallerDep
-from sosa.intake import analytics
-from sosa.intake import resilience_figures as figures
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
+from sosa.intake.insights import analytics
+from sosa.intake.insights import resilience_figures as figures
 from sosa.intake.runtime import Runtime
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
@@ -97,7 +97,7 @@ async def _compute(
     until: datetime | None,
     make: Callable[[AsyncSession, ColumnElement[bool]], Awaitable[Sequence[Any]]],
 ) -> Figures:
-    """The figure computed by the database (`sosa.intake.analytics`): only its grouped rows
+    """The figure computed by the database (`sosa.intake.insights.analytics`): only its grouped rows
     come back to intake, never the requests themselves."""
     if since is not None and until is not None and until <= since:
         raise RequestValidationError(

@@ -14,7 +14,7 @@ from sosa.infra.auth import CallerDep
 from sosa.infra.resource_ids import ResourceId
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.request_queries import visible_view
+from sosa.intake.views.queries import visible_view
 from sosa.rules import Level, Path, RequesterKind
 from sosa.rules.answer_options import answer_options
 

@@ -15,15 +15,17 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sosa.contracts import commands
 from sosa.infra.auth import Caller, CallerDep
 from sosa.infra.resource_ids import ResourceId
-from sosa.intake import access, idempotency, party_facts
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.idempotency import IdempotencyKeyDep, Key
-from sosa.intake.lifecycle import LifecycleDetails, command_write
-from sosa.intake.request_queries import load_command
+from sosa.intake.commands import idempotency
+from sosa.intake.commands.answers import CommandAccepted
+from sosa.intake.commands.follow_ups import LifecycleDetails, command_write
+from sosa.intake.commands.idempotency import IdempotencyKeyDep, Key
+from sosa.intake.parties import facts as party_facts
 from sosa.intake.runtime import Runtime
-from sosa.intake.schemas import CommandAccepted
-from sosa.intake.views import CommandStatus
+from sosa.intake.views import access
+from sosa.intake.views.models import CommandStatus
+from sosa.intake.views.queries import load_command
 
 router = APIRouter(prefix="/v1/priority-requests/{request_id}", tags=["commands"])
 ACCEPTED: dict[str, Any] = {

@@ -16,10 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from sosa.infra.auth import CallerDep
 from sosa.infra.content_security import dashboard_policy, origin_of
-from sosa.intake import dashboard
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.pipeline_watch import PipelineOut
+from sosa.intake.insights import dashboard
+from sosa.intake.insights.pipeline_watch import PipelineOut
 
 router = APIRouter(tags=["dashboard"])
 

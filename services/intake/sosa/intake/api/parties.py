@@ -18,9 +18,9 @@ from sosa.infra.resource_ids import ResourceId
 from sosa.intake import audit, tables
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.party_attributes import FIELDS, AttributesError, checked
-from sosa.intake.party_registry import load_party, party_keys, publish
-from sosa.intake.party_schemas import (
+from sosa.intake.parties.attributes import FIELDS, AttributesError, checked
+from sosa.intake.parties.registry import load_party, party_keys, publish
+from sosa.intake.parties.schemas import (
     KeyIn,
     KeyIssued,
     KeyOut,

@@ -2,7 +2,7 @@
 
 An operator sets it (`PUT /v1/posture/{scope}`); intake stores it with an audit entry and sends
 a `SetPosture` command to the router in the same transaction (outbox), through the accept path
-every command takes (`sosa.intake.posture_change`, `writes.store_all`: group commit and
+every command takes (`sosa.intake.commands.posture_change`, `writes.store_all`: group commit and
 `Idempotency-Key`). The router applies it
 from then on, plans the open requests' reminders again and publishes `sosa.posture.changed.v1`
 on the outcome stream. Every authenticated party may read the postures in force: they change
@@ -26,11 +26,11 @@ from sosa.infra.auth import CallerDep
 from sosa.intake import tables
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.idempotency import IdempotencyKeyDep
-from sosa.intake.posture_change import posture_write
+from sosa.intake.commands.answers import PostureAccepted
+from sosa.intake.commands.idempotency import IdempotencyKeyDep
+from sosa.intake.commands.posture_change import posture_write
+from sosa.intake.commands.writes import PostureMovedError
 from sosa.intake.runtime import Runtime
-from sosa.intake.schemas import PostureAccepted
-from sosa.intake.writes import PostureMovedError
 
 router = APIRouter(prefix="/v1/posture", tags=["posture"])
 _p = tables.postures

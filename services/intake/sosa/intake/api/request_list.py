@@ -12,13 +12,13 @@ from sosa.contracts.instants import Instant
 from sosa.contracts.requests import PartyId
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.infra.auth import CallerDep
-from sosa.intake import access
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.cursor import InvalidCursorError
-from sosa.intake.list_filters import ListFilters, rating_filter
-from sosa.intake.listing import list_requests
-from sosa.intake.views import RequestPage
+from sosa.intake.views import access
+from sosa.intake.views.cursor import InvalidCursorError
+from sosa.intake.views.list_filters import ListFilters, rating_filter
+from sosa.intake.views.listing import list_requests
+from sosa.intake.views.models import RequestPage
 
 router = APIRouter(prefix="/v1/priority-requests", tags=["priority requests"])
 DEFAULT_LIMIT = 50

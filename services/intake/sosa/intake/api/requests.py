@@ -16,13 +16,13 @@ from sosa.infra.resource_ids import ResourceId
 from sosa.intake import tables
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.evaluation import UndecidableError, evaluate
-from sosa.intake.idempotency import IdempotencyKeyDep
-from sosa.intake.party_facts import registry_of, resolve_submission
-from sosa.intake.request_queries import visible_view
-from sosa.intake.schemas import Evaluation, SubmissionAccepted
-from sosa.intake.submissions import submission
-from sosa.intake.views import RequestView
+from sosa.intake.commands.answers import Evaluation, SubmissionAccepted
+from sosa.intake.commands.evaluation import UndecidableError, evaluate
+from sosa.intake.commands.idempotency import IdempotencyKeyDep
+from sosa.intake.commands.submissions import submission
+from sosa.intake.parties.facts import registry_of, resolve_submission
+from sosa.intake.views.models import RequestView
+from sosa.intake.views.queries import visible_view
 
 router = APIRouter(prefix="/v1/priority-requests", tags=["priority requests"])
 

@@ -9,8 +9,8 @@ from sosa.contracts.requests import PartyId
 from sosa.infra.auth import CallerDep
 from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
-from sosa.intake.views import WorkOrder
-from sosa.intake.work_order import load_work_order
+from sosa.intake.views.models import WorkOrder
+from sosa.intake.views.work_order import load_work_order
 
 router = APIRouter(prefix="/v1/suppliers", tags=["suppliers"])
 

@@ -17,10 +17,10 @@ from sosa.contracts import commands, posture
 from sosa.contracts.posture import PostureName
 from sosa.infra.auth import Caller
 from sosa.intake import audit
-from sosa.intake.command_log import command_rows
-from sosa.intake.idempotency import Key, key_row
-from sosa.intake.schemas import PostureAccepted
-from sosa.intake.writes import PostureChange, Write
+from sosa.intake.commands.answers import PostureAccepted
+from sosa.intake.commands.command_log import command_rows
+from sosa.intake.commands.idempotency import Key, key_row
+from sosa.intake.commands.writes import PostureChange, Write
 
 PEACETIME = "peacetime"
 """The posture of a scope never set."""

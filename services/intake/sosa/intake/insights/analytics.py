@@ -23,8 +23,9 @@ from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, litera
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.auth import Caller
-from sosa.intake import access, tables
-from sosa.intake import resilience_figures as figures
+from sosa.intake import tables
+from sosa.intake.insights import resilience_figures as figures
+from sosa.intake.views import access
 
 _v, _items, _offers = tables.request_views, tables.request_items, tables.answer_offers
 

@@ -15,11 +15,11 @@ from typing import Final, TypeAlias
 from sosa.contracts import commands
 from sosa.infra.auth import Caller
 from sosa.intake import audit
-from sosa.intake.command_log import TYPE_OF, command_rows
-from sosa.intake.idempotency import Key, key_row
-from sosa.intake.links import command_link, request_link
-from sosa.intake.schemas import CommandAccepted
-from sosa.intake.writes import Write
+from sosa.intake.commands.answers import CommandAccepted
+from sosa.intake.commands.command_log import TYPE_OF, command_rows
+from sosa.intake.commands.idempotency import Key, key_row
+from sosa.intake.commands.writes import Write
+from sosa.intake.views.links import command_link, request_link
 
 LifecycleDetails: TypeAlias = (
     commands.SupplierResponseDetails

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.db import insert_ignoring_duplicates, insert_new
 from sosa.intake import audit, tables
-from sosa.intake.schemas import CommandAccepted, PostureAccepted, SubmissionAccepted
+from sosa.intake.commands.answers import CommandAccepted, PostureAccepted, SubmissionAccepted
 
 AnswerT = TypeVar("AnswerT", SubmissionAccepted, CommandAccepted, PostureAccepted)
 _postures = tables.postures

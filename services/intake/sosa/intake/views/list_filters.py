@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sosa.contracts.states import RequestState, RoutePath
-from sosa.intake.ratings import is_level, stored_rating
+from sosa.intake.views.ratings import is_level, stored_rating
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

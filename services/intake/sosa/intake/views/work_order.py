@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.contracts.outcomes import Finding
 from sosa.contracts.states import RATED_PATHS, RequestState
 from sosa.intake import tables
-from sosa.intake.links import request_link
-from sosa.intake.views import WorkOrder, WorkOrderEntry
+from sosa.intake.views.links import request_link
+from sosa.intake.views.models import WorkOrder, WorkOrderEntry
 from sosa.rules import ScheduledOrder, parse_rating, work_order
 
 _views = tables.request_views

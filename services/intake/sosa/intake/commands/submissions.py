@@ -11,13 +11,13 @@ from sosa.contracts.requests import PriorityRequestDetails
 from sosa.contracts.states import RequestState
 from sosa.infra.auth import Caller
 from sosa.intake import audit
-from sosa.intake.command_log import command_rows
-from sosa.intake.idempotency import Key, key_row
-from sosa.intake.links import request_link
-from sosa.intake.ratings import stored_rating
-from sosa.intake.resilience_figures import item_keys
-from sosa.intake.schemas import SubmissionAccepted
-from sosa.intake.writes import Write
+from sosa.intake.commands.answers import SubmissionAccepted
+from sosa.intake.commands.command_log import command_rows
+from sosa.intake.commands.idempotency import Key, key_row
+from sosa.intake.commands.writes import Write
+from sosa.intake.insights.resilience_figures import item_keys
+from sosa.intake.views.links import request_link
+from sosa.intake.views.ratings import stored_rating
 
 
 def submission(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from sosa.contracts import outcomes
-from sosa.intake.views import EventKind, TimelineEntry
+from sosa.intake.views.models import EventKind, TimelineEntry
 
 KIND: Final[dict[str, EventKind]] = {
     outcomes.TRANSITIONED: "transitioned",

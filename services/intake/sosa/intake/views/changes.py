@@ -18,8 +18,8 @@ from typing import Any
 
 from sosa.contracts import outcomes
 from sosa.contracts.states import BEFORE_ROUTING, RATED_PATHS, RequestState
-from sosa.intake.ratings import StoredRating, stored_rating
-from sosa.intake.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, READ_STATES
+from sosa.intake.insights.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, READ_STATES
+from sosa.intake.views.ratings import StoredRating, stored_rating
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,10 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import outcomes
 from sosa.infra.auth import Caller
-from sosa.intake import access, tables
-from sosa.intake.links import command_link, request_link
-from sosa.intake.timeline import timeline_entry
-from sosa.intake.views import CommandStatus, RequestView, TimelineEntry
+from sosa.intake import tables
+from sosa.intake.views import access
+from sosa.intake.views.links import command_link, request_link
+from sosa.intake.views.models import CommandStatus, RequestView, TimelineEntry
+from sosa.intake.views.timeline import timeline_entry
 
 _timeline = tables.request_timeline
 

@@ -13,7 +13,7 @@ from sosa.contracts import commands
 from sosa.contracts.requests import PriorityRequestDetails
 from sosa.decisions import translate
 from sosa.decisions.config import RulesConfig
-from sosa.intake.schemas import Evaluation
+from sosa.intake.commands.answers import Evaluation
 from sosa.rules import Posture, PostureBoard
 
 

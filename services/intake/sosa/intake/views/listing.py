@@ -8,10 +8,10 @@ from sqlalchemy import ColumnElement, Row, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.intake import tables
-from sosa.intake.cursor import Position, decode_cursor, encode_cursor
-from sosa.intake.links import request_link
-from sosa.intake.list_filters import ListFilters
-from sosa.intake.views import RequestPage, RequestSummary
+from sosa.intake.views.cursor import Position, decode_cursor, encode_cursor
+from sosa.intake.views.links import request_link
+from sosa.intake.views.list_filters import ListFilters
+from sosa.intake.views.models import RequestPage, RequestSummary
 
 _views = tables.request_views
 SUMMARY_COLUMNS = [

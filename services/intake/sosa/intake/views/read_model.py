@@ -19,8 +19,8 @@ from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.intake import audit, tables
-from sosa.intake.timeline import timeline_row
-from sosa.intake.view_changes import ViewFacts, advance, offer_delay
+from sosa.intake.views.changes import ViewFacts, advance, offer_delay
+from sosa.intake.views.timeline import timeline_row
 
 log = logging.getLogger(__name__)
 _views = tables.request_views

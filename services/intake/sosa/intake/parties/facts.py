@@ -39,7 +39,7 @@ from sosa.contracts.requests import (
     RequesterKind,
 )
 from sosa.intake import tables
-from sosa.intake.party_attributes import attributes_of
+from sosa.intake.parties.attributes import attributes_of
 
 _parties = tables.parties
 Registry = dict[str, PartyAttributes | None]

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts.states import RequestState
 from sosa.infra.auth import Caller
-from sosa.intake import access, tables
-from sosa.intake.views import LOCAL_DEADLINE, with_local_deadline
+from sosa.intake import tables
+from sosa.intake.views import access
+from sosa.intake.views.models import LOCAL_DEADLINE, with_local_deadline
 from sosa.rules import WorkingCalendar, end_of_working_day
 
 _views = tables.request_views
