@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 INTAKE = os.environ.get("SOSA_DEMO_INTAKE", "http://127.0.0.1:8000")
+KEYS = Path(__file__).resolve().parents[1] / "var" / "keys"
+"""Where the demo leaves each party's API key, readable by this user only, for the workspace."""
 NOTIFIER = os.environ.get("SOSA_DEMO_NOTIFIER", "http://127.0.0.1:8002")
 RECEIVER_PORT = int(os.environ.get("SOSA_DEMO_RECEIVER_PORT", "8099"))
 PARTIES = [
@@ -84,6 +87,23 @@ class Receiver:
         return Response(status_code=204)
 
 
+async def party_key(client: httpx.AsyncClient, party_id: str) -> str:
+    """A new API key for the party, issued with the operator key; also written to
+    var/keys/<party>.key (mode 600), so that a person can sign into the workspace as the party."""
+    operator = {"Authorization": f"Bearer {os.environ['SOSA_BOOTSTRAP_OPERATOR_KEY']}"}
+    issued = await client.post(
+        f"{INTAKE}/v1/parties/{party_id}/api-keys", json={"label": "demo"}, headers=operator
+    )
+    issued.raise_for_status()
+    key = str(issued.json()["api_key"])
+    KEYS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = KEYS / f"{party_id}.key"
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # a file an earlier run left keeps no wider mode
+    path.write_text(key + "\n")
+    return key
+
+
 async def requester_key(client: httpx.AsyncClient) -> dict[str, str]:
     """Create the demo parties (once per database) and a fresh key for the requester; wait
     until the notifier accepts it. The headers to call as the requester."""
@@ -98,15 +118,13 @@ async def requester_key(client: httpx.AsyncClient) -> dict[str, str]:
             patched.raise_for_status()
         else:
             created.raise_for_status()
-    issued = await client.post(
-        f"{INTAKE}/v1/parties/dod-navsea/api-keys", json={"label": "demo"}, headers=operator
-    )
-    issued.raise_for_status()
-    headers = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+    headers = {"Authorization": f"Bearer {await party_key(client, 'dod-navsea')}"}
+    await party_key(client, "acme-valves")
     say(
         "operator created parties dod-navsea (us_dod, US) and acme-valves (us_supplier, US, "
         "America/New_York) with the operator key of this run, which is in var/operator.key "
-        f"(paste it into the dashboard); dod-navsea got an API key (id {issued.json()['key_id']})"
+        "(paste it into the dashboard); each party got an API key of this run, in "
+        "var/keys/<party>.key (paste one into the workspace to act as that party)"
     )
     async with asyncio.timeout(60):
         while (await client.get(f"{NOTIFIER}/v1/me", headers=headers)).status_code != 200:  # noqa: ASYNC110 - polls the notifier
@@ -114,9 +132,10 @@ async def requester_key(client: httpx.AsyncClient) -> dict[str, str]:
     return headers
 
 
-async def posture_change(client: httpx.AsyncClient, before: dict[str, Any]) -> None:
+async def posture_change(client: httpx.AsyncClient, before: dict[str, Any]) -> str:
     """An operator declares an emergency: the open request's reminders are planned again, a new
-    request is decided under it (its DPAS deadline as the regulation sets it); then peacetime."""
+    request is decided under it (its DPAS deadline as the regulation sets it); then peacetime.
+    The new request's id: it stays open, for the supplier to answer in the workspace."""
     operator = {"Authorization": f"Bearer {os.environ['SOSA_BOOTSTRAP_OPERATOR_KEY']}"}
     body = {"posture": "emergency", "reason": "demo: supply shock exercise"}
     changed = await client.put(f"{INTAKE}/v1/posture/global", json=body, headers=operator)
@@ -153,17 +172,13 @@ async def posture_change(client: httpx.AsyncClient, before: dict[str, Any]) -> N
     reset = await client.put(f"{INTAKE}/v1/posture/global", json=back, headers=operator)
     reset.raise_for_status()
     say("PUT /v1/posture/global peacetime -> 202 (the demo leaves peacetime in force)")
+    return str(view["request_id"])
 
 
 async def supplier_accepts(client: httpx.AsyncClient, request_id: str) -> None:
     """As acme-valves (a key the operator issues it), accept the first request, so that the
     figures have an answer to count."""
-    operator = {"Authorization": f"Bearer {os.environ['SOSA_BOOTSTRAP_OPERATOR_KEY']}"}
-    issued = await client.post(
-        f"{INTAKE}/v1/parties/acme-valves/api-keys", json={"label": "demo"}, headers=operator
-    )
-    issued.raise_for_status()
-    supplier = {"Authorization": f"Bearer {issued.json()['api_key']}"}
+    supplier = {"Authorization": f"Bearer {(KEYS / 'acme-valves.key').read_text().strip()}"}
     url = f"{INTAKE}/v1/priority-requests/{request_id}"
     answer = {"supplier_party_id": "acme-valves", "kind": "accept"}
     accepted = await client.post(f"{url}/responses", json=answer, headers=supplier)
@@ -237,9 +252,13 @@ async def main() -> int:
         say(f"GET /v1/priority-requests/{request_id} -> state {view['state']}, path {view['path']}")
         for finding in view["decision"]["findings"]:
             say(f"  {finding['citation']}: {finding['reason']}")
-        await posture_change(client, view)
+        waiting = await posture_change(client, view)
         await supplier_accepts(client, request_id)
         await analytics_answer(client)
+    say(
+        f"request {waiting} awaits acme-valves' answer: open {INTAKE}/workspace and paste "
+        "var/keys/acme-valves.key to answer it (var/keys/dod-navsea.key to amend or cancel it)"
+    )
     say("demo flow complete; the receiver keeps printing webhooks until Ctrl-C")
     await serving
     return 0

@@ -87,7 +87,7 @@ cat <<'URLS'
 [run] sosa is running:
   intake API        http://127.0.0.1:8000        (OpenAPI docs: http://127.0.0.1:8000/docs)
   dashboard         http://127.0.0.1:8000/dashboard  (paste the operator key of this run: var/operator.key)
-  workspace         http://127.0.0.1:8000/workspace  (answer, amend, decide, webhooks: a party's key or token)
+  workspace         http://127.0.0.1:8000/workspace  (a party's key: the demo's are in var/keys/)
   router health     http://127.0.0.1:8001/readyz
   notifier API      http://127.0.0.1:8002        (OpenAPI docs: http://127.0.0.1:8002/docs)
   demo receiver     http://127.0.0.1:8099/hook

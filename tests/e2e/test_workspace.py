@@ -89,6 +89,7 @@ class Page:
         await asyncio.to_thread(self._find("#key").send_keys, credential)
         await self.click("#connect")
         await until(lambda: self._find("#viewer").get_attribute("data-party") == party, "signed in")
+        assert "to sign in" not in self.text("#notice")  # the hint goes once signed in
         assert credential not in driver.current_url
         # its own module scripts ran and its stylesheet applied under the strict CSP, unreported
         header = self._find("header").value_of_css_property("background-color")

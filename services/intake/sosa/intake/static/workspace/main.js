@@ -39,6 +39,7 @@ async function start() {
   operations.setViewer(me);
   $("viewer").textContent = me.party_id + " · " + me.roles.join(", ");
   $("viewer").dataset.party = me.party_id;
+  notice("");  // the sign-in hint no longer applies
   $("sign-in").hidden = true;
   $("sign-out").hidden = false;
   const mine = TABS.filter((t) => t.role === null || me.roles.includes(t.role));
