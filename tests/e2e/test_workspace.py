@@ -33,7 +33,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from tests.e2e.browser import chromium
-from tests.e2e.credentials import OPERATOR, ActingParty, bearer, token
+from tests.e2e.credentials import OPERATOR, ActingParty, bearer, operator_headers, token
 from tests.e2e.stack import Stack, free_port
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.kafka_principals import as_super_user
@@ -330,18 +330,43 @@ async def answering_receiver() -> AsyncIterator[str]:
     await task
 
 
+async def event_catalog(stack: Stack, headers: dict[str, str]) -> list[str]:
+    async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+        answer = await client.get(f"{stack.url('notifier')}/v1/event-types")
+    assert answer.status_code == 200, answer.text
+    return [t["type"] for t in answer.json()]
+
+
 async def test_a_party_adds_an_endpoint_sends_a_test_and_sees_the_attempt(
-    page: Page, answering_receiver: str
+    page: Page, answering_receiver: str, shared_stack: Stack
 ) -> None:
     party = "dod-army"
+    # the catalog: every type to operators, the operators' notices to no one else
+    catalog = await event_catalog(shared_stack, bearer(party, "requester"))
+    assert "request.routed" in catalog
+    assert not [t for t in catalog if t.startswith("operator.")], catalog
+    assert "operator.delivery_failed" in await event_catalog(shared_stack, operator_headers())
+
     await page.sign_in(token(party, "requester"), party)
     await page.tab("webhooks")
     await page.fill("#endpoint-url", answering_receiver)
-    await page.fill("#endpoint-types", "request.routed")
+    await page.click("#endpoint-form summary")  # the form offers exactly the catalog's types
+    offered = await until(
+        lambda: [
+            str(box.get_attribute("value"))
+            for box in page.driver.find_elements(By.CSS_SELECTOR, "#endpoint-types input")
+        ],
+        "the event types offered",
+    )
+    assert offered == catalog
+    await page.click('#endpoint-types input[value="request.routed"]')
     await page.click("#endpoint-form button")
     await until(lambda: page.text("#endpoint-secret code").startswith("whsec_"), "the secret")
     secret = page.text("#endpoint-secret code")
-    assert answering_receiver in page.text("#endpoint-list")
+    listed = page.text("#endpoint-list")
+    assert answering_receiver in listed, listed
+    assert "request.routed" in listed, listed
+    endpoint_id = page.text("#endpoint-id")
 
     await page.click("#endpoint-test")
     attempt = '#attempt-list tr[data-event-type="endpoint.test"]'
@@ -376,6 +401,23 @@ async def test_a_party_adds_an_endpoint_sends_a_test_and_sees_the_attempt(
     await until(lambda: page.text("#endpoint-state") == "disabled", "disabled")
     await page.click("#endpoint-test")  # the notifier refuses: the page says why
     await page.problem("HTTP 409", "disabled; enable it first")
+
+    # change it: one more type and a note; then delete it (two presses)
+    await page.click("#edit-form summary")
+    await page.click('#edit-types input[value="request.escalated"]')
+    await page.fill("#edit-description", "ERP, escalations too")
+    await page.click("#edit-form button")
+    await until(lambda: "request.escalated" in page.text("#endpoint-list"), "the change listed")
+    url = f"{shared_stack.url('notifier')}/v1/endpoints/{endpoint_id}"
+    async with httpx.AsyncClient(timeout=10, headers=bearer(party, "requester")) as client:
+        changed = (await client.get(url)).json()
+        assert changed["event_types"] == ["request.routed", "request.escalated"], changed
+        assert changed["description"] == "ERP, escalations too"
+        await page.click("#endpoint-delete")
+        assert (await client.get(url)).status_code == 200  # the first press only asks
+        await page.click("#endpoint-delete")
+        await until(lambda: answering_receiver not in page.text("#endpoint-list"), "deleted")
+        assert (await client.get(url)).status_code == 404
 
 
 async def test_an_operator_searches_drills_down_retries_and_replays_a_dead_letter(

@@ -38,6 +38,10 @@ FIELDS: Final[dict[str, str]] = {
     "EndpointPatch.mode": "`all` or `fallback`.",
     "EndpointPatch.max_in_flight": "Attempts in flight at once (1-64).",
     "Me.via": "How the caller authenticated: `api_key` or `token`.",
+    "EventTypeOut.type": "The type, as a subscription's `event_types` names it.",
+    "EventTypeOut.description": "What a message of this type announces.",
+    "EventTypeOut.wildcard": "true for `request.*` and `operator.*`: every type under it.",
+    "EventTypeOut.operators_only": "true for the operators' notices (listed to operators only).",
     "RecipientIn.party_id": "Defaults to the calling party; operators may name any.",
     "RecipientIn.address": "The e-mail address to send to.",
     "RecipientIn.description": "The party's own note on the recipient.",
@@ -68,6 +72,7 @@ SCHEMAS: Final[dict[str, str]] = {
     "DeliveryOut": "One message to one endpoint or recipient, with every attempt.",
     "EndpointCreated": "A new webhook endpoint, with its signing secret (shown only here).",
     "EndpointOut": "A webhook endpoint of the party.",
+    "EventTypeOut": "An event type of the catalog, with what it announces.",
     "EndpointPatch": "Changes to a webhook endpoint; absent fields stay as they are.",
     "FieldError": "One field at fault and why.",
     "Me": "Who the caller is.",
@@ -83,6 +88,8 @@ OPERATIONS: Final[dict[tuple[str, str], str]] = {
     ("post", E): "Add a webhook endpoint for the calling party (operators: for any party). "
     "Messages are signed per Standard Webhooks with the secret this answer shows once. "
     "Private and loopback addresses are refused unless allow-listed.",
+    ("get", "/v1/event-types"): "The catalog of event types a subscription may name, with what "
+    "each announces (the operators' notices only to operators).",
     ("get", E): "The calling party's webhook endpoints (operators: every party's, or one's).",
     ("get", f"{E}/{{endpoint_id}}"): "One webhook endpoint.",
     ("patch", f"{E}/{{endpoint_id}}"): "Change an endpoint: URL, event types, mode, "
@@ -226,6 +233,12 @@ RESPONSE_EXAMPLES: Final[dict[Any, Any]] = {
         ],
     },
     "Me": {"party_id": "dod-navsea", "roles": ["requester"], "via": "api_key"},
+    "EventTypeOut": {
+        "type": "request.routed",
+        "description": "the request was routed to its supplier; its response clock runs",
+        "wildcard": False,
+        "operators_only": False,
+    },
 }
 
 

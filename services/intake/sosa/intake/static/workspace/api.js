@@ -39,6 +39,7 @@ export const notifier = {
   get: (path) => call(NOTIFIER, "GET", path),
   post: (path, body) => call(NOTIFIER, "POST", path, body),
   patch: (path, body) => call(NOTIFIER, "PATCH", path, body),
+  delete: (path) => call(NOTIFIER, "DELETE", path),
 };
 
 // A command is stored (202) and then decided by the router: poll its status, less often as time
