@@ -30,6 +30,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("post", "/v1/deliveries/recover"): ("200", {"422"}),
     ("get", "/v1/stream"): ("200", {"422"}),
     ("get", "/v1/me"): ("200", set()),
+    ("get", "/v1/event-types"): ("200", set()),
 }
 EVERY_ROUTE = {"401", "413", "429"}
 WITHOUT_THE_DATABASE = {("get", "/healthz"), ("get", "/readyz")}
