@@ -36,8 +36,10 @@ def delivery_row(
     now: datetime,
     escalate_at: datetime | None,
     escalated_from: str | None = None,
+    payload: str | None = None,
 ) -> dict[str, Any]:
-    """The values of one pending delivery of `message` over `channel`."""
+    """The values of one pending delivery of `message` over `channel` (`payload`: the message
+    already serialised, when it was)."""
     return {
         "delivery_id": channel.delivery_id(message.message_id),
         "event_id": message.message_id,
@@ -49,7 +51,7 @@ def delivery_row(
         "role": message.role,
         "fields": message.fields,
         "event_type": message.event_type,
-        "payload": message.payload(),
+        "payload": message.payload() if payload is None else payload,
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -70,23 +72,37 @@ async def distribute(
     escalation_margin: timedelta,
 ) -> int:
     """Tell each (party, message): its stream, then each channel that gets it; returns how many
-    deliveries were created. Streams are written in party order, so that two writers always take
-    the parties' stream locks in the same order and never deadlock."""
-    for party_id, message in sorted(told, key=lambda pair: pair[0]):
-        await stream.append(session, party_id, message, now=now)
+    deliveries were created. A constant number of statements whatever the batch: the streams
+    at once (`stream.append_all`, which locks the parties' streams in party order, so two
+    writers never deadlock), the parties' channels at once, the deliveries at once. Each
+    message is serialised once, for the streams and the deliveries alike."""
+    if not told:
+        return 0
+    payloads = {id(message): message.payload() for _, message in told}
+    await stream.append_all(
+        session,
+        [
+            (party_id, message, payloads[id(message)])
+            for party_id, message in sorted(told, key=lambda pair: pair[0])
+        ],
+        now=now,
+    )
     rows: list[dict[str, Any]] = []
-    in_force = await postures.in_force(session) if told else {}
+    in_force = await postures.in_force(session)
+    party_channels = await channels.of_parties(session, (party_id for party_id, _ in told))
     for party_id, message in told:
-        party_channels = await channels.of_party(session, party_id)
         # a message about a response clock is escalated when not delivered well before its
         # deadline: `escalate_at` is that moment (earlier under a posture)
         factors = postures.for_partner(in_force, message.partner_country)
         margin = escalation_margin / factors.second_channel
         escalate_at = message.deadline - margin if message.deadline else None
         rows.extend(
-            delivery_row(ch, party_id, message, now=now, escalate_at=escalate_at)
-            for ch in channels.first_choice(party_channels, message.event_type)
-        )
+            delivery_row(
+                ch, party_id, message, now=now, escalate_at=escalate_at,
+                payload=payloads[id(message)],
+            )
+            for ch in channels.first_choice(party_channels[party_id], message.event_type)
+        )  # fmt: skip
     return await insert_ignoring_duplicates(session, tables.deliveries, rows)
 
 
