@@ -1,11 +1,20 @@
 """Sends due deliveries, each in its own task, within a global limit and a limit per channel,
 so that one slow endpoint fills only its own slots and never delays the others.
 
-Deliveries to a disabled party are not claimed: they wait, paused (`sosa.notifier.paused_parties`).
+Deliveries are claimed ahead, in batches: each channel holds up to its limit times
+`SOSA_CLAIM_AHEAD` deliveries (in flight, queued for a slot, or being recorded), and one claim
+transaction refills it when at least a slot's worth has finished, so that a claim feeds many
+attempts. A slot that finishes an attempt takes the next queued delivery at once, and the attempt
+is recorded meanwhile (`recording.record_all`, with whatever else finished).
 
-A delivery is claimed by pushing its `next_attempt_at` past the attempt's timeout (a lease), so
-a notifier that dies mid-send leaves it to be retried after a restart, with the same
-`webhook-id`; one that stops cleanly hands its leases back at once.
+A delivery is claimed by pushing its `next_attempt_at` past the attempts that may come before it
+and its own (a lease: timeout x claim-ahead + margin), so a notifier that dies leaves it to be
+retried by any notifier once the lease has run out, with the same `webhook-id`; one that stops
+cleanly hands its leases back at once. A queued delivery is started only while its lease still
+covers a whole attempt, and only if it was checked in the last `RECHECK_S`: one that waits longer
+is checked again (still pending, its channel enabled, its party not disabled) or let go.
+
+Deliveries to a disabled party are not claimed: they wait, paused (`sosa.notifier.paused_parties`).
 """
 
 from __future__ import annotations
@@ -15,14 +24,15 @@ import contextlib
 import functools
 import json
 import logging
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Final
 
 import httpx
 from opentelemetry.trace import SpanKind, StatusCode
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra import tracing
@@ -32,12 +42,27 @@ from sosa.infra.group_commit import GroupCommit
 from sosa.notifier import recording, tables, webhooks
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.email_sender import EmailSender
+from sosa.notifier.membership import among, none_of
 from sosa.notifier.paused_parties import party_not_disabled
 from sosa.notifier.secret_box import SecretBox
 from sosa.notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
 d, e, r, k = tables.deliveries, tables.endpoints, tables.email_recipients, tables.endpoint_secrets
+EMAIL_LIMIT: Final = 2
+"""Attempts in flight to one e-mail recipient."""
+RECHECK_S: Final = 1.0
+"""A claimed delivery that has waited this long for a slot is checked again before it is sent."""
+
+
+def _sendable() -> Any:
+    """A delivery that may be attempted now: pending, its channel enabled, its party not
+    disabled (to be joined with its endpoint and recipient)."""
+    return and_(
+        d.c.status == "pending",
+        or_(e.c.enabled.is_(True), r.c.enabled.is_(True)),
+        party_not_disabled(d.c.party_id),
+    )
 
 
 class Dispatcher:
@@ -60,13 +85,20 @@ class Dispatcher:
         self._email = email or EmailSender(settings)
         self._wake = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        """Attempts under way or being recorded, by delivery id."""
+        self._queued: dict[str, deque[Any]] = {}
+        """Claimed deliveries waiting for a slot of their channel, oldest claim first."""
+        self._held: dict[str, str] = {}
+        """Every delivery this dispatcher holds a lease on (queued, in flight, being recorded):
+        delivery id -> channel key."""
+        self._held_per_channel: dict[str, int] = {}
         self._in_flight: dict[str, int] = {}
         self._limits: dict[str, int] = {}
         self._recorded = GroupCommit(
             sessions,
             functools.partial(recording.record_all, settings=settings),
             service="notifier",
-            max_batch=settings.dispatch_concurrency,
+            max_batch=settings.dispatch_concurrency * settings.claim_ahead,
             on_commit=on_recorded,
         )
         """Attempts that finish while others are being recorded are recorded together."""
@@ -78,11 +110,11 @@ class Dispatcher:
         try:
             while True:
                 try:
-                    started = await self.dispatch_due()
+                    claimed = await self.dispatch_due()
                 except Exception:
                     log.exception("dispatch round failed; will retry")
-                    started = 0
-                if started:
+                    claimed = 0
+                if claimed:
                     continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=0.5)
@@ -91,87 +123,113 @@ class Dispatcher:
             await self._hand_back_leases()
 
     async def dispatch_due(self) -> int:
-        """Claim due deliveries for the free slots and start sending them; returns how many."""
-        free = self._settings.dispatch_concurrency - len(self._tasks)
-        if free <= 0:
-            return 0
-        for row in (claimed := await self._claim(free)):
+        """Check the deliveries that waited long in the queues, claim due deliveries for the
+        channels with room and start what the slots allow; returns how many were claimed."""
+        await self._recheck_waiting()
+        room = self._settings.dispatch_concurrency * self._settings.claim_ahead - len(self._held)
+        claimed = await self._claim(room) if room > 0 else []
+        for row in claimed:
             key = _channel_key(row)
-            self._in_flight[key] = self._in_flight.get(key, 0) + 1
-            self._tasks[row.delivery_id] = asyncio.create_task(self._deliver(row, key))
+            self._held[row.delivery_id] = key
+            self._held_per_channel[key] = self._held_per_channel.get(key, 0) + 1
+            self._queued.setdefault(key, deque()).append(row)
+        self._start_ready()
         return len(claimed)
 
     async def drain(self) -> None:
-        """Wait for every attempt in flight (tests)."""
+        """Wait for every attempt in flight or queued (tests)."""
         while self._tasks:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     def _limit(self, row: Any) -> int:
         if row.channel == "email":
-            return 2
+            return EMAIL_LIMIT
         return int(row.max_in_flight or self._settings.endpoint_concurrency)
 
-    async def _claim(self, free: int) -> list[Any]:
+    def _cap(self, key: str) -> int:
+        """How many deliveries the channel may hold: its limit times the claim-ahead."""
+        return (
+            self._limits.get(key, self._settings.endpoint_concurrency) * self._settings.claim_ahead
+        )
+
+    def _room(self, key: str) -> int:
+        """How many more deliveries the channel may hold."""
+        return self._cap(key) - self._held_per_channel.get(key, 0)
+
+    def _wants_more(self, key: str) -> bool:
+        """Whether the channel is worth a claim: room for a slot's worth, and for half of what
+        it may hold (so that each claim brings several deliveries, and the queue never runs
+        dry while the next claim is made)."""
+        return self._room(key) >= max(self._limits.get(key, 1), self._cap(key) // 2)
+
+    def _lease(self) -> timedelta:
+        s = self._settings
+        return timedelta(seconds=s.webhook_timeout_s * s.claim_ahead + s.lease_margin_s)
+
+    async def _claim(self, room: int) -> list[Any]:
+        """One transaction: the due deliveries of the channels with room for at least a slot's
+        worth (the others are left out of the query), each channel up to its room, leased."""
         now = self._clock.now()
-        lease = timedelta(seconds=self._settings.webhook_timeout_s + self._settings.lease_margin_s)
-        full = {key for key, n in self._in_flight.items() if n >= self._limits.get(key, 1 << 30)}
+        full = [key for key in self._held_per_channel if not self._wants_more(key)]
         full_hooks = [key.removeprefix("endpoint:") for key in full if key.startswith("endpoint:")]
         full_mail = [key.removeprefix("email:") for key in full if key.startswith("email:")]
-        query = (
-            select(d, e.c.url, e.c.secret, e.c.max_in_flight, r.c.address)
-            .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
-            .outerjoin(r, r.c.recipient_id == d.c.recipient_id)
-            .where(
-                d.c.status == "pending",
-                d.c.next_attempt_at <= now,
-                or_(e.c.enabled.is_(True), r.c.enabled.is_(True)),
-                party_not_disabled(d.c.party_id),
-                or_(d.c.endpoint_id.is_(None), d.c.endpoint_id.not_in(full_hooks)),
-                or_(d.c.recipient_id.is_(None), d.c.recipient_id.not_in(full_mail)),
-                d.c.delivery_id.not_in(list(self._tasks)),
-            )
-            .order_by(d.c.next_attempt_at)
-            .limit(free * 4)  # more than needed: some may belong to channels already full
-        )
+        wanted = min(room, 2 * self._settings.endpoint_concurrency * self._settings.claim_ahead)
         async with self._sessions() as session, session.begin():
+            query = (
+                select(d, e.c.url, e.c.secret, e.c.max_in_flight, r.c.address)
+                .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
+                .outerjoin(r, r.c.recipient_id == d.c.recipient_id)
+                .where(
+                    d.c.next_attempt_at <= now,
+                    _sendable(),
+                    or_(d.c.endpoint_id.is_(None), none_of(session, d.c.endpoint_id, full_hooks)),
+                    or_(d.c.recipient_id.is_(None), none_of(session, d.c.recipient_id, full_mail)),
+                )
+                .order_by(d.c.next_attempt_at)
+                .limit(wanted)
+            )
             if is_postgres(session):
                 query = query.with_for_update(of=d, skip_locked=True)
-            chosen = self._within_limits(list((await session.execute(query)).all()), free)
+            chosen = self._within_limits(list((await session.execute(query)).all()), room)
             if chosen:
+                leased_until = now + self._lease()
                 await session.execute(
                     update(d)
-                    .where(d.c.delivery_id.in_([row.delivery_id for row in chosen]))
-                    .values(next_attempt_at=now + lease)
+                    .where(among(session, d.c.delivery_id, [row.delivery_id for row in chosen]))
+                    .values(next_attempt_at=leased_until)
                 )
-                return await self._with_old_secrets(session, chosen, now)
+                return await self._with_old_secrets(session, chosen, now, leased_until)
         return []
 
-    def _within_limits(self, rows: list[Any], free: int) -> list[Any]:
+    def _within_limits(self, rows: list[Any], room: int) -> list[Any]:
         taken: dict[str, int] = {}
         chosen = []
         for row in rows:
+            if row.delivery_id in self._held:  # its lease ran out while held here, or retried
+                continue
             key = _channel_key(row)
             self._limits[key] = self._limit(row)
-            if self._in_flight.get(key, 0) + taken.get(key, 0) >= self._limits[key]:
+            if taken.get(key, 0) >= self._room(key):
                 continue
             taken[key] = taken.get(key, 0) + 1
             chosen.append(row)
-            if len(chosen) == free:
+            if len(chosen) == room:
                 break
         return chosen
 
     async def _with_old_secrets(
-        self, session: AsyncSession, rows: list[Any], now: datetime
+        self, session: AsyncSession, rows: list[Any], now: datetime, leased_until: datetime
     ) -> list[Any]:
         """Attach every secret that signs: the current one, then rotated-out ones in grace."""
         ids = {row.endpoint_id for row in rows if row.endpoint_id}
         old: dict[str, list[str]] = {}
-        for endpoint_id, secret in await session.execute(
-            select(k.c.endpoint_id, k.c.secret)
-            .where(k.c.endpoint_id.in_(ids), k.c.expires_at > now)
-            .order_by(k.c.retired_at.desc())
-        ):
-            old.setdefault(endpoint_id, []).append(secret)
+        if ids:
+            for endpoint_id, secret in await session.execute(
+                select(k.c.endpoint_id, k.c.secret)
+                .where(among(session, k.c.endpoint_id, ids), k.c.expires_at > now)
+                .order_by(k.c.retired_at.desc())
+            ):
+                old.setdefault(endpoint_id, []).append(secret)
         opened = self._box.open  # stored sealed (sosa.notifier.secret_box)
         return [
             SimpleNamespace(
@@ -179,13 +237,87 @@ class Dispatcher:
                 secrets=[opened(s) for s in [row.secret, *old.get(row.endpoint_id, [])]]
                 if row.secret
                 else [],
+                leased_until=leased_until,
+                checked_at=now,
             )
             for row in rows
         ]
 
+    def _start_ready(self) -> None:
+        """Start queued deliveries while their channels and the process have free slots."""
+        now = self._clock.now()
+        whole_attempt = timedelta(seconds=self._settings.webhook_timeout_s)
+        recheck = timedelta(seconds=RECHECK_S)
+        in_flight = sum(self._in_flight.values())
+        for key, queue in self._queued.items():
+            while queue and in_flight < self._settings.dispatch_concurrency:
+                if self._in_flight.get(key, 0) >= self._limits.get(key, 1):
+                    break
+                row = queue[0]
+                if now - row.checked_at > recheck:
+                    self._wake.set()  # the next round checks it again
+                    break
+                queue.popleft()
+                if row.leased_until - now < whole_attempt:
+                    self._let_go(row.delivery_id)  # retried once its lease has run out
+                    continue
+                self._in_flight[key] = self._in_flight.get(key, 0) + 1
+                in_flight += 1
+                self._tasks[row.delivery_id] = asyncio.create_task(self._deliver(row, key))
+
+    def _let_go(self, delivery_id: str) -> None:
+        key = self._held.pop(delivery_id, None)
+        if key is not None:
+            self._held_per_channel[key] -= 1
+            if self._wants_more(key):
+                self._wake.set()  # claim again
+
+    async def _recheck_waiting(self) -> None:
+        """Check again the queued deliveries claimed or checked more than half of `RECHECK_S`
+        ago: those no longer sendable (delivered or failed meanwhile, channel disabled, party
+        disabled) leave the queue and get their lease back."""
+        now = self._clock.now()
+        half = timedelta(seconds=RECHECK_S / 2)
+        waiting = [
+            row for queue in self._queued.values() for row in queue if now - row.checked_at > half
+        ]
+        if not waiting:
+            return
+        ids = [row.delivery_id for row in waiting]
+        async with self._sessions() as session, session.begin():
+            still = set(
+                (
+                    await session.scalars(
+                        select(d.c.delivery_id)
+                        .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
+                        .outerjoin(r, r.c.recipient_id == d.c.recipient_id)
+                        .where(among(session, d.c.delivery_id, ids), _sendable())
+                    )
+                ).all()
+            )
+            gone = [delivery_id for delivery_id in ids if delivery_id not in still]
+            if gone:
+                await session.execute(
+                    update(d)
+                    .where(among(session, d.c.delivery_id, gone), d.c.status == "pending")
+                    .values(next_attempt_at=now)
+                )
+        for row in waiting:
+            row.checked_at = now
+        if gone:
+            dropped = set(gone)
+            for key, queue in self._queued.items():
+                self._queued[key] = deque(row for row in queue if row.delivery_id not in dropped)
+            for delivery_id in gone:
+                self._let_go(delivery_id)
+
     async def _deliver(self, row: Any, key: str) -> None:
         try:
-            result = await self._traced_attempt(row)
+            try:
+                result = await self._traced_attempt(row)
+            finally:
+                self._in_flight[key] -= 1
+                self._start_ready()  # the slot takes the next queued delivery at once
             await self._recorded.store_driven(recording.Attempt(row, result, self._clock.now()))
             log.info(
                 "delivery attempt",
@@ -202,8 +334,7 @@ class Dispatcher:
             log.exception("delivery attempt not recorded", extra={"delivery_id": row.delivery_id})
         finally:
             self._tasks.pop(row.delivery_id, None)
-            self._in_flight[key] -= 1
-            self._wake.set()
+            self._let_go(row.delivery_id)
 
     async def _traced_attempt(self, row: Any) -> AttemptResult:
         """One attempt in a span of its own that continues the outcome's trace; the webhook
@@ -248,8 +379,10 @@ class Dispatcher:
         )
 
     async def _hand_back_leases(self) -> None:
-        """On a clean stop, cancel what is in flight and make it due again at once."""
-        ids = list(self._tasks)
+        """On a clean stop, cancel what is in flight and make it and what is queued due again
+        at once."""
+        ids = list(self._held)
+        self._queued.clear()
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
@@ -259,7 +392,7 @@ class Dispatcher:
             async with self._sessions() as session, session.begin():
                 await session.execute(
                     update(d)
-                    .where(d.c.delivery_id.in_(ids), d.c.status == "pending")
+                    .where(among(session, d.c.delivery_id, ids), d.c.status == "pending")
                     .values(next_attempt_at=self._clock.now())
                 )
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.url_redaction import redact_url
 from sosa.notifier import notices, tables
+from sosa.notifier.membership import among
 from sosa.notifier.settings import NotifierSettings
 
 e, d = tables.endpoints, tables.deliveries
@@ -67,7 +68,7 @@ async def clear_streaks(session: AsyncSession, endpoint_ids: list[str]) -> None:
     await session.execute(
         update(e)
         .where(
-            e.c.endpoint_id.in_(endpoint_ids),
+            among(session, e.c.endpoint_id, endpoint_ids),
             or_(e.c.failure_streak != 0, e.c.failing_since.is_not(None)),
         )
         .values(failure_streak=0, failing_since=None)

@@ -25,6 +25,7 @@ from sosa.infra.outbox import outbox_row
 from sosa.infra.url_redaction import redact_url
 from sosa.notifier import endpoint_health, notices, postures, retry, tables
 from sosa.notifier.attempts import AttemptResult
+from sosa.notifier.membership import among
 from sosa.notifier.settings import NotifierSettings
 
 
@@ -74,14 +75,17 @@ async def record_all(
 ) -> Sequence[Attempt]:
     """Record a batch of attempts in the caller's transaction (returns them all: none is
     refused). Every delivery row is locked first, in one order, then the endpoints: the order
-    in which a single attempt and the escalation scan take them too."""
+    in which a single attempt and the escalation scan take them too. When every attempt was
+    delivered (nearly always), the update of the deliveries, in delivery order, takes those
+    locks itself; otherwise they are taken first with one SELECT ... FOR UPDATE."""
     d = tables.deliveries
-    if is_postgres(session):
-        ids = sorted({a.row.delivery_id for a in attempts})
-        await session.execute(
-            select(d.c.delivery_id).where(d.c.delivery_id.in_(ids)).with_for_update()
-        )
+    attempts = sorted(attempts, key=lambda a: a.row.delivery_id)
     plain = [a for a in attempts if a.result.delivered and not a.result.disable]
+    if is_postgres(session) and len(plain) < len(attempts):
+        ids = [a.row.delivery_id for a in attempts]
+        await session.execute(
+            select(d.c.delivery_id).where(among(session, d.c.delivery_id, ids)).with_for_update()
+        )
     await _record_delivered(session, plain, settings=settings)
     done = {id(a) for a in plain}
     for attempt in attempts:
@@ -99,25 +103,6 @@ async def _record_delivered(
     if not attempts:
         return
     d = tables.deliveries
-    endpoints = sorted({a.row.endpoint_id for a in attempts if a.row.channel == "webhook"})
-    if endpoints:
-        await endpoint_health.clear_streaks(session, endpoints)
-    await session.execute(
-        tables.attempts.insert(),
-        [
-            {
-                "delivery_id": a.row.delivery_id,
-                "attempt_number": a.row.attempts + 1,
-                "attempted_at": a.now,
-                "status_code": a.result.status_code,
-                "latency_ms": a.result.latency_ms,
-                "error": None,
-                "response_excerpt": a.result.response_excerpt,
-                "target": target_of(a.row),
-            }
-            for a in attempts
-        ],
-    )
     await session.execute(
         update(d)
         .where(d.c.delivery_id == bindparam("b_delivery_id"))
@@ -133,6 +118,25 @@ async def _record_delivered(
                 "b_delivery_id": a.row.delivery_id,
                 "b_attempts": a.row.attempts + 1,
                 "b_delivered_at": a.now,
+            }
+            for a in attempts
+        ],
+    )
+    endpoints = sorted({a.row.endpoint_id for a in attempts if a.row.channel == "webhook"})
+    if endpoints:
+        await endpoint_health.clear_streaks(session, endpoints)
+    await session.execute(
+        tables.attempts.insert(),
+        [
+            {
+                "delivery_id": a.row.delivery_id,
+                "attempt_number": a.row.attempts + 1,
+                "attempted_at": a.now,
+                "status_code": a.result.status_code,
+                "latency_ms": a.result.latency_ms,
+                "error": None,
+                "response_excerpt": a.result.response_excerpt,
+                "target": target_of(a.row),
             }
             for a in attempts
         ],
@@ -231,7 +235,8 @@ def _published(
     settings: NotifierSettings,
 ) -> envelope.Envelope:
     status = values["status"]
-    record = DeliveryAttempted(
+    # built from the notifier's own rows and results: trusted, so not validated again
+    record = DeliveryAttempted.model_construct(
         attempt_id=attempt_id,
         delivery_id=row.delivery_id,
         message_id=row.event_id,

@@ -41,8 +41,16 @@ class NotifierSettings(ApiSettings):
     endpoint_concurrency: int = Field(
         default=4, ge=1, description="Attempts in flight to one endpoint (per notifier process)."
     )
+    claim_ahead: int = Field(
+        default=4,
+        ge=1,
+        description="Deliveries claimed ahead per attempt slot: a channel holds up to its limit "
+        "times this (in flight or queued), so that one claim transaction feeds many attempts.",
+    )
     lease_margin_s: float = Field(
-        default=10.0, gt=0, description="A claimed delivery is leased for timeout + this margin."
+        default=10.0,
+        gt=0,
+        description="A claimed delivery is leased for timeout x claim-ahead + this margin.",
     )
     endpoint_disable_after_s: float = Field(
         default=5 * 86400.0, ge=0, description="Failing this long without one success disables."
