@@ -26,6 +26,7 @@ from sosa.infra.workers import Workers
 from sosa.notifier import api, deliveries, escalation, party_copy, secret_box, ssrf, tables
 from sosa.notifier.api.descriptions import GLOSSARY
 from sosa.notifier.dispatcher import Dispatcher
+from sosa.notifier.relay_pace import paced
 from sosa.notifier.runtime import Runtime
 from sosa.notifier.settings import NotifierSettings
 
@@ -66,7 +67,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
         relay = OutboxRelay(sessions, tables.outbox, producer, settings, lock_id=RELAY_LOCK_ID)
         async with ssrf.guarded_client(settings.webhook_allowed_networks) as client:
             dispatcher = Dispatcher(
-                sessions, client, settings, clock, on_recorded=relay.wake, box=box
+                sessions, client, settings, clock, on_recorded=paced(relay.wake), box=box
             )
             app.state.runtime = Runtime(
                 settings=settings,

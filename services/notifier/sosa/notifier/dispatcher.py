@@ -94,6 +94,8 @@ class Dispatcher:
         self._held_per_channel: dict[str, int] = {}
         self._in_flight: dict[str, int] = {}
         self._limits: dict[str, int] = {}
+        self._more_due = False
+        """The last claim found as many deliveries as it asked for: there may be more."""
         self._recorded = GroupCommit(
             sessions,
             functools.partial(recording.record_all, settings=settings),
@@ -110,11 +112,11 @@ class Dispatcher:
         try:
             while True:
                 try:
-                    claimed = await self.dispatch_due()
+                    await self.dispatch_due()
                 except Exception:
                     log.exception("dispatch round failed; will retry")
-                    claimed = 0
-                if claimed:
+                    self._more_due = False
+                if self._more_due:
                     continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=0.5)
@@ -127,6 +129,7 @@ class Dispatcher:
         channels with room and start what the slots allow; returns how many were claimed."""
         await self._recheck_waiting()
         room = self._settings.dispatch_concurrency * self._settings.claim_ahead - len(self._held)
+        self._more_due = False
         claimed = await self._claim(room) if room > 0 else []
         for row in claimed:
             key = _channel_key(row)
@@ -190,7 +193,9 @@ class Dispatcher:
             )
             if is_postgres(session):
                 query = query.with_for_update(of=d, skip_locked=True)
-            chosen = self._within_limits(list((await session.execute(query)).all()), room)
+            due = list((await session.execute(query)).all())
+            chosen = self._within_limits(due, room)
+            self._more_due = len(due) == wanted and bool(chosen)
             if chosen:
                 leased_until = now + self._lease()
                 await session.execute(
