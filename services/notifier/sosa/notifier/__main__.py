@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from sosa.infra import tracing
@@ -13,5 +14,8 @@ from sosa.notifier.settings import NotifierSettings
 if __name__ == "__main__":
     settings = NotifierSettings()
     configure_logging(settings.log_level, service="notifier")
+    # every attempt is logged once, with its outcome ("delivery attempt"); httpx's own line for
+    # each request would log it twice
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     tracing.setup("sosa-notifier", settings)
     sys.exit(serve(create_app(settings), host=settings.host, port=settings.notifier_port))

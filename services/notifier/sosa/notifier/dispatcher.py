@@ -322,7 +322,7 @@ class Dispatcher:
                 result = await self._traced_attempt(row)
             finally:
                 self._in_flight[key] -= 1
-                self._start_ready()  # the slot takes the next queued delivery at once
+            self._start_ready()  # the slot takes the next queued delivery at once
             await self._recorded.store_driven(recording.Attempt(row, result, self._clock.now()))
             log.info(
                 "delivery attempt",
