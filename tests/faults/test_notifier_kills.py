@@ -55,7 +55,7 @@ async def test_notifier_killed_mid_delivery_delivers_every_webhook_under_one_id(
             databases=databases,
             logs=tmp_path,
             start=["intake", "router", "notifier"],
-            SOSA_WEBHOOK_TIMEOUT_S="2",  # a cut-off attempt is leased for 2 + 1 s
+            SOSA_WEBHOOK_TIMEOUT_S="2",  # a claim is leased for 2 x 4 (claim-ahead) + 1 s
             SOSA_LEASE_MARGIN_S="1",
         ) as stack,
     ):

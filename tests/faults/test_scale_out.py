@@ -89,7 +89,7 @@ async def test_scaled_out_services_route_once_and_deliver_everything_through_kil
             start=START,
             SOSA_TOPIC_REPLICATION="3",
             SOSA_TOPIC_PARTITIONS=PARTITIONS,
-            SOSA_WEBHOOK_TIMEOUT_S="2",  # a cut-off attempt is leased for 2 + 1 s
+            SOSA_WEBHOOK_TIMEOUT_S="2",  # a claim is leased for 2 x 4 (claim-ahead) + 1 s
             SOSA_LEASE_MARGIN_S="1",
         ) as stack,
     ):
