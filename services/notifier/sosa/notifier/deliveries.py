@@ -22,7 +22,7 @@ from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.notifier import channels, fanout, postures, stream, tables
 from sosa.notifier.channels import Channel
-from sosa.notifier.messages import Message, outcome_message
+from sosa.notifier.messages import Message, full_data, outcome_message
 from sosa.notifier.settings import NotifierSettings
 
 log = logging.getLogger(__name__)
@@ -117,11 +117,14 @@ async def record_deliveries(
     """Tell every party involved in each event what its role lets it know; each delivery keeps
     the trace of its event (`traceparents`, by event id) for its attempts to continue."""
     traces = traceparents or {}
-    told = [
-        (party_id, outcome_message(event, role, traceparent=traces.get(event.event_id)))
-        for event in events
-        for party_id, role in fanout.recipients(event, settings.operator_parties).items()
-    ]
+    told: list[tuple[str, Message]] = []
+    for event in events:
+        data = full_data(event)  # dumped once, whoever hears of it
+        traceparent = traces.get(event.event_id)
+        told.extend(
+            (party_id, outcome_message(event, role, traceparent=traceparent, dumped=data))
+            for party_id, role in fanout.recipients(event, settings.operator_parties).items()
+        )
     return await distribute(
         session, told, now=now, escalation_margin=timedelta(seconds=settings.escalation_margin_s)
     )

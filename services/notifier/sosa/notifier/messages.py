@@ -45,10 +45,17 @@ class Message:
         return json.dumps(self.body(), separators=(",", ":"), sort_keys=False)
 
 
-def outcome_message(event: OutcomeEvent, role: Role, *, traceparent: str | None = None) -> Message:
+def outcome_message(
+    event: OutcomeEvent,
+    role: Role,
+    *,
+    traceparent: str | None = None,
+    dumped: dict[str, Any] | None = None,
+) -> Message:
     """The message about `event` for a party in `role`, with only the fields that role needs;
-    `traceparent` is the outcome's (its `ce_traceparent`)."""
-    data, fields = minimise(_full_data(event), role)
+    `traceparent` is the outcome's (its `ce_traceparent`); `dumped`, the event's data
+    (`full_data(event)`) when the caller has it already: one dump of the event for every party."""
+    data, fields = minimise(full_data(event) if dumped is None else dumped, role)
     return Message(
         message_id=event.event_id,
         event_type=fanout.event_type(event),
@@ -63,7 +70,8 @@ def outcome_message(event: OutcomeEvent, role: Role, *, traceparent: str | None 
     )
 
 
-def _full_data(event: OutcomeEvent) -> dict[str, Any]:
+def full_data(event: OutcomeEvent) -> dict[str, Any]:
+    """Everything `event` says, in the order a message tells it (`minimise` picks from it)."""
     dumped = event.model_dump(mode="json", exclude={"type", "event_id"})
     ordered = {"request_id": dumped.pop("request_id"), "sequence": dumped.pop("sequence")}
     return {**ordered, **dumped}
