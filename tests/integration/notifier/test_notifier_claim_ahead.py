@@ -95,7 +95,7 @@ async def told(
 async def leases(sessions: async_sessionmaker[AsyncSession]) -> dict[str, object]:
     async with sessions() as session:
         rows = await session.execute(select(d.c.event_id, d.c.next_attempt_at))
-        return dict(rows.tuples())
+        return {row.event_id: row.next_attempt_at for row in rows}
 
 
 async def until(condition: Callable[[], bool], *, timeout_s: float = 10) -> None:
