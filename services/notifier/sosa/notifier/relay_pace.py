@@ -2,7 +2,7 @@
 rows for `sosa.deliveries.v1`, and waking the relay for each would make each relay transaction
 (lock, read, publish, delete) carry only that round. Wakes that come within `RELAY_PACE_S` of
 the first are folded into one, so that one relay transaction publishes them all; the log is
-an audit trail, and a few tens of milliseconds more do not matter to it."""
+an audit trail, and a fifth of a second more does not matter to it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Final
 
-RELAY_PACE_S: Final = 0.05
+RELAY_PACE_S: Final = 0.2
 
 
 def paced(wake: Callable[[], None], pace_s: float = RELAY_PACE_S) -> Callable[[], None]:
