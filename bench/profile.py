@@ -1,7 +1,8 @@
-"""`python -m bench.profile intake|router|notifier [SECONDS]`: a flame graph of one service under
-its benchmark's load (py-spy, sampling the running process from outside, 100 samples a second,
-native frames left out), written to docs/profiles/<service>.svg; py-spy's own summary goes to
-stdout. The loads are those of scenarios a, c and d (bench/scenarios.py)."""
+"""`python -m bench.profile intake|router|router-steady|notifier [SECONDS]`: a flame graph of one
+service under its benchmark's load (py-spy, sampling the running process from outside, 100
+samples a second, native frames left out), written to docs/profiles/<service>.svg; py-spy's own
+summary goes to stdout. The loads are those of scenarios a, c, b (`router-steady`) and d
+(bench/scenarios.py)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,11 @@ from tests.faults.support import topic
 OUT = ROOT / "docs" / "profiles"
 
 
-async def record(stack: Stack, service: str, seconds: float) -> asyncio.subprocess.Process:
-    """py-spy recording `service` for `seconds` (started, not awaited)."""
+async def record(
+    stack: Stack, service: str, seconds: float, *, name: str | None = None
+) -> asyncio.subprocess.Process:
+    """py-spy recording `service` for `seconds` (started, not awaited), to
+    docs/profiles/<name or service>.svg."""
     spy = shutil.which("py-spy", path=os.path.dirname(sys.executable)) or "py-spy"
     OUT.mkdir(parents=True, exist_ok=True)
     return await asyncio.create_subprocess_exec(
@@ -41,7 +45,7 @@ async def record(stack: Stack, service: str, seconds: float) -> asyncio.subproce
         f"--duration={seconds:g}",
         "--rate=100",
         f"--format={os.environ.get('SOSA_PROFILE_FORMAT', 'flamegraph')}",
-        f"--output={os.environ.get('SOSA_PROFILE_OUTPUT', OUT / f'{service}.svg')}",
+        f"--output={os.environ.get('SOSA_PROFILE_OUTPUT', OUT / f'{name or service}.svg')}",
         "--nonblocking",
     )
 
@@ -60,6 +64,16 @@ async def router(cfg: Config, seconds: float) -> None:
         stack.start("router")
         await stack.wait_ready("router", timeout_s=90)
         spy = await record(stack, "router", seconds)
+        await spy.wait()
+
+
+async def router_steady(cfg: Config, seconds: float) -> None:
+    """The router in scenario b's steady stream (small batches: what each batch's fixed cost
+    is), written to docs/profiles/router-steady.svg."""
+    async with stack_of(cfg, "profile-router-steady", ["intake", "router"]) as stack:
+        await warm_up(cfg, stack)
+        spy = await record(stack, "router", seconds, name="router-steady")
+        await load(posts(stack), seconds + 1, cfg.e2e_connections, cfg.e2e_rate_per_s)
         await spy.wait()
 
 
@@ -83,7 +97,12 @@ async def notifier(cfg: Config, seconds: float) -> None:
             await spy.wait()
 
 
-PROFILES = {"intake": intake, "router": router, "notifier": notifier}
+PROFILES = {
+    "intake": intake,
+    "router": router,
+    "router-steady": router_steady,
+    "notifier": notifier,
+}
 
 
 async def main(service: str, seconds: float) -> None:
@@ -98,7 +117,7 @@ async def main(service: str, seconds: float) -> None:
         await PROFILES[service](cfg, seconds)
     finally:
         await delete_topics_of(cfg.kafka, PREFIXES_USED)
-    print(f"[profile] {OUT / f'{service}.svg'}")
+    print(f"[profile] {os.environ.get('SOSA_PROFILE_OUTPUT', OUT / f'{service}.svg')}")
 
 
 if __name__ == "__main__":

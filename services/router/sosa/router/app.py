@@ -20,6 +20,7 @@ from sosa.infra.workers import Workers
 from sosa.router import deadline_gauges
 from sosa.router.clock_control import clock_control
 from sosa.router.handlers import Handlers
+from sosa.router.linger import Linger
 from sosa.router.outcome_outputs import OutcomeWriter
 from sosa.router.processor import Processor
 from sosa.router.producers import PartitionProducers
@@ -70,6 +71,9 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
             settings=settings,
             group_id=settings.router_group,
             clock=clock,
+            linger=Linger(
+                wait_s=settings.router_linger_ms / 1000, below=settings.router_linger_below
+            ),
         )
         timer_worker = TimerWorker(
             sessions,

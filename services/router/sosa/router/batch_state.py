@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import BindParameter, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa import rules
@@ -91,18 +91,11 @@ class BatchState:
         state = cls()
         ids = sorted(set(event_ids))
         if ids:
-            i = tables.inbox
-            found = await session.execute(
-                select(i.c.event_id, i.c.partition, i.c.offset, i.c.outputs).where(
-                    i.c.event_id.in_(ids)
-                )
-            )
-            for row in found:
+            for row in await session.execute(_SEEN, {"ids": ids}):
                 outputs = [Output.from_json(raw) for raw in row.outputs]
                 state.inbox[row.event_id] = Seen(row.partition, row.offset, outputs)
         await state._read_requests(session, set(request_ids))
-        p = tables.postures
-        for scope, posture in await session.execute(select(p.c.scope, p.c.posture)):
+        for scope, posture in await session.execute(_POSTURES):
             state.postures[scope] = rules.Posture(posture)
         return state
 
@@ -110,9 +103,11 @@ class BatchState:
         wanted = sorted(request_ids - self.requests.keys())
         if not wanted:
             return
-        r, t = tables.requests, tables.timers
         self.requests.update(dict.fromkeys(wanted))
-        for row in await session.execute(select(r).where(r.c.request_id.in_(wanted))):
+        self.timers.update({request_id: [] for request_id in wanted})
+        found = []
+        for row in await session.execute(_REQUESTS, {"ids": wanted}):
+            found.append(row.request_id)
             self.requests[row.request_id] = RequestRecord(
                 request_id=row.request_id,
                 facts=facts_json.load(row.facts),
@@ -120,11 +115,9 @@ class BatchState:
                 details=row.details,
                 last_decision=DecisionRecord.model_validate(row.last_decision),
             )
-        self.timers.update({request_id: [] for request_id in wanted})
-        timers = select(t.c.request_id, t.c.kind, t.c.due_at, t.c.emitted_at).where(
-            t.c.request_id.in_(wanted)
-        )
-        for row in await session.execute(timers):
+        if not found:  # a batch of submissions: timers are only ever written with their request
+            return
+        for row in await session.execute(_TIMERS, {"ids": found}):
             self.timers[row.request_id].append((row.kind, row.due_at))
             if row.emitted_at is not None:
                 self.emitted[(row.request_id, row.kind, row.due_at)] = row.emitted_at
@@ -188,20 +181,20 @@ class BatchState:
 
     async def flush(self, session: AsyncSession) -> None:
         """Write every change back, one statement per table and kind of change."""
-        r, t, i = tables.requests, tables.timers, tables.inbox
         inserted = [self._row(rid, now, self.created[rid]) for rid, now in self._changes(True)]
         updated = [self._row(rid, now) for rid, now in self._changes(False)]
         if inserted:
-            await session.execute(r.insert(), inserted)
+            await session.execute(_INSERT_REQUESTS, inserted)
         if updated:
-            moved: dict[str, Any] = {c: bindparam(c) for c in _CHANGING}
             await session.execute(
-                update(r).where(r.c.request_id == bindparam("b_request_id")).values(moved),
+                _UPDATE_REQUESTS,
                 [{"b_request_id": row.pop("request_id"), **row} for row in updated],
             )
         if self.timers_changed:
             ids = sorted(self.timers_changed)
-            await session.execute(delete(t).where(t.c.request_id.in_(ids)))
+            existing = [rid for rid in ids if rid not in self.created]  # a new one has none
+            if existing:
+                await session.execute(_DELETE_TIMERS, {"ids": existing})
             rows = [
                 {
                     "request_id": rid,
@@ -213,12 +206,12 @@ class BatchState:
                 for kind, due in self.timers[rid]
             ]
             if rows:
-                await session.execute(t.insert(), rows)
+                await session.execute(_INSERT_TIMERS, rows)
         if self.forgotten:
-            await session.execute(delete(i).where(i.c.event_id.in_(sorted(self.forgotten))))
+            await session.execute(_FORGET, {"ids": sorted(self.forgotten)})
         if self.decided:
             await session.execute(
-                i.insert(),
+                _INSERT_INBOX,
                 [
                     {
                         "event_id": event_id,
@@ -263,4 +256,29 @@ class BatchState:
         return row
 
 
+def _ids() -> BindParameter[Any]:
+    """A list of ids, bound as a whole: the statements below are built and compiled once,
+    whatever the batch's size."""
+    return bindparam("ids", expanding=True)
+
+
+_i, _r, _t, _p = tables.inbox, tables.requests, tables.timers, tables.postures
+_SEEN = select(_i.c.event_id, _i.c.partition, _i.c.offset, _i.c.outputs).where(
+    _i.c.event_id.in_(_ids())
+)
+_REQUESTS = select(_r).where(_r.c.request_id.in_(_ids()))
+_TIMERS = select(_t.c.request_id, _t.c.kind, _t.c.due_at, _t.c.emitted_at).where(
+    _t.c.request_id.in_(_ids())
+)
+_POSTURES = select(_p.c.scope, _p.c.posture)
+_DELETE_TIMERS = delete(_t).where(_t.c.request_id.in_(_ids()))
+_FORGET = delete(_i).where(_i.c.event_id.in_(_ids()))
 _CHANGING = ("state", "path", "deadline", "sequence", "facts", "last_decision", "updated_at")
+_INSERT_REQUESTS = _r.insert()
+_UPDATE_REQUESTS = (
+    update(_r)
+    .where(_r.c.request_id == bindparam("b_request_id"))
+    .values({c: bindparam(c) for c in _CHANGING})
+)
+_INSERT_TIMERS = _t.insert()
+_INSERT_INBOX = _i.insert()

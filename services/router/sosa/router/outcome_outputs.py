@@ -1,4 +1,11 @@
-"""Builds outcome events and wraps them as outputs on `sosa.outcomes.v1`."""
+"""Builds outcome events and wraps them as outputs on `sosa.outcomes.v1`.
+
+The events are built without validating them again (`model_construct`): every value in them is
+the router's own, from commands validated where they were read off Kafka (`incoming`), the
+rules' decision (`translate.to_record`) and the router's clock. A record read from Kafka is
+always validated; what is constructed here only ever goes out. An escalation (once per overdue
+request, not per command) is still validated: the wire restricts whom it names.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ class OutcomeWriter:
         cause: Envelope,
         now: datetime,
     ) -> outcomes.RequestTransitioned:
-        return outcomes.RequestTransitioned(
+        return outcomes.RequestTransitioned.model_construct(
             **self._common(record, decided.facts, decided.record, cause, now),
             previous_state=RequestState(str(previous)),
         )
@@ -46,7 +53,7 @@ class OutcomeWriter:
         cause: Envelope,
         now: datetime,
     ) -> outcomes.CommandRefused:
-        return outcomes.CommandRefused(
+        return outcomes.CommandRefused.model_construct(
             **self._common(record, record.facts, decided.record, cause, now),
             command_type=cause.type,
             actor=involvement.actor(command),
@@ -55,7 +62,7 @@ class OutcomeWriter:
     def reminder(
         self, record: RequestRecord, tick: commands.ClockTick, *, cause: Envelope, now: datetime
     ) -> outcomes.ResponseReminded:
-        return outcomes.ResponseReminded(
+        return outcomes.ResponseReminded.model_construct(
             **self._common(record, record.facts, record.last_decision, cause, now),
             due_at=tick.due_at,
         )

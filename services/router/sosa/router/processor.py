@@ -31,6 +31,7 @@ from sosa.infra.consumer_runner import (
     Decoded,
     PositionMoved,
     Record,
+    poll_once,
     seek_to_committed,
 )
 from sosa.infra.dead_letters import Unreadable, dead_letter_headers
@@ -38,6 +39,7 @@ from sosa.infra.settings import CommonSettings
 from sosa.infra.stable_offsets import committed_stable
 from sosa.router.batch_state import BatchState
 from sosa.router.incoming import Incoming, read_command
+from sosa.router.linger import Linger
 from sosa.router.outputs import Output
 from sosa.router.producers import PartitionProducers
 
@@ -66,6 +68,7 @@ class Processor:
         settings: CommonSettings,
         group_id: str,
         clock: Clock,
+        linger: Linger | None = None,
     ) -> None:
         self._consumer = consumer
         self._producers = producers
@@ -76,7 +79,12 @@ class Processor:
         self._republished: set[TopicPartition] = set()
         """Partitions whose batch being handled republishes a command from the inbox."""
         self.runner: ConsumerRunner[Incoming, Output] = ConsumerRunner(
-            consumer, sessions, self, self, lock=producers.lock if producers is not None else None
+            consumer,
+            sessions,
+            self,
+            self,
+            lock=producers.lock if producers is not None else None,
+            poll=linger.poll if linger is not None else poll_once,
         )
 
     async def run(self) -> None:

@@ -29,6 +29,19 @@ class RouterSettings(ApiSettings):
     authorization_party: str = Field(
         default="us-doc-bis", description="Party id of Commerce's rating authorization authority."
     )
+    router_linger_ms: float = Field(
+        default=20.0,
+        ge=0,
+        le=100,
+        description="After a poll of fewer than SOSA_ROUTER_LINGER_BELOW commands, wait this "
+        "long for more before deciding them, so that a steady stream's batches are larger "
+        "(each batch pays one database and one Kafka transaction); 0: never wait.",
+    )
+    router_linger_below: int = Field(
+        default=64,
+        ge=1,
+        description="A poll of fewer commands than this waits SOSA_ROUTER_LINGER_MS for more.",
+    )
     router_timer_interval_s: float = Field(
         default=1.0, gt=0, description="How often the router looks for due reminders/deadlines."
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sosa import rules
 from sosa.contracts import commands
+from sosa.contracts.instants import check_instant
 from sosa.contracts.local_times import local_time, supplier_zone
 from sosa.contracts.outcomes import DecisionRecord, Finding, Parties
 from sosa.contracts.requests import DEFAULT_SUPPLIER_TIMEZONE
@@ -97,12 +98,13 @@ def decide_submission(
 
 
 def parties(facts: rules.RequestFacts, config: RulesConfig) -> Parties:
-    """Everyone involved in a request now, including the authority whose decision is pending."""
+    """Everyone involved in a request now, including the authority whose decision is pending
+    (built from the router's own facts, so not validated again: `to_record`)."""
     pending = {
         rules.RequestStatus.AWAITING_DETERMINATION: config.determination_party,
         rules.RequestStatus.AWAITING_AUTHORIZATION: config.authorization_party,
     }.get(facts.status)
-    return Parties(
+    return Parties.model_construct(
         requester=facts.requester.party_id,
         supplier=facts.supplier.party_id,
         liaison=facts.liaison,
@@ -112,16 +114,20 @@ def parties(facts: rules.RequestFacts, config: RulesConfig) -> Parties:
 
 def to_record(decision: rules.Decision, *, zone: str | None = None) -> DecisionRecord:
     """A rules decision as the wire carries it; `zone`, the supplier's, gives its deadline as
-    the supplier reads it (`deadline_local`) beside the UTC one."""
+    the supplier reads it (`deadline_local`) beside the UTC one.
+
+    Built without validating it again (`model_construct`): every value comes from the rules,
+    which took them from commands validated where they entered (a record read from Kafka is
+    always validated). The one value the rules compute that could leave the wire's bounds is
+    the deadline, the latest instant of a decision (reminders and early escalation come
+    before it): it is checked here as the wire's `Instant` would check it, so a request
+    received at the end of year 2200 is refused here rather than by the outcome's readers."""
     named = supplier_zone({"supplier": {"timezone": zone}})
-    return DecisionRecord(
+    if decision.deadline is not None:
+        check_instant(decision.deadline)
+    return DecisionRecord.model_construct(
         outcome=str(decision.outcome),
-        findings=[
-            Finding(
-                rule_id=str(f.rule_id), citation=f.citation, reason=f.reason, blocking=f.blocking
-            )
-            for f in decision.findings
-        ],
+        findings=[_finding(f) for f in decision.findings],
         rating=str(decision.rating) if decision.rating else None,
         required_delivery_dates=list(decision.required_delivery_dates),
         clock=str(decision.clock) if decision.clock else None,
@@ -137,4 +143,13 @@ def to_record(decision: rules.Decision, *, zone: str | None = None) -> DecisionR
         offered_quantity=str(decision.offered_quantity) if decision.offered_quantity else None,
         late=decision.late,
         ruleset_version=decision.ruleset_version,
+    )
+
+
+def _finding(found: rules.Finding) -> Finding:
+    return Finding.model_construct(
+        rule_id=str(found.rule_id),
+        citation=found.citation,
+        reason=found.reason,
+        blocking=found.blocking,
     )

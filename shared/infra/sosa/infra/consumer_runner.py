@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
@@ -111,6 +111,17 @@ class DatabaseOutage(Exception):  # noqa: N818 (a condition, not an error of the
     """Applying stopped because the database cannot be used now; nothing is blamed."""
 
 
+Batches: TypeAlias = dict[TopicPartition, list[Record]]
+Poll: TypeAlias = Callable[[AIOKafkaConsumer, int], Awaitable[Batches]]
+"""How the runner reads what is next: (consumer, max_records) -> records per partition."""
+
+
+async def poll_once(consumer: AIOKafkaConsumer, max_records: int) -> Batches:
+    """What the consumer has fetched, waiting up to half a second for something."""
+    batches: Batches = await consumer.getmany(timeout_ms=500, max_records=max_records)
+    return batches
+
+
 class ConsumerRunner(Generic[T, R]):
     """Consumes forever with one stage and one committer (the module's docstring)."""
 
@@ -126,6 +137,7 @@ class ConsumerRunner(Generic[T, R]):
         backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
         probe_timeout_s: float = 5.0,
+        poll: Poll = poll_once,
     ) -> None:
         self._consumer = consumer
         self._sessions = sessions
@@ -136,15 +148,14 @@ class ConsumerRunner(Generic[T, R]):
         self._max_records = max_records
         self._backoff = _Backoff(backoff_s, max_backoff_s)
         self._probe_timeout_s = probe_timeout_s
+        self._poll = poll
         self.handled = 0
         """Records whose batch was committed (read by tests and benchmarks)."""
 
     async def run(self) -> None:
         while True:
             try:
-                batches = await self._consumer.getmany(
-                    timeout_ms=500, max_records=self._max_records
-                )
+                batches = await self._poll(self._consumer, self._max_records)
             except Exception:
                 log.exception("reading from Kafka failed; will retry", extra=self._where())
                 await self._backoff.wait()

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -116,22 +116,9 @@ class PostureInForce:
     settings: PostureSettings
 
     def finding(self) -> Finding:
-        """The decision names the posture it was made under."""
-        where = "for every partner" if self.scope == GLOBAL else f"for partner {self.scope}"
-        s = self.settings
-        target = (
-            f"voluntary response target at most {s.voluntary_target_working_days} working days"
-            if s.voluntary_target_working_days is not None
-            else "the partner's own voluntary response target"
-        )
-        cadence = ", ".join(f"{f:g}" for f in s.reminder_fractions)
-        return finding(
-            RuleId.SOSA_POSTURE_IN_FORCE,
-            f"Posture {self.posture.value} is in force {where}: {target}; reminders at "
-            f"{cadence} of the window and {s.reminder_working_days_before} working day(s) "
-            f"before the deadline; early escalation {s.escalation_margin_working_days} working "
-            "day(s) before it. The DPAS limits of 15 CFR 700.13(d) and (e) are unchanged.",
-        )
+        """The decision names the posture it was made under (the same text for the same
+        posture, scope and settings: made once, `_posture_finding`)."""
+        return _posture_finding(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +264,9 @@ def apply(
 ) -> Decision:
     """`decision` as made under `posture`: it names the posture, and a clock it started gets
     the posture's reminder cadence and early-escalation point. The deadline never moves here."""
-    named = replace(decision, findings=(*decision.findings, posture.finding()))
+    findings = (*decision.findings, posture.finding())
     if decision.clock_started_at is None or decision.deadline is None:
-        return named
+        return replace(decision, findings=findings)
     planned = plan(
         started_at=decision.clock_started_at,
         deadline=decision.deadline,
@@ -289,7 +276,10 @@ def apply(
         calendar=calendar,
     )
     return replace(
-        named, reminders=planned.reminders, early_escalation_at=planned.early_escalation_at
+        decision,
+        findings=findings,
+        reminders=planned.reminders,
+        early_escalation_at=planned.early_escalation_at,
     )
 
 
@@ -297,13 +287,9 @@ def working_days_between(
     started_at: datetime, deadline: datetime, zone: ZoneInfo, calendar: WorkingCalendar
 ) -> int:
     """N such that `deadline` falls on the N-th working day after the local day of `started_at`."""
-    day, end = started_at.astimezone(zone).date(), deadline.astimezone(zone).date()
-    count = 0
-    while day < end:
-        day += timedelta(days=1)
-        if calendar.is_working_day(day):
-            count += 1
-    return count
+    return calendar.working_days_between(
+        started_at.astimezone(zone).date(), deadline.astimezone(zone).date()
+    )
 
 
 def voluntary_target_note(posture: PostureInForce, days: int) -> Finding:
@@ -337,6 +323,27 @@ def decide_early_escalation(
     )
     kept = Outcome.VOLUNTARY_REQUEST if facts.path is Path.VOLUNTARY else Outcome.DPAS_RATED_ORDER
     return facts.carried(kept, [note, posture.finding()])
+
+
+@lru_cache(maxsize=256)
+def _posture_finding(in_force: PostureInForce) -> Finding:
+    """A posture's finding, one per (posture, scope, settings): every decision made under it
+    carries the same constant text."""
+    where = "for every partner" if in_force.scope == GLOBAL else f"for partner {in_force.scope}"
+    s = in_force.settings
+    target = (
+        f"voluntary response target at most {s.voluntary_target_working_days} working days"
+        if s.voluntary_target_working_days is not None
+        else "the partner's own voluntary response target"
+    )
+    cadence = ", ".join(f"{f:g}" for f in s.reminder_fractions)
+    return finding(
+        RuleId.SOSA_POSTURE_IN_FORCE,
+        f"Posture {in_force.posture.value} is in force {where}: {target}; reminders at "
+        f"{cadence} of the window and {s.reminder_working_days_before} working day(s) "
+        f"before the deadline; early escalation {s.escalation_margin_working_days} working "
+        "day(s) before it. The DPAS limits of 15 CFR 700.13(d) and (e) are unchanged.",
+    )
 
 
 @cache

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from .clock_rules import ClockRules
 from .deadlines import response_clock, voluntary_clock
-from .decision import Authority, Decision, Outcome, Path, finding
-from .elements import ElementsCheck, check_delivery_dates, check_elements, past_delivery_dates
+from .decision import Authority, Decision, Finding, Outcome, Path, finding
+from .elements import check_delivery_dates, check_elements, past_delivery_dates
 from .instants import require_aware
 from .partners import Partner, PartnerRegistry
 from .paths import PathChoice, choose_path
@@ -78,13 +78,25 @@ def _rated(
         rules=rules or ClockRules.default(),
         with_rating=choice.path is Path.DPAS,
     )
-    base = _with_elements(base, choice, elements, request.rating)
-    base = _warn_past_dates(base, request, zone)
+    today = request.received_at.astimezone(zone).date()
+    findings = (
+        *choice.findings,
+        *_authorization_note(choice, request.rating),
+        *elements.findings,
+        *past_delivery_dates(elements.dates, today=today),
+    )
+    checked = replace(
+        base,
+        findings=findings,
+        rating=elements.rating,
+        required_delivery_dates=elements.dates,
+        emergency_hours=elements.emergency_hours,
+    )
     if not elements.complete:
-        return base
+        return checked
     if choice.path is Path.DPAS_VIA_SOSA or elements.rating is None:
         return replace(
-            base,
+            checked,
             outcome=Outcome.AWAITING_DETERMINATION,
             awaiting=Authority.DOD_PROGRAM_DETERMINATION,
         )
@@ -98,9 +110,9 @@ def _rated(
         rules=rules,
     )
     return replace(
-        base,
+        checked,
         outcome=Outcome.DPAS_RATED_ORDER,
-        findings=(*base.findings, clock.finding),
+        findings=(*findings, clock.finding),
         clock=clock.kind,
         clock_started_at=clock.started_at,
         deadline=clock.deadline,
@@ -108,24 +120,16 @@ def _rated(
     )
 
 
-def _with_elements(
-    base: Decision, choice: PathChoice, elements: ElementsCheck, proposed: str | None
-) -> Decision:
-    notes = []
-    if choice.path is Path.DPAS_VIA_SOSA and proposed and proposed.strip():
-        notes.append(
-            finding(
-                RuleId.SOSA_RATING_AWAITS_AUTHORIZATION,
-                f"The partner proposes {proposed.strip()!r}; the rating of its request is the one "
-                "Commerce authorizes (15 CFR 700.57(a), 700.51), not the one proposed.",
-            )
-        )
-    return replace(
-        base,
-        findings=(*choice.findings, *notes, *elements.findings),
-        rating=elements.rating,
-        required_delivery_dates=elements.dates,
-        emergency_hours=elements.emergency_hours,
+def _authorization_note(choice: PathChoice, proposed: str | None) -> tuple[Finding, ...]:
+    """A partner's request to a US supplier: the rating it proposes is not the one that counts."""
+    if choice.path is not Path.DPAS_VIA_SOSA or not proposed or not proposed.strip():
+        return ()
+    return (
+        finding(
+            RuleId.SOSA_RATING_AWAITS_AUTHORIZATION,
+            f"The partner proposes {proposed.strip()!r}; the rating of its request is the one "
+            "Commerce authorizes (15 CFR 700.57(a), 700.51), not the one proposed.",
+        ),
     )
 
 

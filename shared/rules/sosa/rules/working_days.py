@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 
@@ -63,14 +63,40 @@ class WorkingCalendar:
         """The `count`-th working day after `start` (the day of receipt is day 0)."""
         if not 0 <= count <= _MAX_WORKING_DAYS:
             raise ValueError(f"working-day count out of range: {count}")
-        day, seen = start, 0
-        while seen < count:
-            day += timedelta(days=1)
-            if day - start > timedelta(days=_MAX_WORKING_DAYS * 7):
-                raise ValueError("calendar has no working days")
-            if self.is_working_day(day):
-                seen += 1
-        return day
+        return _add_working_days(self, start, count)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """N such that `end` is the N-th working day after `start` (0 when `end` is not after
+        it): the inverse of `add_working_days` on working days."""
+        return _working_days_between(self, start, end)
+
+
+_MEMO_SIZE = 4096
+"""Days remembered per question below. A stream of requests asks the same few (the day of
+receipt, 15 or 10 working days, the reminder points) over and over; each answer walks the
+calendar day by day, so it is worked out once per (calendar, day, count)."""
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _add_working_days(calendar: WorkingCalendar, start: date, count: int) -> date:
+    day, seen = start, 0
+    while seen < count:
+        day += timedelta(days=1)
+        if day - start > timedelta(days=_MAX_WORKING_DAYS * 7):
+            raise ValueError("calendar has no working days")
+        if calendar.is_working_day(day):
+            seen += 1
+    return day
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _working_days_between(calendar: WorkingCalendar, start: date, end: date) -> int:
+    day, count = start, 0
+    while day < end:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            count += 1
+    return count
 
 
 def inauguration_day(year: int) -> date | None:
