@@ -216,3 +216,21 @@ async def test_an_outage_no_error_names_is_caught_by_asking_the_database(
         assert not db.is_outage(raised.value.__cause__)
     finally:
         await gone.dispose()
+
+
+async def test_a_batch_of_submissions_reads_and_deletes_no_timers(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    """Timers are only ever written with their request, so new requests have none to read or
+    to delete: a steady stream's batches are mostly submissions, and each statement saved is a
+    round trip per batch."""
+    with statements(sessions) as sent:
+        outputs = (await decide(sessions, handlers, records(submit("r-x"), submit("r-y")))).results
+    assert [state for _, state, _ in outcome_states(outputs)] == ["routed", "routed"]
+    assert sent == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT", "INSERT"], (
+        "the inbox, the requests and the postures read; the requests, their timers and the "
+        "inbox written"
+    )
+    async with sessions() as session:
+        timed = set((await session.execute(select(tables.timers.c.request_id))).scalars())
+    assert timed == {"r-x", "r-y"}

@@ -98,16 +98,17 @@ class OutcomeWriter:
     ) -> list[Output]:
         """Each event on the outcome stream, carrying the trace of the decision in progress (the
         router's span, or the cause's own `traceparent` outside any span)."""
+        types = [_TYPES[type(e)] for e in events]
         tracing.annotate(
             {
-                "sosa.outcome_types": [outcomes.type_of(e) for e in events],
+                "sosa.outcome_types": types,
                 "sosa.rule_ids": sorted({f.rule_id for e in events for f in e.decision.findings}),
             }
         )
         traceparent = tracing.current_traceparent() or cause.traceparent
         return [
-            self._output(topics.OUTCOMES, e, e.event_id, outcomes.type_of(e), traceparent, now)
-            for e in events
+            self._output(topics.OUTCOMES, e, e.event_id, kind, traceparent, now)
+            for e, kind in zip(events, types, strict=True)
         ]
 
     def _common(
@@ -151,3 +152,9 @@ class OutcomeWriter:
                 traceparent=traceparent,
             ),
         )
+
+
+_TYPES: dict[type[outcomes.OutcomeEvent], str] = {
+    model: name for name, model in outcomes.OUTCOME_TYPES.items()
+}
+"""The CloudEvents type of each outcome model (`outcomes.type_of`, looked up once)."""
