@@ -63,9 +63,13 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
             migrations="sosa.router:migrations",
             clients=[tick_producer, consumer],
         )
-        # Everything alive now (modules, validators, the rules' data, the clients) lives as long
-        # as the process: out of the collector's sight, a full collection no longer walks it,
-        # which cost a catch-up about a quarter of its CPU (docs/performance.md).
+        # The holidays a clock counts with, loaded before the first command (a clock may end
+        # next year). Then everything alive (modules, validators, the rules' data, the clients)
+        # lives as long as the process: out of the collector's sight, a full collection no
+        # longer walks it, which cost a catch-up about a quarter of its CPU
+        # (docs/performance.md).
+        this_year = clock.now().year
+        config.calendar.prepare(range(this_year, this_year + 2))
         gc.collect()
         gc.freeze()
         consumer.subscribe([settings.topic(topics.REQUESTS)], listener=producers)

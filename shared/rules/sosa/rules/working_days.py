@@ -59,6 +59,13 @@ class WorkingCalendar:
             return False
         return day not in _public_holidays(self.country, day.year)
 
+    def prepare(self, years: Iterable[int]) -> None:
+        """Load the public holidays of these years now: `holidays` imports its country modules
+        on first use (about a second of CPU), which a service pays before it serves rather
+        than on the first request it decides."""
+        for year in years:
+            _public_holidays(self.country, year)
+
     def add_working_days(self, start: date, count: int) -> date:
         """The `count`-th working day after `start` (the day of receipt is day 0)."""
         if not 0 <= count <= _MAX_WORKING_DAYS:
