@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import ValidationError
 
 from sosa import rules
 from sosa.contracts import commands
@@ -124,7 +127,7 @@ def to_record(decision: rules.Decision, *, zone: str | None = None) -> DecisionR
     received at the end of year 2200 is refused here rather than by the outcome's readers."""
     named = supplier_zone({"supplier": {"timezone": zone}})
     if decision.deadline is not None:
-        check_instant(decision.deadline)
+        _check_deadline(decision.deadline)
     return DecisionRecord.model_construct(
         outcome=str(decision.outcome),
         findings=[_finding(f) for f in decision.findings],
@@ -144,6 +147,25 @@ def to_record(decision: rules.Decision, *, zone: str | None = None) -> DecisionR
         late=decision.late,
         ruleset_version=decision.ruleset_version,
     )
+
+
+def _check_deadline(deadline: datetime) -> None:
+    """The refusal validating the record would give (a ValidationError naming `deadline`, which
+    the dry run turns into a 422 naming the input at fault), without validating the rest."""
+    try:
+        check_instant(deadline)
+    except ValueError as exc:
+        raise ValidationError.from_exception_data(
+            "DecisionRecord",
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("deadline",),
+                    "input": deadline,
+                    "ctx": {"error": exc},
+                }
+            ],
+        ) from exc
 
 
 def _finding(found: rules.Finding) -> Finding:
