@@ -446,6 +446,11 @@ ROWS: dict[tuple[str, str, str], tuple[Call, dict[str, int]]] = {
         lambda w, r: w.call("notifier", r, "GET", "/v1/me"),
         everyone(200),
     ),
+    # every party reads the catalog; the operators' notices are listed to operators only
+    ("notifier", "get", "/v1/event-types"): (
+        lambda w, r: w.call("notifier", r, "GET", "/v1/event-types"),
+        everyone(200),
+    ),
 }
 
 
