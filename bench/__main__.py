@@ -98,7 +98,7 @@ async def run(cfg: Config, names: list[str], args: argparse.Namespace) -> int:
     host["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     targets = [t for r in results for t in r.targets]
     if targets:
-        print("\ntargets (#11), each figure beside its anchor measured in this run:")
+        print("\ntargets (#25), each figure beside its anchor measured in this run:")
         print(table(targets))
     print(
         f"\nload average: at start {host['load_average_at_start']},"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import make_url
 
 from tests.e2e.stack import free_port
 
@@ -19,12 +20,37 @@ from tests.e2e.stack import free_port
 @asynccontextmanager
 async def bare_endpoint(logs: Path) -> AsyncIterator[tuple[str, int]]:
     """Anchor a, serving until the block ends: (its POST URL, its pid)."""
+    async with _serving("bare_endpoint", logs) as served:
+        yield served
+
+
+@asynccontextmanager
+async def durable_accept(
+    logs: Path, *, database_url: str, bootstrap: str, topic: str
+) -> AsyncIterator[tuple[str, int]]:
+    """Anchor a2 on `database_url` (a SQLAlchemy URL: asyncpg's own form is passed on) and
+    `topic`, serving until the block ends: (its POST URL, its pid)."""
+    plain_url = make_url(database_url).set(drivername="postgresql")
+    async with _serving(
+        "durable_accept",
+        logs,
+        plain_url.render_as_string(hide_password=False),
+        bootstrap,
+        topic,
+    ) as served:
+        yield served
+
+
+@asynccontextmanager
+async def _serving(module: str, logs: Path, *args: str) -> AsyncIterator[tuple[str, int]]:
     port = free_port()
-    process = _spawn_bare_endpoint(port, logs)
+    process = _spawn(module, logs, str(port), *args)
     try:
         base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient() as client, asyncio.timeout(30):
+        async with httpx.AsyncClient() as client, asyncio.timeout(60):
             while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"anchor {module} exited ({process.returncode}): see {logs}")
                 try:
                     if (await client.get(f"{base}/readyz")).status_code == 200:
                         break
@@ -36,11 +62,11 @@ async def bare_endpoint(logs: Path) -> AsyncIterator[tuple[str, int]]:
         process.wait(timeout=30)
 
 
-def _spawn_bare_endpoint(port: int, logs: Path) -> subprocess.Popen[bytes]:
+def _spawn(module: str, logs: Path, *args: str) -> subprocess.Popen[bytes]:
     logs.mkdir(parents=True, exist_ok=True)
-    with (logs / "bare-endpoint.log").open("ab") as log:
+    with (logs / f"{module.replace('_', '-')}.log").open("ab") as log:
         return subprocess.Popen(  # noqa: S603 - this interpreter, a module of the bench
-            [sys.executable, "-m", "bench.anchors.bare_endpoint", str(port)],
+            [sys.executable, "-m", f"bench.anchors.{module}", *args],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
