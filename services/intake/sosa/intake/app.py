@@ -42,6 +42,7 @@ from sosa.intake.api.descriptions import GLOSSARY
 from sosa.intake.commands import idempotency
 from sosa.intake.commands.writes import store_all
 from sosa.intake.insights.pipeline_watch import PipelineWatch
+from sosa.intake.parties.kept_facts import KeptFacts
 from sosa.intake.runtime import Runtime
 from sosa.intake.settings import IntakeSettings
 from sosa.intake.views import read_model
@@ -55,6 +56,9 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     sessions = db.sessionmaker(engine)
     workers = Workers()
     rules = RulesConfig.load(extra_closures=settings.extra_closures)
+    credentials = KeysInTables(
+        sessions, keys=tables.api_keys, parties=tables.parties, cache_s=settings.auth_cache_s
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -92,6 +96,8 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
             rules=rules,
             group_commit=group_commit,
             pipeline=pipeline,
+            credentials=credentials,
+            facts=KeptFacts(sessions, keep_s=settings.auth_cache_s),
         )
         app.state.workers = workers
         workers.start("group-commit", group_commit.run())
@@ -130,11 +136,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     problems.install(app)
     api_docs.install(app)
     idempotency.install(app)
-    app.state.authenticator = Authenticator(
-        settings,
-        KeysInTables(sessions, keys=tables.api_keys, parties=tables.parties),
-        service="intake",
-    )
+    app.state.authenticator = Authenticator(settings, credentials, service="intake")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         ContentSecurityPolicy,

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.decisions.config import RulesConfig
+from sosa.infra.auth import KeysInTables
 from sosa.infra.clock import Clock
 from sosa.infra.group_commit import GroupCommit
 from sosa.infra.outbox import OutboxRelay
@@ -16,6 +17,7 @@ from sosa.intake.commands import idempotency
 from sosa.intake.commands.idempotency import Key
 from sosa.intake.commands.writes import AnswerT, Write
 from sosa.intake.insights.pipeline_watch import PipelineWatch
+from sosa.intake.parties.kept_facts import KeptFacts
 from sosa.intake.settings import IntakeSettings
 
 
@@ -30,6 +32,18 @@ class Runtime:
     group_commit: GroupCommit[Write[Any]]
     pipeline: PipelineWatch
     """Consumer lag and dead letters, for the operators' panel of the dashboard."""
+    credentials: KeysInTables
+    """The API keys and disabled parties the authenticator reads, kept `SOSA_AUTH_CACHE_S`."""
+    facts: KeptFacts
+    """The parties' registered facts a submit reads, kept `SOSA_AUTH_CACHE_S`."""
+
+    def parties_changed(self) -> None:
+        """A party or a key was changed and committed here: forget what was kept of them (so
+        that a revocation or a disabling counts at once on this instance) and wake the relay
+        that publishes the change."""
+        self.credentials.forget()
+        self.facts.forget()
+        self.relay.wake()
 
     async def accept(
         self, write: Write[AnswerT], *, key: Key | None, party_id: str, body: BaseModel

@@ -50,6 +50,16 @@ class IntakeSettings(ApiSettings):
     intake_group_commit_in_flight: int = Field(
         default=2, ge=1, le=16, description="Group commits that may run at the same time."
     )
+    auth_cache_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=5,
+        description="How long intake keeps what it read of a caller's credential (an API key, "
+        "whether a token's party is disabled) and of the parties' registered facts a submit "
+        "needs. Intake forgets it all whenever it changes a party or a key itself, so this is "
+        "the bound after which a change made through another intake instance counts. 0: read "
+        "on every request.",
+    )
     audit_retention_days: int = Field(
         default=1096,
         ge=1096,

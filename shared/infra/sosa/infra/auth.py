@@ -9,9 +9,12 @@ A caller shows one credential, `Authorization: Bearer <credential>`:
 - a JWT, verified against the configured JWKS (`sosa.infra.bearer_tokens`), refused when the
   party it names is registered and disabled.
 
-Nothing is cached: every request reads the service's own copy of the parties (intake's registry,
-the notifier's copy kept from `sosa.parties.v1`), so a revocation or a disabling counts from the
-moment the copy has it. A live stream asks `Authenticator.still_valid` again every few seconds.
+Every request reads the service's own copy of the parties (intake's registry, the notifier's copy
+kept from `sosa.parties.v1`), so a revocation or a disabling counts from the moment the copy has
+it. A service may keep what it read for `cache_s` seconds (`KeysInTables`; intake does, for
+`SOSA_AUTH_CACHE_S`, and forgets it all whenever it changes a party itself): a change made
+elsewhere then counts within that bound. A live stream asks `Authenticator.still_valid` again
+every few seconds.
 
 No credential, or one that does not check, is answered 401 with `WWW-Authenticate: Bearer`; the
 credential itself never appears in an answer or a log line. A party over its rate gets 429 with
@@ -26,6 +29,7 @@ import time
 from dataclasses import dataclass
 from typing import Annotated, Final, Protocol, runtime_checkable
 
+from cachetools import TTLCache
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Table, select
@@ -91,16 +95,58 @@ class PartyStatus(Protocol):
 
 class KeysInTables:
     """A KeyStore on a service's own `api_keys` and `parties` tables: intake's registry and the
-    notifier's copy of it have the same columns."""
+    notifier's copy of it have the same columns.
+
+    With `cache_s` > 0, what a lookup read (a key, or whether a party is disabled; a key or
+    party not found included) is kept for that long, up to `cache_size` entries of each, so that
+    a busy caller costs a database read per `cache_s` rather than per request. `forget()` drops
+    everything kept: the service calls it when it changes a party or a key itself, so that its
+    own changes count at once."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, keys: Table, parties: Table
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        keys: Table,
+        parties: Table,
+        cache_s: float = 0.0,
+        cache_size: int = 10_000,
     ) -> None:
         self._sessions = sessions
         self._keys = keys
         self._parties = parties
+        self._cache_s = cache_s
+        self._found: TTLCache[str, tuple[StoredKey | None]] = TTLCache(
+            cache_size, max(cache_s, 1e-9), timer=time.monotonic
+        )
+        self._disabled: TTLCache[str, bool] = TTLCache(
+            cache_size, max(cache_s, 1e-9), timer=time.monotonic
+        )
+
+    def forget(self) -> None:
+        """Drop every lookup kept: the next call reads the tables again."""
+        self._found.clear()
+        self._disabled.clear()
 
     async def find(self, key_id: str) -> StoredKey | None:
+        kept = self._found.get(key_id) if self._cache_s > 0 else None
+        if kept is not None:
+            return kept[0]
+        stored = await self._find(key_id)
+        if self._cache_s > 0:
+            self._found[key_id] = (stored,)
+        return stored
+
+    async def disabled(self, party_id: str) -> bool:
+        kept = self._disabled.get(party_id) if self._cache_s > 0 else None
+        if kept is not None:
+            return kept
+        value = await self._read_disabled(party_id)
+        if self._cache_s > 0:
+            self._disabled[party_id] = value
+        return value
+
+    async def _find(self, key_id: str) -> StoredKey | None:
         keys, parties = self._keys, self._parties
         async with self._sessions() as session:
             row = (
@@ -119,7 +165,7 @@ class KeysInTables:
             active=row.revoked_at is None and not row.disabled,
         )
 
-    async def disabled(self, party_id: str) -> bool:
+    async def _read_disabled(self, party_id: str) -> bool:
         async with self._sessions() as session:
             value = await session.scalar(
                 select(self._parties.c.disabled).where(self._parties.c.party_id == party_id)

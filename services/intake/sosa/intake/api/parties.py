@@ -110,7 +110,7 @@ async def create_party(body: PartyIn, rt: RuntimeDep, caller: CallerDep) -> Part
             },
         )
         await publish(session, body.party_id, now=now, source=rt.settings.intake_source)
-    rt.relay.wake()
+    rt.parties_changed()
     return await _out(rt, body.party_id)
 
 
@@ -190,7 +190,7 @@ async def patch_party(
                 details={"party_id": party_id, **values},
             )
             await publish(session, party_id, now=now, source=rt.settings.intake_source)
-    rt.relay.wake()
+    rt.parties_changed()
     return await _out(rt, party_id)
 
 
@@ -229,7 +229,7 @@ async def issue_key(
             details={"party_id": party_id, "key_id": key_id},
         )
         await publish(session, party_id, now=now, source=rt.settings.intake_source)
-    rt.relay.wake()
+    rt.parties_changed()
     return KeyIssued(
         key_id=key_id, label=label, created_at=now, revoked_at=None, party_id=party_id, api_key=key
     )
@@ -269,5 +269,5 @@ async def revoke_key(
             details={"party_id": party_id, "key_id": key_id},
         )
         await publish(session, party_id, now=now, source=rt.settings.intake_source)
-    rt.relay.wake()
+    rt.parties_changed()
     return Response(status_code=204)

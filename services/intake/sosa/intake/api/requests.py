@@ -50,10 +50,7 @@ async def submit(
             status.HTTP_403_FORBIDDEN,
             f"requester.party_id must be the calling party ({caller.party_id})",
         )
-    async with rt.sessions() as session:
-        registry = await registry_of(
-            session, (details.requester.party_id, details.supplier.party_id)
-        )
+    registry = await rt.facts.registry((details.requester.party_id, details.supplier.party_id))
     filled, registered = resolve_submission(details, registry)
     write = submission(
         filled,
