@@ -29,7 +29,6 @@ import time
 from dataclasses import dataclass
 from typing import Annotated, Final, Protocol, runtime_checkable
 
-from cachetools import TTLCache
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Table, select
@@ -40,6 +39,7 @@ from sosa.infra import api_keys
 from sosa.infra.api_settings import ApiSettings
 from sosa.infra.auth_failures import FailureLimiter, client_address
 from sosa.infra.bearer_tokens import InvalidTokenError, TokenVerifier, verifier_from
+from sosa.infra.kept_reads import KeptReads
 from sosa.infra.metrics import AUTH_FAILURES, AUTH_THROTTLED
 from sosa.infra.rate_limits import RateLimiter
 
@@ -98,8 +98,8 @@ class KeysInTables:
     notifier's copy of it have the same columns.
 
     With `cache_s` > 0, what a lookup read (a key, or whether a party is disabled; a key or
-    party not found included) is kept for that long, up to `cache_size` entries of each, so that
-    a busy caller costs a database read per `cache_s` rather than per request. `forget()` drops
+    party not found included) is kept for that long (`sosa.infra.kept_reads`), so that a busy
+    caller costs a database read per `cache_s` rather than per request. `forget()` drops
     everything kept: the service calls it when it changes a party or a key itself, so that its
     own changes count at once."""
 
@@ -110,41 +110,23 @@ class KeysInTables:
         keys: Table,
         parties: Table,
         cache_s: float = 0.0,
-        cache_size: int = 10_000,
     ) -> None:
         self._sessions = sessions
         self._keys = keys
         self._parties = parties
-        self._cache_s = cache_s
-        self._found: TTLCache[str, tuple[StoredKey | None]] = TTLCache(
-            cache_size, max(cache_s, 1e-9), timer=time.monotonic
-        )
-        self._disabled: TTLCache[str, bool] = TTLCache(
-            cache_size, max(cache_s, 1e-9), timer=time.monotonic
-        )
+        self._found: KeptReads[str, StoredKey | None] = KeptReads(cache_s)
+        self._disabled: KeptReads[str, bool] = KeptReads(cache_s)
 
     def forget(self) -> None:
         """Drop every lookup kept: the next call reads the tables again."""
-        self._found.clear()
-        self._disabled.clear()
+        self._found.forget()
+        self._disabled.forget()
 
     async def find(self, key_id: str) -> StoredKey | None:
-        kept = self._found.get(key_id) if self._cache_s > 0 else None
-        if kept is not None:
-            return kept[0]
-        stored = await self._find(key_id)
-        if self._cache_s > 0:
-            self._found[key_id] = (stored,)
-        return stored
+        return await self._found.get(key_id, lambda: self._find(key_id))
 
     async def disabled(self, party_id: str) -> bool:
-        kept = self._disabled.get(party_id) if self._cache_s > 0 else None
-        if kept is not None:
-            return kept
-        value = await self._read_disabled(party_id)
-        if self._cache_s > 0:
-            self._disabled[party_id] = value
-        return value
+        return await self._disabled.get(party_id, lambda: self._read_disabled(party_id))
 
     async def _find(self, key_id: str) -> StoredKey | None:
         keys, parties = self._keys, self._parties
