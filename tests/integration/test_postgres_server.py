@@ -14,6 +14,8 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from sosa.infra import db
+
 pytestmark = pytest.mark.db
 
 MIN_SERVER_MAJOR = 15
@@ -104,3 +106,24 @@ async def test_fresh_database_commits_and_rolls_back(
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     assert not await _database_exists(admin_engine, name)
+
+
+async def test_a_pooled_connection_the_server_dropped_is_replaced_at_checkout(
+    admin_engine: AsyncEngine, postgres_admin_url: str
+) -> None:
+    """sosa.infra.db pings each pooled connection as it is handed out (one empty query): one
+    whose backend the server ended is replaced, and the caller's work runs on a new one."""
+    engine = db.create_engine(postgres_admin_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            first = await connection.scalar(text("SELECT pg_backend_pid()"))
+        async with admin_engine.connect() as connection:
+            ended = await connection.scalar(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": first}
+            )
+        assert ended is True
+        async with engine.connect() as connection:
+            second = await connection.scalar(text("SELECT pg_backend_pid()"))
+        assert second != first
+    finally:
+        await engine.dispose()

@@ -10,7 +10,7 @@ from typing import Any, Final
 from sqlalchemy import Table, event, literal_column, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.util import await_
 
 UNAVAILABLE: Final = (DBAPIError, PoolTimeoutError, OSError)
 """What a database call raises when the server is down or the connection broke: a refused
@@ -91,12 +92,23 @@ def create_engine(
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(
-        _with_statement_cache(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+    engine = create_async_engine(
+        _with_statement_cache(url), pool_size=pool_size, max_overflow=pool_size
     )
+    event.listen(engine.sync_engine.pool, "checkout", _ping)
+    return engine
+
+
+def _ping(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """Before a pooled connection is handed out, one empty query on it: a connection that the
+    server dropped (a restart, a kill) is replaced by a new one instead of failing the caller's
+    work. This is SQLAlchemy's `pool_pre_ping` in one round trip: its asyncpg ping wraps the
+    query in a transaction of its own (BEGIN, query, ROLLBACK: three round trips, for PgBouncer
+    in transaction mode, which sosa does not use), and every session pays it at checkout."""
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as exc:
+        raise DisconnectionError(f"the pooled connection is gone: {exc!r}") from exc
 
 
 STATEMENT_CACHE_SIZE: Final = 500
@@ -149,6 +161,17 @@ async def insert_ignoring_duplicates(
         literal_column("1")
     )
     return len((await session.execute(statement, list(rows))).all())
+
+
+async def insert_skipping_duplicates(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """INSERT rows, skipping those whose primary or unique key exists, when the caller need not
+    know which were added: with no RETURNING, the rows go to the driver's executemany (asyncpg:
+    one prepared statement, whatever the number of rows), where a RETURNING makes SQLAlchemy
+    render a multi-row VALUES whose text differs with the number of rows."""
+    if rows:
+        await session.execute(_on_conflict_do_nothing(session, table), list(rows))
 
 
 async def insert_new(

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.infra.db import insert_ignoring_duplicates, insert_new
+from sosa.infra.db import insert_new, insert_skipping_duplicates
 from sosa.intake import audit, tables
 from sosa.intake.commands.answers import CommandAccepted, PostureAccepted, SubmissionAccepted
 
@@ -76,7 +76,7 @@ async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list
     if items:
         await session.execute(tables.request_items.insert(), items)
     grants = [grant for w in stored for grant in w.grants]
-    await insert_ignoring_duplicates(session, tables.request_access, grants)
+    await insert_skipping_duplicates(session, tables.request_access, grants)
     await _set_postures(session, [w.posture for w in stored if w.posture is not None])
     # last: the audit head is the last lock a transaction takes, held only until the commit
     await audit.append_all(session, [w.audit for w in stored])
