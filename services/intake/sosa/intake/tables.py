@@ -3,6 +3,8 @@ parties and their API keys, who may see each request, and the audit log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,6 +25,7 @@ from sqlalchemy import (
 
 from sosa.infra.columns import UtcDateTime
 from sosa.infra.outbox import outbox_table
+from sosa.intake.views.rollup_keys import COUNTS as ROLLUP_COUNTS
 
 metadata = MetaData(
     naming_convention={
@@ -116,6 +119,34 @@ answer_offers = Table(
     Column("request_id", String(64), nullable=False, index=True),
     Column("delay_days", Integer, nullable=False),
 )
+
+
+def _figure_counts(name: str, *by_day: Column[Any]) -> Table:
+    """The counts the roll-ups keep per scope, dimension and key (`sosa.intake.views.rollups`)."""
+    return Table(
+        name,
+        metadata,
+        # `*`: every request (what operators see); else a party id: the requests it may see
+        Column("scope", String(128), primary_key=True),
+        # state, path, partner_country, supplier, requester, rating (`rollup_keys.DIMENSIONS`)
+        Column("dimension", String(20), primary_key=True),
+        Column("key", String(128), primary_key=True),
+        *by_day,
+        *(
+            Column(name, BigInteger, nullable=False, server_default="0")
+            for name in ROLLUP_COUNTS  # what `rollup_keys.tally` counts
+        ),
+    )
+
+
+figure_counts = _figure_counts("figure_counts")
+"""The roll-ups over all time: what the dashboard and the figures without a period read."""
+figure_counts_daily = _figure_counts(
+    "figure_counts_daily",
+    # the UTC day the requests were received: a period's whole days are read here
+    Column("day", Date, primary_key=True),
+)
+"""The same roll-ups per day of receipt."""
 
 request_timeline = Table(
     "request_timeline",

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.infra.db import insert_new, insert_skipping_duplicates
 from sosa.intake import audit, tables
 from sosa.intake.commands.answers import CommandAccepted, PostureAccepted, SubmissionAccepted
+from sosa.intake.views import rollups
 
 AnswerT = TypeVar("AnswerT", SubmissionAccepted, CommandAccepted, PostureAccepted)
 _postures = tables.postures
@@ -77,6 +78,7 @@ async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list
         await session.execute(tables.request_items.insert(), items)
     grants = [grant for w in stored for grant in w.grants]
     await insert_skipping_duplicates(session, tables.request_access, grants)
+    await rollups.count_new_views(session, views, grants)  # the figures' roll-ups (#24)
     await _set_postures(session, [w.posture for w in stored if w.posture is not None])
     # last: the audit head is the last lock a transaction takes, held only until the commit
     await audit.append_all(session, [w.audit for w in stored])

@@ -1,6 +1,7 @@
 """Intake's read model, built only from `sosa.outcomes.v1`: the timeline, each request's view
 (with what the resilience figures read of its history), the dates answers offered, who may see
-it (the parties the events name), and an audit row for each decision."""
+it (the parties the events name), the figure roll-ups (`rollups`), and an audit row for each
+decision."""
 
 from __future__ import annotations
 
@@ -19,12 +20,15 @@ from sosa.infra.db import insert_ignoring_duplicates
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.intake import audit, tables
+from sosa.intake.views import rollups
 from sosa.intake.views.changes import ViewFacts, advance, offer_delay
+from sosa.intake.views.rollup_keys import Changes, Counted
 from sosa.intake.views.timeline import timeline_row
 
 log = logging.getLogger(__name__)
 _views = tables.request_views
-_FACT_COLUMNS = [_views.c[f.name] for f in fields(ViewFacts)]
+_FACT_NAMES = frozenset(f.name for f in fields(ViewFacts))
+_FACT_COLUMNS = [_views.c[name] for name in sorted(_FACT_NAMES)]
 
 
 async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
@@ -38,7 +42,7 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
     # locked so that a second intake instance given the partition after a rebalance waits
     rows = (
         await session.execute(
-            select(_views.c.request_id, *_FACT_COLUMNS)
+            select(_views.c.request_id, _views.c.requester, _views.c.supplier, *_FACT_COLUMNS)
             .where(_views.c.request_id.in_(by_request))
             .with_for_update()
         )
@@ -50,10 +54,12 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
     await insert_ignoring_duplicates(
         session, tables.request_timeline, [timeline_row(e) for e in events]
     )
-    await _grant_access(session, events)
-    moved, offers = [], []
+    seeing = await rollups.parties_seeing(session, by_request)
+    granted = await _grant_access(session, events)
+    moved, offers, changes = [], [], Changes()
     for row in rows:
-        facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k != "request_id"})
+        facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k in _FACT_NAMES})
+        counted = Counted.of(row._mapping)
         before = facts.last_sequence
         for event in by_request[row.request_id]:
             if event.sequence > facts.last_sequence and (days := offer_delay(event)) is not None:
@@ -63,9 +69,18 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
             facts = advance(facts, event)
         if facts.last_sequence != before:
             moved.append({"b_request_id": row.request_id, "b_before": before, **facts.columns()})
+        # the roll-ups: the view as it was out of its scopes, as it is into its scopes now
+        parties = seeing.get(row.request_id, set())
+        changes.move(
+            counted,
+            rollups.scopes(parties),
+            Counted.of({**row._mapping, **facts.columns()}),
+            rollups.scopes(parties | granted.get(row.request_id, set())),
+        )
     if moved:
         await session.execute(_MOVE_VIEW, moved)
     await insert_ignoring_duplicates(session, tables.answer_offers, offers)
+    await rollups.keep(session, changes)
     # after the views: the audit head is the last lock a transaction takes (see audit.append)
     await audit.append_all(session, [_audit_entry(event) for event in fresh])
 
@@ -100,15 +115,22 @@ async def _new_events(
     return fresh
 
 
-async def _grant_access(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
+async def _grant_access(
+    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]
+) -> dict[str, set[str]]:
     """Every party an event involves may see the request from then on (the supplier once it is
-    routed to it, the liaison, the authorities awaited: `sosa.contracts.involvement`)."""
+    routed to it, the liaison, the authorities awaited: `sosa.contracts.involvement`); returns
+    the parties each request was granted to (held already or not)."""
     grants = [
         {"request_id": event.request_id, "party_id": party, "relation": relation}
         for event in events
         for party, relation in set(involvement.involved(event))
     ]
     await insert_ignoring_duplicates(session, tables.request_access, grants)
+    granted: dict[str, set[str]] = {}
+    for grant in grants:
+        granted.setdefault(grant["request_id"], set()).add(grant["party_id"])
+    return granted
 
 
 def _audit_entry(event: outcomes.OutcomeEvent) -> audit.Entry:

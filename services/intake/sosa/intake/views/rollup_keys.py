@@ -1,0 +1,165 @@
+"""What the figure roll-ups count of one view (pure: no I/O, no clock).
+
+Each view counts once in each dimension (its state, its path, its partner country, its
+supplier, its requester, its rating), for each scope that may see it (`*`, every request, and
+each party with a `request_access` row for it), over all time and on the UTC day it was received.
+What it counts there is its `tally`: one request, and whether its clock ran to an end, it went
+late, it was answered, its first answer was a refusal, its supplier ever accepted it, an answer
+is still awaited, and it is overdue now, as `resilience_figures` and the dashboard define them.
+
+A change of a view is a `Changes`: the old view's tally taken away, the new one's added, for the
+scopes of before and of after (a party granted access meanwhile gains the request). Summed per
+row, only the rows that moved are written (`sosa.intake.views.rollups`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from sosa.contracts.states import RequestState
+from sosa.intake.insights.resilience_figures import ACCEPTING, OVERDUE, REFUSED
+
+EVERYONE: Final = "*"
+"""The scope of every request: what operators see."""
+DIMENSIONS: Final = ("state", "path", "partner_country", "supplier", "requester", "rating")
+COUNTS: Final = (
+    "requests",
+    "clocked",
+    "late",
+    "answered",
+    "refused",
+    "accepted",
+    "open",
+    "overdue",
+)
+UNDECIDED: Final = "undecided"
+"""The path of a request without one yet (the dashboard's `by_path`)."""
+US: Final = "US"
+"""The partner country of a request without a decision naming one (a US order)."""
+NO_ANSWER_AWAITED: Final = frozenset(
+    {
+        RequestState.ACCEPTED,
+        RequestState.REJECTED_BY_SUPPLIER,
+        RequestState.DECLINED,
+        RequestState.FULFILLED,
+        RequestState.CANCELLED,
+        RequestState.REJECTED,
+        RequestState.OVERDUE,
+    }
+)
+"""States in which no answer is awaited any more: the dashboard's `open` counts the others."""
+VIEW_COLUMNS: Final = (
+    "request_id", "state", "path", "rating", "supplier", "requester", "partner_country",
+    "first_answer", "went_late", "ever_accepted", "received_at",
+)  # fmt: skip
+"""The columns of `request_views` the roll-ups read."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Counted:
+    """What the roll-ups read of one view."""
+
+    state: str
+    path: str | None
+    rating: str | None
+    supplier: str
+    requester: str
+    received_at: datetime
+    partner_country: str | None = None
+    first_answer: str | None = None
+    went_late: bool = False
+    ever_accepted: bool = False
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Counted:
+        """From a view row (a new view's row may leave out what its columns default)."""
+        return cls(**{name: row[name] for name in VIEW_COLUMNS[1:] if name in row})
+
+
+def tally(view: Counted) -> tuple[int, ...]:
+    """What one view adds to each of its roll-up rows, in the order of `COUNTS`."""
+    late = view.went_late or view.state == OVERDUE
+    answered = view.first_answer is not None
+    return (
+        1,
+        int(answered or late),
+        int(late),
+        int(answered),
+        int(view.first_answer in REFUSED),
+        int(view.ever_accepted or view.state in ACCEPTING),
+        int(view.state not in NO_ANSWER_AWAITED),
+        int(view.state == OVERDUE),
+    )
+
+
+def keys(view: Counted) -> list[tuple[str, str]]:
+    """(dimension, key) of each roll-up row the view counts in, for one scope and one span."""
+    return [
+        ("state", view.state),
+        ("path", view.path or UNDECIDED),
+        ("partner_country", view.partner_country or US),
+        ("supplier", view.supplier),
+        ("requester", view.requester),
+        ("rating", view.rating or ""),
+    ]
+
+
+def day_of(at: datetime) -> date:
+    """The UTC day of an instant (the `day` of the daily roll-ups)."""
+    return at.astimezone(UTC).date()
+
+
+RowKey = tuple[str, str, str, date | None]
+"""scope, dimension, key, and the day of receipt (None: over all time)."""
+
+
+@dataclass(slots=True)
+class Changes:
+    """The roll-up rows one transaction moves, and by how much."""
+
+    deltas: dict[RowKey, list[int]] = field(default_factory=dict)
+
+    def count(self, view: Counted, scopes: Iterable[str], sign: int = 1) -> None:
+        """Add the view to (sign -1: take it away from) its rows in each scope."""
+        counts = [sign * n for n in tally(view)]
+        for scope in scopes:
+            for dimension, key in keys(view):
+                for day in (None, day_of(view.received_at)):
+                    row = self.deltas.setdefault((scope, dimension, key, day), [0] * len(COUNTS))
+                    for i, n in enumerate(counts):
+                        row[i] += n
+
+    def move(
+        self,
+        before: Counted,
+        before_scopes: Iterable[str],
+        after: Counted,
+        after_scopes: Iterable[str],
+    ) -> None:
+        """A view changed, or its scopes grew: the old one out, the new one in."""
+        self.count(before, before_scopes, -1)
+        self.count(after, after_scopes, 1)
+
+    def rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows that moved, over all time and per day, each list in one order (scope,
+        dimension, key, day) so that two transactions lock shared rows in the same order."""
+        total, daily = [], []
+        for (scope, dimension, key, day), counts in sorted(
+            self.deltas.items(), key=lambda item: (item[0][:3], item[0][3] or date.min)
+        ):
+            if not any(counts):
+                continue
+            row = {
+                "scope": scope,
+                "dimension": dimension,
+                "key": key,
+                **dict(zip(COUNTS, counts, strict=True)),
+            }
+            if day is None:
+                total.append(row)
+            else:
+                daily.append({**row, "day": day})
+        return total, daily

@@ -1,0 +1,75 @@
+"""The figure roll-ups kept in the transaction that changes the views (`rollup_keys` says what
+they count): `figure_counts` over all time and `figure_counts_daily` per day of receipt, per
+scope (`*` and each party that may see the requests), dimension and key.
+
+Every change is an upsert that adds to the row (`INSERT ... ON CONFLICT DO UPDATE SET n = n +
+excluded.n`): two intake replicas projecting different partitions at once never lose an
+increment. The read model counts a view only when it moves (an outcome delivered again moves
+nothing), and a submit counts its new view; the rows are written in one order (`Changes.rows`)
+just before the audit entry, so the locks on the shared rows are held as briefly as the audit
+head's and two transactions never take them in opposite orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sosa.infra.db import is_postgres
+from sosa.intake import tables
+from sosa.intake.views.rollup_keys import COUNTS, EVERYONE, Changes, Counted
+
+_access = tables.request_access
+
+
+async def parties_seeing(session: AsyncSession, request_ids: Iterable[str]) -> dict[str, set[str]]:
+    """Request id -> the parties with a `request_access` row for it (each counts it once)."""
+    found: dict[str, set[str]] = {}
+    rows = await session.execute(
+        select(_access.c.request_id, _access.c.party_id)
+        .where(_access.c.request_id.in_(list(request_ids)))
+        .distinct()
+    )
+    for request_id, party_id in rows:
+        found.setdefault(request_id, set()).add(party_id)
+    return found
+
+
+def scopes(parties: Iterable[str]) -> set[str]:
+    """The scopes a request counts in: every request's, and each of its parties'."""
+    return {EVERYONE, *parties}
+
+
+async def count_new_views(
+    session: AsyncSession,
+    views: Sequence[Mapping[str, Any]],
+    grants: Sequence[Mapping[str, Any]],
+) -> None:
+    """Count views just inserted, in the scopes of the parties granted access with them."""
+    parties: dict[str, set[str]] = {}
+    for grant in grants:
+        parties.setdefault(grant["request_id"], set()).add(grant["party_id"])
+    changes = Changes()
+    for view in views:
+        changes.count(Counted.of(view), scopes(parties.get(view["request_id"], ())))
+    await keep(session, changes)
+
+
+async def keep(session: AsyncSession, changes: Changes) -> None:
+    """Add the changes to the roll-ups (all time first, then per day; each in key order)."""
+    total, daily = changes.rows()
+    for table, rows in ((tables.figure_counts, total), (tables.figure_counts_daily, daily)):
+        if rows:
+            await session.execute(_adding(session, table), rows)
+
+
+def _adding(session: AsyncSession, table: Table) -> Any:
+    insert = (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
+    return insert.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={name: table.c[name] + insert.excluded[name] for name in COUNTS},
+    )

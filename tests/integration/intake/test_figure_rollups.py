@@ -1,0 +1,147 @@
+"""The figure roll-ups (`sosa.intake.views.rollups`) equal what their definition
+(`rollup_keys`) counts over the views and who may see them, after a varied population projected
+the hard way: two projections at once on different requests (two intake replicas), batches
+delivered again, events out of order, duplicates within a batch. And the migration's set-based
+backfill gives the very rows the projection kept. On PostgreSQL and on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import random
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Table, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sosa.intake import tables
+from sosa.intake.views.rollup_keys import COUNTS, VIEW_COLUMNS, Changes, Counted
+from sosa.intake.views.rollups import scopes
+from tests.e2e.test_walking_skeleton import DPAS_REQUEST
+from tests.integration.intake.seeding import Sessions, apply, submit
+from tests.integration.intake.test_analytics_figures import ITEMS, RATINGS, SUPPLIERS, _history
+from tests.unit.intake.builders import T0
+
+pytestmark = pytest.mark.db
+ROLLUPS = (tables.figure_counts, tables.figure_counts_daily)
+
+
+async def _population(sessions: Sessions, n: int) -> None:
+    """n requests over several days; their histories applied by two projections at once, in
+    batches mixing requests, some delivered twice or out of order."""
+    rng = random.Random(2424)
+    histories: list[list[Any]] = []
+    for i in range(n):
+        supplier = rng.choice(SUPPLIERS)
+        received = T0 + timedelta(hours=5 * i)
+        body = {
+            **DPAS_REQUEST,
+            "supplier": {"party_id": supplier, "name": supplier, "country": "US"},
+            "contract_number": f"N00024-26-C-{i:04d}",
+            "items": [{"description": rng.choice(ITEMS), "quantity": "1"}],
+        }
+        rating = rng.choice(RATINGS)
+        if rating is None:
+            body.pop("rating")
+        else:
+            body["rating"] = rating
+        request_id = await submit(sessions, body, now=received)
+        if rng.random() < 0.15:
+            continue  # never routed
+        histories.append(_history(rng, request_id, supplier, received))
+
+    async def replica(mine: list[list[Any]]) -> None:
+        """One replica's partitions: each request's events in order, several requests a batch."""
+        pending = [list(h) for h in mine]
+        delivered: list[Any] = []
+        while any(pending):
+            batch: list[Any] = []
+            for events in rng.sample(pending, min(3, len(pending))):
+                take = rng.randint(1, 2)
+                batch += events[:take]
+                del events[:take]
+            if delivered and rng.random() < 0.3:  # a batch delivered again after a crash
+                batch = delivered[-rng.randint(1, len(delivered)) :] + batch
+            if batch and rng.random() < 0.2:  # the same event twice in one batch
+                batch.append(batch[0])
+            by_request: dict[str, list[Any]] = {}
+            for event in batch:  # one request's events in partition order, duplicates kept
+                by_request.setdefault(event.request_id, []).append(event)
+            ordered = [e for events in by_request.values() for e in events]
+            await apply(sessions, ordered)
+            delivered += [e for e in batch if e not in delivered]
+        late = [e for h in mine for e in h[:1]]  # old events arriving after newer ones
+        await apply(sessions, late)
+
+    half = len(histories) // 2
+    await asyncio.gather(replica(histories[:half]), replica(histories[half:]))
+
+
+async def _kept(session: AsyncSession, table: Table) -> dict[tuple[Any, ...], tuple[int, ...]]:
+    keys = [c for c in table.primary_key.columns]
+    rows = await session.execute(select(*keys, *(table.c[n] for n in COUNTS)))
+    return {
+        tuple(row[: len(keys)]): tuple(int(n) for n in row[len(keys) :])
+        for row in rows
+        if any(row[len(keys) :])
+    }
+
+
+async def _defined(session: AsyncSession) -> list[dict[tuple[Any, ...], tuple[int, ...]]]:
+    """The roll-ups as `rollup_keys` defines them, counted over the views read back."""
+    v, a = tables.request_views, tables.request_access
+    parties: dict[str, set[str]] = {}
+    for request_id, party_id in await session.execute(select(a.c.request_id, a.c.party_id)):
+        parties.setdefault(request_id, set()).add(party_id)
+    changes = Changes()
+    for row in await session.execute(select(*(v.c[n] for n in VIEW_COLUMNS))):
+        changes.count(Counted.of(row._mapping), scopes(parties.get(row.request_id, ())))
+    total, daily = changes.rows()
+    found = []
+    for rows, table in ((total, tables.figure_counts), (daily, tables.figure_counts_daily)):
+        names = [c.name for c in table.primary_key.columns]
+        found.append({tuple(r[k] for k in names): tuple(r[n] for n in COUNTS) for r in rows})
+    return found
+
+
+def _migration_fill() -> Any:
+    """`fill` of the migration that made the roll-ups (the backfill the seeder runs too)."""
+    path = next(
+        Path(tables.__file__).parent.glob("migrations/versions/0008_figure_rollups.py")
+    )
+    spec = importlib.util.spec_from_file_location("figure_rollups_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.fill
+
+
+async def test_the_rollups_count_what_their_definition_counts(sessions: Sessions) -> None:
+    await _population(sessions, 70)
+    async with sessions() as session:
+        kept = [await _kept(session, t) for t in ROLLUPS]
+        assert kept == await _defined(session)
+    total = kept[0]
+    # varied enough to test something: every count moved, parties' scopes and several days
+    assert all(any(counts[i] for counts in total.values()) for i in range(len(COUNTS)))
+    assert {scope for scope, _, _ in total} >= {"*", "dod-navsea", *SUPPLIERS}
+    assert len({key[3] for key in kept[1]}) >= 10
+    assert total[("*", "state", "received")][0] > 0  # never routed
+
+
+async def test_the_backfill_gives_the_rows_the_projection_kept(sessions: Sessions) -> None:
+    await _population(sessions, 40)
+    async with sessions() as session, session.begin():
+        kept = [await _kept(session, t) for t in ROLLUPS]
+        for table in ROLLUPS:
+            await session.execute(delete(table))
+    fill = _migration_fill()
+    async with sessions() as session, session.begin():
+        connection = await session.connection()
+        await connection.run_sync(fill)
+    async with sessions() as session:
+        assert [await _kept(session, t) for t in ROLLUPS] == kept
+    assert kept[0]
