@@ -81,7 +81,7 @@ async def _population(sessions: Sessions, n: int) -> None:
 
 
 async def _kept(session: AsyncSession, table: Table) -> dict[tuple[Any, ...], tuple[int, ...]]:
-    keys = [c for c in table.primary_key.columns]
+    keys = list(table.primary_key.columns)
     rows = await session.execute(select(*keys, *(table.c[n] for n in COUNTS)))
     return {
         tuple(row[: len(keys)]): tuple(int(n) for n in row[len(keys) :])
@@ -109,11 +109,10 @@ async def _defined(session: AsyncSession) -> list[dict[tuple[Any, ...], tuple[in
 
 def _migration_fill() -> Any:
     """`fill` of the migration that made the roll-ups (the backfill the seeder runs too)."""
-    path = next(
-        Path(tables.__file__).parent.glob("migrations/versions/0008_figure_rollups.py")
-    )
+    path = next(Path(tables.__file__).parent.glob("migrations/versions/0008_figure_rollups.py"))
     spec = importlib.util.spec_from_file_location("figure_rollups_migration", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.fill

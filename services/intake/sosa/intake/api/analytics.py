@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts.instants import Instant
@@ -24,6 +24,7 @@ from sosa.intake.api.dependencies import RuntimeDep
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.insights import analytics
 from sosa.intake.insights import resilience_figures as figures
+from sosa.intake.insights.rollup_reads import Chosen
 from sosa.intake.runtime import Runtime
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
@@ -95,7 +96,7 @@ async def _compute(
     name: str,
     since: datetime | None,
     until: datetime | None,
-    make: Callable[[AsyncSession, ColumnElement[bool]], Awaitable[Sequence[Any]]],
+    make: Callable[[AsyncSession, Chosen], Awaitable[Sequence[Any]]],
 ) -> Figures:
     """The figure computed by the database (`sosa.intake.insights.analytics`): only its grouped rows
     come back to intake, never the requests themselves."""
@@ -104,11 +105,11 @@ async def _compute(
             [{"loc": ("query", "until"), "msg": "must be later than since", "type": "value_error"}]
         )
     computed_at = rt.clock.now()
-    where = analytics.chosen(caller, since, until)
+    chosen = analytics.chosen(caller, since, until)
     async with rt.sessions() as session, session.begin():
         await _one_snapshot(session)
-        requests = await analytics.population(session, where)
-        found = await make(session, where)
+        requests = await analytics.population(session, chosen)
+        found = await make(session, chosen)
     return await anyio.to_thread.run_sync(
         lambda: Figures(  # off the event loop: a figure by item has thousands of rows
             figure=name,

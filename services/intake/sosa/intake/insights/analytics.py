@@ -25,37 +25,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.infra.auth import Caller
 from sosa.intake import tables
 from sosa.intake.insights import resilience_figures as figures
-from sosa.intake.views import access
+from sosa.intake.insights import rollup_reads
+from sosa.intake.insights.rollup_reads import Chosen
 
 _v, _items, _offers = tables.request_views, tables.request_items, tables.answer_offers
 
-ACCEPTED = or_(_v.c.ever_accepted, _v.c.state.in_(sorted(figures.ACCEPTING)))
-"""The supplier accepted the request at some time (`Case.accepted`)."""
-LATE = or_(_v.c.went_late, _v.c.state == figures.OVERDUE)
-"""It missed its deadline (`Case.late`)."""
-ANSWERED = _v.c.first_answer.is_not(None)
+ACCEPTED = rollup_reads.ACCEPTED
 RATED = and_(_v.c.rating.is_not(None), _v.c.rating != "")
 """`Case.rating` is set (concentration counts rated requests only)."""
 
 
-def chosen(caller: Caller, since: datetime | None, until: datetime | None) -> ColumnElement[bool]:
+def chosen(caller: Caller, since: datetime | None, until: datetime | None) -> Chosen:
     """The views the figures read: those the caller may see, received in the period."""
-    conditions = [access.visible(caller)]
-    if since is not None:
-        conditions.append(_v.c.received_at >= since)
-    if until is not None:
-        conditions.append(_v.c.received_at < until)
-    return and_(*conditions)
+    return Chosen(caller, since, until)
 
 
-async def population(session: AsyncSession, where: ColumnElement[bool]) -> int:
-    """How many requests the figures look at."""
-    return int(await session.scalar(select(func.count()).select_from(_v).where(where)) or 0)
+async def population(session: AsyncSession, chosen: Chosen) -> int:
+    """How many requests the figures look at (from the roll-ups by state)."""
+    by_state = await rollup_reads.grouped(session, chosen, "state")
+    return sum(counts["requests"] for counts in by_state.values())
 
 
 async def concentration(
-    session: AsyncSession, where: ColumnElement[bool], dimension: str
+    session: AsyncSession, chosen: Chosen, dimension: str
 ) -> list[figures.Concentration]:
+    where = chosen.where
     if dimension == "program":
         statement = (
             select(_v.c.rating, _v.c.supplier, func.count())
@@ -84,8 +78,9 @@ def _concentration(rows: Sequence[Any], dimension: str) -> list[figures.Concentr
 
 
 async def redundancy_gaps(
-    session: AsyncSession, where: ColumnElement[bool], dimension: str
+    session: AsyncSession, chosen: Chosen, dimension: str
 ) -> list[figures.Gap]:
+    where = chosen.where
     requests: Counter[str] = Counter()
     accepting: dict[str, set[str]] = defaultdict(set)
     if dimension == "program":
@@ -122,41 +117,25 @@ async def redundancy_gaps(
     return await anyio.to_thread.run_sync(figures.gaps, requests, accepting, dimension)
 
 
-_GROUP_COLUMNS: dict[str, ColumnElement[Any]] = {
-    "partner_country": func.coalesce(_v.c.partner_country, "US"),
-    "supplier": _v.c.supplier,
-    "rating_level": _v.c.rating,  # folded into levels below, as `level_of` reads a rating
+_DIMENSION_OF = {
+    "partner_country": "partner_country",
+    "supplier": "supplier",
+    "rating_level": "rating",  # folded into levels below, as `level_of` reads a rating
 }
 
 
-async def rates(
-    session: AsyncSession, where: ColumnElement[bool], group_by: str
-) -> list[figures.Rate]:
-    column = _GROUP_COLUMNS[group_by]
-    rows = await session.execute(
-        select(
-            column,
-            func.count(),
-            func.count().filter(or_(ANSWERED, LATE)),
-            func.count().filter(LATE),
-            func.count().filter(ANSWERED),
-            func.count().filter(_v.c.first_answer.in_(sorted(figures.REFUSED))),
-        )
-        .where(where)
-        .group_by(column)
-    )
+async def rates(session: AsyncSession, chosen: Chosen, group_by: str) -> list[figures.Rate]:
+    """From the roll-ups: per group, the counts `Tally` folds."""
     tallies: dict[str, figures.Tally] = {}
-    for key, *counts in rows:
-        group = figures.level_of(key) if group_by == "rating_level" else str(key)
-        tally = figures.Tally(*(int(n) for n in counts))
+    for key, c in (await rollup_reads.grouped(session, chosen, _DIMENSION_OF[group_by])).items():
+        group = figures.level_of(key) if group_by == "rating_level" else key
+        tally = figures.Tally(c["requests"], c["clocked"], c["late"], c["answered"], c["refused"])
         tallies[group] = tallies[group] + tally if group in tallies else tally
     return [figures.rate_of(group_by, key, t) for key, t in sorted(tallies.items())]
 
 
-async def answer_times(
-    session: AsyncSession, where: ColumnElement[bool]
-) -> list[figures.AnswerTime]:
-    answered = and_(where, _v.c.path.is_not(None), _v.c.answer_hours.is_not(None))
+async def answer_times(session: AsyncSession, chosen: Chosen) -> list[figures.AnswerTime]:
+    answered = and_(chosen.where, _v.c.path.is_not(None), _v.c.answer_hours.is_not(None))
     medians = await _medians(
         session, select(_v.c.answer_hours.label("x")).where(answered), _v.c.path
     )
@@ -166,12 +145,12 @@ async def answer_times(
 
 
 async def counter_offer_delays(
-    session: AsyncSession, where: ColumnElement[bool]
+    session: AsyncSession, chosen: Chosen
 ) -> list[figures.CounterOfferDelay]:
     offers = (
         select(_offers.c.delay_days.label("x"))
         .join(_v, _v.c.request_id == _offers.c.request_id)
-        .where(where)
+        .where(chosen.where)
     )
     found = await _medians(session, offers, _v.c.supplier)
     found.update(await _medians(session, offers, None))

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,24 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.contracts.states import RequestState
 from sosa.infra.auth import Caller
 from sosa.intake import tables
+from sosa.intake.insights import rollup_reads
+from sosa.intake.insights.rollup_reads import Chosen
 from sosa.intake.views import access
 from sosa.intake.views.models import LOCAL_DEADLINE, with_local_deadline
+from sosa.intake.views.rollup_keys import NO_ANSWER_AWAITED
 from sosa.rules import WorkingCalendar, end_of_working_day
 
 _views = tables.request_views
 EASTERN = ZoneInfo("America/New_York")
 """DPAS deadlines end at 23:59:59 Eastern (decision records show them so)."""
-ANSWERED = frozenset(
-    {
-        RequestState.ACCEPTED,
-        RequestState.REJECTED_BY_SUPPLIER,
-        RequestState.DECLINED,
-        RequestState.FULFILLED,
-        RequestState.CANCELLED,
-        RequestState.REJECTED,
-        RequestState.OVERDUE,
-    }
-)
+ANSWERED = NO_ANSWER_AWAITED
 """States in which no answer is awaited any more (overdue is counted on its own)."""
 LISTED = 20
 
@@ -90,7 +82,9 @@ async def summary(
     calendar: WorkingCalendar,
 ) -> Summary:
     seen = access.visible(caller)
-    by_state, by_path = await _counts(session, seen)
+    everything = Chosen(caller)
+    by_state = await _totals(session, everything, "state")
+    by_path = await _totals(session, everything, "path")
     horizon = end_of_working_day(now, working_days, zone=EASTERN, calendar=calendar)
     overdue = _views.c.state == RequestState.OVERDUE
     due_soon = (
@@ -107,25 +101,15 @@ async def summary(
         due_by=horizon,
         due_soon=await _listed(session, seen & due_soon),
         due_soon_count=await _count(session, seen & due_soon),
-        by_requester=await _per_party(session, _views.c.requester, seen),
-        by_supplier=await _per_party(session, _views.c.supplier, seen),
+        by_requester=await _per_party(session, everything, "requester"),
+        by_supplier=await _per_party(session, everything, "supplier"),
     )
 
 
-async def _counts(
-    session: AsyncSession, seen: ColumnElement[bool]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Counts by state and by path, from one aggregate over the visible views."""
-    path = func.coalesce(_views.c.path, "undecided")
-    rows = await session.execute(
-        select(_views.c.state, path, func.count()).where(seen).group_by(_views.c.state, path)
-    )
-    by_state: Counter[str] = Counter()
-    by_path: Counter[str] = Counter()
-    for state, on_path, n in rows:
-        by_state[str(state)] += int(n)
-        by_path[str(on_path)] += int(n)
-    return dict(by_state), dict(by_path)
+async def _totals(session: AsyncSession, everything: Chosen, dimension: str) -> dict[str, int]:
+    """Requests per state or per path, from the roll-ups (`rollup_reads`)."""
+    grouped = await rollup_reads.grouped(session, everything, dimension)
+    return {key: counts["requests"] for key, counts in sorted(grouped.items())}
 
 
 async def _count(session: AsyncSession, where: ColumnElement[bool]) -> int:
@@ -150,21 +134,14 @@ async def _listed(session: AsyncSession, where: ColumnElement[bool]) -> list[Due
     return [DueRequest.model_validate(row._mapping) for row in rows]
 
 
-async def _per_party(
-    session: AsyncSession, column: ColumnElement[str], seen: ColumnElement[bool]
-) -> list[PartyRow]:
-    open_ = _views.c.state.not_in(ANSWERED)
-    overdue = _views.c.state == RequestState.OVERDUE
-    rows = await session.execute(
-        select(
-            column.label("party_id"),
-            func.count().label("total"),
-            func.count().filter(open_).label("open"),
-            func.count().filter(overdue).label("overdue"),
-        )
-        .where(seen)
-        .group_by(column)
-        .order_by(func.count().desc(), column)
-        .limit(100)
-    )
-    return [PartyRow.model_validate(row._mapping) for row in rows]
+PARTIES_LISTED = 100
+
+
+async def _per_party(session: AsyncSession, everything: Chosen, dimension: str) -> list[PartyRow]:
+    """The requesters or suppliers with the most requests, from the roll-ups."""
+    grouped = await rollup_reads.grouped(session, everything, dimension)
+    busiest = sorted(grouped.items(), key=lambda item: (-item[1]["requests"], item[0]))
+    return [
+        PartyRow(party_id=key, total=c["requests"], open=c["open"], overdue=c["overdue"])
+        for key, c in busiest[:PARTIES_LISTED]
+    ]

@@ -74,7 +74,7 @@ class Counted:
     ever_accepted: bool = False
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> Counted:
+    def of(cls, row: Mapping[Any, Any]) -> Counted:
         """From a view row (a new view's row may leave out what its columns default)."""
         return cls(**{name: row[name] for name in VIEW_COLUMNS[1:] if name in row})
 
