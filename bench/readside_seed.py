@@ -15,7 +15,8 @@ What is seeded, with spreads that look like an exchange's year (bench/readside_s
   the read model keeps), its timeline (one to three outcome events), the requester's and the
   supplier's access, its items, an offered date for counter-offers and partial acceptances,
   and one audit entry in the hash chain (`audit.row_hash`), the head set at the end;
-- then VACUUM ANALYZE, as autovacuum would have done over the year.
+- then the figure roll-ups, counted set-based by migration 0008's own `fill`, and VACUUM
+  ANALYZE, as autovacuum would have done over the year.
 
 It takes about a minute per 100,000 requests on 2 cores (the hash chain and JSON in Python,
 COPY in PostgreSQL).
@@ -33,15 +34,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import make_url, text
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from sosa.infra import db
 from sosa.infra.migrations import upgrade_to_head
+from sosa.intake import tables
 from sosa.intake.audit import row_hash
 from sosa.intake.insights.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, item_keys
 
-SEED_VERSION = 3
+SEED_VERSION = 4
+"""4: the figure roll-ups filled after COPY (migration 0008's `fill`)."""
 CHUNK = 20_000
 MIGRATIONS = "sosa.intake:migrations"
 START = datetime(2025, 12, 1, tzinfo=UTC)
@@ -130,6 +135,7 @@ async def seeded(admin_url: str, n: int) -> tuple[str, Population, float]:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         pop.counts = await _copy(connection, pop)
+        pop.counts.update(await _fill_rollups(url))
         await connection.execute("VACUUM ANALYZE")
         await connection.execute(
             "CREATE TABLE bench_seeded (version integer, n integer, seconds real)"
@@ -144,6 +150,29 @@ async def seeded(admin_url: str, n: int) -> tuple[str, Population, float]:
         await connection.close()
     pop.sample_request = await _sample(url, pop)
     return url, pop, time.monotonic() - started
+
+
+ROLLUPS_REVISION = "8b41f0d3c2a9"
+"""The migration that made the figure roll-ups: its `fill` counts the views set-based."""
+
+
+async def _fill_rollups(url: str) -> dict[str, int]:
+    """The roll-ups of what COPY stored, the way the migration's backfill counts them."""
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    fill = ScriptDirectory.from_config(config).get_revision(ROLLUPS_REVISION).module.fill
+    engine = db.create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(fill)
+            return {
+                table.name: int(
+                    (await connection.execute(select(func.count()).select_from(table))).scalar_one()
+                )
+                for table in (tables.figure_counts, tables.figure_counts_daily)
+            }
+    finally:
+        await engine.dispose()
 
 
 async def _marker(url: str) -> int | None:
