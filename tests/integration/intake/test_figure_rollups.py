@@ -126,9 +126,10 @@ async def test_the_rollups_count_what_their_definition_counts(sessions: Sessions
     total = kept[0]
     # varied enough to test something: every count moved, parties' scopes and several days
     assert all(any(counts[i] for counts in total.values()) for i in range(len(COUNTS)))
-    assert {scope for scope, _, _ in total} >= {"*", "dod-navsea", *SUPPLIERS}
-    assert len({key[3] for key in kept[1]}) >= 10
-    assert total[("*", "state", "received")][0] > 0  # never routed
+    assert {scope for scope, *_ in total} >= {"*", "dod-navsea", *SUPPLIERS}
+    assert len({key[4] for key in kept[1]}) >= 10  # days
+    assert total[("*", "state", "received", "")][0] > 0  # never routed
+    assert {key[3] for key in total if key[1] == "program"} >= set(SUPPLIERS[:3])
 
 
 async def test_the_backfill_gives_the_rows_the_projection_kept(sessions: Sessions) -> None:

@@ -128,9 +128,11 @@ def _figure_counts(name: str, *by_day: Column[Any]) -> Table:
         metadata,
         # `*`: every request (what operators see); else a party id: the requests it may see
         Column("scope", String(128), primary_key=True),
-        # state, path, partner_country, supplier, requester, rating (`rollup_keys.DIMENSIONS`)
+        # state, path, partner_country, supplier, requester, rating, program (`rollup_keys`)
         Column("dimension", String(20), primary_key=True),
         Column("key", String(128), primary_key=True),
+        # the supplier within a program (dimension `program`); empty in the other dimensions
+        Column("subkey", String(128), primary_key=True, server_default=""),
         *by_day,
         *(
             Column(name, BigInteger, nullable=False, server_default="0")

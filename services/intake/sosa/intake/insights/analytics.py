@@ -49,21 +49,17 @@ async def population(session: AsyncSession, chosen: Chosen) -> int:
 async def concentration(
     session: AsyncSession, chosen: Chosen, dimension: str
 ) -> list[figures.Concentration]:
-    where = chosen.where
-    if dimension == "program":
-        statement = (
-            select(_v.c.rating, _v.c.supplier, func.count())
-            .where(where, RATED)
-            .group_by(_v.c.rating, _v.c.supplier)
-        )
-    else:
-        statement = (
-            select(_items.c.item_key, _v.c.supplier, func.count())
-            .join(_v, _v.c.request_id == _items.c.request_id)
-            .where(where, RATED)
-            .group_by(_items.c.item_key, _v.c.supplier)
-        )
-    rows: Sequence[Any] = (await session.execute(statement)).all()
+    if dimension == "program":  # the roll-ups: rated requests per program and supplier
+        pairs = await rollup_reads.paired(session, chosen, "program")
+        rows: Sequence[Any] = [(p, s, c["requests"]) for (p, s), c in pairs.items()]
+        return await anyio.to_thread.run_sync(_concentration, rows, "program")
+    statement = (
+        select(_items.c.item_key, _v.c.supplier, func.count())
+        .join(_v, _v.c.request_id == _items.c.request_id)
+        .where(chosen.where, RATED)
+        .group_by(_items.c.item_key, _v.c.supplier)
+    )
+    rows = (await session.execute(statement)).all()
     return await anyio.to_thread.run_sync(_concentration, rows, dimension)
 
 
@@ -71,9 +67,7 @@ def _concentration(rows: Sequence[Any], dimension: str) -> list[figures.Concentr
     """Folded off the event loop: one row per key and supplier, thousands by item."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for key, supplier, n in rows:
-        folded = figures.program_of(key) if dimension == "program" else key
-        if folded is not None:
-            counts[folded][supplier] += int(n)
+        counts[key][supplier] += int(n)
     return figures.concentrations(counts, dimension)
 
 
@@ -83,18 +77,13 @@ async def redundancy_gaps(
     where = chosen.where
     requests: Counter[str] = Counter()
     accepting: dict[str, set[str]] = defaultdict(set)
-    if dimension == "program":
-        # per rating and supplier (few rows); the program folds ratings of both levels together
-        rows = await session.execute(
-            select(_v.c.rating, _v.c.supplier, func.count(), func.count().filter(ACCEPTED))
-            .where(where, RATED)
-            .group_by(_v.c.rating, _v.c.supplier)
-        )
-        for rating, supplier, n, accepted in rows:
-            if (program := figures.program_of(rating)) is not None:
-                requests[program] += int(n)
-                if accepted:
-                    accepting[program].add(supplier)
+    if dimension == "program":  # the roll-ups: per program and supplier
+        for (program, supplier), c in (
+            await rollup_reads.paired(session, chosen, "program")
+        ).items():
+            requests[program] += c["requests"]
+            if c["accepted"]:
+                accepting[program].add(supplier)
         return figures.gaps(requests, accepting, dimension)
     # per item, only the items with fewer than two accepting suppliers come back
     accepting_supplier = case((ACCEPTED, _v.c.supplier))

@@ -44,15 +44,16 @@ _FLAGS: dict[str, ColumnElement[bool]] = {
     "overdue": _v.c.state == figures.OVERDUE,
 }
 """What each count of `rollup_keys.tally` counts, as SQL over the views."""
-KEYS: dict[str, ColumnElement[Any]] = {
-    "state": _v.c.state,
-    "path": func.coalesce(_v.c.path, UNDECIDED),
-    "partner_country": func.coalesce(_v.c.partner_country, US),
-    "supplier": _v.c.supplier,
-    "requester": _v.c.requester,
-    "rating": func.coalesce(_v.c.rating, ""),
+KEYS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "state": (_v.c.state,),
+    "path": (func.coalesce(_v.c.path, UNDECIDED),),
+    "partner_country": (func.coalesce(_v.c.partner_country, US),),
+    "supplier": (_v.c.supplier,),
+    "requester": (_v.c.requester,),
+    "rating": (func.coalesce(_v.c.rating, ""),),
+    "program": (_v.c.rating, _v.c.supplier),  # the rating folded into its program below
 }
-"""Each dimension's key, as SQL over the views (`rollup_keys.keys`)."""
+"""Each dimension's key (and subkey), as SQL over the views (`rollup_keys.keys`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +80,17 @@ class Chosen:
 
 Counts = dict[str, int]
 """One group's counts, by the names of `rollup_keys.COUNTS`."""
+Pair = tuple[str, str]
+"""A roll-up's key and subkey (a program and a supplier; the subkey is empty elsewhere)."""
 
 
 async def grouped(session: AsyncSession, chosen: Chosen, dimension: str) -> dict[str, Counts]:
     """Per key of `dimension`, the counts over the chosen requests."""
+    return {key: counts for (key, _), counts in (await paired(session, chosen, dimension)).items()}
+
+
+async def paired(session: AsyncSession, chosen: Chosen, dimension: str) -> dict[Pair, Counts]:
+    """Per key and subkey of `dimension`, the counts over the chosen requests."""
     scope = await _scope(session, chosen.caller)
     if scope is None:
         return await _from_views(session, chosen.where, dimension)
@@ -138,10 +146,10 @@ async def _from_rollups(
     scope: str,
     dimension: str,
     days: tuple[date | None, date | None] | None,
-) -> dict[str, Counts]:
+) -> dict[Pair, Counts]:
     if days is None:
         rows = await session.execute(
-            select(_totals.c.key, *(_totals.c[n] for n in COUNTS)).where(
+            select(_totals.c.key, _totals.c.subkey, *(_totals.c[n] for n in COUNTS)).where(
                 _totals.c.scope == scope, _totals.c.dimension == dimension
             )
         )
@@ -153,33 +161,33 @@ async def _from_rollups(
         if last is not None:
             conditions.append(_daily.c.day < last)
         rows = await session.execute(
-            select(_daily.c.key, *(func.sum(_daily.c[n]) for n in COUNTS))
+            select(_daily.c.key, _daily.c.subkey, *(func.sum(_daily.c[n]) for n in COUNTS))
             .where(*conditions)
-            .group_by(_daily.c.key)
+            .group_by(_daily.c.key, _daily.c.subkey)
         )
-    found: dict[str, Counts] = {}
-    for key, *counts in rows:
-        _add(found, key, dict(zip(COUNTS, (int(n or 0) for n in counts), strict=True)))
+    found: dict[Pair, Counts] = {}
+    for key, subkey, *counts in rows:
+        _add(found, (key, subkey), dict(zip(COUNTS, (int(n or 0) for n in counts), strict=True)))
     return found
 
 
 async def _from_views(
     session: AsyncSession, where: ColumnElement[bool], dimension: str
-) -> dict[str, Counts]:
+) -> dict[Pair, Counts]:
     key = KEYS[dimension]
-    rows = await session.execute(
-        select(
-            key,
-            func.count(),
-            *(func.count().filter(_FLAGS[name]) for name in COUNTS[1:]),
-        )
-        .where(where)
-        .group_by(key)
-    )
-    return {str(k): dict(zip(COUNTS, (int(n) for n in counts), strict=True)) for k, *counts in rows}
+    flags = [func.count().filter(_FLAGS[name]) for name in COUNTS[1:]]
+    rows = await session.execute(select(*key, func.count(), *flags).where(where).group_by(*key))
+    found: dict[Pair, Counts] = {}
+    for row in rows:
+        counts = dict(zip(COUNTS, (int(n) for n in row[len(key) :]), strict=True))
+        if dimension != "program":
+            _add(found, (str(row[0]), ""), counts)
+        elif (program := figures.program_of(row[0])) is not None:
+            _add(found, (program, str(row[1])), counts)
+    return found
 
 
-def _add(found: dict[str, Counts], key: str, counts: Mapping[str, int]) -> None:
+def _add(found: dict[Pair, Counts], key: Pair, counts: Mapping[str, int]) -> None:
     if not counts["requests"]:
         return  # a group every request has left (each count is then 0)
     into = found.setdefault(key, dict.fromkeys(COUNTS, 0))

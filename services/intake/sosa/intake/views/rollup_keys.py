@@ -1,8 +1,10 @@
 """What the figure roll-ups count of one view (pure: no I/O, no clock).
 
 Each view counts once in each dimension (its state, its path, its partner country, its
-supplier, its requester, its rating), for each scope that may see it (`*`, every request, and
-each party with a `request_access` row for it), over all time and on the UTC day it was received.
+supplier, its requester, its rating, and its program symbol with its supplier when it has one:
+what concentration and redundancy gaps by program read), for each scope that may see it (`*`,
+every request, and each party with a `request_access` row for it), over all time and on the UTC
+day it was received.
 What it counts there is its `tally`: one request, and whether its clock ran to an end, it went
 late, it was answered, its first answer was a refusal, its supplier ever accepted it, an answer
 is still awaited, and it is overdue now, as `resilience_figures` and the dashboard define them.
@@ -20,11 +22,13 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sosa.contracts.states import RequestState
-from sosa.intake.insights.resilience_figures import ACCEPTING, OVERDUE, REFUSED
+from sosa.intake.insights.resilience_figures import ACCEPTING, OVERDUE, REFUSED, program_of
 
 EVERYONE: Final = "*"
 """The scope of every request: what operators see."""
-DIMENSIONS: Final = ("state", "path", "partner_country", "supplier", "requester", "rating")
+DIMENSIONS: Final = (
+    "state", "path", "partner_country", "supplier", "requester", "rating", "program",
+)  # fmt: skip
 COUNTS: Final = (
     "requests",
     "clocked",
@@ -95,16 +99,21 @@ def tally(view: Counted) -> tuple[int, ...]:
     )
 
 
-def keys(view: Counted) -> list[tuple[str, str]]:
-    """(dimension, key) of each roll-up row the view counts in, for one scope and one span."""
-    return [
-        ("state", view.state),
-        ("path", view.path or UNDECIDED),
-        ("partner_country", view.partner_country or US),
-        ("supplier", view.supplier),
-        ("requester", view.requester),
-        ("rating", view.rating or ""),
+def keys(view: Counted) -> list[tuple[str, str, str]]:
+    """(dimension, key, subkey) of each roll-up row the view counts in, for one scope and one
+    span: the program (`program_of` its rating) has the supplier as its subkey."""
+    found = [
+        ("state", view.state, ""),
+        ("path", view.path or UNDECIDED, ""),
+        ("partner_country", view.partner_country or US, ""),
+        ("supplier", view.supplier, ""),
+        ("requester", view.requester, ""),
+        ("rating", view.rating or "", ""),
     ]
+    program = program_of(view.rating)
+    if program is not None:
+        found.append(("program", program, view.supplier))
+    return found
 
 
 def day_of(at: datetime) -> date:
@@ -112,8 +121,8 @@ def day_of(at: datetime) -> date:
     return at.astimezone(UTC).date()
 
 
-RowKey = tuple[str, str, str, date | None]
-"""scope, dimension, key, and the day of receipt (None: over all time)."""
+RowKey = tuple[str, str, str, str, date | None]
+"""scope, dimension, key, subkey, and the day of receipt (None: over all time)."""
 
 
 @dataclass(slots=True)
@@ -126,9 +135,11 @@ class Changes:
         """Add the view to (sign -1: take it away from) its rows in each scope."""
         counts = [sign * n for n in tally(view)]
         for scope in scopes:
-            for dimension, key in keys(view):
+            for dimension, key, subkey in keys(view):
                 for day in (None, day_of(view.received_at)):
-                    row = self.deltas.setdefault((scope, dimension, key, day), [0] * len(COUNTS))
+                    row = self.deltas.setdefault(
+                        (scope, dimension, key, subkey, day), [0] * len(COUNTS)
+                    )
                     for i, n in enumerate(counts):
                         row[i] += n
 
@@ -145,10 +156,10 @@ class Changes:
 
     def rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The rows that moved, over all time and per day, each list in one order (scope,
-        dimension, key, day) so that two transactions lock shared rows in the same order."""
+        dimension, key, subkey, day) so that two transactions lock shared rows in one order."""
         total, daily = [], []
-        for (scope, dimension, key, day), counts in sorted(
-            self.deltas.items(), key=lambda item: (item[0][:3], item[0][3] or date.min)
+        for (scope, dimension, key, subkey, day), counts in sorted(
+            self.deltas.items(), key=lambda item: (item[0][:4], item[0][4] or date.min)
         ):
             if not any(counts):
                 continue
@@ -156,6 +167,7 @@ class Changes:
                 "scope": scope,
                 "dimension": dimension,
                 "key": key,
+                "subkey": subkey,
                 **dict(zip(COUNTS, counts, strict=True)),
             }
             if day is None:

@@ -62,13 +62,19 @@ def upgrade() -> None:
             sa.Column("scope", sa.String(length=128), nullable=False),
             sa.Column("dimension", sa.String(length=20), nullable=False),
             sa.Column("key", sa.String(length=128), nullable=False),
+            sa.Column("subkey", sa.String(length=128), server_default="", nullable=False),
             *([sa.Column("day", sa.Date(), nullable=False)] if by_day else []),
             *(
                 sa.Column(count, sa.BigInteger(), server_default="0", nullable=False)
                 for count in _COUNTS
             ),
             sa.PrimaryKeyConstraint(
-                "scope", "dimension", "key", *(["day"] if by_day else []), name=op.f(f"pk_{name}")
+                "scope",
+                "dimension",
+                "key",
+                "subkey",
+                *(["day"] if by_day else []),
+                name=op.f(f"pk_{name}"),
             ),
         )
     fill(op.get_bind())
@@ -89,18 +95,22 @@ def fill(bind: Connection) -> None:
         "open": v.state.not_in(_NO_ANSWER_AWAITED),
         "overdue": v.state == _OVERDUE,
     }
-    keys = {
-        "state": v.state,
-        "path": sa.func.coalesce(v.path, "undecided"),
-        "partner_country": sa.func.coalesce(v.partner_country, "US"),
-        "supplier": v.supplier,
-        "requester": v.requester,
-        "rating": sa.func.coalesce(v.rating, ""),
-    }
     if bind.dialect.name == "postgresql":
         day: Any = sa.cast(sa.func.timezone("UTC", v.received_at), sa.Date)
+        dash: Any = sa.func.strpos(v.rating, "-")
     else:
         day = sa.func.date(v.received_at)
+        dash = sa.func.instr(v.rating, "-")
+    # (key, subkey, which views): the program symbol is the rating after its first dash
+    keys: dict[str, tuple[Any, Any, Any]] = {
+        "state": (v.state, None, sa.true()),
+        "path": (sa.func.coalesce(v.path, "undecided"), None, sa.true()),
+        "partner_country": (sa.func.coalesce(v.partner_country, "US"), None, sa.true()),
+        "supplier": (v.supplier, None, sa.true()),
+        "requester": (v.requester, None, sa.true()),
+        "rating": (sa.func.coalesce(v.rating, ""), None, sa.true()),
+        "program": (sa.func.substr(v.rating, dash + 1), v.supplier, dash > 0),
+    }
     parties = sa.select(_access.c.request_id, _access.c.party_id).distinct().subquery()
     counts = [sa.func.count().label("requests")] + [
         sa.func.sum(sa.case((flag, 1), else_=0)).label(name) for name, flag in flags.items()
@@ -108,36 +118,54 @@ def fill(bind: Connection) -> None:
     for name, by_day in _TABLES.items():
         target = sa.table(
             name,
-            *(sa.column(c) for c in ("scope", "dimension", "key", *(["day"] if by_day else []))),
+            *(sa.column(c) for c in ("scope", "dimension", "key", "subkey")),
+            *([sa.column("day")] if by_day else []),
             *(sa.column(c) for c in _COUNTS),
         )
-        for dimension, key in keys.items():
+        for dimension, (key, subkey, which) in keys.items():
             per_day = [day.label("day")] if by_day else []
+            grouping = [key, *([subkey] if subkey is not None else []), *([day] if by_day else [])]
+            subkey = subkey if subkey is not None else sa.literal_column("''")
             everyone = (
                 sa.select(
                     sa.literal("*").label("scope"),
                     sa.literal(dimension).label("dimension"),
                     key.label("key"),
+                    subkey.label("subkey"),
                     *per_day,
                     *counts,
                 )
                 .select_from(_views)
-                .group_by(key, *([day] if by_day else []))
+                .where(which)
+                .group_by(*grouping)
             )
             per_party = (
                 sa.select(
                     parties.c.party_id.label("scope"),
                     sa.literal(dimension).label("dimension"),
                     key.label("key"),
+                    subkey.label("subkey"),
                     *per_day,
                     *counts,
                 )
                 .select_from(_views.join(parties, parties.c.request_id == v.request_id))
-                .group_by(parties.c.party_id, key, *([day] if by_day else []))
+                .where(which)
+                .group_by(parties.c.party_id, *grouping)
             )
-            columns = ["scope", "dimension", "key", *(["day"] if by_day else []), *_COUNTS]
+            columns = [
+                "scope",
+                "dimension",
+                "key",
+                "subkey",
+                *(["day"] if by_day else []),
+                *_COUNTS,
+            ]
             for select in (everyone, per_party):
                 bind.execute(target.insert().from_select(columns, select))
+
+
+def per_day_name(by_day: bool) -> list[str]:
+    return ["day"] if by_day else []
 
 
 def downgrade() -> None:
