@@ -259,6 +259,13 @@ def show_analytics(
     group_by: str | None = typer.Option(None, help="partner_country, supplier, rating_level."),
     since: str | None = typer.Option(None, help="Requests received from then (ISO 8601)."),
     until: str | None = typer.Option(None, help="Requests received before then (ISO 8601)."),
+    limit: int | None = typer.Option(
+        None,
+        min=1,
+        max=10_000,
+        help="At most this many rows and shares (concentration, gaps); intake's default: 100 "
+        "in JSON, all in CSV.",
+    ),
     as_csv: bool = typer.Option(False, "--csv", help="CSV, as the API exports it."),
     as_json: bool = typer.Option(False, "--json", help="The API's JSON answer, as it is."),
     intake_url: str = IntakeUrl,
@@ -271,6 +278,7 @@ def show_analytics(
     params = {"by": by, "group_by": group_by, "format": "csv"}
     params |= {"since": _instant(since, "--since").isoformat() if since else None}
     params |= {"until": _instant(until, "--until").isoformat() if until else None}
+    params |= {"limit": str(limit) if limit else None}
     chosen = {k: v for k, v in params.items() if v and (k != "format" or as_csv)}
     url = f"{intake_url}/v1/analytics/{figure}"
     key = _key_or_fail(api_key)
@@ -296,6 +304,8 @@ def show_analytics(
     typer.echo(f"method: {found['method']}")
     for line in figures_table.table(found["rows"]):
         typer.echo(line)
+    if found.get("total_rows", len(found["rows"])) > len(found["rows"]):
+        typer.echo(f"(the first {len(found['rows'])} of {found['total_rows']} rows: --limit)")
 
 
 def _instant(text: str, option: str = "--at") -> datetime:

@@ -36,6 +36,19 @@ Until = Annotated[
 ]
 Format = Annotated[Literal["json", "csv"], Query(alias="format")]
 Dimension = Annotated[Literal["program", "item"], Query()]
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+Limit = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=MAX_LIMIT,
+        description="At most this many rows, the first in the figure's order (most "
+        f"concentrated; fewest accepting suppliers), and in each concentration row the "
+        f"suppliers with the largest shares; `total_rows` and each row's `suppliers` say how "
+        f"many there are in all. At most {MAX_LIMIT:,}; by default {DEFAULT_LIMIT} in JSON, "
+        "and every row in CSV (the export).",
+    ),
+]
 
 
 class Period(BaseModel):
@@ -53,6 +66,8 @@ class Figures(BaseModel):
     """When the figure was computed: the states and histories it read are those of that time."""
     requests: int
     """How many requests (that the caller may see, received in the period) were looked at."""
+    total_rows: int
+    """How many rows the figure has; `rows` holds the first `limit` of them."""
     rows: list[dict[str, Any]]
 
 
@@ -84,7 +99,8 @@ def _csv(result: Figures) -> Response:
     since, until = result.period.since, result.period.until
     out.write(f"# {result.figure}: {result.method}\n")
     out.write(f"# period: received {since or 'from the first'} to {until or 'now'}")
-    out.write(f"; computed at {result.computed_at.isoformat()}; requests: {result.requests}\n")
+    out.write(f"; computed at {result.computed_at.isoformat()}; requests: {result.requests}")
+    out.write(f"; rows: {len(result.rows)} of {result.total_rows}\n")
     if lines:
         csv_cells.write_rows(out, list(lines[0]), lines)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
@@ -97,6 +113,7 @@ async def _compute(
     since: datetime | None,
     until: datetime | None,
     make: Callable[[AsyncSession, Chosen], Awaitable[Sequence[Any]]],
+    limit: int | None = None,
 ) -> Figures:
     """The figure computed by the database (`sosa.intake.insights.analytics`): only its grouped rows
     come back to intake, never the requests themselves."""
@@ -117,9 +134,26 @@ async def _compute(
             period=Period(since=since, until=until),
             computed_at=computed_at,
             requests=requests,
-            rows=[_fields(row) for row in found],
+            total_rows=len(found),
+            rows=[_limited(_fields(row), limit) for row in found[:limit]],
         )
     )
+
+
+def _rows_for(fmt: str, limit: int | None) -> int | None:
+    """The rows asked for: by default 100 in JSON and all in CSV."""
+    if limit is not None:
+        return limit
+    return DEFAULT_LIMIT if fmt == "json" else None
+
+
+def _limited(row: dict[str, Any], limit: int | None) -> dict[str, Any]:
+    """A concentration row with its `limit` largest shares, and how many suppliers it has."""
+    shares = row.get("shares")
+    if limit is None or shares is None:
+        return row
+    largest = sorted(shares.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return {**row, "suppliers": len(shares), "shares": dict(largest)}
 
 
 def _fields(row: Any) -> dict[str, Any]:
@@ -156,9 +190,16 @@ async def concentration(
     since: Since = None,
     until: Until = None,
     fmt: Format = "json",
+    limit: Limit = None,
 ) -> Response:
     result = await _compute(
-        rt, caller, "concentration", since, until, lambda s, w: analytics.concentration(s, w, by)
+        rt,
+        caller,
+        "concentration",
+        since,
+        until,
+        lambda s, w: analytics.concentration(s, w, by),
+        _rows_for(fmt, limit),
     )
     return await _answer(result, fmt)
 
@@ -176,6 +217,7 @@ async def redundancy_gaps(
     since: Since = None,
     until: Until = None,
     fmt: Format = "json",
+    limit: Limit = None,
 ) -> Response:
     result = await _compute(
         rt,
@@ -184,6 +226,7 @@ async def redundancy_gaps(
         since,
         until,
         lambda s, w: analytics.redundancy_gaps(s, w, by),
+        _rows_for(fmt, limit),
     )
     return await _answer(result, fmt)
 

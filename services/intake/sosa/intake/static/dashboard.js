@@ -88,10 +88,14 @@ async function refreshPosture() {
 // The resilience figures: over the viewer's requests received in the chosen period. Computing
 // them reads every such request, so they refresh at most every 15 s (or when the form changes).
 const FIGURES = ["concentration", "redundancy-gaps", "rates", "answer-times", "counter-offers"];
+const SHOWN = 15;
 let analyticsAt = 0;
 function analyticsQuery(figure, format) {
   const q = new URLSearchParams();
-  if (figure === "concentration" || figure === "redundancy-gaps") q.set("by", $("analytics-by").value);
+  if (figure === "concentration" || figure === "redundancy-gaps") {
+    q.set("by", $("analytics-by").value);
+    if (!format) q.set("limit", String(SHOWN));  // the rows and shares the page shows
+  }
   if (figure === "rates") q.set("group_by", $("analytics-group").value);
   const since = $("analytics-since").value, until = $("analytics-until").value;
   if (since) q.set("since", since + "T00:00:00Z");
@@ -134,9 +138,9 @@ async function refreshAnalytics(force) {
   $("analytics-period").textContent = "received " + (c.period.since || "from the first") + " to " +
     (c.period.until || "now") + ", computed " + c.computed_at;
   fill("concentration", [[by], ["rated", true], ["HHI", true], ["shares"]],
-    c.rows.slice(0, 15).map((x) => [[x.key], [x.total, true], [x.hhi.toFixed(2), true], [shares(x.shares)]]));
+    c.rows.slice(0, SHOWN).map((x) => [[x.key], [x.total, true], [x.hhi.toFixed(2), true], [shares(x.shares)]]));
   fill("gaps", [[by], ["requests", true], ["accepting"]],
-    g.rows.slice(0, 15).map((x) => [[x.key], [x.requests, true], [x.accepting.join(", ") || "none"]]));
+    g.rows.slice(0, SHOWN).map((x) => [[x.key], [x.requests, true], [x.accepting.join(", ") || "none"]]));
   fill("rates", [[$("analytics-group").selectedOptions[0].text], ["requests", true], ["clock ended", true],
     ["missed deadline", true], ["overdue rate", true], ["answered", true], ["refused", true], ["rejection rate", true]],
     r.rows.map((x) => [[x.key], [x.requests, true], [x.clocked, true], [x.overdue, true], [percent(x.overdue_rate), true],
