@@ -17,12 +17,22 @@ import pytest
 from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sosa.contracts.parties import Role
+from sosa.infra.auth import Caller
 from sosa.intake import tables
+from sosa.intake.insights import analytics
+from sosa.intake.insights import resilience_figures as figures
 from sosa.intake.views.rollup_keys import COUNTS, VIEW_COLUMNS, Changes, Counted
 from sosa.intake.views.rollups import scopes
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, submit
-from tests.integration.intake.test_analytics_figures import ITEMS, RATINGS, SUPPLIERS, _history
+from tests.integration.intake.test_analytics_figures import (
+    ITEMS,
+    RATINGS,
+    SUPPLIERS,
+    _history,
+    cases,
+)
 from tests.unit.intake.builders import T0
 
 pytestmark = pytest.mark.db
@@ -145,3 +155,42 @@ async def test_the_backfill_gives_the_rows_the_projection_kept(sessions: Session
     async with sessions() as session:
         assert [await _kept(session, t) for t in ROLLUPS] == kept
     assert kept[0]
+
+
+async def test_a_party_holding_a_relation_its_roles_do_not_allow_is_counted_from_the_views(
+    sessions: Sessions,
+) -> None:
+    """The supplier's scope counts every request it has access to; once it also holds a
+    relation its roles do not allow (a liaison's, here), what it may see is counted from the
+    views (`rollup_reads`), and the figures still equal their definition."""
+    await _population(sessions, 30)
+    supplier = Caller("nihon-seiki", frozenset({Role.SUPPLIER}), "api_key")
+    async with sessions() as session, session.begin():
+        other = (
+            await session.execute(
+                select(tables.request_views.c.request_id)
+                .where(tables.request_views.c.supplier != supplier.party_id)
+                .limit(1)
+            )
+        ).scalar_one()
+        await session.execute(
+            tables.request_access.insert().values(
+                request_id=other, party_id=supplier.party_id, relation="liaison"
+            )
+        )
+        for table in ROLLUPS:  # counted again: the supplier's scope now holds that request
+            await session.execute(delete(table))
+        await (await session.connection()).run_sync(_migration_fill())
+    async with sessions() as session:
+        for since, until in ((None, None), (T0 + timedelta(days=2, hours=3), None)):
+            chosen = analytics.chosen(supplier, since, until)
+            population = await cases(session, chosen.where)
+            assert other not in {c.request_id for c in population}
+            assert await analytics.population(session, chosen) == len(population) > 0
+            for group_by in figures.GROUPS:
+                assert await analytics.rates(session, chosen, group_by) == figures.rates(
+                    population, group_by
+                )
+            assert await analytics.concentration(
+                session, chosen, "program"
+            ) == figures.concentration(population, "program")
