@@ -237,6 +237,11 @@ async def test_the_figures_the_database_computes_equal_their_definition(
                     await analytics.redundancy_gaps(session, where, dimension),
                     figures.redundancy_gaps(population, dimension),
                 )
+                limited = [
+                    analytics.largest_shares(c, 2)
+                    for c in figures.concentration(population, dimension)
+                ]
+                same(await analytics.concentration(session, where, dimension, 2), limited)
             for group_by in figures.GROUPS:
                 same(
                     await analytics.rates(session, where, group_by),

@@ -4,21 +4,21 @@ answers 100 rows by default, the CSV export every row."""
 
 from __future__ import annotations
 
-from sosa.intake.api import analytics
+from sosa.intake.api import analytics as api
+from sosa.intake.insights.analytics import largest_shares
+from sosa.intake.insights.resilience_figures import Concentration
 
 
 def test_a_row_keeps_its_largest_shares_and_says_how_many_suppliers_it_has() -> None:
-    row = {"key": "A3", "total": 10, "shares": {"b": 0.2, "a": 0.2, "c": 0.5, "d": 0.1}, "hhi": 0}
-    limited = analytics._limited(row, 2)
-    assert limited["shares"] == {"c": 0.5, "a": 0.2}  # largest first, ties by name
-    assert limited["suppliers"] == 4
-    assert analytics._limited(row, None) is row
-    gap = {"key": "A3", "requests": 3, "accepting": ["a"]}
-    assert analytics._limited(gap, 1) is gap  # a gap lists at most one supplier
+    row = Concentration("program", "A3", 10, {"a": 0.2, "b": 0.2, "c": 0.5, "d": 0.1}, 0.34, 4)
+    limited = largest_shares(row, 2)
+    assert limited.shares == {"a": 0.2, "c": 0.5}  # the largest, ties by name, in name order
+    assert (limited.suppliers, limited.total, limited.hhi) == (4, 10, 0.34)
+    assert largest_shares(row, 4) is row
 
 
 def test_json_answers_a_hundred_rows_by_default_and_csv_every_row() -> None:
-    assert analytics._rows_for("json", None) == analytics.DEFAULT_LIMIT == 100
-    assert analytics._rows_for("csv", None) is None
-    assert analytics._rows_for("csv", 7) == 7
-    assert analytics._rows_for("json", 7) == 7
+    assert api._rows_for("json", None) == api.DEFAULT_LIMIT == 100
+    assert api._rows_for("csv", None) is None
+    assert api._rows_for("csv", 7) == 7
+    assert api._rows_for("json", 7) == 7

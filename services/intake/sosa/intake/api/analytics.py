@@ -135,7 +135,7 @@ async def _compute(
             computed_at=computed_at,
             requests=requests,
             total_rows=len(found),
-            rows=[_limited(_fields(row), limit) for row in found[:limit]],
+            rows=[_fields(row) for row in found[:limit]],
         )
     )
 
@@ -145,15 +145,6 @@ def _rows_for(fmt: str, limit: int | None) -> int | None:
     if limit is not None:
         return limit
     return DEFAULT_LIMIT if fmt == "json" else None
-
-
-def _limited(row: dict[str, Any], limit: int | None) -> dict[str, Any]:
-    """A concentration row with its `limit` largest shares, and how many suppliers it has."""
-    shares = row.get("shares")
-    if limit is None or shares is None:
-        return row
-    largest = sorted(shares.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return {**row, "suppliers": len(shares), "shares": dict(largest)}
 
 
 def _fields(row: Any) -> dict[str, Any]:
@@ -198,7 +189,7 @@ async def concentration(
         "concentration",
         since,
         until,
-        lambda s, w: analytics.concentration(s, w, by),
+        lambda s, w: analytics.concentration(s, w, by, _rows_for(fmt, limit)),
         _rows_for(fmt, limit),
     )
     return await _answer(result, fmt)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,25 @@ async def population(session: AsyncSession, chosen: Chosen) -> int:
 
 
 async def concentration(
+    session: AsyncSession, chosen: Chosen, dimension: str, limit: int | None = None
+) -> list[figures.Concentration]:
+    """The figure; with `limit`, each row keeps its `limit` largest shares (`suppliers` says how
+    many it has), and by program over all time the database ranks them (`program_shares`)."""
+    if dimension == "program" and (scope := await rollup_reads.whole_scope(session, chosen)):
+        return await rollup_reads.program_shares(session, scope, limit)
+    found = await _concentration_of(session, chosen, dimension)
+    return found if limit is None else [largest_shares(c, limit) for c in found]
+
+
+def largest_shares(row: figures.Concentration, limit: int) -> figures.Concentration:
+    """The row with its `limit` largest shares (ties by supplier), in supplier order."""
+    if len(row.shares) <= limit:
+        return row
+    kept = sorted(row.shares.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return replace(row, shares=dict(sorted(kept)))
+
+
+async def _concentration_of(
     session: AsyncSession, chosen: Chosen, dimension: str
 ) -> list[figures.Concentration]:
     if dimension == "program":  # the roll-ups: rated requests per program and supplier

@@ -165,8 +165,10 @@ class Concentration:
     key: str
     total: int
     shares: dict[str, float]
-    """supplier -> share of the requests, summing to 1."""
+    """supplier -> share of the requests, summing to 1 (a `limit` keeps the largest)."""
     hhi: float
+    suppliers: int = 0
+    """How many suppliers have a share (all of them, also when `shares` holds only some)."""
 
 
 def item_keys(descriptions: Iterable[str]) -> list[str]:
@@ -198,7 +200,9 @@ def concentrations(counts: Mapping[str, Mapping[str, int]], dimension: str) -> l
         total = sum(per_supplier.values())
         shares = {s: n / total for s, n in sorted(per_supplier.items())}
         found.append(
-            Concentration(dimension, key, total, shares, sum(x * x for x in shares.values()))
+            Concentration(
+                dimension, key, total, shares, sum(x * x for x in shares.values()), len(shares)
+            )
         )
     return sorted(found, key=lambda c: (-c.hhi, -c.total, c.key))
 

@@ -111,6 +111,78 @@ async def paired(session: AsyncSession, chosen: Chosen, dimension: str) -> dict[
     return found
 
 
+async def whole_scope(session: AsyncSession, chosen: Chosen) -> str | None:
+    """The roll-up scope that alone counts the chosen requests (no period, and a scope that
+    counts what the caller sees); None: `paired` must merge days or count from the views."""
+    if chosen.since is not None or chosen.until is not None:
+        return None
+    return await _scope(session, chosen.caller)
+
+
+async def program_shares(
+    session: AsyncSession, scope: str, limit: int | None
+) -> list[figures.Concentration]:
+    """Concentration by program from `figure_counts`, ranked in the database: per program its
+    total, its index (the sum of squared counts over the squared total, the same as the sum of
+    squared shares) and its number of suppliers, and the shares of its `limit` largest
+    suppliers only (ties by name): at most 24 x `limit` rows come back, not every supplier's."""
+    t = _totals.c
+    per = [t.key]
+    ranked = (
+        select(
+            t.key,
+            t.subkey,
+            t.requests,
+            func.sum(t.requests).over(partition_by=per).label("total"),
+            func.sum(t.requests * t.requests).over(partition_by=per).label("squares"),
+            func.count().over(partition_by=per).label("suppliers"),
+            func.row_number()
+            .over(partition_by=per, order_by=(t.requests.desc(), t.subkey))
+            .label("rank"),
+        )
+        .where(t.scope == scope, t.dimension == "program", t.requests > 0)
+        .subquery()
+    )
+    statement = select(ranked)
+    if limit is not None:
+        statement = statement.where(ranked.c.rank <= limit)
+    rows: dict[str, list[Any]] = {}
+    for row in await session.execute(statement):
+        rows.setdefault(row.key, []).append(row)
+    found = []
+    for key, kept in rows.items():
+        total = int(kept[0].total)
+        shares = {r.subkey: int(r.requests) / total for r in sorted(kept, key=lambda r: r.subkey)}
+        hhi = int(kept[0].squares) / (total * total)
+        found.append(
+            figures.Concentration("program", key, total, shares, hhi, int(kept[0].suppliers))
+        )
+    return sorted(found, key=lambda c: (-c.hhi, -c.total, c.key))
+
+
+async def program_gaps(session: AsyncSession, scope: str) -> list[figures.Gap]:
+    """Redundancy gaps by program from `figure_counts`: only the programs with fewer than two
+    suppliers that ever accepted one come back, with their requests and that supplier."""
+    t = _totals.c
+    accepting = t.accepted > 0
+    rows = await session.execute(
+        select(
+            t.key,
+            func.sum(t.requests),
+            func.min(t.subkey).filter(accepting),
+        )
+        .where(t.scope == scope, t.dimension == "program", t.requests > 0)
+        .group_by(t.key)
+        .having(func.count().filter(accepting) < 2)
+    )
+    requests: dict[str, int] = {}
+    suppliers: dict[str, set[str]] = {}
+    for key, n, supplier in rows:
+        requests[key] = int(n)
+        suppliers[key] = {supplier} if supplier is not None else set()
+    return figures.gaps(requests, suppliers, "program")
+
+
 async def _scope(session: AsyncSession, caller: Caller) -> str | None:
     """The roll-up scope that counts what the caller sees; None: count from the views."""
     if caller.operator:
