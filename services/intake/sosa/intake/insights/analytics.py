@@ -28,8 +28,10 @@ from sosa.intake import tables
 from sosa.intake.insights import resilience_figures as figures
 from sosa.intake.insights import rollup_reads
 from sosa.intake.insights.rollup_reads import Chosen
+from sosa.intake.views.rollup_keys import EVERYONE
 
 _v, _items, _offers = tables.request_views, tables.request_items, tables.answer_offers
+_totals = tables.figure_counts
 
 ACCEPTED = rollup_reads.ACCEPTED
 RATED = and_(_v.c.rating.is_not(None), _v.c.rating != "")
@@ -144,6 +146,8 @@ async def rates(session: AsyncSession, chosen: Chosen, group_by: str) -> list[fi
 
 
 async def answer_times(session: AsyncSession, chosen: Chosen) -> list[figures.AnswerTime]:
+    if await rollup_reads.whole_scope(session, chosen) == EVERYONE:
+        return await _answer_times_by_index(session)
     answered = and_(chosen.where, _v.c.path.is_not(None), _v.c.answer_hours.is_not(None))
     medians = await _medians(
         session, select(_v.c.answer_hours.label("x")).where(answered), _v.c.path
@@ -151,6 +155,37 @@ async def answer_times(session: AsyncSession, chosen: Chosen) -> list[figures.An
     return [
         figures.AnswerTime(str(path), n, median) for path, (n, median, _) in sorted(medians.items())
     ]
+
+
+async def _answer_times_by_index(session: AsyncSession) -> list[figures.AnswerTime]:
+    """Every request over all time (an operator's figure): per path, the answered count and
+    the middle value(s) read in order from `ix_request_views_path_answer_hours` (an index-only
+    count, then the middle one or two by OFFSET), not a ranking of every value. Exact."""
+    paths = await session.execute(
+        select(_totals.c.key).where(
+            _totals.c.scope == EVERYONE,
+            _totals.c.dimension == "path",
+            _totals.c.answered > 0,
+        )
+    )
+    found = []
+    for (path,) in paths:
+        answered = and_(_v.c.path == path, _v.c.answer_hours.is_not(None))
+        n = int(await session.scalar(select(func.count()).select_from(_v).where(answered)) or 0)
+        if not n:
+            continue
+        middle = (
+            await session.execute(
+                select(_v.c.answer_hours)
+                .where(answered)
+                .order_by(_v.c.answer_hours)
+                .offset((n - 1) // 2)
+                .limit(1 if n % 2 else 2)
+            )
+        ).scalars()
+        values = [float(x) for x in middle]
+        found.append(figures.AnswerTime(str(path), n, sum(values) / len(values)))
+    return sorted(found, key=lambda t: t.path)
 
 
 async def counter_offer_delays(
