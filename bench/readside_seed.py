@@ -45,8 +45,8 @@ from sosa.intake import tables
 from sosa.intake.audit import row_hash
 from sosa.intake.insights.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, item_keys
 
-SEED_VERSION = 5
-"""5: the figure roll-ups (with the program dimension) filled after COPY (migration 0008)."""
+SEED_VERSION = 6
+"""6: the figure roll-ups filled after COPY (migration 0008), the daily ones keyed by day first."""
 CHUNK = 20_000
 MIGRATIONS = "sosa.intake:migrations"
 START = datetime(2025, 12, 1, tzinfo=UTC)

@@ -130,10 +130,11 @@ def _figure_counts(name: str, *by_day: Column[Any]) -> Table:
         Column("scope", String(128), primary_key=True),
         # state, path, partner_country, supplier, requester, rating, program (`rollup_keys`)
         Column("dimension", String(20), primary_key=True),
+        # before the key: a period reads one range of days of a scope's dimension
+        *by_day,
         Column("key", String(128), primary_key=True),
         # the supplier within a program (dimension `program`); empty in the other dimensions
         Column("subkey", String(128), primary_key=True, server_default=""),
-        *by_day,
         *(
             Column(name, BigInteger, nullable=False, server_default="0")
             for name in ROLLUP_COUNTS  # what `rollup_keys.tally` counts

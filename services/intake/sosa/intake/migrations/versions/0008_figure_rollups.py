@@ -68,12 +68,13 @@ def upgrade() -> None:
                 sa.Column(count, sa.BigInteger(), server_default="0", nullable=False)
                 for count in _COUNTS
             ),
+            # (scope, dimension, day, key, subkey): a period reads one range of days
             sa.PrimaryKeyConstraint(
                 "scope",
                 "dimension",
+                *(["day"] if by_day else []),
                 "key",
                 "subkey",
-                *(["day"] if by_day else []),
                 name=op.f(f"pk_{name}"),
             ),
         )
