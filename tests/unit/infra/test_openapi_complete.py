@@ -87,6 +87,21 @@ def test_every_answer_has_an_example_its_schema_accepts(document: dict[str, Any]
     assert checked >= 15
 
 
+def test_every_answer_in_another_format_has_an_example(document: dict[str, Any]) -> None:
+    """CSV answers (the analytics' `format=csv`) show what the export writes."""
+    csv = 0
+    for method, path, operation in operations(document):
+        for status, answer in operation["responses"].items():
+            for media, content in answer.get("content", {}).items():
+                if not status.startswith("2") or "json" in media:
+                    continue
+                assert isinstance(content.get("example"), str), (method, path, status, media)
+                assert content["example"].strip(), (method, path, status, media)
+                csv += media == "text/csv"
+    analytics = [p for p in document["paths"] if p.startswith("/v1/analytics/")]
+    assert csv == len(analytics), (csv, analytics)  # intake's five figures; the notifier has none
+
+
 def enum_of(document: dict[str, Any], schema: str) -> list[str]:
     found: list[str] = document["components"]["schemas"][schema]["enum"]
     return found

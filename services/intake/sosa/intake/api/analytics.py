@@ -21,6 +21,7 @@ from sosa.contracts.instants import Instant
 from sosa.infra import csv_cells
 from sosa.infra.auth import Caller, CallerDep
 from sosa.intake.api.dependencies import RuntimeDep
+from sosa.intake.api.descriptions import RESPONSE_EXAMPLES
 from sosa.intake.api.problem_docs import problems
 from sosa.intake.insights import analytics
 from sosa.intake.insights import resilience_figures as figures
@@ -162,9 +163,14 @@ async def _one_snapshot(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
+CSV_EXAMPLE = _csv(Figures.model_validate(RESPONSE_EXAMPLES["Figures"])).body.decode()
+"""The JSON answer's example as the export writes it (so the two examples cannot disagree)."""
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **problems(422, 503),
-    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with `format=csv`"},
+    200: {
+        "content": {"text/csv": {"example": CSV_EXAMPLE}},
+        "description": "JSON, or CSV with `format=csv`",
+    },
 }
 
 

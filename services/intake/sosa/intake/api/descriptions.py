@@ -50,6 +50,7 @@ FIELDS: Final[dict[str, str]] = {
     "Figures.period": "The period the figure covers.",
     "Figures.computed_at": "When it was computed (UTC).",
     "Figures.requests": "How many of the viewer's requests it counts.",
+    "Figures.total_rows": "How many rows the figure has in all; `rows` holds the first `limit`.",
     "Figures.rows": "The figure's rows, one per group.",
     "Finding.rule_id": "Stable id of the rule (docs/rules.md).",
     "Finding.citation": "The paragraph it applies, e.g. `15 CFR 700.13(d)(1)`.",
@@ -527,6 +528,7 @@ RESPONSE_EXAMPLES: Final[dict[Any, Any]] = {
         "period": {"since": "2026-11-01T00:00:00Z", "until": None},
         "computed_at": AT,
         "requests": 12,
+        "total_rows": 1,
         "rows": [{"path": "dpas", "answered": 9, "median_hours": 5.5, "p90_hours": 30.0}],
     },
     "AnswerOptionsOut": {
