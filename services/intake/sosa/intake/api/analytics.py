@@ -163,7 +163,7 @@ async def _one_snapshot(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
-CSV_EXAMPLE = _csv(Figures.model_validate(RESPONSE_EXAMPLES["Figures"])).body.decode()
+CSV_EXAMPLE = bytes(_csv(Figures.model_validate(RESPONSE_EXAMPLES["Figures"])).body).decode()
 """The JSON answer's example as the export writes it (so the two examples cannot disagree)."""
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **problems(422, 503),
