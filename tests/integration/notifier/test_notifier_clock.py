@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -86,19 +87,12 @@ async def subscribe(
         )  # fmt: skip
 
 
-async def statuses(sessions: async_sessionmaker[AsyncSession]) -> dict[str, tuple[str, int]]:
-    d = tables.deliveries
-    async with sessions() as session:
-        rows = (await session.execute(select(d.c.channel, d.c.status, d.c.attempts))).all()
-    return {row.channel: (row.status, row.attempts) for row in rows}
-
-
-async def test_the_retry_schedule_and_the_escalation_follow_the_clock(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: MovableClock,
-    failing_receiver: tuple[str, list[int]],
-) -> None:
-    url, _ = failing_receiver
+@asynccontextmanager
+async def one_routed_delivery(
+    sessions: async_sessionmaker[AsyncSession], clock: MovableClock, url: str
+) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+    """acme subscribed at `url` (and by e-mail), one routed request due in 3 days told; yields
+    one round of the dispatcher: start what is due, wait for it, say how many were started."""
     await subscribe(sessions, url, clock)
     async with sessions() as session, session.begin():
         await deliveries.record_deliveries(
@@ -112,6 +106,23 @@ async def test_the_retry_schedule_and_the_escalation_follow_the_clock(
             await dispatcher.drain()
             return sent
 
+        yield attempt
+
+
+async def statuses(sessions: async_sessionmaker[AsyncSession]) -> dict[str, tuple[str, int]]:
+    d = tables.deliveries
+    async with sessions() as session:
+        rows = (await session.execute(select(d.c.channel, d.c.status, d.c.attempts))).all()
+    return {row.channel: (row.status, row.attempts) for row in rows}
+
+
+async def test_the_retry_schedule_and_the_escalation_follow_the_clock(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: MovableClock,
+    failing_receiver: tuple[str, list[int]],
+) -> None:
+    url, _ = failing_receiver
+    async with one_routed_delivery(sessions, clock, url) as attempt:
         assert await attempt() == 1  # immediately: HTTP 500
         assert await attempt() == 0  # the next one is 5 s away
         clock.advance(seconds=5)

@@ -4,22 +4,17 @@ attempted nor escalated however much time passes, and resumed when the party is 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sosa.notifier import deliveries, escalation, tables
-from sosa.notifier.dispatcher import Dispatcher
-from sosa.notifier.ssrf import guarded_client
+from sosa.notifier import escalation, tables
 from tests.integration.notifier.conftest import MovableClock
 from tests.integration.notifier.test_notifier_clock import (  # noqa: F401 - a fixture among them
     SETTINGS,
     failing_receiver,
-    routed,
+    one_routed_delivery,
     statuses,
-    subscribe,
 )
 
 pytestmark = [pytest.mark.db]
@@ -48,20 +43,8 @@ async def test_a_disabled_partys_deliveries_wait_and_resume_when_it_is_enabled(
     failing_receiver: tuple[str, list[int]],
 ) -> None:
     url, _ = failing_receiver
-    await subscribe(sessions, url, clock)
     await set_disabled(sessions, clock, False)
-    async with sessions() as session, session.begin():
-        await deliveries.record_deliveries(
-            session, [routed(clock, timedelta(days=3))], now=clock.now(), settings=SETTINGS
-        )
-    async with guarded_client(SETTINGS.webhook_allowed_networks) as client:
-        dispatcher = Dispatcher(sessions, client, SETTINGS, clock)
-
-        async def attempt() -> int:
-            sent = await dispatcher.dispatch_due()
-            await dispatcher.drain()
-            return sent
-
+    async with one_routed_delivery(sessions, clock, url) as attempt:
         assert await attempt() == 1  # HTTP 500: the next attempt is 5 s away
         await set_disabled(sessions, clock, True)
         clock.advance(days=2, seconds=10)  # retry due, and less than 24 h before the deadline
