@@ -141,13 +141,21 @@ async def test_the_dashboard_shows_the_viewer_s_requests_live_and_never_another_
         await until(
             lambda: "routed" in table_text(browser, "by-state"), "the summary counts it as routed"
         )
-        # the other party's request was routed too (its outcome is on the stream by now)
+        # the other party's request is routed too: its outcome is on the stream (it may be on
+        # another partition, decided in another batch than the viewer's: wait for it)
         async with httpx.AsyncClient(timeout=10) as operator:
-            view = await operator.get(
-                f"{stack.url('intake')}/v1/priority-requests/{theirs}",
-                headers={"Authorization": f"Bearer {token(OPERATOR, 'operator')}"},
-            )
-        assert view.json()["state"] == "routed", view.text
+
+            async def state_of_theirs() -> str:
+                view = await operator.get(
+                    f"{stack.url('intake')}/v1/priority-requests/{theirs}",
+                    headers={"Authorization": f"Bearer {token(OPERATOR, 'operator')}"},
+                )
+                return str(view.json()["state"])
+
+            deadline = time.monotonic() + 30
+            while await state_of_theirs() != "routed" and time.monotonic() < deadline:  # noqa: ASYNC110 - polls the API
+                await asyncio.sleep(0.2)
+            assert await state_of_theirs() == "routed"
         await asyncio.sleep(2)  # time for a wrongly sent event to arrive
         assert theirs not in feed_requests(browser)
         assert theirs not in browser.page_source
