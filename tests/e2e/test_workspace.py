@@ -23,6 +23,7 @@ import httpx
 import pytest
 import uvicorn
 from aiokafka import AIOKafkaProducer
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -78,6 +79,13 @@ class Page:
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
     def text(self, css: str) -> str:
+        """The element's text; found again when the page re-rendered it between the finding
+        and the reading (its lists refresh every 10 s and after every action)."""
+        for _ in range(4):
+            try:
+                return str(self._find(css).text)
+            except StaleElementReferenceException:
+                continue
         return str(self._find(css).text)
 
     async def sign_in(self, credential: str, party: str) -> None:
