@@ -251,6 +251,10 @@ INTAKE_ROWS = {
     "list-cursor-nul-id": query(INTAKE, LIST, "cursor", _cursor(i=NUL)),
     "list-cursor-garbage": query(INTAKE, LIST, "cursor", "%%%"),
     "list-limit-huge": query(INTAKE, LIST, "limit", TOO_MANY),
+    # the figures' row limit (#24): 1 to 10,000
+    "analytics-limit-zero": query(INTAKE, "/v1/analytics/concentration", "limit", "0"),
+    "analytics-limit-over-max": query(INTAKE, "/v1/analytics/redundancy-gaps", "limit", "10001"),
+    "analytics-limit-huge": query(INTAKE, "/v1/analytics/concentration", "limit", TOO_MANY),
     "list-supplier-nul": query(INTAKE, LIST, "supplier", NUL),
     "list-rating-unknown": query(INTAKE, LIST, "rating", "ZZ-Q9"),
     "parties-after-nul": query(INTAKE, "/v1/parties", "after", NUL),
