@@ -11,8 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from sosa.contracts import commands
 from sosa.contracts.parties import PartyAttributes, PartyKind
 from sosa.contracts.requests import PriorityRequestDetails
+from sosa.infra.auth import Caller, Role
 from sosa.intake.parties.attributes import AttributesError, checked
-from sosa.intake.parties.facts import FactsForbidden, Registry, check_acting, resolve_submission
+from sosa.intake.parties.facts import (
+    FactsForbidden,
+    Registry,
+    check_acting,
+    resolve_submission,
+    seen_by,
+)
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 
 K = PartyKind
@@ -78,6 +85,50 @@ def test_a_body_that_contradicts_the_registry_is_refused_naming_the_field(
         assert status == 422
         named = {".".join(str(p) for p in e["loc"][1:]) for e in refused.value.errors()}
         assert field in named
+
+
+def _reasons(refused: pytest.ExceptionInfo[Exception]) -> str:
+    if isinstance(refused.value, FactsForbidden):
+        return " ".join(e["reason"] for e in refused.value.errors)
+    assert isinstance(refused.value, RequestValidationError)
+    return " ".join(str(e["msg"]) for e in refused.value.errors())
+
+
+def _caller(party_id: str, *roles: Role) -> Caller:
+    return Caller(party_id=party_id, roles=frozenset(roles), via="api_key")
+
+
+@pytest.mark.parametrize(
+    ("requester", "supplier", "registry", "registered_value"),
+    [
+        ({"kind": "us_dod", "country": "US"}, {}, {"req": INDIA}, "partner_ministry"),
+        ({"country": "US"}, {}, {"req": INDIA}, "IN"),
+        ({}, {"country": "IN"}, {"req": DOD, "sup": ACME}, "'US'"),
+        ({}, {"timezone": "Europe/Paris"}, {"req": DOD, "sup": ACME}, "America/Chicago"),
+        ({}, {"country": "US"}, {"req": DOD, "sup": BIS}, "rating_authority"),
+    ],
+    ids=["requester-kind", "requester-country", "supplier-country", "supplier-zone", "kind"],
+)
+def test_a_refusal_names_a_registered_value_only_to_that_party_and_operators(
+    requester: dict[str, Any], supplier: dict[str, Any], registry: Registry, registered_value: str
+) -> None:
+    """The party registry is for operators (GET /v1/parties is theirs): a dry run by any party
+    must not read another party's registered kind, country or time zone through its refusals."""
+    stated = body(requester, supplier)
+    owner = "req" if requester else "sup"
+    seen = {
+        "another party": (_caller("someone-else", Role.REQUESTER), False),
+        "the party itself": (_caller(owner, Role.REQUESTER, Role.SUPPLIER), True),
+        "an operator": (_caller("ops", Role.OPERATOR), True),
+    }
+    for who, (caller, named) in seen.items():
+        for dry_run in (False, True):
+            with pytest.raises((FactsForbidden, RequestValidationError)) as refused:
+                resolve_submission(stated, registry, sees=seen_by(caller), dry_run=dry_run)
+            reasons = _reasons(refused)
+            assert (registered_value in reasons) is named, (who, dry_run, reasons)
+            if not named:
+                assert "party registry" in reasons, reasons
 
 
 def test_the_registry_fills_what_the_body_leaves_out() -> None:

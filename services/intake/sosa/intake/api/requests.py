@@ -20,7 +20,7 @@ from sosa.intake.commands.answers import Evaluation, SubmissionAccepted
 from sosa.intake.commands.evaluation import UndecidableError, evaluate
 from sosa.intake.commands.idempotency import IdempotencyKeyDep
 from sosa.intake.commands.submissions import submission
-from sosa.intake.parties.facts import registry_of, resolve_submission
+from sosa.intake.parties.facts import registry_of, resolve_submission, seen_by
 from sosa.intake.views.models import RequestView
 from sosa.intake.views.queries import visible_view
 
@@ -51,7 +51,7 @@ async def submit(
             f"requester.party_id must be the calling party ({caller.party_id})",
         )
     registry = await rt.facts.registry((details.requester.party_id, details.supplier.party_id))
-    filled, registered = resolve_submission(details, registry)
+    filled, registered = resolve_submission(details, registry, sees=seen_by(caller))
     write = submission(
         filled,
         posted=details,
@@ -81,7 +81,7 @@ async def submit(
 async def dry_run(
     details: PriorityRequestDetails,
     rt: RuntimeDep,
-    _: CallerDep,
+    caller: CallerDep,
     as_of: Annotated[
         Instant | None,
         Query(
@@ -97,7 +97,7 @@ async def dry_run(
         registry = await registry_of(
             session, (details.requester.party_id, details.supplier.party_id)
         )
-    filled, registered = resolve_submission(details, registry, dry_run=True)
+    filled, registered = resolve_submission(details, registry, sees=seen_by(caller), dry_run=True)
     try:
         return evaluate(
             filled,

@@ -16,7 +16,7 @@ give it. The policy for a party whose attributes no operator has set yet:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from fastapi import HTTPException
@@ -38,11 +38,34 @@ from sosa.contracts.requests import (
     PriorityRequestDetails,
     RequesterKind,
 )
+from sosa.infra.auth import Caller
 from sosa.intake import tables
 from sosa.intake.parties.attributes import attributes_of
 
 _parties = tables.parties
 Registry = dict[str, PartyAttributes | None]
+Sees = Callable[[str], bool]
+"""Whether the caller may read a party's registered attributes: that party itself, or an
+operator (the registry's own API is for operators only). A refusal names a registered value
+only to such a caller; to anyone else it says only that the body contradicts the registry."""
+
+
+def hidden(_party_id: str) -> bool:
+    """`Sees` for a caller who may read no party's attributes."""
+    return False
+
+
+def seen_by(caller: Caller) -> Sees:
+    """`Sees` for an authenticated caller: its own attributes, or every party's for operators."""
+    return lambda party_id: caller.operator or party_id == caller.party_id
+
+
+def _contradicts(party: str, known: str, sees: Sees) -> str:
+    """The reason for a body's field that contradicts the registry; `known` names the registered
+    value and is said only to a caller who may read it."""
+    if sees(party):
+        return known
+    return f"contradicts what the party registry holds for {party} (shown to it and to operators)"
 
 
 class FactsForbidden(HTTPException):
@@ -78,20 +101,25 @@ def _unset(party_id: str) -> str:
 
 
 def resolve_submission(
-    details: PriorityRequestDetails, registry: Registry, *, dry_run: bool = False
+    details: PriorityRequestDetails,
+    registry: Registry,
+    *,
+    sees: Sees = hidden,
+    dry_run: bool = False,
 ) -> tuple[PriorityRequestDetails, commands.RegisteredFacts | None]:
     """The details with the parties' facts filled from the registry, and the registry's facts.
 
     FactsForbidden (403) when the body's requester facts contradict the registry, or the
     requester has none (except in a dry run: its body's facts then go to the rules unregistered,
     which open no path); RequestValidationError (422) when the body contradicts the registry
-    about the supplier or leaves out a fact nothing can fill."""
+    about the supplier or leaves out a fact nothing can fill. A refusal names a registered
+    value only where `sees` allows it."""
     requester = registry.get(details.requester.party_id)
     supplier = registry.get(details.supplier.party_id)
-    forbidden = _requester_problems(details, requester, dry_run=dry_run)
+    forbidden = _requester_problems(details, requester, sees, dry_run=dry_run)
     if forbidden:
         raise FactsForbidden(forbidden)
-    invalid = _supplier_problems(details, supplier)
+    invalid = _supplier_problems(details, supplier, sees)
     stated = details.requester
     if requester is None:  # a dry run for an unregistered requester: its statement, marked so
         invalid += [
@@ -116,7 +144,11 @@ def resolve_submission(
 
 
 def _requester_problems(
-    details: PriorityRequestDetails, registered: PartyAttributes | None, *, dry_run: bool
+    details: PriorityRequestDetails,
+    registered: PartyAttributes | None,
+    sees: Sees,
+    *,
+    dry_run: bool,
 ) -> list[dict[str, str]]:
     stated, party = details.requester, details.requester.party_id
     if registered is None:
@@ -125,8 +157,8 @@ def _requester_problems(
         return [
             _forbidden(
                 "requester.kind",
-                f"{party} is registered as {registered.kind}: only a US DoD component or a "
-                "partner ministry submits requests",
+                _contradicts(party, f"{party} is registered as {registered.kind}", sees)
+                + ": only a US DoD component or a partner ministry submits requests",
             )
         ]
     problems = []
@@ -134,21 +166,29 @@ def _requester_problems(
         problems.append(
             _forbidden(
                 "requester.kind",
-                f"{party} is registered as {registered.kind}, not {stated.kind.value}",
+                _contradicts(
+                    party,
+                    f"{party} is registered as {registered.kind}, not {stated.kind.value}",
+                    sees,
+                ),
             )
         )
     if stated.country is not None and stated.country != registered.country:
         problems.append(
             _forbidden(
                 "requester.country",
-                f"{party} is registered in {registered.country}, not {stated.country}",
+                _contradicts(
+                    party,
+                    f"{party} is registered in {registered.country}, not {stated.country}",
+                    sees,
+                ),
             )
         )
     return problems
 
 
 def _supplier_problems(
-    details: PriorityRequestDetails, registered: PartyAttributes | None
+    details: PriorityRequestDetails, registered: PartyAttributes | None, sees: Sees
 ) -> list[dict[str, Any]]:
     stated, party = details.supplier, details.supplier.party_id
     if registered is None:
@@ -157,8 +197,8 @@ def _supplier_problems(
             return [_invalid("supplier.country", reason)]
         return []
     if registered.kind not in SUPPLIER_KINDS:
-        reason = f"{party} is registered as {registered.kind}, not as a supplier"
-        return [_invalid("supplier.party_id", reason)]
+        kind = f"{party} is registered as {registered.kind}, not as a supplier"
+        return [_invalid("supplier.party_id", _contradicts(party, kind, sees))]
     problems = []
     for field, said, known in (
         ("country", stated.country, registered.country),
@@ -171,7 +211,11 @@ def _supplier_problems(
     ):
         if said is not None and known is not None and said != known:
             problems.append(
-                _invalid(f"supplier.{field}", f"{party} is registered with {field} {known!r}")
+                _invalid(
+                    f"supplier.{field}",
+                    _contradicts(party, f"{party} is registered with {field} {known!r}", sees)
+                    + "; leave it out and the registry's value is used",
+                )
             )
     return problems
 
