@@ -7,11 +7,12 @@ with a fixed number of statements whatever its size."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
 import pytest
+from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import event, make_url, select
 from sqlalchemy.exc import DBAPIError
@@ -20,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sosa.contracts import commands, envelope, topics
 from sosa.infra import db
 from sosa.infra.clock import AdjustableClock
-from sosa.infra.consumer_runner import Applied, DatabaseOutage
+from sosa.infra.consumer_runner import Applied, ConsumerRunner, DatabaseOutage, Record
+from sosa.infra.dead_letters import Unreadable
 from sosa.infra.settings import CommonSettings
 from sosa.router import tables
 from sosa.router.batch_state import BatchState
@@ -34,8 +36,10 @@ from tests.integration.router.test_handlers import respond, submit
 pytestmark = pytest.mark.db
 
 
-def records(*sent: commands.Command | bytes) -> list[ConsumerRecord[bytes, bytes]]:
-    """Commands as the consumer hands them over, at offsets 0, 1, 2... of partition 0."""
+def records(
+    *sent: commands.Command | bytes, partition: int = 0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Commands as the consumer hands them over, at offsets 0, 1, 2... of `partition`."""
     made = []
     for offset, command in enumerate(sent):
         if isinstance(command, bytes):
@@ -44,7 +48,7 @@ def records(*sent: commands.Command | bytes) -> list[ConsumerRecord[bytes, bytes
             key, value, headers = envelope.to_kafka(message(command))
         made.append(
             ConsumerRecord(
-                topics.REQUESTS, 0, offset, 0, 0, key, value, None, 0, len(value), headers
+                topics.REQUESTS, partition, offset, 0, 0, key, value, None, 0, len(value), headers
             )
         )
     return made
@@ -234,3 +238,99 @@ async def test_a_batch_of_submissions_reads_and_deletes_no_timers(
     async with sessions() as session:
         timed = set((await session.execute(select(tables.timers.c.request_id))).scalars())
     assert timed == {"r-x", "r-y"}
+
+
+class Committed:
+    """The committer's side of the runner, recorded: what each partition's commit was given
+    (the Kafka transaction itself is `test_processor_transactions.py`'s)."""
+
+    def __init__(self) -> None:
+        self.commits: dict[int, tuple[list[Output], list[int]]] = {}
+
+    async def commit(
+        self,
+        partition: TopicPartition,
+        records: Sequence[Record],
+        results: Sequence[Output],
+        letters: Sequence[Unreadable],
+    ) -> None:
+        assert partition.partition not in self.commits, "one commit per partition's batch"
+        self.commits[partition.partition] = (
+            list(results),
+            [letter.record.offset for letter in letters],
+        )
+
+    async def recover(self, partition: TopicPartition) -> None:
+        raise AssertionError(f"no commit failed, yet {partition} is recovered")
+
+
+async def handle_poll(
+    sessions: async_sessionmaker[AsyncSession],
+    handler: Any,
+    batches: dict[int, list[ConsumerRecord[bytes, bytes]]],
+) -> Committed:
+    """A poll of several partitions through the router's runner, its commits recorded."""
+    stage = processor(sessions, handler)
+    committed = Committed()
+    runner = ConsumerRunner(cast(Any, None), sessions, stage, committed, poll_stage=stage)
+    await runner.handle_poll({TopicPartition(topics.REQUESTS, p): b for p, b in batches.items()})
+    return committed
+
+
+async def test_a_poll_of_several_partitions_is_decided_in_one_transaction(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    """Three partitions' batches cost the statements of one batch (one transaction: its
+    fixed cost paid once per poll), and each partition's commit gets its own outputs."""
+    batches = {
+        0: records(submit("r-0"), respond("r-0", kind="accept"), partition=0),
+        1: records(submit("r-1"), partition=1),
+        2: records(submit("r-2"), b"not a cloudevent", partition=2),
+    }
+    with statements(sessions) as sent:
+        committed = await handle_poll(sessions, handlers, batches)
+    assert sent == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT", "INSERT"], (
+        "read once for the three batches (the inbox, the requests, the postures), written once "
+        "(the requests, their timers, the inbox)"
+    )
+    assert {p: outcome_states(outputs) for p, (outputs, _) in committed.commits.items()} == {
+        0: [("r-0", "routed", 1), ("r-0", "accepted", 2)],
+        1: [("r-1", "routed", 1)],
+        2: [("r-2", "routed", 1)],
+    }
+    assert {p: letters for p, (_, letters) in committed.commits.items()} == {0: [], 1: [], 2: [1]}
+    async with sessions() as session:
+        inbox = sorted(
+            (r.partition, r.offset)
+            for r in await session.execute(select(tables.inbox.c.partition, tables.inbox.c.offset))
+        )
+    assert inbox == [(0, 0), (0, 1), (1, 0), (2, 0)]
+
+
+async def test_a_poll_that_fails_together_is_decided_partition_by_partition(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    """A command that fails fails the poll's one transaction: each partition's batch is then
+    decided alone, and only the failing command is dead-lettered, in its own partition."""
+
+    async def failing_on_r_bad(
+        session: AsyncSession, state: BatchState, received: Incoming
+    ) -> list[Output]:
+        outputs = await handlers(session, state, received)
+        if received.message.subject == "r-bad":
+            raise RuntimeError("fails after changing the batch's state")
+        return outputs
+
+    batches = {
+        0: records(submit("r-0"), partition=0),
+        1: records(submit("r-1"), submit("r-bad"), submit("r-3"), partition=1),
+    }
+    committed = await handle_poll(sessions, failing_on_r_bad, batches)
+    assert {p: outcome_states(outputs) for p, (outputs, _) in committed.commits.items()} == {
+        0: [("r-0", "routed", 1)],
+        1: [("r-1", "routed", 1), ("r-3", "routed", 1)],
+    }
+    assert {p: letters for p, (_, letters) in committed.commits.items()} == {0: [], 1: [1]}
+    async with sessions() as session:
+        stored = set((await session.execute(select(tables.requests.c.request_id))).scalars())
+    assert stored == {"r-0", "r-1", "r-3"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -46,6 +46,8 @@ from sosa.router.producers import PartitionProducers
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, BatchState, Incoming], Awaitable[list[Output]]]
+_ONE = TopicPartition("", -1)
+"""The key of a lone batch in `apply_poll` (`apply`)."""
 _BACKOFF_START_S = 0.2
 _BACKOFF_MAX_S = 5.0
 _TRANSACTION_TIMEOUT_S = 30.0
@@ -85,6 +87,7 @@ class Processor:
             self,
             lock=producers.lock if producers is not None else None,
             poll=linger.poll if linger is not None else poll_once,
+            poll_stage=self,
         )
 
     async def run(self) -> None:
@@ -98,14 +101,27 @@ class Processor:
     ) -> list[Output]:
         """Decide new commands and recall remembered ones: the batch's state read at once,
         decided in memory, written back at once."""
+        return (await self.apply_poll(session, {_ONE: batch}))[_ONE]
+
+    async def apply_poll(
+        self,
+        session: AsyncSession,
+        batches: Mapping[TopicPartition, Sequence[Decoded[Incoming]]],
+    ) -> dict[TopicPartition, list[Output]]:
+        """`apply` for the batches of every partition of a poll at once: their state read with
+        one statement per table, decided in memory partition after partition (as if each batch
+        had been committed before the next: a posture set in one is in force in the next),
+        written back with one statement per table and kind of change. The Kafka transactions
+        stay one per partition (`commit`)."""
+        every = [d.item.message for batch in batches.values() for d in batch]
         state = await BatchState.load(
-            session,
-            [d.item.message.id for d in batch],
-            [d.item.message.subject for d in batch if d.item.message.subject],
+            session, [m.id for m in every], [m.subject for m in every if m.subject]
         )
-        outputs: list[Output] = []
-        for decoded in batch:
-            outputs.extend(await self._decide_one(session, state, decoded.record, decoded.item))
+        outputs: dict[TopicPartition, list[Output]] = {}
+        for partition, batch in batches.items():
+            outputs[partition] = found = []
+            for decoded in batch:
+                found.extend(await self._decide_one(session, state, decoded.record, decoded.item))
         await state.flush(session)
         return outputs
 

@@ -18,6 +18,12 @@ For each partition's batch of records:
    previous owner of the partition committed it after this consumer read its position) raises
    `PositionMoved`: nothing is published, and reading resumes from the committed offset.
 
+A stage that can decide several partitions' batches together (`PollStage`, passed as
+`ConsumerRunner(poll_stage=...)`) has a poll of several partitions applied in **one** database
+transaction instead of one per partition; each partition is still committed on its own (step 4).
+If that transaction fails, the partitions are applied one by one as above (an outage: every
+partition is read again, nothing blamed).
+
 Applying must be idempotent, since a batch is applied again after an outage or a failed commit
 (each stage's docstring says how it is). Nothing but cancellation leaves `run`: a broker that
 does not answer, a commit refused after a rebalance, a bug in a stage, all are logged and retried,
@@ -30,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
@@ -74,6 +80,17 @@ class Stage(Protocol[T, R_co]):
     async def apply(self, session: AsyncSession, batch: Sequence[Decoded[T]]) -> Sequence[R_co]:
         """Change state for `batch` in `session`'s open transaction (committed by the runner);
         what it returns goes to the committer. Must be idempotent."""
+        ...
+
+
+class PollStage(Stage[T, R_co], Protocol):
+    """A stage that applies the batches of several partitions in one transaction."""
+
+    async def apply_poll(
+        self, session: AsyncSession, batches: Mapping[TopicPartition, Sequence[Decoded[T]]]
+    ) -> Mapping[TopicPartition, Sequence[R_co]]:
+        """`apply` for each partition's batch, all in `session`'s one open transaction: the
+        results of each partition's batch. Must be idempotent."""
         ...
 
 
@@ -138,6 +155,7 @@ class ConsumerRunner(Generic[T, R]):
         max_backoff_s: float = 5.0,
         probe_timeout_s: float = 5.0,
         poll: Poll = poll_once,
+        poll_stage: PollStage[T, R] | None = None,
     ) -> None:
         self._consumer = consumer
         self._sessions = sessions
@@ -149,6 +167,8 @@ class ConsumerRunner(Generic[T, R]):
         self._backoff = _Backoff(backoff_s, max_backoff_s)
         self._probe_timeout_s = probe_timeout_s
         self._poll = poll
+        self._poll_stage = poll_stage
+        """When set, a poll of several partitions is applied in one transaction with it."""
         self.handled = 0
         """Records whose batch was committed (read by tests and benchmarks)."""
 
@@ -159,6 +179,11 @@ class ConsumerRunner(Generic[T, R]):
             except Exception:
                 log.exception("reading from Kafka failed; will retry", extra=self._where())
                 await self._backoff.wait()
+                continue
+            if self._poll_stage is not None and len(batches) > 1:
+                async with self._lock:
+                    assigned = self._consumer.assignment()
+                    await self.handle_poll({p: r for p, r in batches.items() if p in assigned})
                 continue
             for partition, records in batches.items():
                 async with self._lock:
@@ -171,14 +196,70 @@ class ConsumerRunner(Generic[T, R]):
             with metrics.BATCH_SECONDS.labels(self.stage.name).time():
                 applied = await self.apply(records)
         except Exception as exc:  # DatabaseOutage; anything else would be a bug of the runner's
+            await self._read_again({partition: records}, exc)
+            return
+        await self._commit(partition, records, applied)
+
+    async def handle_poll(self, batches: Mapping[TopicPartition, Sequence[Record]]) -> None:
+        """Apply the batches of several partitions in one transaction (`poll_stage`), then
+        commit each partition's on its own; never raises but for cancellation. Should that
+        transaction fail, each partition's batch is handled alone (`handle`), unless the
+        database is the trouble: then every batch is read again."""
+        if self._poll_stage is None or len(batches) < 2:
+            for partition, records in batches.items():
+                await self.handle(partition, records)
+            return
+        decoded = {p: self._decode(records) for p, records in batches.items()}
+        readable = {p: items for p, (items, _) in decoded.items() if items}
+        try:
+            with metrics.BATCH_SECONDS.labels(self.stage.name).time():
+                results = await self._poll_in_transaction(self._poll_stage, readable)
+        except Exception as exc:
+            try:
+                await self._raise_if_outage(exc)
+            except DatabaseOutage as outage:
+                await self._read_again(batches, outage)
+                return
+            log.warning(
+                "the poll's batches could not be applied at once; applying each alone",
+                exc_info=exc,
+                extra=self._where(),
+            )
+            for partition, records in batches.items():
+                await self.handle(partition, records)
+            return
+        metrics.BATCH_SIZE.labels(self.stage.name, "applied_together").observe(
+            sum(len(items) for items in readable.values())
+        )
+        for partition, records in batches.items():
+            applied = Applied(list(results.get(partition, ())), decoded[partition][1])
+            await self._commit(partition, records, applied)
+
+    async def _poll_in_transaction(
+        self, stage: PollStage[T, R], batches: Mapping[TopicPartition, Sequence[Decoded[T]]]
+    ) -> Mapping[TopicPartition, Sequence[R]]:
+        if not batches:
+            return {}
+        async with self._sessions() as session, session.begin():
+            return await stage.apply_poll(session, batches)
+
+    async def _read_again(
+        self, batches: Mapping[TopicPartition, Sequence[Record]], exc: Exception
+    ) -> None:
+        """After applying failed as a whole (DatabaseOutage; anything else would be a bug of
+        the runner's): read each batch again from its first record, after a backoff."""
+        for partition, records in batches.items():
             log.warning(
                 "the batch could not be applied; it will be read again",
                 exc_info=None if isinstance(exc, DatabaseOutage) else exc,
                 extra={**self._where(partition), "backoff_s": self._backoff.current},
             )
             self._consumer.seek(partition, records[0].offset)
-            await self._backoff.wait()
-            return
+        await self._backoff.wait()
+
+    async def _commit(
+        self, partition: TopicPartition, records: Sequence[Record], applied: Applied[R]
+    ) -> None:
         try:
             await self._committer.commit(partition, records, applied.results, applied.letters)
         except PositionMoved:
@@ -194,13 +275,7 @@ class ConsumerRunner(Generic[T, R]):
     async def apply(self, records: Sequence[Record]) -> Applied[R]:
         """Decode and apply `records` (steps 1 to 3 of the module's docstring); raises
         DatabaseOutage, with nothing dead-lettered, when the database is the trouble."""
-        letters: list[Unreadable] = []
-        readable: list[Decoded[T]] = []
-        for record in records:
-            try:
-                readable.append(Decoded(record, self.stage.decode(record)))
-            except Exception as exc:  # whatever a hostile record makes decoding raise
-                letters.append(Unreadable(record, exc))
+        readable, letters = self._decode(records)
         if not readable:
             return Applied(letters=letters)
         try:
@@ -223,6 +298,17 @@ class ConsumerRunner(Generic[T, R]):
                 letters.append(Unreadable(decoded.record, exc))
         letters.sort(key=lambda letter: letter.record.offset)
         return Applied(results, letters)
+
+    def _decode(self, records: Sequence[Record]) -> tuple[list[Decoded[T]], list[Unreadable]]:
+        """Step 1: what each record holds, and the records that cannot be read."""
+        letters: list[Unreadable] = []
+        readable: list[Decoded[T]] = []
+        for record in records:
+            try:
+                readable.append(Decoded(record, self.stage.decode(record)))
+            except Exception as exc:  # whatever a hostile record makes decoding raise
+                letters.append(Unreadable(record, exc))
+        return readable, letters
 
     async def _in_transaction(self, batch: Sequence[Decoded[T]]) -> list[R]:
         async with self._sessions() as session, session.begin():
