@@ -13,19 +13,22 @@ the batch did not preload (its subject was not the request id) is read on first 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, delete, select, update
+from sqlalchemy import BindParameter, Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa import rules
 from sosa.contracts import commands
 from sosa.contracts.outcomes import DecisionRecord
 from sosa.decisions import facts_json
-from sosa.router import tables
+from sosa.infra.columns import UtcDateTime
+from sosa.infra.db import is_postgres
+from sosa.router import column_arrays, tables
 from sosa.router.outputs import Output
 
 
@@ -180,16 +183,26 @@ class BatchState:
     # --- writing -------------------------------------------------------------------------------
 
     async def flush(self, session: AsyncSession) -> None:
-        """Write every change back, one statement per table and kind of change."""
-        inserted = [self._row(rid, now, self.created[rid]) for rid, now in self._changes(True)]
-        updated = [self._row(rid, now) for rid, now in self._changes(False)]
+        """Write every change back, one statement per table and kind of change (on PostgreSQL
+        each of one shape whatever the batch's size: `column_arrays`)."""
+        arrays = is_postgres(session)
+        inserted = [
+            self._row(rid, now, self.created[rid], as_text=arrays)
+            for rid, now in self._changes(True)
+        ]
+        updated = [self._row(rid, now, as_text=arrays) for rid, now in self._changes(False)]
         if inserted:
-            await session.execute(_INSERT_REQUESTS, inserted)
+            await _write(session, arrays, _INSERT_REQUESTS, _r, inserted)
         if updated:
-            await session.execute(
-                _UPDATE_REQUESTS,
-                [{"b_request_id": row.pop("request_id"), **row} for row in updated],
-            )
+            if arrays:
+                await session.execute(
+                    _UPDATE_REQUESTS_ARRAYS, _arrays(_r, ("request_id", *_CHANGING), updated)
+                )
+            else:
+                await session.execute(
+                    _UPDATE_REQUESTS,
+                    [{"b_request_id": row.pop("request_id"), **row} for row in updated],
+                )
         if self.timers_changed:
             ids = sorted(self.timers_changed)
             existing = [rid for rid in ids if rid not in self.created]  # a new one has none
@@ -206,19 +219,22 @@ class BatchState:
                 for kind, due in self.timers[rid]
             ]
             if rows:
-                await session.execute(_INSERT_TIMERS, rows)
+                await _write(session, arrays, _INSERT_TIMERS, _t, rows)
         if self.forgotten:
             await session.execute(_FORGET, {"ids": sorted(self.forgotten)})
         if self.decided:
-            await session.execute(
+            await _write(
+                session,
+                arrays,
                 _INSERT_INBOX,
+                _i,
                 [
                     {
                         "event_id": event_id,
                         "topic": topic,
                         "partition": partition,
                         "offset": offset,
-                        "outputs": [o.to_json() for o in outputs],
+                        "outputs": _json([o.to_json() for o in outputs], arrays),
                         "processed_at": processed_at,
                     }
                     for event_id, (topic, partition, offset, outputs, processed_at) in (
@@ -232,7 +248,16 @@ class BatchState:
             (rid, now) for rid, now in self.changed.items() if (rid in self.created) == created
         )
 
-    def _row(self, request_id: str, now: datetime, new: NewRequest | None = None) -> dict[str, Any]:
+    def _row(
+        self,
+        request_id: str,
+        now: datetime,
+        new: NewRequest | None = None,
+        *,
+        as_text: bool = False,
+    ) -> dict[str, Any]:
+        """A request's row; with `as_text`, its JSON columns already serialised (PostgreSQL's
+        arrays take them as text)."""
         record = self.requests[request_id]
         assert record is not None, "only requests that exist are written"
         row: dict[str, Any] = {
@@ -241,8 +266,12 @@ class BatchState:
             "path": str(record.facts.path),
             "deadline": record.facts.deadline,
             "sequence": record.sequence,
-            "facts": facts_json.dump(record.facts),
-            "last_decision": record.last_decision.model_dump(mode="json"),
+            "facts": _json(facts_json.dump(record.facts), as_text),
+            "last_decision": (
+                record.last_decision.model_dump_json()
+                if as_text
+                else record.last_decision.model_dump(mode="json")
+            ),
             "updated_at": now,
         }
         if new is not None:
@@ -250,10 +279,37 @@ class BatchState:
                 "requester": record.facts.requester.party_id,
                 "supplier": record.facts.supplier.party_id,
                 "rating": new.rating,
-                "details": record.details,
+                "details": _json(record.details, as_text),
                 "received_at": new.received_at,
             }
         return row
+
+
+async def _write(
+    session: AsyncSession,
+    arrays: bool,
+    rows_statement: Any,
+    table: Table,
+    rows: list[dict[str, Any]],
+) -> None:
+    """Insert `rows` into `table`: on PostgreSQL as one array per column, else row by row."""
+    if not arrays:
+        await session.execute(rows_statement, rows)
+        return
+    await session.execute(_INSERTING[table.name], _arrays(table, table.columns.keys(), rows))
+
+
+def _arrays(table: Table, names: Sequence[str], rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The rows' columns `names` as arrays, each instant in UTC as `UtcDateTime` binds it."""
+    values = column_arrays.columns(names, rows)
+    for name in names:
+        if isinstance(table.c[name].type, UtcDateTime):
+            values[name] = [column_arrays.instant(v) for v in values[name]]
+    return values
+
+
+def _json(value: Any, as_text: bool) -> Any:
+    return json.dumps(value) if as_text else value
 
 
 def _ids() -> BindParameter[Any]:
@@ -282,3 +338,6 @@ _UPDATE_REQUESTS = (
 )
 _INSERT_TIMERS = _t.insert()
 _INSERT_INBOX = _i.insert()
+_INSERTING = {table.name: column_arrays.inserting(table) for table in (_r, _t, _i)}
+"""On PostgreSQL: each table's rows as one array per column (`column_arrays`)."""
+_UPDATE_REQUESTS_ARRAYS = column_arrays.updating(_r, "request_id", _CHANGING)
