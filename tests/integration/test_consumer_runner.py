@@ -17,8 +17,8 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from sosa.infra import db, kafka
 from sosa.infra.consumer_runner import (
+    Batches,
     ConsumerRunner,
     Decoded,
     OffsetCommitter,
@@ -69,6 +70,31 @@ class NumberStage:
         return numbers
 
 
+@dataclass(frozen=True, slots=True)
+class NumberPollStage(NumberStage):
+    """NumberStage that can apply a poll's partitions in one transaction (`PollStage`); `polls`
+    keeps how many partitions each such poll had."""
+
+    polls: list[int] = field(default_factory=list)
+
+    async def apply_poll(
+        self, session: AsyncSession, batches: Mapping[TopicPartition, Sequence[Decoded[int]]]
+    ) -> dict[TopicPartition, list[int]]:
+        self.polls.append(len(batches))
+        return {p: await self.apply(session, batch) for p, batch in batches.items()}
+
+
+async def both_partitions(consumer: AIOKafkaConsumer, max_records: int) -> Batches:
+    """A poll that waits until records of two partitions are in it (so that the runner applies
+    them together), or half a second has passed."""
+    batches: Batches = {}
+    deadline = asyncio.get_running_loop().time() + 0.5
+    while len(batches) < 2 and asyncio.get_running_loop().time() < deadline:
+        for partition, records in (await consumer.getmany(timeout_ms=100)).items():
+            batches[partition] = [*batches.get(partition, []), *records]
+    return batches
+
+
 class FailingOnce:
     """An OffsetCommitter whose first commit fails (as one refused after a rebalance)."""
 
@@ -104,15 +130,19 @@ class Bench:
     def topic(self) -> str:
         return self.settings.topic(TOPIC)
 
-    async def send(self, *values: bytes) -> list[int]:
+    async def send(self, *values: bytes, partition: int = 0) -> list[int]:
         offsets = []
         for value in values:
-            sent = await self.producer.send_and_wait(self.topic(), value, key=b"k")
+            sent = await self.producer.send_and_wait(
+                self.topic(), value, key=b"k", partition=partition
+            )
             offsets.append(sent.offset)
         return offsets
 
-    async def committed(self) -> int | None:
-        committed: int | None = await self.consumer.committed(TopicPartition(self.topic(), 0))
+    async def committed(self, partition: int = 0) -> int | None:
+        committed: int | None = await self.consumer.committed(
+            TopicPartition(self.topic(), partition)
+        )
         return committed
 
     async def letters(self, count: int) -> list[dict[str, Any]]:
@@ -140,9 +170,23 @@ class Bench:
 
 @pytest.fixture
 async def bench(kafka_bootstrap: str) -> AsyncIterator[Bench]:
+    """A topic of one partition."""
+    async with bench_of(kafka_bootstrap, partitions=1) as made:
+        yield made
+
+
+@pytest.fixture
+async def bench_of_two(kafka_bootstrap: str) -> AsyncIterator[Bench]:
+    """A topic of two partitions."""
+    async with bench_of(kafka_bootstrap, partitions=2) as made:
+        yield made
+
+
+@contextlib.asynccontextmanager
+async def bench_of(kafka_bootstrap: str, *, partitions: int) -> AsyncIterator[Bench]:
     prefix = unique_prefix()
     settings = CommonSettings(
-        kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=prefix, topic_partitions=1
+        kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=prefix, topic_partitions=partitions
     )
     await kafka.ensure_topics(settings, [TOPIC, f"{TOPIC}.dlq"])
     producer = kafka.producer(settings, client_id="runner-test")
@@ -278,6 +322,41 @@ async def test_a_database_outage_blames_nothing_and_the_batch_is_read_again(
     assert letters_end == 0, "nothing was dead-lettered"
 
 
+async def test_a_poll_applied_in_one_transaction_blames_nothing_in_an_outage(
+    bench_of_two: Bench, postgres_admin_url: str
+) -> None:
+    """With a poll stage, a poll of two partitions is applied in one transaction; while the
+    database cannot be used, both batches are read again, nothing committed or dead-lettered,
+    then both are applied and committed."""
+    bench = bench_of_two
+    async with database(postgres_admin_url, create=False) as (url, make):
+        engine = db.create_engine(url)
+        stage = NumberPollStage()
+        runner = ConsumerRunner(
+            bench.consumer,
+            db.sessionmaker(engine),
+            stage,
+            OffsetCommitter(bench.consumer, bench.dead_letters),
+            max_backoff_s=0.5,
+            poll=both_partitions,
+            poll_stage=stage,
+        )
+        zero = await bench.send(b"1", b"2", partition=0)
+        one = await bench.send(b"3", partition=1)
+        async with running(runner) as task:
+            await asyncio.sleep(2.0)
+            assert (await bench.committed(0), await bench.committed(1)) == (None, None)
+            assert runner.handled == 0
+            await make()
+            await until(lambda: _committed_is(bench, zero[-1] + 1), "partition 0 committed")
+            await until(lambda: _committed_is(bench, one[-1] + 1, 1), "partition 1 committed")
+            assert not task.done()
+        assert await stored(engine) == [1, 2, 3]
+        assert 2 in stage.polls, "the two partitions were applied together"
+        await engine.dispose()
+    assert await _end_offset(bench, bench.dead_letters.topic) == 0, "nothing dead-lettered"
+
+
 async def test_a_failed_commit_reads_the_batch_again_and_applies_it_once(
     bench: Bench, postgres_admin_url: str
 ) -> None:
@@ -294,8 +373,8 @@ async def test_a_failed_commit_reads_the_batch_again_and_applies_it_once(
         await engine.dispose()
 
 
-async def _committed_is(bench: Bench, offset: int) -> bool:
-    return await bench.committed() == offset
+async def _committed_is(bench: Bench, offset: int, partition: int = 0) -> bool:
+    return await bench.committed(partition) == offset
 
 
 async def _end_offset(bench: Bench, topic: str) -> int:

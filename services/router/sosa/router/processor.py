@@ -1,10 +1,11 @@
 """Effectively-once processing of `sosa.requests.v1`, on the consumer runner.
 
-For each partition's batch: decide every new command and remember its outputs in the inbox, in
-one database transaction (the runner's; should it fail for a command, the runner decides the
-batch again one command at a time and dead-letters only the command that still fails); then, in
-one Kafka transaction of that partition's own producer, publish the outputs and the dead letters
-and commit the consumer offsets. A command redelivered after a crash (the same record) finds its
+For each poll (the batches of one or more partitions): decide every new command and remember its
+outputs in the inbox, in one database transaction (the runner's, `apply_poll`; should it fail,
+the runner decides each partition's batch alone, and should that fail for a command, one command
+at a time, dead-lettering only the command that still fails); then, for each partition, in one
+Kafka transaction of that partition's own producer, publish its outputs and dead letters and
+commit its consumer offsets. A command redelivered after a crash (the same record) finds its
 outputs in the inbox and they are published again instead of being decided twice; read_committed
 consumers never see the outputs of an aborted attempt. Another copy of a command already decided
 (the relay published it twice, or two routers emitted the same clock tick) is recognised by its

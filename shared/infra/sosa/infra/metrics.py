@@ -23,8 +23,9 @@ BATCH_SECONDS = Histogram(
 )
 BATCH_SIZE = Histogram(
     "sosa_batch_size",
-    "Items handled together in one batch: records of one partition (router, notifier, intake's "
-    "read model) or requests of one group commit (intake)",
+    "Items handled together in one batch: records of one partition (notifier, intake's read "
+    "model), of one poll's partitions in one database transaction (router) or requests of one "
+    "group commit (intake)",
     ["service", "stage"],
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
 )
