@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 from .clock_rules import ClockRules, Hazard
@@ -110,8 +111,7 @@ def check_certification(statement: str | None) -> list[Finding]:
     The FAR 52.211-15 wording is an accepted variant."""
     if statement is None or not statement.strip():
         return [_certification(RuleId.DPAS_700_12_A4_CERTIFICATION_MISSING, "is missing")]
-    text = " ".join(statement.lower().replace("defence", "defense").split())
-    missing = [label for label, pattern in _CERTIFICATION_PARTS if not re.search(pattern, text)]
+    missing = _certification_missing(statement)
     if not missing:
         return []
     return [
@@ -123,14 +123,23 @@ def check_certification(statement: str | None) -> list[Finding]:
 
 
 _CERTIFICATION_PARTS = (
-    ("that this is a rated order", r"rated order"),
-    ("that it is certified", r"certif"),
-    ("that it is for national defense use", r"national defense"),
+    ("that this is a rated order", re.compile(r"rated order")),
+    ("that it is certified", re.compile(r"certif")),
+    ("that it is for national defense use", re.compile(r"national defense")),
     (
         "that the supplier must follow 15 CFR 700 (DPAS)",
-        r"15 c\.?f\.?r\.?( part| §)? ?700|defense priorities and allocations system",
+        re.compile(r"15 c\.?f\.?r\.?( part| §)? ?700|defense priorities and allocations system"),
     ),
 )
+
+
+@lru_cache(maxsize=64)
+def _certification_missing(statement: str) -> tuple[str, ...]:
+    """What a certification statement (15 CFR 700.12(a)(4)) does not say, by part; a stream's
+    orders carry the same few statements, so each is read once (a bounded cache: 64 statements
+    of at most 4,000 characters, `LongText`)."""
+    text = " ".join(statement.lower().replace("defence", "defense").split())
+    return tuple(label for label, pattern in _CERTIFICATION_PARTS if not pattern.search(text))
 
 
 def _certification(rule_id: RuleId, problem: str) -> Finding:
@@ -168,7 +177,10 @@ PLAUSIBLE_YEARS: Final = range(1900, 2201)
 what a garbled or hostile system sends): the order is refused as having no real date."""
 
 
+@lru_cache(maxsize=4096)
 def _iso_date(text: str) -> date | None:
+    """A required delivery date (15 CFR 700.12(a)(2)) as an ISO date, or None; the same dates
+    recur across a stream's orders, so each text is parsed once (a bounded cache)."""
     if not _ISO_DATE.fullmatch(text):
         return None
     try:

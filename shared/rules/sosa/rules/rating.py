@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 
@@ -53,12 +54,14 @@ class Rating:
         return parsed
 
 
+@lru_cache(maxsize=1024)
 def parse_rating(text: str) -> Rating | None:
     """15 CFR 700.12(a)(1): a rating is DO or DX followed by a program symbol (letter + digit).
 
     Accepts the regulation's form (DO-A1), ERP forms without the hyphen (DOA1), lower case and
     typographic hyphens. Returns None when the text is not a rating; whether the program symbol
-    is in Schedule I is a separate check.
+    is in Schedule I is a separate check. A stream's orders carry the same few ratings, so each
+    text is parsed once (a bounded cache; a `Rating` cannot be changed).
     """
     normalised = text.strip().upper().translate(_HYPHENS)
     match = _RATING.fullmatch(normalised)
