@@ -1,8 +1,10 @@
 """Scenario e's population: N requests seeded straight into intake's own tables on PostgreSQL,
 with COPY (asyncpg's `copy_records_to_table`), in a database of its own per size
-(`bench_readside_<N>` on the shared PostgreSQL), kept between runs: a size seeded once with the
-same SEED_VERSION is reused (the marker table `bench_seeded` says so), after the migrations added
-since have run on it (each backfills its own tables from the seeded rows).
+(`bench_readside_<N>` on the shared PostgreSQL, or `bench_readside_<N>_<suffix>` with
+SOSA_BENCH_READSIDE_SUFFIX set: engineers working on one PostgreSQL at once keep their seeds apart),
+kept between runs: a size seeded once with the same SEED_VERSION is reused (the marker table
+`bench_seeded` says so), after the migrations added since have run on it (each backfills its own
+tables from the seeded rows).
 
 What is seeded, with spreads that look like an exchange's year (bench/readside_seed.py):
 
@@ -27,7 +29,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,11 +99,11 @@ class Population:
 
 
 def database_url(admin_url: str, n: int) -> str:
-    return (
-        make_url(admin_url)
-        .set(database=f"bench_readside_{n}")
-        .render_as_string(hide_password=False)
-    )
+    suffix = os.environ.get("SOSA_BENCH_READSIDE_SUFFIX", "")
+    if suffix and not re.fullmatch(r"[a-z0-9_]{1,20}", suffix):
+        raise ValueError("SOSA_BENCH_READSIDE_SUFFIX: up to 20 of a-z, 0-9 and _")
+    name = f"bench_readside_{n}" + (f"_{suffix}" if suffix else "")
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def asyncpg_dsn(url: str) -> str:
