@@ -18,8 +18,8 @@ What is seeded, with spreads that look like an exchange's year (bench/readside_s
   the read model keeps), its timeline (one to three outcome events), the requester's and the
   supplier's access, its items, an offered date for counter-offers and partial acceptances,
   and one audit entry in the hash chain (`audit.row_hash`), the head set at the end;
-- then the figure roll-ups, counted set-based by migration 0008's own `fill`, and VACUUM
-  ANALYZE, as autovacuum would have done over the year.
+- then the figure roll-ups and histograms, counted set-based by migrations 0008's and 0010's
+  own `fill`, and VACUUM ANALYZE, as autovacuum would have done over the year.
 
 It takes about a minute per 100,000 requests on 2 cores (the hash chain and JSON in Python,
 COPY in PostgreSQL).
@@ -51,7 +51,9 @@ from sosa.intake.audit import row_hash
 from sosa.intake.insights.resilience_figures import ACCEPTING, ANSWERED, OVERDUE, item_keys
 
 SEED_VERSION = 6
-"""6: the figure roll-ups filled after COPY (migration 0008), the daily ones keyed by day first."""
+"""6: the figure roll-ups filled after COPY (migration 0008), the daily ones keyed by day first
+(the figure histograms of migration 0010 are filled after COPY too, or by the migration when a
+kept seed is upgraded: no new version needed)."""
 CHUNK = 20_000
 MIGRATIONS = "sosa.intake:migrations"
 START = datetime(2025, 12, 1, tzinfo=UTC)
@@ -184,24 +186,32 @@ async def _upgraded(url: str) -> None:
             await connection.close()
 
 
-ROLLUPS_REVISION = "8b41f0d3c2a9"
-"""The migration that made the figure roll-ups: its `fill` counts the views set-based."""
+ROLLUPS_REVISIONS = ("8b41f0d3c2a9", "a7d3f5c1e9b2")
+"""The migrations that made the figure roll-ups and histograms: each `fill` counts the views
+set-based (a fresh seed runs them after COPY; a kept one got them from `_upgraded`)."""
 
 
 async def _fill_rollups(url: str) -> dict[str, int]:
-    """The roll-ups of what COPY stored, the way the migration's backfill counts them."""
+    """The roll-ups and histograms of what COPY stored, the way the migrations' backfills count
+    them."""
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
-    fill = ScriptDirectory.from_config(config).get_revision(ROLLUPS_REVISION).module.fill
+    scripts = ScriptDirectory.from_config(config)
     engine = db.create_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(fill)
+            for revision in ROLLUPS_REVISIONS:
+                await connection.run_sync(scripts.get_revision(revision).module.fill)
             return {
                 table.name: int(
                     (await connection.execute(select(func.count()).select_from(table))).scalar_one()
                 )
-                for table in (tables.figure_counts, tables.figure_counts_daily)
+                for table in (
+                    tables.figure_counts,
+                    tables.figure_counts_daily,
+                    tables.figure_histograms,
+                    tables.figure_histograms_daily,
+                )
             }
     finally:
         await engine.dispose()

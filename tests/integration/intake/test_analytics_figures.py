@@ -26,6 +26,7 @@ from sosa.intake.insights import analytics
 from sosa.intake.insights import resilience_figures as figures
 from sosa.intake.insights.resilience_figures import READ_STATES, Case, Step, with_history
 from sosa.intake.views import access
+from sosa.intake.views.histogram_keys import MS_PER_HOUR, answer_ms, width_of
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, submit
 from tests.integration.intake.test_intake_migrations import migrate
@@ -203,6 +204,25 @@ def same(found: list[Any], expected: list[Any]) -> None:
                 assert left[key] == value, (key, a, b)
 
 
+def within_a_bucket(
+    found: list[figures.AnswerTime], expected: list[figures.AnswerTime], population: list[Case]
+) -> None:
+    """The answer times read from the histograms: the same paths and counts, each median an
+    estimate within the width of the bucket of the larger middle value (`histogram_keys`), and
+    the estimate's own rounding to the millisecond."""
+    assert [(t.path, t.answered) for t in found] == [(t.path, t.answered) for t in expected]
+    for estimate, exact in zip(found, expected, strict=True):
+        hours = sorted(
+            (c.answered_at - c.clock_started_at).total_seconds() / 3600
+            for c in population
+            if c.path == exact.path and c.answered_at and c.clock_started_at
+        )
+        n = len(hours)
+        middle = max(abs(hours[(n - 1) // 2]), abs(hours[n // 2]))
+        bound = (width_of(answer_ms(middle)) + 1) / MS_PER_HOUR
+        assert abs(estimate.median_hours - exact.median_hours) <= bound, (estimate, exact)
+
+
 REQUESTER = Caller("dod-navsea", frozenset({Role.REQUESTER}), "api_key")
 PERIODS = [
     (None, None),
@@ -247,7 +267,11 @@ async def test_the_figures_the_database_computes_equal_their_definition(
                     await analytics.rates(session, where, group_by),
                     figures.rates(population, group_by),
                 )
-            same(await analytics.answer_times(session, where), figures.answer_times(population))
+            within_a_bucket(
+                await analytics.answer_times(session, where),
+                figures.answer_times(population),
+                population,
+            )
             delays = await analytics.counter_offer_delays(session, where)
             same(delays, figures.counter_offer_delays(population))
             assert [type(d.median_days) for d in delays] == [
@@ -291,5 +315,6 @@ async def test_a_database_migrated_from_before_the_figures_gets_them(engine: Asy
         )
         same(await analytics.counter_offer_delays(session, where), before["offers"])
         same(await analytics.answer_times(session, where), before["times"])
+        within_a_bucket(before["times"], figures.answer_times(population), population)
         same(await analytics.rates(session, where, "supplier"), before["rates"])
         same(await analytics.redundancy_gaps(session, where, "item"), before["gaps"])

@@ -1,8 +1,9 @@
-"""The figure roll-ups (`sosa.intake.views.rollups`) equal what their definition
-(`rollup_keys`) counts over the views and who may see them, after a varied population projected
-the hard way: two projections at once on different requests (two intake replicas), batches
-delivered again, events out of order, duplicates within a batch. And the migration's set-based
-backfill gives the very rows the projection kept. On PostgreSQL and on SQLite."""
+"""The figure roll-ups and histograms (`sosa.intake.views.rollups`) equal what their definition
+(`rollup_keys`, `histogram_keys`) counts over the views, the offers and who may see them, after a
+varied population projected the hard way: two projections at once on different requests (two
+intake replicas), batches delivered again, events out of order, duplicates within a batch, a
+liaison granted access after the offers were made. And the migrations' set-based backfills give
+the very rows the projection kept. On PostgreSQL and on SQLite."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ import pytest
 from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sosa.contracts.outcomes import Parties
 from sosa.contracts.parties import Role
 from sosa.infra.auth import Caller
 from sosa.intake import tables
 from sosa.intake.insights import analytics
 from sosa.intake.insights import resilience_figures as figures
+from sosa.intake.views.histogram_keys import ALL_SUPPLIERS, ANSWER_MS, OFFER_DAYS
 from sosa.intake.views.rollup_keys import COUNTS, VIEW_COLUMNS, Changes, Counted
 from sosa.intake.views.rollups import scopes
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
@@ -33,16 +36,20 @@ from tests.integration.intake.test_analytics_figures import (
     _history,
     cases,
 )
-from tests.unit.intake.builders import T0
+from tests.unit.intake.builders import T0, reminded
 
 pytestmark = pytest.mark.db
-ROLLUPS = (tables.figure_counts, tables.figure_counts_daily)
+ROLLUPS = (
+    tables.figure_counts,
+    tables.figure_counts_daily,
+    tables.figure_histograms,
+    tables.figure_histograms_daily,
+)
+LIAISON = "in-liaison"
 
 
-async def _population(sessions: Sessions, n: int) -> None:
-    """n requests over several days; their histories applied by two projections at once, in
-    batches mixing requests, some delivered twice or out of order."""
-    rng = random.Random(2424)
+async def _submitted(sessions: Sessions, rng: random.Random, n: int) -> list[list[Any]]:
+    """n requests submitted over several days; the histories of those that will be routed."""
     histories: list[list[Any]] = []
     for i in range(n):
         supplier = rng.choice(SUPPLIERS)
@@ -61,7 +68,18 @@ async def _population(sessions: Sessions, n: int) -> None:
         request_id = await submit(sessions, body, now=received)
         if rng.random() < 0.15:
             continue  # never routed
-        histories.append(_history(rng, request_id, supplier, received))
+        history = _history(rng, request_id, supplier, received)
+        if rng.random() < 0.4:  # a liaison named last: it gains the request and its offers
+            history.append(_naming_a_liaison(history[-1], supplier))
+        histories.append(history)
+    return histories
+
+
+async def _population(sessions: Sessions, n: int) -> None:
+    """n requests over several days; their histories applied by two projections at once, in
+    batches mixing requests, some delivered twice or out of order."""
+    rng = random.Random(2424)
+    histories = await _submitted(sessions, rng, n)
 
     async def replica(mine: list[list[Any]]) -> None:
         """One replica's partitions: each request's events in order, several requests a batch."""
@@ -90,9 +108,20 @@ async def _population(sessions: Sessions, n: int) -> None:
     await asyncio.gather(replica(histories[:half]), replica(histories[half:]))
 
 
+def _naming_a_liaison(last: Any, supplier: str) -> Any:
+    return reminded(
+        last.request_id,
+        last.sequence + 1,
+        last.state,
+        path=last.path,
+        parties=Parties(requester="dod-navsea", supplier=supplier, liaison=LIAISON),
+        occurred_at=last.occurred_at + timedelta(hours=1),
+    )
+
+
 async def _kept(session: AsyncSession, table: Table) -> dict[tuple[Any, ...], tuple[int, ...]]:
     keys = list(table.primary_key.columns)
-    rows = await session.execute(select(*keys, *(table.c[n] for n in COUNTS)))
+    rows = await session.execute(select(*keys, *(c for c in table.columns if not c.primary_key)))
     return {
         tuple(row[: len(keys)]): tuple(int(n) for n in row[len(keys) :])
         for row in rows
@@ -101,31 +130,46 @@ async def _kept(session: AsyncSession, table: Table) -> dict[tuple[Any, ...], tu
 
 
 async def _defined(session: AsyncSession) -> list[dict[tuple[Any, ...], tuple[int, ...]]]:
-    """The roll-ups as `rollup_keys` defines them, counted over the views read back."""
-    v, a = tables.request_views, tables.request_access
+    """The roll-ups and histograms as `rollup_keys` defines them, counted over the views and
+    offers read back."""
+    v, a, o = tables.request_views, tables.request_access, tables.answer_offers
     parties: dict[str, set[str]] = {}
     for request_id, party_id in await session.execute(select(a.c.request_id, a.c.party_id)):
         parties.setdefault(request_id, set()).add(party_id)
+    offers: dict[str, list[int]] = {}
+    for request_id, days in await session.execute(select(o.c.request_id, o.c.delay_days)):
+        offers.setdefault(request_id, []).append(days)
     changes = Changes()
     for row in await session.execute(select(*(v.c[n] for n in VIEW_COLUMNS))):
-        changes.count(Counted.of(row._mapping), scopes(parties.get(row.request_id, ())))
-    total, daily = changes.rows()
+        view, seeing = Counted.of(row._mapping), scopes(parties.get(row.request_id, ()))
+        changes.count(view, seeing)
+        changes.offers(view, offers.get(row.request_id, []), seeing)
     found = []
-    for rows, table in ((total, tables.figure_counts), (daily, tables.figure_counts_daily)):
+    for rows, table in zip((*changes.rows(), *changes.histogram_rows()), ROLLUPS, strict=True):
         names = [c.name for c in table.primary_key.columns]
-        found.append({tuple(r[k] for k in names): tuple(r[n] for n in COUNTS) for r in rows})
+        sums = [c.name for c in table.columns if not c.primary_key]
+        found.append({tuple(r[k] for k in names): tuple(r[n] for n in sums) for r in rows})
     return found
 
 
 def _migration_fill() -> Any:
-    """`fill` of the migration that made the roll-ups (the backfill the seeder runs too)."""
-    path = next(Path(tables.__file__).parent.glob("migrations/versions/0008_figure_rollups.py"))
-    spec = importlib.util.spec_from_file_location("figure_rollups_migration", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.fill
+    """`fill` of the migrations that made the roll-ups and the histograms (the backfills the
+    seeder runs too)."""
+    fills = []
+    for name in ("0008_figure_rollups.py", "0010_figure_histograms.py"):
+        path = next(Path(tables.__file__).parent.glob(f"migrations/versions/{name}"))
+        spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        fills.append(module.fill)
+
+    def fill(connection: Any) -> None:
+        for each in fills:
+            each(connection)
+
+    return fill
 
 
 async def test_the_rollups_count_what_their_definition_counts(sessions: Sessions) -> None:
@@ -140,6 +184,15 @@ async def test_the_rollups_count_what_their_definition_counts(sessions: Sessions
     assert len({key[2] for key in kept[1]}) >= 10  # days (scope, dimension, day, key, subkey)
     assert total[("*", "state", "received", "")][0] > 0  # never routed
     assert {key[3] for key in total if key[1] == "program"} >= set(SUPPLIERS[:3])
+    spread = kept[2]  # (scope, figure, key, bucket): (n, total)
+    assert {(s, f) for s, f, *_ in spread} >= {
+        ("*", ANSWER_MS),
+        ("*", OFFER_DAYS),
+        (LIAISON, ANSWER_MS),
+        (LIAISON, OFFER_DAYS),
+    }
+    assert {k for s, f, k, _ in spread if s == "*" and f == OFFER_DAYS} > {ALL_SUPPLIERS}
+    assert any(n > 1 for n, _ in spread.values())  # buckets holding several values
 
 
 async def test_the_backfill_gives_the_rows_the_projection_kept(sessions: Sessions) -> None:

@@ -87,7 +87,9 @@ request_views = Table(
     Column("answer_hours", Float, nullable=True),
     Column("went_late", Boolean, nullable=False, server_default=false()),
     Column("ever_accepted", Boolean, nullable=False, server_default=false()),
-    # the list's keyset order, and the work order's lookup of one supplier's orders
+    # the list's keyset order, and the work order's lookup of one supplier's orders (a page of
+    # the work order reads `ix_request_views_work_order`, an index on expressions that migration
+    # 0010 makes: sosa.intake.views.work_order)
     Index("ix_request_views_received_at_request_id", "received_at", "request_id"),
     Index("ix_request_views_supplier_state", "supplier", "state"),
     # the dashboard's per-requester table and the median answer time per path
@@ -150,6 +152,32 @@ figure_counts_daily = _figure_counts(
     Column("day", Date, primary_key=True),
 )
 """The same roll-ups per day of receipt."""
+
+
+def _figure_histogram(name: str, *by_day: Column[Any]) -> Table:
+    """Buckets of values per scope, figure and key (`sosa.intake.views.histogram_keys`): the
+    medians of the answer times and counter-offer delays are read from these."""
+    return Table(
+        name,
+        metadata,
+        Column("scope", String(128), primary_key=True),  # as in figure_counts
+        # answer_ms (key: the path) or offer_days (key: the supplier, or `*` for all)
+        Column("figure", String(20), primary_key=True),
+        *by_day,
+        Column("key", String(128), primary_key=True),
+        # the bucket's bound nearest to zero (`histogram_keys.bucket_of`), in the figure's unit
+        Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+        Column("n", BigInteger, nullable=False, server_default="0"),  # values in the bucket
+        Column("total", BigInteger, nullable=False, server_default="0"),  # and their sum
+    )
+
+
+figure_histograms = _figure_histogram("figure_histograms")
+"""The histograms over all time."""
+figure_histograms_daily = _figure_histogram(
+    "figure_histograms_daily", Column("day", Date, primary_key=True)
+)
+"""The same histograms per UTC day of receipt."""
 
 request_timeline = Table(
     "request_timeline",

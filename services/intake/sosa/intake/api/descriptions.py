@@ -136,7 +136,7 @@ FIELDS: Final[dict[str, str]] = {
     "TimelineEntry.occurred_at": "When it happened (UTC).",
     "TimelineEntry.decision": "The decision the event carries, if any.",
     "WorkOrder.supplier_id": "The supplier whose work order it is.",
-    "WorkOrder.orders": "Its rated orders in the order to work them (15 CFR 700.14).",
+    "WorkOrder.orders": "Its rated orders in the order to work them (15 CFR 700.14): one page.",
     "WorkOrderEntry.position": "Place in the work order (1 first).",
 }
 
@@ -448,6 +448,8 @@ RESPONSE_EXAMPLES: Final[dict[Any, Any]] = {
             }
         ],
         "ruleset_version": VERSION,
+        "next_cursor": None,
+        "limit": 100,
     },
     "Me": {"party_id": "dod-navsea", "roles": ["requester"], "via": "api_key"},
     "PartyOut": _PARTY,

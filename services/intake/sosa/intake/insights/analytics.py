@@ -6,9 +6,9 @@ outcomes arrive (`view_changes`: the first answer, the hours to it, whether the 
 late or was accepted, its partner country) and over `request_items` and `answer_offers`; what
 comes back is one row per group (a program, an item, a supplier...), never one per request.
 `resilience_figures` defines each figure over `Case`s and folds the grouped counts the same way
-(`concentrations`, `gaps`, `rate_of`), so the figures stay exact; the medians are exact too,
-picked by rank with window functions (the middle one, or the mean of the middle two, as
-`statistics.median`), the same SQL on PostgreSQL and SQLite.
+(`concentrations`, `gaps`, `rate_of`), so the figures stay exact. The medians are read from the
+histograms the read model keeps (`histogram_reads`): the counter-offer delays exactly (a bucket
+per day), the answer times as an estimate within one bucket's width (`histogram_keys`).
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.auth import Caller
 from sosa.intake import tables
+from sosa.intake.insights import histogram_reads, rollup_reads
 from sosa.intake.insights import resilience_figures as figures
-from sosa.intake.insights import rollup_reads
 from sosa.intake.insights.rollup_reads import Chosen
-from sosa.intake.views.rollup_keys import EVERYONE
+from sosa.intake.views.histogram_keys import MS_PER_HOUR, median_of
 
 _v, _items, _offers = tables.request_views, tables.request_items, tables.answer_offers
 _totals = tables.figure_counts
@@ -146,91 +146,36 @@ async def rates(session: AsyncSession, chosen: Chosen, group_by: str) -> list[fi
 
 
 async def answer_times(session: AsyncSession, chosen: Chosen) -> list[figures.AnswerTime]:
-    if await rollup_reads.whole_scope(session, chosen) == EVERYONE:
-        return await _answer_times_by_index(session)
-    answered = and_(chosen.where, _v.c.path.is_not(None), _v.c.answer_hours.is_not(None))
-    medians = await _medians(
-        session, select(_v.c.answer_hours.label("x")).where(answered), _v.c.path
-    )
-    return [
-        figures.AnswerTime(str(path), n, median) for path, (n, median, _) in sorted(medians.items())
-    ]
-
-
-async def _answer_times_by_index(session: AsyncSession) -> list[figures.AnswerTime]:
-    """Every request over all time (an operator's figure): per path, the answered count and
-    the middle value(s) read in order from `ix_request_views_path_answer_hours` (an index-only
-    count, then the middle one or two by OFFSET), not a ranking of every value. Exact."""
-    paths = await session.execute(
-        select(_totals.c.key).where(
-            _totals.c.scope == EVERYONE,
-            _totals.c.dimension == "path",
-            _totals.c.answered > 0,
-        )
-    )
+    """Per path, from the histograms: the median an estimate within one bucket's width
+    (`histogram_keys`; the method says so)."""
     found = []
-    for (path,) in paths:
-        answered = and_(_v.c.path == path, _v.c.answer_hours.is_not(None))
-        n = int(await session.scalar(select(func.count()).select_from(_v).where(answered)) or 0)
-        if not n:
-            continue
-        middle = (
-            await session.execute(
-                select(_v.c.answer_hours)
-                .where(answered)
-                .order_by(_v.c.answer_hours)
-                .offset((n - 1) // 2)
-                .limit(1 if n % 2 else 2)
-            )
-        ).scalars()
-        values = [float(x) for x in middle]
-        found.append(figures.AnswerTime(str(path), n, sum(values) / len(values)))
-    return sorted(found, key=lambda t: t.path)
+    for path, buckets in sorted((await histogram_reads.answer_histograms(session, chosen)).items()):
+        middle = await anyio.to_thread.run_sync(median_of, buckets)
+        if middle is not None:
+            found.append(figures.AnswerTime(path, middle.n, middle.median / MS_PER_HOUR))
+    return found
 
 
 async def counter_offer_delays(
     session: AsyncSession, chosen: Chosen
 ) -> list[figures.CounterOfferDelay]:
-    offers = (
-        select(_offers.c.delay_days.label("x"))
-        .join(_v, _v.c.request_id == _offers.c.request_id)
-        .where(chosen.where)
-    )
-    found = await _medians(session, offers, _v.c.supplier)
-    found.update(await _medians(session, offers, None))
-    return [
-        figures.CounterOfferDelay(supplier, n, _as_median(n, median), int(largest))
-        for supplier, (n, median, largest) in sorted(found.items())
-    ]
+    """Per supplier and over all, from the histograms: a bucket per day, so exact."""
+    found = await histogram_reads.offer_histograms(session, chosen)
+    return await anyio.to_thread.run_sync(_delays, found)
 
 
-async def _medians(
-    session: AsyncSession, values: Select[Any], by: ColumnElement[Any] | None
-) -> dict[Any, tuple[int, float, float]]:
-    """Per group (`by`, or all as one) of the column `x` of `values`: how many values, their
-    median (the middle one by rank, or the mean of the two middle ones, as `statistics.median`
-    does) and the largest. Only those few rows come back per group."""
-    value = values.selected_columns.x
-    group = [by] if by is not None else []
-    ranked = values.add_columns(
-        *(c.label("g") for c in group),
-        func.row_number().over(partition_by=group or None, order_by=value).label("r"),
-        func.count().over(partition_by=group or None).label("n"),
-    ).subquery()
-    r, n, x = ranked.c.r, ranked.c.n, ranked.c.x
-    middle = or_(r == (n + 1) // 2, r == (n + 2) // 2)
-    keys = [ranked.c.g] if by is not None else [literal("*").label("g")]
-    rows = await session.execute(
-        select(*keys, func.min(n), func.avg(x).filter(middle), func.max(x))
-        .where(or_(middle, r == n))
-        .group_by(*([ranked.c.g] if by is not None else []))
-    )
-    found: dict[Any, tuple[int, float, float]] = {}
-    for row in rows:
-        key, count, median, top = row[0], row[1], row[2], row[3]
-        if count is not None:  # no value at all: the one row of an aggregate over nothing
-            found[key] = (int(count), float(median), float(top))
-    return found
+def _delays(found: histogram_reads.Histograms) -> list[figures.CounterOfferDelay]:
+    """Folded off the event loop: at a million requests, some 60,000 (supplier, day) buckets."""
+    delays = []
+    for supplier, buckets in sorted(found.items()):
+        middle = median_of(buckets)
+        if middle is not None:
+            delays.append(
+                figures.CounterOfferDelay(
+                    supplier, middle.n, _as_median(middle.n, middle.median), int(middle.largest)
+                )
+            )
+    return delays
 
 
 def _as_median(n: int, value: float) -> float:

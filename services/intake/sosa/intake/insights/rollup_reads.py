@@ -91,20 +91,20 @@ async def grouped(session: AsyncSession, chosen: Chosen, dimension: str) -> dict
 
 async def paired(session: AsyncSession, chosen: Chosen, dimension: str) -> dict[Pair, Counts]:
     """Per key and subkey of `dimension`, the counts over the chosen requests."""
-    scope = await _scope(session, chosen.caller)
+    scope = await scope_of(session, chosen.caller)
     if scope is None:
         return await _from_views(session, chosen.where, dimension)
     if chosen.since is None and chosen.until is None:
         return await _from_rollups(session, scope, dimension, None)
-    first, last = _whole_days(chosen.since, chosen.until)
+    first, last = whole_days(chosen.since, chosen.until)
     if first is not None and last is not None and first >= last:  # no whole day in it
         return await _from_views(session, chosen.where, dimension)
     found = await _from_rollups(session, scope, dimension, (first, last))
     ends = []
     if chosen.since is not None and first is not None:
-        ends.append(chosen.received(chosen.since, _midnight(first)))
+        ends.append(chosen.received(chosen.since, midnight(first)))
     if chosen.until is not None and last is not None:
-        ends.append(chosen.received(_midnight(last), chosen.until))
+        ends.append(chosen.received(midnight(last), chosen.until))
     for end in ends:
         for key, counts in (await _from_views(session, end, dimension)).items():
             _add(found, key, counts)
@@ -116,7 +116,7 @@ async def whole_scope(session: AsyncSession, chosen: Chosen) -> str | None:
     counts what the caller sees); None: `paired` must merge days or count from the views."""
     if chosen.since is not None or chosen.until is not None:
         return None
-    return await _scope(session, chosen.caller)
+    return await scope_of(session, chosen.caller)
 
 
 async def program_shares(
@@ -183,7 +183,7 @@ async def program_gaps(session: AsyncSession, scope: str) -> list[figures.Gap]:
     return figures.gaps(requests, suppliers, "program")
 
 
-async def _scope(session: AsyncSession, caller: Caller) -> str | None:
+async def scope_of(session: AsyncSession, caller: Caller) -> str | None:
     """The roll-up scope that counts what the caller sees; None: count from the views."""
     if caller.operator:
         return EVERYONE
@@ -198,7 +198,7 @@ async def _scope(session: AsyncSession, caller: Caller) -> str | None:
     return None if other else caller.party_id
 
 
-def _whole_days(since: datetime | None, until: datetime | None) -> tuple[date | None, date | None]:
+def whole_days(since: datetime | None, until: datetime | None) -> tuple[date | None, date | None]:
     """The first whole UTC day from `since` on and the day `until` falls in (the whole days
     are those from the first, up to but not including the last); None: unbounded."""
     first = None
@@ -209,7 +209,7 @@ def _whole_days(since: datetime | None, until: datetime | None) -> tuple[date | 
     return first, last
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 

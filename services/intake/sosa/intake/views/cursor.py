@@ -1,4 +1,5 @@
-"""Opaque cursors of the request list: where the last page ended, bound to the query it came from.
+"""Opaque cursors of the request list and of a supplier's work order: where the last page ended,
+bound to the query it came from.
 
 A cursor is the keyset position (received_at, request_id) of the last item served plus a short
 fingerprint of the filters, base64url-encoded. Clients must treat it as opaque; a cursor that was
@@ -14,7 +15,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sosa.contracts.instants import check_instant
 from sosa.infra.resource_ids import PATTERN
@@ -63,3 +64,58 @@ def decode_cursor(token: str, query_key: str) -> Position:
     if issued_for != query_key:
         raise InvalidCursorError("the cursor belongs to a list with other filters")
     return position
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPosition:
+    """The sort key of the last order of a work order's page (`sosa.rules.schedule_key` as the
+    index holds it: precedence 0 for DX, 1 for DO, 2 unrated; the required date, undated as
+    9999-12-31; when it was rated; its id) and its place in the whole sequence."""
+
+    precedence: int
+    due: date
+    rated_as_of: datetime
+    request_id: str
+    position: int
+
+
+def encode_order_cursor(position: OrderPosition, supplier_id: str) -> str:
+    raw = json.dumps(
+        {
+            "p": position.precedence,
+            "d": position.due.isoformat(),
+            "r": position.rated_as_of.isoformat(),
+            "i": position.request_id,
+            "n": position.position,
+            "q": supplier_id,
+        },
+        separators=(",", ":"),
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_order_cursor(token: str, supplier_id: str) -> OrderPosition:
+    """The position a work order's cursor names; InvalidCursorError when it is malformed, names
+    a position no order can have, or belongs to another supplier's work order."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        fields = json.loads(raw)
+        position = OrderPosition(
+            precedence=_whole(fields["p"], 0, 2),
+            due=date.fromisoformat(fields["d"]),
+            rated_as_of=check_instant(datetime.fromisoformat(fields["r"])),
+            request_id=check_request_id(fields["i"]),
+            position=_whole(fields["n"], 1, 10**9),
+        )
+        issued_for = fields["q"]
+    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidCursorError("not a cursor this work order issued") from exc
+    if issued_for != supplier_id:
+        raise InvalidCursorError("the cursor belongs to another supplier's work order")
+    return position
+
+
+def _whole(value: object, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError("out of range")
+    return value

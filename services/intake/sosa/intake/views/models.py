@@ -146,5 +146,12 @@ class WorkOrder(BaseModel):
 
     supplier_id: str
     orders: list[WorkOrderEntry]
-    findings: list[Finding] = Field(description="The scheduling rules that decided the order.")
+    findings: list[Finding] = Field(
+        description="The scheduling rules that decided the order of this page."
+    )
     ruleset_version: str
+    next_cursor: str | None = Field(
+        default=None,
+        description="Pass it back as `cursor` for the next page; null on the last page.",
+    )
+    limit: int | None = Field(default=None, description="The most orders a page holds.")

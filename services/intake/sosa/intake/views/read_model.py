@@ -6,7 +6,7 @@ decision."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 from aiokafka import AIOKafkaConsumer
@@ -56,27 +56,39 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
     )
     seeing = await rollups.parties_seeing(session, by_request)
     granted = await _grant_access(session, events)
+    gaining = {
+        request_id: parties - seeing.get(request_id, set())
+        for request_id, parties in granted.items()
+        if parties - seeing.get(request_id, set())
+    }
+    held = await _offers_held(session, gaining)  # before this batch's offers go in
     moved, offers, changes = [], [], Changes()
     for row in rows:
         facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k in _FACT_NAMES})
         counted = Counted.of(row._mapping)
         before = facts.last_sequence
+        new_delays = []
         for event in by_request[row.request_id]:
             if event.sequence > facts.last_sequence and (days := offer_delay(event)) is not None:
                 offers.append(
                     {"event_id": event.event_id, "request_id": event.request_id, "delay_days": days}
                 )
+                new_delays.append(days)
             facts = advance(facts, event)
         if facts.last_sequence != before:
             moved.append({"b_request_id": row.request_id, "b_before": before, **facts.columns()})
         # the roll-ups: the view as it was out of its scopes, as it is into its scopes now
         parties = seeing.get(row.request_id, set())
+        after_scopes = rollups.scopes(parties | granted.get(row.request_id, set()))
         changes.move(
             counted,
             rollups.scopes(parties),
             Counted.of({**row._mapping, **facts.columns()}),
-            rollups.scopes(parties | granted.get(row.request_id, set())),
+            after_scopes,
         )
+        # the offer histograms: the offers held, into the scopes gained; the new ones, into all
+        changes.offers(counted, held.get(row.request_id, []), gaining.get(row.request_id, set()))
+        changes.offers(counted, new_delays, after_scopes)
     if moved:
         await session.execute(_MOVE_VIEW, moved)
     await insert_ignoring_duplicates(session, tables.answer_offers, offers)
@@ -91,6 +103,20 @@ _MOVE_VIEW = (
     .where(_views.c.last_sequence == bindparam("b_before"))
 )
 """One view moved forward, unless another writer moved it first (executed for many at once)."""
+
+
+async def _offers_held(session: AsyncSession, request_ids: Iterable[str]) -> dict[str, list[int]]:
+    """The offered dates already stored for each request (days after the date required)."""
+    wanted = list(request_ids)
+    if not wanted:
+        return {}
+    offers = tables.answer_offers
+    found: dict[str, list[int]] = {}
+    for request_id, days in await session.execute(
+        select(offers.c.request_id, offers.c.delay_days).where(offers.c.request_id.in_(wanted))
+    ):
+        found.setdefault(request_id, []).append(int(days))
+    return found
 
 
 async def _new_events(

@@ -9,6 +9,9 @@ What it counts there is its `tally`: one request, and whether its clock ran to a
 late, it was answered, its first answer was a refusal, its supplier ever accepted it, an answer
 is still awaited, and it is overdue now, as `resilience_figures` and the dashboard define them.
 
+The same `Changes` carries what the view and its offers add to the figure histograms
+(`histogram_keys`: the answer times and the counter-offer delays), in the same scopes and spans.
+
 A change of a view is a `Changes`: the old view's tally taken away, the new one's added, for the
 scopes of before and of after (a party granted access meanwhile gains the request). Summed per
 row, only the rows that moved are written (`sosa.intake.views.rollups`).
@@ -23,6 +26,7 @@ from typing import Any, Final
 
 from sosa.contracts.states import RequestState
 from sosa.intake.insights.resilience_figures import ACCEPTING, OVERDUE, REFUSED, program_of
+from sosa.intake.views.histogram_keys import answer_points, offer_points
 
 EVERYONE: Final = "*"
 """The scope of every request: what operators see."""
@@ -57,7 +61,7 @@ NO_ANSWER_AWAITED: Final = frozenset(
 """States in which no answer is awaited any more: the dashboard's `open` counts the others."""
 VIEW_COLUMNS: Final = (
     "request_id", "state", "path", "rating", "supplier", "requester", "partner_country",
-    "first_answer", "went_late", "ever_accepted", "received_at",
+    "first_answer", "went_late", "ever_accepted", "received_at", "answer_hours",
 )  # fmt: skip
 """The columns of `request_views` the roll-ups read."""
 
@@ -76,6 +80,7 @@ class Counted:
     first_answer: str | None = None
     went_late: bool = False
     ever_accepted: bool = False
+    answer_hours: float | None = None
 
     @classmethod
     def of(cls, row: Mapping[Any, Any]) -> Counted:
@@ -123,6 +128,10 @@ def day_of(at: datetime) -> date:
 
 RowKey = tuple[str, str, str, str, date | None]
 """scope, dimension, key, subkey, and the day of receipt (None: over all time)."""
+BucketKey = tuple[str, str, str, int, date | None]
+"""scope, figure, key, bucket, and the day of receipt (None: over all time)."""
+HISTOGRAM_SUMS: Final = ("n", "total")
+"""What a histogram row adds up: how many values, and their sum."""
 
 
 @dataclass(slots=True)
@@ -130,10 +139,13 @@ class Changes:
     """The roll-up rows one transaction moves, and by how much."""
 
     deltas: dict[RowKey, list[int]] = field(default_factory=dict)
+    spread: dict[BucketKey, list[int]] = field(default_factory=dict)
 
     def count(self, view: Counted, scopes: Iterable[str], sign: int = 1) -> None:
         """Add the view to (sign -1: take it away from) its rows in each scope."""
         counts = [sign * n for n in tally(view)]
+        scopes = list(scopes)
+        self._spread(answer_points(view.path, view.answer_hours), view, scopes, sign)
         for scope in scopes:
             for dimension, key, subkey in keys(view):
                 for day in (None, day_of(view.received_at)):
@@ -142,6 +154,27 @@ class Changes:
                     )
                     for i, n in enumerate(counts):
                         row[i] += n
+
+    def offers(
+        self, view: Counted, delays: Iterable[int], scopes: Iterable[str], sign: int = 1
+    ) -> None:
+        """Add the dates the view's supplier offered (days after the date required) to the
+        offer histograms of each scope."""
+        self._spread(offer_points(view.supplier, delays), view, list(scopes), sign)
+
+    def _spread(
+        self,
+        points: list[tuple[str, str, int, int]],
+        view: Counted,
+        scopes: list[str],
+        sign: int,
+    ) -> None:
+        for figure, key, bucket, value in points:
+            for scope in scopes:
+                for day in (None, day_of(view.received_at)):
+                    row = self.spread.setdefault((scope, figure, key, bucket, day), [0, 0])
+                    row[0] += sign
+                    row[1] += sign * value
 
     def move(
         self,
@@ -169,6 +202,28 @@ class Changes:
                 "key": key,
                 "subkey": subkey,
                 **dict(zip(COUNTS, counts, strict=True)),
+            }
+            if day is None:
+                total.append(row)
+            else:
+                daily.append({**row, "day": day})
+        return total, daily
+
+    def histogram_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The histogram rows that moved, over all time and per day, each list in one order
+        (scope, figure, key, bucket, day), as `rows`."""
+        total, daily = [], []
+        for (scope, figure, key, bucket, day), sums in sorted(
+            self.spread.items(), key=lambda item: (item[0][:4], item[0][4] or date.min)
+        ):
+            if not any(sums):
+                continue
+            row = {
+                "scope": scope,
+                "figure": figure,
+                "key": key,
+                "bucket": bucket,
+                **dict(zip(HISTOGRAM_SUMS, sums, strict=True)),
             }
             if day is None:
                 total.append(row)

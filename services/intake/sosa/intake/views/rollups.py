@@ -1,6 +1,8 @@
 """The figure roll-ups kept in the transaction that changes the views (`rollup_keys` says what
 they count): `figure_counts` over all time and `figure_counts_daily` per day of receipt, per
-scope (`*` and each party that may see the requests), dimension and key.
+scope (`*` and each party that may see the requests), dimension and key; and the histograms of
+the answer times and counter-offer delays (`histogram_keys`), `figure_histograms` and
+`figure_histograms_daily`, per scope, figure, key and bucket.
 
 Every change is an upsert that adds to the row (`INSERT ... ON CONFLICT DO UPDATE SET n = n +
 excluded.n`): two intake replicas projecting different partitions at once never lose an
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.db import is_postgres
 from sosa.intake import tables
-from sosa.intake.views.rollup_keys import COUNTS, EVERYONE, Changes, Counted
+from sosa.intake.views.rollup_keys import EVERYONE, Changes, Counted
 
 _access = tables.request_access
 
@@ -61,9 +63,16 @@ async def count_new_views(
 
 
 async def keep(session: AsyncSession, changes: Changes) -> None:
-    """Add the changes to the roll-ups (all time first, then per day; each in key order)."""
+    """Add the changes to the roll-ups, then to the histograms (all time first, then per day;
+    each in key order): every transaction takes these locks in that one order."""
     total, daily = changes.rows()
-    for table, rows in ((tables.figure_counts, total), (tables.figure_counts_daily, daily)):
+    spread, spread_daily = changes.histogram_rows()
+    for table, rows in (
+        (tables.figure_counts, total),
+        (tables.figure_counts_daily, daily),
+        (tables.figure_histograms, spread),
+        (tables.figure_histograms_daily, spread_daily),
+    ):
         if not rows:
             continue
         if is_postgres(session):
@@ -87,7 +96,7 @@ def _adding_columns(table: Table) -> Any:
     names = [c.name for c in table.columns]
     arrays = ", ".join(f"CAST(:{n} AS {_array_type(table.c[n])})" for n in names)
     keys = ", ".join(c.name for c in table.primary_key.columns)
-    adds = ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in COUNTS)
+    adds = ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in _added(table))
     return text(
         f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - names from the table's metadata; values bound
         f"ON CONFLICT ({keys}) DO UPDATE SET {adds}"
@@ -103,5 +112,10 @@ def _adding(session: AsyncSession, table: Table) -> Any:
     insert = (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
     return insert.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
-        set_={name: table.c[name] + insert.excluded[name] for name in COUNTS},
+        set_={name: table.c[name] + insert.excluded[name] for name in _added(table)},
     )
+
+
+def _added(table: Table) -> list[str]:
+    """The columns an upsert adds to: the counts of a roll-up, `n` and `total` of a histogram."""
+    return [c.name for c in table.columns if not c.primary_key]
