@@ -110,6 +110,20 @@ def _cursor(**fields: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
 
 
+def _order_cursor(**fields: Any) -> str:
+    """A work order's cursor as a client could forge one, for acme-valves' work order."""
+    raw = {
+        "p": 1,
+        "d": "2027-03-01",
+        "r": "2026-12-01T15:00:00+00:00",
+        "i": "x",
+        "n": 1,
+        "q": "acme-valves",
+        **fields,
+    }
+    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+
+
 @dataclass(frozen=True)
 class Bad:
     """One bad input: where it goes, and the parameter the 422 must name."""
@@ -161,6 +175,7 @@ NUL = "a\x00b"  # PostgreSQL refuses a NUL byte in text
 TOO_MANY = str(10**30)
 INTAKE, NOTIFIER = "intake", "notifier"
 LIST, EVALUATE = "/v1/priority-requests", "/v1/priority-requests/evaluate"
+WORK_ORDER = "/v1/suppliers/acme-valves/work-order"
 CANCEL = {"issued_by": "dod-navsea", "reason": "No longer needed."}
 DELIVERIES, RECOVER = "/v1/deliveries", "/v1/deliveries/recover"
 REJECT_TOO_BUSY = {"supplier_party_id": "acme-valves", "kind": "reject", "reason": "TOO_BUSY"}
@@ -255,6 +270,19 @@ INTAKE_ROWS = {
     "analytics-limit-zero": query(INTAKE, "/v1/analytics/concentration", "limit", "0"),
     "analytics-limit-over-max": query(INTAKE, "/v1/analytics/redundancy-gaps", "limit", "10001"),
     "analytics-limit-huge": query(INTAKE, "/v1/analytics/concentration", "limit", TOO_MANY),
+    # the work order's page (#24): limit 1 to 1,000, a cursor of this supplier's work order
+    "work-order-limit-zero": query(INTAKE, WORK_ORDER, "limit", "0"),
+    "work-order-limit-over-max": query(INTAKE, WORK_ORDER, "limit", "1001"),
+    "work-order-limit-huge": query(INTAKE, WORK_ORDER, "limit", TOO_MANY),
+    "work-order-limit-garbage": query(INTAKE, WORK_ORDER, "limit", "ten"),
+    "work-order-cursor-garbage": query(INTAKE, WORK_ORDER, "cursor", "%%%"),
+    "work-order-cursor-year-9999": query(INTAKE, WORK_ORDER, "cursor", _order_cursor(r=YEAR_9999)),
+    "work-order-cursor-nul-id": query(INTAKE, WORK_ORDER, "cursor", _order_cursor(i=NUL)),
+    "work-order-cursor-precedence": query(INTAKE, WORK_ORDER, "cursor", _order_cursor(p=7)),
+    "work-order-cursor-position-huge": query(INTAKE, WORK_ORDER, "cursor", _order_cursor(n=10**30)),
+    "work-order-cursor-other-supplier": query(
+        INTAKE, WORK_ORDER, "cursor", _order_cursor(q="other-firm")
+    ),
     "list-supplier-nul": query(INTAKE, LIST, "supplier", NUL),
     "list-rating-unknown": query(INTAKE, LIST, "rating", "ZZ-Q9"),
     "parties-after-nul": query(INTAKE, "/v1/parties", "after", NUL),

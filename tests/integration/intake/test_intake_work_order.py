@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 
 from sosa.contracts.states import RequestState, RoutePath
-from sosa.intake.views.work_order import load_work_order
+from sosa.intake import tables
+from sosa.intake.views.cursor import InvalidCursorError
+from sosa.intake.views.models import WorkOrderEntry
+from sosa.intake.views.work_order import MAX_LIMIT, AcceptedOrder, load_work_order, plan_work
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, submit
 from tests.unit.intake.builders import T0, decision, transitioned
@@ -27,6 +30,7 @@ async def accepted(
     due: date,
     path: RoutePath = RoutePath.DPAS,
     state: RequestState = S.ACCEPTED,
+    undated: bool = False,
 ) -> str:
     request_id = await submit(sessions, body, now=T0 + timedelta(minutes=minutes))
     record = decision(rating=rating, required_delivery_dates=[due])
@@ -37,6 +41,13 @@ async def accepted(
             transitioned(request_id, 2, state, S.ROUTED, path=path, decision=record),
         ],
     )
+    if undated:  # a view written before the date was kept (the work order puts it last)
+        async with sessions() as session, session.begin():
+            await session.execute(
+                tables.request_views.update()
+                .where(tables.request_views.c.request_id == request_id)
+                .values(required_delivery_date=None)
+            )
     return request_id
 
 
@@ -90,3 +101,59 @@ async def test_the_work_order_lists_accepted_rated_orders_in_700_14_order(
     async with sessions() as session:
         empty = await load_work_order(session, "nobody")
     assert empty.orders == []
+
+
+async def test_the_work_order_pages_follow_one_another_in_700_14_order(
+    sessions: Sessions,
+) -> None:
+    """Pages read from the index (`ix_request_views_work_order`) a few at a time give the very
+    sequence the rules give all the orders at once: DX, DO, unrated; by date, undated last; the
+    same date by receipt; places counted from the first page on."""
+    plans = [  # rating, required date (None: undated), minutes after T0
+        ("DO-A3", date(2027, 6, 1), 0),
+        ("DO-A1", date(2027, 3, 1), 2),
+        ("DX-A3", date(2028, 1, 1), 3),
+        ("DO-A3", date(2027, 3, 1), 1),
+        ("DX-A1", date(2027, 2, 1), 4),
+        ("DO-A3", None, 5),
+        ("DX-A2", date(2027, 2, 1), 6),
+        (None, date(2027, 1, 3), 7),
+        (None, date(2027, 1, 2), 8),
+    ]
+    for rating, due, minutes in plans:
+        body = {**DPAS_REQUEST, "rating": rating} if rating else {**DPAS_REQUEST}
+        if rating is None:
+            body.pop("rating")
+        await accepted(
+            sessions,
+            body,
+            minutes=minutes,
+            rating=rating,
+            due=due or date(2027, 1, 1),
+            undated=due is None,
+        )
+    async with sessions() as session:
+        whole = await load_work_order(session, "acme-valves", limit=MAX_LIMIT)
+        assert whole.next_cursor is None
+        assert len(whole.orders) == len(plans)
+        pages, cursor = [], None
+        while True:
+            page = await load_work_order(session, "acme-valves", limit=2, cursor=cursor)
+            assert page.limit == 2
+            assert len(page.orders) <= 2
+            pages += page.orders
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        with pytest.raises(InvalidCursorError):
+            await load_work_order(session, "other-firm", cursor=cursor)
+    assert [o.model_dump() for o in pages] == [o.model_dump() for o in whole.orders]
+    assert [o.position for o in pages] == list(range(1, len(plans) + 1))
+    by_rules = plan_work("acme-valves", [_as_accepted(o) for o in reversed(whole.orders)])
+    assert [o.request_id for o in pages] == [o.request_id for o in by_rules.orders]
+    assert [o.rating_level for o in pages] == ["DX"] * 3 + ["DO"] * 4 + [None] * 2
+    assert pages[6].required_delivery_date is None  # undated: last of its level
+
+
+def _as_accepted(entry: WorkOrderEntry) -> AcceptedOrder:
+    return AcceptedOrder(**entry.model_dump(exclude={"position", "links"}))

@@ -255,6 +255,9 @@ async def rates(
     response_model=Figures,
     responses=RESPONSES,
     summary="Median time from clock start to the supplier's first answer, per path",
+    description="An estimate read from buckets of the answer times kept as answers arrive: "
+    "within one bucket's width of the exact median (at most 1 s below 100 s, else at most a "
+    "tenth of it); `method` says how (docs/analytics.md).",
 )
 async def answer_times(
     rt: RuntimeDep,
@@ -273,6 +276,8 @@ async def answer_times(
     response_model=Figures,
     responses=RESPONSES,
     summary="Counter-offer delay: earliest date offered minus the date required",
+    description="Exact: read from a count per supplier and day of delay kept as answers "
+    "arrive (docs/analytics.md).",
 )
 async def counter_offers(
     rt: RuntimeDep,

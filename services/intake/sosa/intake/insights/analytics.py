@@ -28,7 +28,7 @@ from sosa.intake import tables
 from sosa.intake.insights import histogram_reads, rollup_reads
 from sosa.intake.insights import resilience_figures as figures
 from sosa.intake.insights.rollup_reads import Chosen
-from sosa.intake.views.histogram_keys import MS_PER_HOUR, median_of
+from sosa.intake.views.histogram_keys import MS_PER_HOUR
 
 _v, _items, _offers = tables.request_views, tables.request_items, tables.answer_offers
 _totals = tables.figure_counts
@@ -148,34 +148,21 @@ async def rates(session: AsyncSession, chosen: Chosen, group_by: str) -> list[fi
 async def answer_times(session: AsyncSession, chosen: Chosen) -> list[figures.AnswerTime]:
     """Per path, from the histograms: the median an estimate within one bucket's width
     (`histogram_keys`; the method says so)."""
-    found = []
-    for path, buckets in sorted((await histogram_reads.answer_histograms(session, chosen)).items()):
-        middle = await anyio.to_thread.run_sync(median_of, buckets)
-        if middle is not None:
-            found.append(figures.AnswerTime(path, middle.n, middle.median / MS_PER_HOUR))
-    return found
+    middles = await histogram_reads.answer_middles(session, chosen)
+    return [
+        figures.AnswerTime(path, m.n, m.median / MS_PER_HOUR) for path, m in sorted(middles.items())
+    ]
 
 
 async def counter_offer_delays(
     session: AsyncSession, chosen: Chosen
 ) -> list[figures.CounterOfferDelay]:
     """Per supplier and over all, from the histograms: a bucket per day, so exact."""
-    found = await histogram_reads.offer_histograms(session, chosen)
-    return await anyio.to_thread.run_sync(_delays, found)
-
-
-def _delays(found: histogram_reads.Histograms) -> list[figures.CounterOfferDelay]:
-    """Folded off the event loop: at a million requests, some 60,000 (supplier, day) buckets."""
-    delays = []
-    for supplier, buckets in sorted(found.items()):
-        middle = median_of(buckets)
-        if middle is not None:
-            delays.append(
-                figures.CounterOfferDelay(
-                    supplier, middle.n, _as_median(middle.n, middle.median), int(middle.largest)
-                )
-            )
-    return delays
+    middles = await histogram_reads.offer_middles(session, chosen)
+    return [
+        figures.CounterOfferDelay(supplier, m.n, _as_median(m.n, m.median), int(m.largest))
+        for supplier, m in sorted(middles.items())
+    ]
 
 
 def _as_median(n: int, value: float) -> float:

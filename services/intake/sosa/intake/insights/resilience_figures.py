@@ -52,10 +52,13 @@ METHODS: Final = {
     "answer_times": "Per path: median hours from the start of the response clock that the "
     "supplier's first answer stopped (receipt on the DPAS path, Commerce's authorization on "
     "DPAS via SOSA, the latest clock restart of an amendment) to that answer; requests never "
-    "answered are not counted.",
+    "answered are not counted. An estimate: the times are kept in buckets (1 s wide below 100 s, "
+    "else two significant digits of the time in seconds), and the median is the mean of the "
+    "times in the bucket of the middle answer, within that bucket's width of the exact median "
+    "(at most 1 s below 100 s, else at most a tenth of it).",
     "counter_offers": "Each answer that offered a date (a 15 CFR 700.13(b) counter-offer or a "
     "partial acceptance): offered date minus the earliest delivery date required at the time, in "
-    "days; median and largest per supplier, and over all (`*`).",
+    "days; median and largest per supplier, and over all (`*`). Exact.",
 }
 
 
