@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Final
 
+import anyio
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,6 +20,12 @@ from sosa.intake.commands.writes import AnswerT, Write
 from sosa.intake.insights.pipeline_watch import PipelineWatch
 from sosa.intake.parties.kept_facts import KeptFacts
 from sosa.intake.settings import IntakeSettings
+
+FIGURES_AT_ONCE: Final = 1
+"""How many resilience figures an intake process computes at a time (#24): a dashboard asks for
+its five at once every 15 s; one at a time, and each without parallel workers in PostgreSQL
+(`api.analytics`), they take at most one of the database's cores, and the submits keep the
+rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,8 @@ class Runtime:
     """The API keys and disabled parties the authenticator reads, kept `SOSA_AUTH_CACHE_S`."""
     facts: KeptFacts
     """The parties' registered facts a submit reads, kept `SOSA_AUTH_CACHE_S`."""
+    figure_slots: anyio.Semaphore = field(default_factory=lambda: anyio.Semaphore(FIGURES_AT_ONCE))
+    """The figures computed at a time (`FIGURES_AT_ONCE`); the others wait their turn."""
 
     def parties_changed(self) -> None:
         """A party or a key was changed and committed here: forget what was kept of them (so

@@ -124,7 +124,7 @@ async def _compute(
         )
     computed_at = rt.clock.now()
     chosen = analytics.chosen(caller, since, until)
-    async with rt.sessions() as session, session.begin():
+    async with rt.figure_slots, rt.sessions() as session, session.begin():
         await _one_snapshot(session)
         requests = await analytics.population(session, chosen)
         found = await make(session, chosen)
@@ -157,10 +157,13 @@ async def _one_snapshot(session: AsyncSession) -> None:
     """On PostgreSQL the figure's queries read one snapshot (REPEATABLE READ, read only), so
     the count and the rows agree, and may group in memory (work_mem 64 MB for this transaction:
     at a million requests a grouping by rating and supplier has 140,000 groups, which the
-    default 4 MB sorts on disk); SQLite's transaction is one snapshot already."""
+    default 4 MB sorts on disk), without parallel workers: a figure's scan takes one core, not
+    every core the submits need (a dashboard's figures run one at a time: `Runtime.figure_slots`).
+    SQLite's transaction is one snapshot already."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         await session.execute(text("SET LOCAL work_mem = '64MB'"))
+        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 CSV_EXAMPLE = bytes(_csv(Figures.model_validate(RESPONSE_EXAMPLES["Figures"])).body).decode()
