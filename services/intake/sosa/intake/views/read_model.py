@@ -61,7 +61,9 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
         for request_id, parties in granted.items()
         if parties - seeing.get(request_id, set())
     }
-    held = await _offers_held(session, gaining)  # before this batch's offers go in
+    # before this batch's offers go in; only a request answered before can hold any
+    answered = {row.request_id for row in rows if row.first_answer is not None}
+    held = await _offers_held(session, set(gaining) & answered)
     moved, offers, changes = [], [], Changes()
     for row in rows:
         facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k in _FACT_NAMES})
