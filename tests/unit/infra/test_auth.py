@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
 from sosa.contracts.parties import Role
-from sosa.infra import api_keys, problems
+from sosa.infra import api_keys, bearer_tokens, problems
 from sosa.infra.api_settings import ApiSettings
 from sosa.infra.auth import Authenticator, CallerDep, StoredKey
 from sosa.infra.bearer_tokens import InvalidTokenError, verifier_from
@@ -153,6 +154,58 @@ async def test_a_jwt_of_a_disabled_party_is_401_as_its_api_key_is(
         assert refused.headers["content-type"] == "application/problem+json"
     keys.disabled_parties.clear()  # enabled again: the same token works
     assert (await client.get("/me", headers=bearer(jwt))).status_code == 200
+
+
+async def test_a_kept_token_is_refused_once_its_party_is_disabled(
+    keys: Keys, client: httpx.AsyncClient
+) -> None:
+    """The token is verified once and kept (#25); its party's status is read on every call."""
+    jwt = token("us-dod-ibp", "determination_authority")
+    assert (await client.get("/me", headers=bearer(jwt))).status_code == 200
+    keys.disabled_parties.add("us-dod-ibp")
+    assert (await client.get("/me", headers=bearer(jwt))).status_code == 401
+    keys.disabled_parties.clear()
+    assert (await client.get("/me", headers=bearer(jwt))).status_code == 200
+
+
+async def test_a_verified_token_is_kept_until_its_exp_then_verified_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = verifier_from(
+        ApiSettings(jwks_file=jwks_file(), jwt_issuer=ISSUER, jwt_audience=AUDIENCE)
+    )
+    assert verifier is not None
+    decoded: list[str] = []
+    decode = bearer_tokens.jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(bearer_tokens.jwt, "decode", counting)
+    now = [time.time()]
+    monkeypatch.setattr(bearer_tokens, "time", SimpleNamespace(time=lambda: now[0]))
+    jwt = token("acme-valves", "supplier", ttl_s=600)
+    other = token("us-dod-ibp", "determination_authority", ttl_s=600)
+    for _ in range(3):
+        assert await verifier.verify(jwt) == ("acme-valves", frozenset({Role.SUPPLIER}))
+    assert decoded == [jwt]
+    assert (await verifier.verify(other))[0] == "us-dod-ibp"
+    assert decoded == [jwt, other]
+    now[0] += 601  # past the tokens' exp: verified again (pyjwt reads the real clock: valid)
+    assert (await verifier.verify(jwt))[0] == "acme-valves"
+    assert decoded == [jwt, other, jwt]
+
+
+async def test_a_token_that_failed_is_not_kept() -> None:
+    verifier = verifier_from(
+        ApiSettings(jwks_file=jwks_file(), jwt_issuer=ISSUER, jwt_audience=AUDIENCE)
+    )
+    assert verifier is not None
+    expired = token("acme-valves", "supplier", ttl_s=-60)
+    for _ in range(2):
+        with pytest.raises(InvalidTokenError):
+            await verifier.verify(expired)
 
 
 async def test_a_key_store_without_the_registry_accepts_the_issuers_word() -> None:

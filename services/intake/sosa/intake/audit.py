@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts.audit import AuditCheckpoint
@@ -95,15 +95,37 @@ async def append(
 async def append_all(session: AsyncSession, entries: Sequence[Entry]) -> None:
     """Add `entries` in this order, in the caller's transaction, with one update of the head:
     a group commit of many requests locks the head once, not once per request. Call it last in
-    the transaction, so that the head is held only until the commit."""
+    the transaction, so that the head is held only until the commit.
+
+    On PostgreSQL that is two statements: the head locked and moved past the new rows in one
+    (`UPDATE ... RETURNING` the sequence it moved to and the hash it still holds, the previous
+    row's), then the rows, computed from it, inserted as arrays together with the head's new
+    hash. Elsewhere (SQLite) the head is read, the rows inserted and the head updated."""
     if not entries:
         return
+    if db.is_postgres(session):
+        moved = (await session.execute(_MOVE_HEAD, {"n": len(entries)})).one()
+        rows = chained(entries, seq=moved.last_seq - len(entries), prev=moved.last_hash)
+        arrays = db.unnest_arrays(_log, rows, session.get_bind().dialect)
+        await session.execute(_APPEND_ROWS, {**arrays, "head_hash": rows[-1]["hash"]})
+        return
     head = (await session.execute(select(_head).where(_head.c.id == 1).with_for_update())).one()
-    seq, prev = head.last_seq, head.last_hash
+    rows = chained(entries, seq=head.last_seq, prev=head.last_hash)
+    await session.execute(_log.insert(), rows)
+    await session.execute(
+        update(_head)
+        .where(_head.c.id == 1)
+        .values(last_seq=rows[-1]["seq"], last_hash=rows[-1]["hash"])
+    )
+
+
+def chained(entries: Sequence[Entry], *, seq: int, prev: str) -> list[dict[str, Any]]:
+    """The `audit_log` rows of `entries`, numbered after `seq`, the first linked to `prev` (the
+    hash of row `seq`), each next one to the one before."""
     rows = []
     for entry in entries:
         seq += 1
-        values = {
+        values: dict[str, Any] = {
             "seq": seq,
             "at": entry.at,
             "actor": entry.actor,
@@ -114,8 +136,20 @@ async def append_all(session: AsyncSession, entries: Sequence[Entry]) -> None:
         }
         prev = row_hash(**values)
         rows.append({**values, "hash": prev})
-    await session.execute(_log.insert(), rows)
-    await session.execute(update(_head).where(_head.c.id == 1).values(last_seq=seq, last_hash=prev))
+    return rows
+
+
+_MOVE_HEAD = text(
+    "UPDATE audit_head SET last_seq = last_seq + :n WHERE id = 1 RETURNING last_seq, last_hash"
+)
+"""Locks the head (until the commit: one chain order) and moves it past `n` rows; returns the
+sequence it moved to and the hash it holds still, that of the row before the new ones."""
+
+_APPEND_ROWS = text(
+    f"WITH appended AS ({db.unnest_insert(_log)}) "  # noqa: S608 - names from metadata
+    "UPDATE audit_head SET last_hash = :head_hash WHERE id = 1"
+)
+"""The new rows (arrays, `sosa.infra.db.unnest_insert`) and the head's hash, the last row's."""
 
 
 @dataclass(frozen=True, slots=True)

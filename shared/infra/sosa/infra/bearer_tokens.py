@@ -5,7 +5,12 @@ allowed asymmetric algorithm that is the key's own (a JWK's `alg`, else its type
 RSA, ES256/384/512 by curve, EdDSA), and its `exp`, `iss` and `aud` hold. The party comes from one
 claim (`sub` by default), its roles from another (`sosa_roles`): the issuer is trusted to say both.
 Revoking a token is the issuer's business (short lifetimes); a disabled party is refused by
-`sosa.infra.auth`, which knows the registry.
+`sosa.infra.auth`, which knows the registry, on every call.
+
+A token verified once is kept, with what it says, until its `exp` (up to `KEPT_TOKENS` tokens,
+the least recently used forgotten first): a client that sends the same token with each request
+has its signature checked once, not per request (#25). Only a token that verified is kept, keyed
+by its whole text (signature included); after its `exp` it is verified again, and refused.
 
 Whatever is wrong with a token (its encoding, header, algorithm, key, signature or claims) is an
 InvalidTokenError, so that the caller answers 401: no token can make verification fail otherwise.
@@ -16,16 +21,20 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import jwt
+from cachetools import LRUCache
 
 from sosa.contracts.parties import Role
 
 _PARTY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _SYMMETRIC = frozenset({"HS256", "HS384", "HS512", "none"})
+KEPT_TOKENS = 10_000
+"""How many verified tokens are kept until their `exp` (about 2 MB of them)."""
 
 
 class InvalidTokenError(Exception):
@@ -55,6 +64,8 @@ class TokenVerifier:
         self._file_keys = (
             jwt.PyJWKSet.from_dict(json.loads(jwks_file.read_text())) if jwks_file else None
         )
+        # token -> (its exp, party, roles)
+        self._verified: LRUCache[str, tuple[float, str, frozenset[Role]]] = LRUCache(KEPT_TOKENS)
 
     async def _signing_key(self, token: str) -> jwt.PyJWK:
         """The JWK (not its bare key: pyjwt then refuses a token whose `alg` is not the key's)."""
@@ -69,7 +80,19 @@ class TokenVerifier:
         raise InvalidTokenError("no key of the JWKS has this token's kid")
 
     async def verify(self, token: str) -> tuple[str, frozenset[Role]]:
-        """(party id, roles) of a valid token; InvalidTokenError otherwise, whatever the fault."""
+        """(party id, roles) of a valid token; InvalidTokenError otherwise, whatever the fault.
+        A token that verified is kept until its `exp`, then verified again."""
+        kept = self._verified.get(token)
+        if kept is not None:
+            expires, party, roles = kept
+            if time.time() < expires:
+                return party, roles
+            del self._verified[token]
+        party, roles, expires = await self._verify(token)
+        self._verified[token] = (expires, party, roles)
+        return party, roles
+
+    async def _verify(self, token: str) -> tuple[str, frozenset[Role], float]:
         try:
             claims = jwt.decode(
                 token,
@@ -87,7 +110,7 @@ class TokenVerifier:
         party = claims.get(self._party_claim)
         if not isinstance(party, str) or not _PARTY.match(party):
             raise InvalidTokenError(f"the token's {self._party_claim!r} claim names no party")
-        return party, self._roles(claims.get(self._roles_claim, []))
+        return party, self._roles(claims.get(self._roles_claim, [])), float(claims["exp"])
 
     @staticmethod
     def _roles(raw: Any) -> frozenset[Role]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Table, event, literal_column, make_url, text
+from sqlalchemy import JSON, Table, event, literal_column, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -194,3 +195,75 @@ def _on_conflict_do_nothing(
     would be a new statement to compile for every number of rows (most of a batch's CPU)."""
     insert = postgresql.insert if is_postgres(session) else sqlite.insert
     return insert(table).on_conflict_do_nothing()
+
+
+def unnest_insert(
+    table: Table, columns: Sequence[str] | None = None, *, prefix: str = "", where: str = ""
+) -> str:
+    """On PostgreSQL, `INSERT INTO <table> (<columns>) SELECT ... FROM unnest(<one array per
+    column>)`: the rows as one bound array per column, named `prefix` + the column's name
+    (`unnest_arrays` gives their values); `columns` defaults to every column but an
+    autoincrementing key, a column not named gets its default. The text is the same whatever
+    the number of rows, so it is parsed and planned once per connection, and the driver sends a
+    few arrays instead of a parameter set per row; `unnest` keeps the arrays' order, so the rows
+    are inserted (and their keys locked) in the order given. JSON values travel as text, cast
+    back in the SELECT; `where` filters the SELECT. A caller appends its `ON CONFLICT` or
+    `RETURNING`, or makes it one of a statement's CTEs (several tables in one round trip)."""
+    named = _named(table, columns)
+    dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    quoted = [dialect.identifier_preparer.quote(c.name) for c in named]
+    arrays = ", ".join(f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect)}[])" for c in named)
+    selected = ", ".join(
+        f"CAST(u.{q} AS JSON)" if _is_json(c) else f"u.{q}"
+        for c, q in zip(named, quoted, strict=True)
+    )
+    names = ", ".join(quoted)
+    return (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "  # noqa: S608 - names from the table's metadata; values bound
+        f"SELECT {selected} FROM unnest({arrays}) AS u({names})"
+        + (f" WHERE {where}" if where else "")
+    )
+
+
+def unnest_arrays(
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    dialect: Dialect,
+    columns: Sequence[str] | None = None,
+    *,
+    prefix: str = "",
+) -> dict[str, list[Any]]:
+    """The parameters of `unnest_insert(table, columns, prefix=prefix)`: one list per column,
+    each value as SQLAlchemy binds it for that column (a JSON value serialised, None as the JSON
+    null SQLAlchemy writes for it, an instant in UTC, a naive one refused)."""
+    arrays: dict[str, list[Any]] = {}
+    for name, process in _bind_processors(
+        table, dialect, None if columns is None else tuple(columns)
+    ):
+        values = [row.get(name) for row in rows]
+        arrays[prefix + name] = values if process is None else [process(v) for v in values]
+    return arrays
+
+
+def _named(table: Table, columns: Sequence[str] | None) -> list[Any]:
+    if columns is not None:
+        return [table.c[name] for name in columns]
+    return [c for c in table.columns if c.autoincrement is not True]
+
+
+@cache
+def _bind_processors(
+    table: Table, dialect: Dialect, columns: tuple[str, ...] | None
+) -> list[tuple[str, Any]]:
+    return [
+        (c.name, c.type.dialect_impl(dialect).bind_processor(dialect))
+        for c in _named(table, columns)
+    ]
+
+
+def _is_json(column: Any) -> bool:
+    return isinstance(column.type, JSON)
+
+
+def _array_element(column: Any, dialect: Dialect) -> str:
+    return "TEXT" if _is_json(column) else str(column.type.compile(dialect=dialect))

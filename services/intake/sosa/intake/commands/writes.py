@@ -3,9 +3,10 @@
 A `Write` holds every row of one accepted submit, command or posture change: the command, its
 outbox row, the first view row and the items it names (a submit), who may see the request (a
 submit), the posture set (a posture PUT), the idempotency key with the answer it will replay, and
-the audit entry. `store_all` stores a batch of them in the caller's transaction with one
-statement per table (`sosa.infra.group_commit` gathers the batches). This is the one accept path
-of intake: every POST and PUT that sends a command to the router stores it here.
+the audit entry. `store_all` stores a batch of them in the caller's transaction, on PostgreSQL
+in four statements whatever the batch's size (`sosa.infra.group_commit` gathers the batches).
+This is the one accept path of intake: every POST and PUT that sends a command to the router
+stores it here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.infra.db import insert_new, insert_skipping_duplicates
+from sosa.infra.db import (
+    insert_new,
+    insert_skipping_duplicates,
+    is_postgres,
+    unnest_arrays,
+    unnest_insert,
+)
 from sosa.intake import audit, tables
 from sosa.intake.commands.answers import CommandAccepted, PostureAccepted, SubmissionAccepted
 from sosa.intake.views import rollups
@@ -64,25 +71,78 @@ class Write(Generic[AnswerT]):
 async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list[Write[Any]]:
     """Store `writes` in the caller's transaction, in their order; returns those stored. A write
     whose idempotency key is taken (by a committed request, or by an earlier write of the same
-    batch) stores nothing: its caller replays the first answer to that key."""
+    batch) stores nothing: its caller replays the first answer to that key.
+
+    On PostgreSQL that is four statements whatever the batch's size: the keys, then the
+    commands, outbox rows, views, items, grants and roll-ups in one (`_ROWS`), then the audit
+    chain's two (`audit.append_all`); on SQLite a statement per table."""
     stored = await _claim_keys(session, writes)
     if not stored:
         return []
-    await session.execute(tables.commands.insert(), [w.command for w in stored])
-    await session.execute(tables.outbox.insert(), [w.outbox for w in stored])
     views = [w.view for w in stored if w.view is not None]
-    if views:
-        await session.execute(tables.request_views.insert(), views)
     items = [item for w in stored for item in w.items]
-    if items:
-        await session.execute(tables.request_items.insert(), items)
     grants = [grant for w in stored for grant in w.grants]
-    await insert_skipping_duplicates(session, tables.request_access, grants)
-    await rollups.count_new_views(session, views, grants)  # the figures' roll-ups (#24)
+    if is_postgres(session):
+        await session.execute(_ROWS, _rows_arrays(session, stored, views, items, grants))
+    else:
+        await session.execute(tables.commands.insert(), [w.command for w in stored])
+        await session.execute(tables.outbox.insert(), [w.outbox for w in stored])
+        if views:
+            await session.execute(tables.request_views.insert(), views)
+        if items:
+            await session.execute(tables.request_items.insert(), items)
+        await insert_skipping_duplicates(session, tables.request_access, grants)
+        await rollups.count_new_views(session, views, grants)  # the figures' roll-ups (#24)
     await _set_postures(session, [w.posture for w in stored if w.posture is not None])
     # last: the audit head is the last lock a transaction takes, held only until the commit
     await audit.append_all(session, [w.audit for w in stored])
     return stored
+
+
+_VIEW_COLUMNS = tuple(c.name for c in tables.request_views.columns if c.server_default is None)
+"""The columns a submit's view row sets: those with a server default (what the read model
+learns later) are left to it."""
+
+_AFTER_TOTALS = "(SELECT count(*) FROM t) >= 0"
+"""The daily roll-ups after the all-time ones (the order every writer locks them in): a
+condition evaluated once, before the first daily row, that needs all of `t` done."""
+
+_ROWS = text(
+    "WITH "  # noqa: S608 - names from the tables' metadata; values bound
+    f"c AS ({unnest_insert(tables.commands, prefix='c_')}), "
+    f"o AS ({unnest_insert(tables.outbox, prefix='o_')}), "
+    f"v AS ({unnest_insert(tables.request_views, _VIEW_COLUMNS, prefix='v_')}), "
+    f"i AS ({unnest_insert(tables.request_items, prefix='i_')}), "
+    f"g AS ({unnest_insert(tables.request_access, prefix='g_')} ON CONFLICT DO NOTHING), "
+    f"t AS ({rollups.adding_sql(tables.figure_counts, prefix='t_')} RETURNING 1), "
+    f"d AS ({rollups.adding_sql(tables.figure_counts_daily, prefix='d_', where=_AFTER_TOTALS)} "
+    "RETURNING 1) "
+    "SELECT count(*) FROM d"
+)
+"""The rows of a batch in every table but the keys and the audit log, in one round trip: one
+array per column and table (`sosa.infra.db.unnest_insert`), a text of one shape whatever the
+batch's size (parsed and planned once per connection), the roll-ups (#24) last."""
+
+
+def _rows_arrays(
+    session: AsyncSession,
+    stored: Sequence[Write[Any]],
+    views: Sequence[dict[str, Any]],
+    items: Sequence[dict[str, Any]],
+    grants: Sequence[dict[str, Any]],
+) -> dict[str, list[Any]]:
+    """The parameters of `_ROWS`."""
+    dialect = session.get_bind().dialect
+    total, daily = rollups.new_views(views, grants).rows()
+    return {
+        **unnest_arrays(tables.commands, [w.command for w in stored], dialect, prefix="c_"),
+        **unnest_arrays(tables.outbox, [w.outbox for w in stored], dialect, prefix="o_"),
+        **unnest_arrays(tables.request_views, views, dialect, _VIEW_COLUMNS, prefix="v_"),
+        **unnest_arrays(tables.request_items, items, dialect, prefix="i_"),
+        **unnest_arrays(tables.request_access, grants, dialect, prefix="g_"),
+        **unnest_arrays(tables.figure_counts, total, dialect, prefix="t_"),
+        **unnest_arrays(tables.figure_counts_daily, daily, dialect, prefix="d_"),
+    }
 
 
 async def _claim_keys(session: AsyncSession, writes: Sequence[Write[Any]]) -> list[Write[Any]]:
@@ -96,10 +156,20 @@ async def _claim_keys(session: AsyncSession, writes: Sequence[Write[Any]]) -> li
         return list(writes)
     # one lock order for every batch (by party and key), so that two never deadlock
     rows = [first[k].key for k in sorted(first)]
-    claimed = await insert_new(
-        session, tables.idempotency_keys, [r for r in rows if r], ("party_id", "key")
-    )
+    keys = [r for r in rows if r]
+    if is_postgres(session):
+        arrays = unnest_arrays(tables.idempotency_keys, keys, session.get_bind().dialect)
+        claimed = {tuple(row) for row in await session.execute(_CLAIM_KEYS, arrays)}
+    else:
+        claimed = await insert_new(session, tables.idempotency_keys, keys, ("party_id", "key"))
     return [w for w in writes if w.key_id is None or (w.key_id in claimed and first[w.key_id] is w)]
+
+
+_CLAIM_KEYS = text(
+    f"{unnest_insert(tables.idempotency_keys)} ON CONFLICT DO NOTHING RETURNING party_id, key"
+)
+"""The keys as arrays (one statement whatever their number), in the order given; returns
+those taken."""
 
 
 async def _set_postures(session: AsyncSession, changes: Sequence[PostureChange]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.infra.db import is_postgres
+from sosa.infra.db import is_postgres, unnest_arrays, unnest_insert
 from sosa.intake import tables
 from sosa.intake.views.rollup_keys import EVERYONE, Changes, Counted
 
@@ -53,37 +53,48 @@ async def count_new_views(
     grants: Sequence[Mapping[str, Any]],
 ) -> None:
     """Count views just inserted, in the scopes of the parties granted access with them."""
+    await keep(session, new_views(views, grants))
+
+
+def new_views(views: Sequence[Mapping[str, Any]], grants: Sequence[Mapping[str, Any]]) -> Changes:
+    """What counting `views` adds, in the scopes of the parties granted access with them."""
     parties: dict[str, set[str]] = {}
     for grant in grants:
         parties.setdefault(grant["request_id"], set()).add(grant["party_id"])
     changes = Changes()
     for view in views:
         changes.count(Counted.of(view), scopes(parties.get(view["request_id"], ())))
-    await keep(session, changes)
+    return changes
 
 
 async def keep(session: AsyncSession, changes: Changes) -> None:
     """Add the changes to the roll-ups, then to the histograms (all time first, then per day;
     each in key order): every transaction takes these locks in that one order."""
-    total, daily = changes.rows()
-    spread, spread_daily = changes.histogram_rows()
-    for table, rows in (
-        (tables.figure_counts, total),
-        (tables.figure_counts_daily, daily),
-        (tables.figure_histograms, spread),
-        (tables.figure_histograms_daily, spread_daily),
-    ):
+    for table, rows in rows_by_table(changes):
         if not rows:
             continue
         if is_postgres(session):
-            await session.execute(_adding_columns(table), _columns(table, rows))
+            arrays = unnest_arrays(table, rows, session.get_bind().dialect)
+            await session.execute(_adding_columns(table), arrays)
         else:
             await session.execute(_adding(session, table), rows)
 
 
-def _columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    """The rows as one array per column: the parameters of `_adding_columns`."""
-    return {c.name: [row[c.name] for row in rows] for c in table.columns}
+ROLLUP_TABLES: tuple[Table, ...] = (
+    tables.figure_counts,
+    tables.figure_counts_daily,
+    tables.figure_histograms,
+    tables.figure_histograms_daily,
+)
+"""The roll-up and histogram tables, in the order every transaction locks their rows
+(`rows_by_table`)."""
+
+
+def rows_by_table(changes: Changes) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """The rows `changes` add to each of `ROLLUP_TABLES`, in its order."""
+    total, daily = changes.rows()
+    spread, spread_daily = changes.histogram_rows()
+    return list(zip(ROLLUP_TABLES, (total, daily, spread, spread_daily), strict=True))
 
 
 @cache
@@ -93,19 +104,17 @@ def _adding_columns(table: Table) -> Any:
     some forty roll-up rows, an outcome twice as many). `unnest` keeps the arrays' order, so the
     rows are still locked in `Changes.rows`' order. `Changes` nets the deltas per row, so no row
     comes twice (which ON CONFLICT DO UPDATE would refuse)."""
-    names = [c.name for c in table.columns]
-    arrays = ", ".join(f"CAST(:{n} AS {_array_type(table.c[n])})" for n in names)
+    return text(adding_sql(table))
+
+
+def adding_sql(table: Table, *, prefix: str = "", where: str = "") -> str:
+    """The upsert of `_adding_columns` as SQL text, its arrays named `prefix` + column (the
+    parameters `sosa.infra.db.unnest_arrays(table, rows, dialect, prefix=prefix)` give): for a
+    writer that sends it as one of a statement's CTEs (`where` filters the rows' SELECT)."""
     keys = ", ".join(c.name for c in table.primary_key.columns)
     adds = ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in _added(table))
-    return text(
-        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - names from the table's metadata; values bound
-        f"ON CONFLICT ({keys}) DO UPDATE SET {adds}"
-    )
-
-
-def _array_type(column: Any) -> str:
-    kind = column.type.__class__.__name__
-    return {"String": "text[]", "Date": "date[]", "BigInteger": "bigint[]"}[kind]
+    inserted = unnest_insert(table, prefix=prefix, where=where)
+    return f"{inserted} ON CONFLICT ({keys}) DO UPDATE SET {adds}"
 
 
 def _adding(session: AsyncSession, table: Table) -> Any:
