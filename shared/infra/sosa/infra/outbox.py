@@ -12,20 +12,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
+    bindparam,
     delete,
+    func,
     select,
-    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -122,7 +125,9 @@ class OutboxRelay:
         backoff = 0.2
         while True:
             try:
-                while await self.publish_batch():
+                # a batch short of full took every row committed before it; a commit since
+                # has set the wake, so the wait below returns at once
+                while await self.publish_batch() >= self._batch_size:
                     pass
                 backoff = 0.2
             except Exception:
@@ -135,32 +140,45 @@ class OutboxRelay:
             self._wake.clear()
 
     async def publish_batch(self) -> int:
-        """Publish up to one batch of pending rows; returns how many were published."""
+        """Publish up to one batch of pending rows; returns how many were published. The rows
+        are deleted in the transaction that read them, which commits only once every one was
+        acknowledged: should the sends fail, the rows stay for the next attempt. On PostgreSQL
+        the relay's lock, the oldest rows and their deletion are one statement (`_taking`)."""
+        rows: Sequence[Any]
         async with self._sessions() as session, session.begin():
-            if not await self._hold_relay_lock(session):
-                return 0
-            rows = (
-                await session.execute(
-                    select(self._table).order_by(self._table.c.id).limit(self._batch_size)
+            if is_postgres(session):
+                taken = await session.execute(
+                    self._taking, {"lock_id": self._lock_id, "batch": self._batch_size}
                 )
-            ).all()
-            if not rows:
-                return 0
-            await self._send(rows)
-            await session.execute(
-                delete(self._table).where(self._table.c.id.in_([r.id for r in rows]))
-            )
+                rows = sorted(taken.all(), key=lambda row: int(row.id))
+                if rows:
+                    await self._send(rows)
+            else:
+                rows = (
+                    await session.execute(
+                        select(self._table).order_by(self._table.c.id).limit(self._batch_size)
+                    )
+                ).all()
+                if rows:
+                    await self._send(rows)
+                    await session.execute(
+                        delete(self._table).where(self._table.c.id.in_([r.id for r in rows]))
+                    )
         self.published += len(rows)
         return len(rows)
 
-    async def _hold_relay_lock(self, session: AsyncSession) -> bool:
-        """One relay at a time per database, so that rows of one request keep their order."""
-        if not is_postgres(session):
-            return True
-        result = await session.execute(
-            text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}
-        )
-        return bool(result.scalar())
+    @cached_property
+    def _taking(self) -> Any:
+        """One relay at a time per database, so that rows of one request keep their order:
+        the transaction-scoped advisory lock, taken once (an uncorrelated subquery, evaluated
+        before any row), then the oldest `batch` rows deleted and returned (none when another
+        relay holds the lock)."""
+        table = self._table
+        held = select(
+            func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger), type_=Boolean)
+        ).scalar_subquery()
+        oldest = select(table.c.id).order_by(table.c.id).limit(bindparam("batch"))
+        return delete(table).where(held, table.c.id.in_(oldest)).returning(*table.c)
 
     async def _send(self, rows: Sequence[Any]) -> None:
         await self._send_guarded(lambda producer: self._send_with(producer, rows))

@@ -103,25 +103,31 @@ _VIEW_COLUMNS = tuple(c.name for c in tables.request_views.columns if c.server_d
 """The columns a submit's view row sets: those with a server default (what the read model
 learns later) are left to it."""
 
-_AFTER_TOTALS = "(SELECT count(*) FROM t) >= 0"
-"""The daily roll-ups after the all-time ones (the order every writer locks them in): a
-condition evaluated once, before the first daily row, that needs all of `t` done."""
 
-_ROWS = text(
-    "WITH "  # noqa: S608 - names from the tables' metadata; values bound
-    f"c AS ({unnest_insert(tables.commands, prefix='c_')}), "
-    f"o AS ({unnest_insert(tables.outbox, prefix='o_')}), "
-    f"v AS ({unnest_insert(tables.request_views, _VIEW_COLUMNS, prefix='v_')}), "
-    f"i AS ({unnest_insert(tables.request_items, prefix='i_')}), "
-    f"g AS ({unnest_insert(tables.request_access, prefix='g_')} ON CONFLICT DO NOTHING), "
-    f"t AS ({rollups.adding_sql(tables.figure_counts, prefix='t_')} RETURNING 1), "
-    f"d AS ({rollups.adding_sql(tables.figure_counts_daily, prefix='d_', where=_AFTER_TOTALS)} "
-    "RETURNING 1) "
-    "SELECT count(*) FROM d"
-)
-"""The rows of a batch in every table but the keys and the audit log, in one round trip: one
-array per column and table (`sosa.infra.db.unnest_insert`), a text of one shape whatever the
-batch's size (parsed and planned once per connection), the roll-ups (#24) last."""
+def _rows_statement() -> Any:
+    """The rows of a batch in every table but the keys and the audit log, in one round trip:
+    one array per column and table (`sosa.infra.db.unnest_insert`), a text of one shape
+    whatever the batch's size (parsed and planned once per connection). The roll-ups (#24)
+    come last, each table after the one before it (the order every writer locks them in): its
+    condition is evaluated once, before its first row, and needs all of the one before done."""
+    ctes = [
+        f"c AS ({unnest_insert(tables.commands, prefix='c_')})",
+        f"o AS ({unnest_insert(tables.outbox, prefix='o_')})",
+        f"v AS ({unnest_insert(tables.request_views, _VIEW_COLUMNS, prefix='v_')})",
+        f"i AS ({unnest_insert(tables.request_items, prefix='i_')})",
+        f"g AS ({unnest_insert(tables.request_access, prefix='g_')} ON CONFLICT DO NOTHING)",
+    ]
+    after = ""
+    for n, table in enumerate(rollups.ROLLUP_TABLES):
+        upsert = rollups.adding_sql(table, prefix=f"r{n}_", where=after)
+        ctes.append(f"r{n} AS ({upsert} RETURNING 1)")
+        after = f"(SELECT count(*) FROM r{n}) >= 0"  # noqa: S608 - a CTE's name
+    last = len(rollups.ROLLUP_TABLES) - 1
+    # names from the tables' metadata; values bound
+    return text(f"WITH {', '.join(ctes)} SELECT count(*) FROM r{last}")  # noqa: S608
+
+
+_ROWS = _rows_statement()
 
 
 def _rows_arrays(
@@ -133,15 +139,18 @@ def _rows_arrays(
 ) -> dict[str, list[Any]]:
     """The parameters of `_ROWS`."""
     dialect = session.get_bind().dialect
-    total, daily = rollups.new_views(views, grants).rows()
+    counted = rollups.rows_by_table(rollups.new_views(views, grants))
     return {
         **unnest_arrays(tables.commands, [w.command for w in stored], dialect, prefix="c_"),
         **unnest_arrays(tables.outbox, [w.outbox for w in stored], dialect, prefix="o_"),
         **unnest_arrays(tables.request_views, views, dialect, _VIEW_COLUMNS, prefix="v_"),
         **unnest_arrays(tables.request_items, items, dialect, prefix="i_"),
         **unnest_arrays(tables.request_access, grants, dialect, prefix="g_"),
-        **unnest_arrays(tables.figure_counts, total, dialect, prefix="t_"),
-        **unnest_arrays(tables.figure_counts_daily, daily, dialect, prefix="d_"),
+        **{
+            name: values
+            for n, (table, rows) in enumerate(counted)
+            for name, values in unnest_arrays(table, rows, dialect, prefix=f"r{n}_").items()
+        },
     }
 
 
