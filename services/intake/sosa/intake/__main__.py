@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from sosa.infra import tracing
+from sosa.infra import collector, tracing
 from sosa.infra.logs import configure_logging
 from sosa.infra.serving import serve
 from sosa.intake.app import create_app
@@ -14,4 +14,6 @@ if __name__ == "__main__":
     settings = IntakeSettings()
     configure_logging(settings.log_level, service="intake")
     tracing.setup("sosa-intake", settings)
-    sys.exit(serve(create_app(settings), host=settings.host, port=settings.intake_port))
+    app = create_app(settings)
+    collector.settle()  # what the imports and the app made lives as long as the process (#25)
+    sys.exit(serve(app, host=settings.host, port=settings.intake_port))
