@@ -172,6 +172,8 @@ class TimedReceiver(Receiver):
     def __init__(self, delay_s: float = 0.0) -> None:
         super().__init__(delay_s)
         self.received_at: dict[str, float] = {}
+        self.received_wall: dict[str, float] = {}
+        """webhook id -> time.time() when it was first received (to compare with received_at)."""
         self.bodies: dict[str, bytes] = {}
         """webhook id -> the body first received under it (anchor c posts them again)."""
 
@@ -183,6 +185,7 @@ class TimedReceiver(Receiver):
         response = await super()._hook(request)
         webhook_id = request.headers["webhook-id"]
         self.received_at.setdefault(webhook_id, time.monotonic())
+        self.received_wall.setdefault(webhook_id, time.time())
         self.bodies.setdefault(webhook_id, await request.body())
         return response
 

@@ -85,10 +85,10 @@ class Config:
     e2e_rate_per_s: float = 300.0
     e2e_seconds: float = 20.0
     e2e_connections: int = 32
-    catchup_seconds: float = 15.0
+    catchup_seconds: float = 40.0
     fanout_rate_per_s: float = 25.0
     fanout_seconds: float = 15.0
-    fanout_backlog_seconds: float = 6.0
+    fanout_backlog_seconds: float = 20.0
     readside_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
     readside_repeats: int = 5
     readside_submit_seconds: float = 10.0
@@ -232,38 +232,62 @@ async def end_to_end(cfg: Config) -> Result:
     result = Result(
         "b. end to end",
         f"wrk, {cfg.e2e_connections} connections paced to {cfg.e2e_rate_per_s:g} POSTs/s for "
-        f"{cfg.e2e_seconds:g} s; intake + router; from each command's received_at (intake's "
-        "database) to its outcome read on sosa.outcomes.v1 (read_committed)",
+        f"{cfg.e2e_seconds:g} s; intake + router + notifier, one webhook endpoint of the "
+        "requester answering 204 at once; from each command's received_at (intake's database) "
+        "to its outcome read on sosa.outcomes.v1 (read_committed) and to its webhook received",
     )
     started = time.monotonic()
-    async with stack_of(cfg, "b-end-to-end", ["intake", "router"]) as stack:
+    async with (
+        TimedReceiver() as receiver,
+        stack_of(cfg, "b-end-to-end", ["intake", "router", "notifier"]) as stack,
+    ):
+        async with api(stack, REQUESTER) as client:
+            receiver.secret = (await subscribe(client, receiver.url))["secret"]
         outcomes_topic = topic(stack, topics.OUTCOMES)
         async with TimedOutcomes(cfg.kafka, outcomes_topic) as outcomes:
             await warm_up(cfg, stack, outcomes)
+            await receiver.wait_for(events(outcomes, outcomes.seen_at), timeout_s=60)
             since = time.time()
             meter = Meter(pids(stack)).start()
             run = await load(posts(stack), cfg.e2e_seconds, cfg.e2e_connections, cfg.e2e_rate_per_s)
             received = await commands_received(intake_db(stack), since)
             await outcomes.wait_seen(received, timeout_s=120)
+            await receiver.wait_for(events(outcomes, received), timeout_s=120)
             meter.stop()
             samples = await scrape(stack.url("router"))
         by_cause = await outcomes_by_cause(cfg.kafka, outcomes_topic)
     latencies = [
         outcomes.seen_wall[c] - at for c, at in received.items() if c in outcomes.seen_wall
     ]
-    latency = latency_ms(latencies)
+    webhooks = post_to_webhook(received, outcomes, receiver)
     result.figures = {
         **once_each(result.scenario, received, by_cause),
         "statuses": run.statuses,
         "accepted_per_s": run.accepted_per_s,
         "latency_post_to_202": {"count": run.requests, **run.latency_ms},
-        "latency_received_to_outcome": latency,
+        "latency_received_to_outcome": latency_ms(latencies),
+        "webhooks_received": webhooks["count"],
+        "webhooks_missing": len(events(outcomes, received)) - webhooks["count"],
+        "latency_post_to_webhook": webhooks,
         "router_mean_batch": mean_batch(samples, "router", "applied_together"),
         **meter.figures(len(received), "request"),
     }
     result.targets = targets.end_to_end(result.figures, cfg.e2e_rate_per_s)
     result.seconds = time.monotonic() - started
     return result
+
+
+def post_to_webhook(
+    received: dict[str, float], outcomes: TimedOutcomes, receiver: TimedReceiver
+) -> dict[str, float | int]:
+    """From each command's received_at (intake took the POST) to the first webhook of its
+    routing outcome at the receiver, both wall-clock times on this machine."""
+    first_webhook = receiver.received_wall
+    return latency_ms(
+        first_webhook[outcomes.event_of[command]] - at
+        for command, at in received.items()
+        if outcomes.event_of.get(command, "") in first_webhook
+    )
 
 
 # --- c. router catch-up ----------------------------------------------------------------------
