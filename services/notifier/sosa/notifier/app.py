@@ -31,11 +31,16 @@ from sosa.notifier.runtime import Runtime
 from sosa.notifier.settings import NotifierSettings
 
 RELAY_LOCK_ID = 0x505A_0003
+PING_AFTER_IDLE_S = 1.0
+"""A pooled connection idle at least this long is pinged at checkout; PostgreSQL does not restart
+in less (a restart within it fails one round of a loop, which retries it)."""
 
 
 def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> FastAPI:
     clock = clock or SystemClock()
-    engine = db.create_engine(settings.notifier_database_url)
+    # the notifier's loops use their connections every few milliseconds under load: one that
+    # was back in the pool a moment ago is not pinged again (sosa.infra.db.create_engine)
+    engine = db.create_engine(settings.notifier_database_url, ping_after_idle_s=PING_AFTER_IDLE_S)
     sessions = db.sessionmaker(engine)
     box = secret_box.SecretBox(settings.webhook_secret_keys)  # a malformed key fails here
     workers = Workers()

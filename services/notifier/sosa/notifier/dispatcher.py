@@ -92,6 +92,10 @@ class Dispatcher:
         """Every delivery this dispatcher holds a lease on (queued, in flight, being recorded):
         delivery id -> channel key."""
         self._held_per_channel: dict[str, int] = {}
+        """Deliveries queued or in flight, per channel key (not those being recorded: their
+        channel's slot and room are free again once the answer is in)."""
+        self._recording: set[str] = set()
+        """Held deliveries whose attempt is over and is waiting to be recorded."""
         self._in_flight: dict[str, int] = {}
         self._limits: dict[str, int] = {}
         self._more_due = False
@@ -128,7 +132,8 @@ class Dispatcher:
         """Check the deliveries that waited long in the queues, claim due deliveries for the
         channels with room and start what the slots allow; returns how many were claimed."""
         await self._recheck_waiting()
-        room = self._settings.dispatch_concurrency * self._settings.claim_ahead - len(self._held)
+        held = len(self._held) - len(self._recording)
+        room = self._settings.dispatch_concurrency * self._settings.claim_ahead - held
         self._more_due = False
         claimed = await self._claim(room) if room > 0 else []
         for row in claimed:
@@ -235,7 +240,7 @@ class Dispatcher:
                 .order_by(k.c.retired_at.desc())
             ):
                 old.setdefault(endpoint_id, []).append(secret)
-        opened = self._box.open  # stored sealed (sosa.notifier.secret_box)
+        opened = functools.cache(self._box.open)  # each secret decrypted once per claim
         return [
             SimpleNamespace(
                 **row._mapping,
@@ -272,10 +277,22 @@ class Dispatcher:
 
     def _let_go(self, delivery_id: str) -> None:
         key = self._held.pop(delivery_id, None)
-        if key is not None:
-            self._held_per_channel[key] -= 1
-            if self._wants_more(key):
-                self._wake.set()  # claim again
+        if key is not None and delivery_id not in self._recording:
+            self._free(key)
+        self._recording.discard(delivery_id)
+
+    def _attempted(self, delivery_id: str) -> None:
+        """The attempt is over: its channel gets the room back at once, while the delivery
+        stays held (never claimed again here) until it is recorded."""
+        key = self._held.get(delivery_id)
+        if key is not None and delivery_id not in self._recording:
+            self._recording.add(delivery_id)
+            self._free(key)
+
+    def _free(self, key: str) -> None:
+        self._held_per_channel[key] -= 1
+        if self._wants_more(key):
+            self._wake.set()  # claim again
 
     async def _recheck_waiting(self) -> None:
         """Check again the queued deliveries claimed or checked more than half of `RECHECK_S`
@@ -322,8 +339,12 @@ class Dispatcher:
                 result = await self._traced_attempt(row)
             finally:
                 self._in_flight[key] -= 1
+            self._attempted(row.delivery_id)
             self._start_ready()  # the slot takes the next queued delivery at once
-            await self._recorded.store_driven(recording.Attempt(row, result, self._clock.now()))
+            await self._recorded.store_driven(
+                recording.Attempt(row, result, self._clock.now()),
+                linger_s=self._settings.record_linger_s,
+            )
             log.info(
                 "delivery attempt",
                 extra={

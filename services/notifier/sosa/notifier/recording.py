@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.contracts import envelope, topics
@@ -99,9 +99,86 @@ async def record_all(
 async def _record_delivered(
     session: AsyncSession, attempts: Sequence[Attempt], *, settings: NotifierSettings
 ) -> None:
-    """Delivered attempts, one statement per table: what `record_attempt` writes for each."""
+    """Delivered attempts, set-based: what `record_attempt` writes for each. On PostgreSQL the
+    deliveries, the attempts and the outbox rows go in one statement of one shape whatever the
+    round's size (`_DELIVERED`, one array per column), then the endpoints' streaks; SQLite
+    takes one statement per table."""
     if not attempts:
         return
+    published = []
+    for a in attempts:
+        values = {"attempts": a.row.attempts + 1, "status": "delivered", "next_attempt_at": None}
+        record = _published(a.row, a.result, str(uuid.uuid4()), values, a.now, settings)
+        published.append(outbox_row(topics.DELIVERIES, record))
+    if is_postgres(session):
+        await session.execute(_DELIVERED, _delivered_columns(attempts, published))
+    else:
+        await _delivered_row_by_row(session, attempts, published)
+    endpoints = sorted({a.row.endpoint_id for a in attempts if a.row.channel == "webhook"})
+    if endpoints:
+        await endpoint_health.clear_streaks(session, endpoints)
+
+
+_OUTBOX_COLUMNS = (
+    "topic",
+    "event_id",
+    "event_type",
+    "source",
+    "subject",
+    "time",
+    "data",
+    "traceparent",
+)
+_DELIVERED = text(
+    # the deliveries locked in delivery order (`ORDER BY ... FOR UPDATE`, before any of them is
+    # updated: the order a single attempt and the escalation scan take them in), then updated,
+    # their attempts and their records for `sosa.deliveries.v1` inserted; the endpoints after
+    "WITH v AS (SELECT * FROM unnest(CAST(:delivery_id AS text[]),"
+    " CAST(:attempt_number AS integer[]), CAST(:attempted_at AS timestamptz[]),"
+    " CAST(:status_code AS integer[]), CAST(:latency_ms AS integer[]),"
+    " CAST(:response_excerpt AS text[]), CAST(:target AS text[]))"
+    " AS v(delivery_id, attempt_number, attempted_at, status_code, latency_ms,"
+    " response_excerpt, target)),"
+    " locked AS (SELECT delivery_id FROM deliveries"
+    " WHERE delivery_id = ANY(CAST(:delivery_id AS text[]))"
+    " ORDER BY delivery_id FOR UPDATE),"
+    " delivered AS (UPDATE deliveries AS d SET attempts = v.attempt_number,"
+    " status = 'delivered', next_attempt_at = NULL, last_error = NULL,"
+    " delivered_at = v.attempted_at FROM v JOIN locked USING (delivery_id)"
+    " WHERE d.delivery_id = v.delivery_id),"
+    " attempted AS (INSERT INTO attempts (delivery_id, attempt_number, attempted_at,"
+    " status_code, latency_ms, error, response_excerpt, target)"
+    " SELECT delivery_id, attempt_number, attempted_at, status_code, latency_ms, NULL,"
+    " response_excerpt, target FROM v)"
+    " INSERT INTO outbox (topic, event_id, event_type, source, subject, time, data,"
+    " traceparent) SELECT * FROM unnest(CAST(:o_topic AS text[]),"
+    " CAST(:o_event_id AS text[]), CAST(:o_event_type AS text[]), CAST(:o_source AS text[]),"
+    " CAST(:o_subject AS text[]), CAST(:o_time AS timestamptz[]), CAST(:o_data AS bytea[]),"
+    " CAST(:o_traceparent AS text[]))"
+)
+"""One text whatever the number of attempts: parsed and planned once per connection."""
+
+
+def _delivered_columns(
+    attempts: Sequence[Attempt], published: Sequence[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """The parameters of `_DELIVERED`: one array per column, the attempts in delivery order."""
+    return {
+        "delivery_id": [a.row.delivery_id for a in attempts],
+        "attempt_number": [a.row.attempts + 1 for a in attempts],
+        "attempted_at": [a.now for a in attempts],
+        "status_code": [a.result.status_code for a in attempts],
+        "latency_ms": [a.result.latency_ms for a in attempts],
+        "response_excerpt": [a.result.response_excerpt for a in attempts],
+        "target": [target_of(a.row) for a in attempts],
+        **{f"o_{name}": [row[name] for row in published] for name in _OUTBOX_COLUMNS},
+    }
+
+
+async def _delivered_row_by_row(
+    session: AsyncSession, attempts: Sequence[Attempt], published: Sequence[dict[str, Any]]
+) -> None:
+    """SQLite (no arrays): one executemany per table."""
     d = tables.deliveries
     await session.execute(
         update(d)
@@ -122,9 +199,6 @@ async def _record_delivered(
             for a in attempts
         ],
     )
-    endpoints = sorted({a.row.endpoint_id for a in attempts if a.row.channel == "webhook"})
-    if endpoints:
-        await endpoint_health.clear_streaks(session, endpoints)
     await session.execute(
         tables.attempts.insert(),
         [
@@ -141,11 +215,6 @@ async def _record_delivered(
             for a in attempts
         ],
     )
-    published = []
-    for a in attempts:
-        values = {"attempts": a.row.attempts + 1, "status": "delivered", "next_attempt_at": None}
-        record = _published(a.row, a.result, str(uuid.uuid4()), values, a.now, settings)
-        published.append(outbox_row(topics.DELIVERIES, record))
     await session.execute(tables.outbox.insert(), published)
 
 

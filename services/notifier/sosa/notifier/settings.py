@@ -47,6 +47,12 @@ class NotifierSettings(ApiSettings):
         description="Deliveries claimed ahead per attempt slot: a channel holds up to its limit "
         "times this (in flight or queued), so that one claim transaction feeds many attempts.",
     )
+    record_linger_s: float = Field(
+        default=0.05,
+        ge=0,
+        description="A finished attempt waits this long for others before they are recorded "
+        "together in one transaction (its slot takes the next delivery meanwhile).",
+    )
     lease_margin_s: float = Field(
         default=10.0,
         gt=0,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import time
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -62,13 +64,23 @@ async def answers(session: AsyncSession) -> bool:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, sqlite_write_first: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    sqlite_write_first: bool = False,
+    ping_after_idle_s: float = 0.0,
 ) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout so readers and the relay coexist.
 
     `sqlite_write_first`: every SQLite transaction takes the write lock when it begins. For a
     service whose transactions all write (the router), this makes a second writer wait its
     turn instead of failing at once when it upgrades a read to a write.
+
+    `ping_after_idle_s`: a pooled PostgreSQL connection is pinged at checkout (`_ping`) only
+    when it was back in the pool at least this long (0: always). One that was in use a moment
+    ago is not: a server restart within that moment fails one transaction, which SQLAlchemy
+    takes as a disconnect (the pool's older connections are replaced with it) and which the
+    caller retries, as it would if the restart came during the transaction.
     """
     if url.startswith("sqlite"):
         database = make_url(url).database
@@ -96,8 +108,26 @@ def create_engine(
     engine = create_async_engine(
         _with_statement_cache(url), pool_size=pool_size, max_overflow=pool_size
     )
-    event.listen(engine.sync_engine.pool, "checkout", _ping)
+    if ping_after_idle_s > 0:
+        pool = engine.sync_engine.pool
+        event.listen(pool, "checkin", _note_checkin)
+        event.listen(pool, "checkout", functools.partial(_ping_if_idle, ping_after_idle_s))
+    else:
+        event.listen(engine.sync_engine.pool, "checkout", _ping)
     return engine
+
+
+def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["sosa_checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(
+    idle_s: float, dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any
+) -> None:
+    """`_ping`, for a connection back in the pool for at least `idle_s` (or never used)."""
+    checked_in_at = record.info.get("sosa_checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at >= idle_s:
+        _ping(dbapi_connection, record, proxy)
 
 
 def _ping(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: Any) -> None:

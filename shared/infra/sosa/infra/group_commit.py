@@ -62,15 +62,18 @@ class GroupCommit(Generic[WriteT]):
             self._arrived.notify()
         return await future
 
-    async def store_driven(self, write: WriteT) -> bool:
+    async def store_driven(self, write: WriteT, *, linger_s: float = 0.0) -> bool:
         """`store` without writers (`run` not running): the caller that finds no commit in
         progress stores everything gathered so far, its own write included, while later callers
-        gather for the next commit. No wait is added: a batch is what arrived during the last
-        commit (the notifier's attempts, which finish at their own pace)."""
+        gather for the next commit. A batch is what arrived during the last commit, and, with
+        `linger_s`, during that much more before it is taken (the notifier's attempts, which
+        finish at their own pace and whose callers need not wait for the commit)."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((write, future))
         async with self._driving:
             while not future.done():
+                if linger_s > 0 and len(self._queue) < self._max_batch:
+                    await asyncio.sleep(linger_s)
                 batch = self._take()
                 try:
                     await self._commit(batch)
