@@ -224,3 +224,29 @@ async def test_telling_30_outcomes_takes_as_many_statements_as_telling_3(
             )
         ).scalars()
         assert list(seqs) == list(range(1, 36)), "each party's stream numbered without a gap"
+
+
+async def test_a_clean_stop_records_the_attempts_already_answered_instead_of_handing_them_back(
+    sessions: async_sessionmaker[AsyncSession], clock: MovableClock, receiver: Receiver
+) -> None:
+    """Answered attempts wait `record_linger_s` to be recorded together; a stop meanwhile lets
+    them be recorded (the next notifier would send them again), and hands back only the rest."""
+    await subscribe(sessions, receiver.url, clock)
+    ids = await told(sessions, clock, 5)
+    receiver.held = 1  # one attempt stays under way: it is handed back
+    lingering = SETTINGS.model_copy(update={"record_linger_s": 30.0})
+    async with guarded_client(SETTINGS.webhook_allowed_networks) as client:
+        dispatcher = Dispatcher(sessions, client, lingering, clock)
+        running = asyncio.create_task(dispatcher.run())
+        await until(lambda: len(receiver.ids) == 5)  # four answered, one held
+        assert set((await leases(sessions)).values()) == {clock.now() + LEASE}, "none recorded"
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    async with sessions() as session:
+        rows = (await session.execute(select(d.c.event_id, d.c.status, d.c.attempts))).all()
+    held = receiver.ids[0]
+    assert sorted(rows) == sorted(
+        (event_id, "pending", 0) if event_id == held else (event_id, "delivered", 1)
+        for event_id in ids
+    )
+    assert (await leases(sessions))[held] == clock.now(), "handed back: due at once"

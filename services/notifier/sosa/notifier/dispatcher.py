@@ -53,6 +53,8 @@ EMAIL_LIMIT: Final = 2
 """Attempts in flight to one e-mail recipient."""
 RECHECK_S: Final = 1.0
 """A claimed delivery that has waited this long for a slot is checked again before it is sent."""
+STOP_RECORDING_S: Final = 5.0
+"""On a clean stop, how long the attempts already answered may take to be recorded."""
 
 
 def _sendable() -> Any:
@@ -405,10 +407,18 @@ class Dispatcher:
         )
 
     async def _hand_back_leases(self) -> None:
-        """On a clean stop, cancel what is in flight and make it and what is queued due again
-        at once."""
+        """On a clean stop, cancel what is in flight, let the attempts already answered be
+        recorded (for at most `STOP_RECORDING_S`: not sent again by the next notifier), and
+        make the rest due again at once (those recorded meanwhile are no longer pending)."""
         ids = list(self._held)
         self._queued.clear()
+        answered = [t for i, t in self._tasks.items() if i in self._recording]
+        for delivery_id, task in self._tasks.items():
+            if delivery_id not in self._recording:
+                task.cancel()
+        if answered:
+            self._recorded.stop_lingering()
+            await asyncio.wait(answered, timeout=STOP_RECORDING_S)
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)

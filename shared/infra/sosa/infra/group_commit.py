@@ -13,6 +13,7 @@ of it was stored, and retrying it is safe).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -52,6 +53,11 @@ class GroupCommit(Generic[WriteT]):
         self._queue: deque[tuple[WriteT, asyncio.Future[bool]]] = deque()
         self._arrived = asyncio.Condition()
         self._driving = asyncio.Lock()
+        self._lingering_ends = asyncio.Event()
+
+    def stop_lingering(self) -> None:
+        """From now on `store_driven` stores at once (a service that stops)."""
+        self._lingering_ends.set()
 
     async def store(self, write: WriteT) -> bool:
         """Store `write` with whatever else is waiting; True once committed, False when it was
@@ -73,7 +79,8 @@ class GroupCommit(Generic[WriteT]):
         async with self._driving:
             while not future.done():
                 if linger_s > 0 and len(self._queue) < self._max_batch:
-                    await asyncio.sleep(linger_s)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._lingering_ends.wait(), linger_s)
                 batch = self._take()
                 try:
                     await self._commit(batch)
