@@ -473,6 +473,10 @@ async def backlog_deliveries(
         if times
         else 0.0,
         "notifier_mean_recorded_together": mean_batch(samples, "notifier", "group_commit"),
+        "notifier_claims": round(
+            sample_sum(samples, "sosa_batch_size_count", service="notifier", stage="claimed")
+        ),
+        "notifier_mean_claimed_together": mean_batch(samples, "notifier", "claimed"),
         "deliveries_metered": metered,
         **meter.figures(metered, "delivery"),
     }

@@ -226,20 +226,23 @@ async def test_telling_30_outcomes_takes_as_many_statements_as_telling_3(
         assert list(seqs) == list(range(1, 36)), "each party's stream numbered without a gap"
 
 
-async def test_a_clean_stop_records_the_attempts_already_answered_instead_of_handing_them_back(
+async def test_a_clean_stop_records_the_attempts_answered_and_hands_back_only_the_rest(
     sessions: async_sessionmaker[AsyncSession], clock: MovableClock, receiver: Receiver
 ) -> None:
     """Answered attempts wait `record_linger_s` to be recorded together; a stop meanwhile lets
-    them be recorded (the next notifier would send them again), and hands back only the rest."""
+    them be recorded (the next notifier would send them again), and hands back only what is
+    still under way after `STOP_GRACE_S`."""
     await subscribe(sessions, receiver.url, clock)
     ids = await told(sessions, clock, 5)
-    receiver.held = 1  # one attempt stays under way: it is handed back
-    lingering = SETTINGS.model_copy(update={"record_linger_s": 30.0})
+    receiver.held = 1  # one attempt stays under way past the grace: it is handed back
+    # an attempt outlasts the stop's grace; answered ones wait longer than that to be recorded
+    lingering = SETTINGS.model_copy(update={"record_linger_s": 60.0, "webhook_timeout_s": 30.0})
     async with guarded_client(SETTINGS.webhook_allowed_networks) as client:
         dispatcher = Dispatcher(sessions, client, lingering, clock)
         running = asyncio.create_task(dispatcher.run())
         await until(lambda: len(receiver.ids) == 5)  # four answered, one held
-        assert set((await leases(sessions)).values()) == {clock.now() + LEASE}, "none recorded"
+        lease = timedelta(seconds=30 * 3 + 1)
+        assert set((await leases(sessions)).values()) == {clock.now() + lease}, "none recorded"
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     async with sessions() as session:

@@ -31,6 +31,9 @@ from sosa.notifier.runtime import Runtime
 from sosa.notifier.settings import NotifierSettings
 
 RELAY_LOCK_ID = 0x505A_0003
+CLAIM_PACE_S = 0.025
+"""The outcome consumer's wakes of the dispatcher folded over this long: one claim transaction
+takes the deliveries of several consumer batches (a steady stream's batches are small)."""
 PING_AFTER_IDLE_S = 1.0
 """A pooled connection idle at least this long is pinged at checkout; PostgreSQL does not restart
 in less (a restart within it fails one round of a loop, which retries it)."""
@@ -96,7 +99,12 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             workers.start(
                 "outcomes",
                 deliveries.runner(
-                    consumer, sessions, clock, settings, dispatcher.wake, dead_letters
+                    consumer,
+                    sessions,
+                    clock,
+                    settings,
+                    paced(dispatcher.wake, CLAIM_PACE_S),
+                    dead_letters,
                 ).run(),
             )
             workers.start(

@@ -35,7 +35,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sosa.infra import tracing
+from sosa.infra import metrics, tracing
 from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
 from sosa.infra.group_commit import GroupCommit
@@ -53,8 +53,8 @@ EMAIL_LIMIT: Final = 2
 """Attempts in flight to one e-mail recipient."""
 RECHECK_S: Final = 1.0
 """A claimed delivery that has waited this long for a slot is checked again before it is sent."""
-STOP_RECORDING_S: Final = 5.0
-"""On a clean stop, how long the attempts already answered may take to be recorded."""
+STOP_GRACE_S: Final = 5.0
+"""On a clean stop, how long the attempts under way may take to finish and be recorded."""
 
 
 def _sendable() -> Any:
@@ -138,6 +138,8 @@ class Dispatcher:
         room = self._settings.dispatch_concurrency * self._settings.claim_ahead - held
         self._more_due = False
         claimed = await self._claim(room) if room > 0 else []
+        if room > 0:
+            metrics.BATCH_SIZE.labels("notifier", "claimed").observe(len(claimed))
         for row in claimed:
             key = _channel_key(row)
             self._held[row.delivery_id] = key
@@ -292,9 +294,13 @@ class Dispatcher:
             self._free(key)
 
     def _free(self, key: str) -> None:
+        """One delivery fewer on the channel: when that makes it worth a claim, claim again
+        (only then: while it stays worth one, the last claim or the consumer's wake brought
+        what was due, and a claim for each freed slot would mostly find nothing)."""
+        wanted = self._wants_more(key)
         self._held_per_channel[key] -= 1
-        if self._wants_more(key):
-            self._wake.set()  # claim again
+        if not wanted and self._wants_more(key):
+            self._wake.set()
 
     async def _recheck_waiting(self) -> None:
         """Check again the queued deliveries claimed or checked more than half of `RECHECK_S`
@@ -407,18 +413,15 @@ class Dispatcher:
         )
 
     async def _hand_back_leases(self) -> None:
-        """On a clean stop, cancel what is in flight, let the attempts already answered be
-        recorded (for at most `STOP_RECORDING_S`: not sent again by the next notifier), and
-        make the rest due again at once (those recorded meanwhile are no longer pending)."""
+        """On a clean stop, let the attempts under way finish and be recorded (for at most
+        `STOP_GRACE_S`, their linger cut short: the next notifier would send them again), then
+        cancel what is left and make it and what is queued due again at once (those recorded
+        meanwhile are no longer pending)."""
         ids = list(self._held)
         self._queued.clear()
-        answered = [t for i, t in self._tasks.items() if i in self._recording]
-        for delivery_id, task in self._tasks.items():
-            if delivery_id not in self._recording:
-                task.cancel()
-        if answered:
-            self._recorded.stop_lingering()
-            await asyncio.wait(answered, timeout=STOP_RECORDING_S)
+        self._recorded.stop_lingering()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks.values()), timeout=STOP_GRACE_S)
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)

@@ -2,7 +2,8 @@
 rows for `sosa.deliveries.v1`, and waking the relay for each would make each relay transaction
 (lock, read, publish, delete) carry only that round. Wakes that come within `RELAY_PACE_S` of
 the first are folded into one, so that one relay transaction publishes them all; the log is
-an audit trail, and a fifth of a second more does not matter to it."""
+an audit trail, and a fifth of a second more does not matter to it. The outcome consumer's wakes
+of the dispatcher are paced the same way, over a shorter time (`sosa.notifier.app`)."""
 
 from __future__ import annotations
 
