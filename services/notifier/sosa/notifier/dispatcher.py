@@ -349,9 +349,11 @@ class Dispatcher:
                 self._in_flight[key] -= 1
             self._attempted(row.delivery_id)
             self._start_ready()  # the slot takes the next queued delivery at once
+            # wait for others to record with only when others are under way
+            under_way = any(self._in_flight.values())
             await self._recorded.store_driven(
                 recording.Attempt(row, result, self._clock.now()),
-                linger_s=self._settings.record_linger_s,
+                linger_s=self._settings.record_linger_s if under_way else 0.0,
             )
             log.info(
                 "delivery attempt",

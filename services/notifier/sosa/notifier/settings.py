@@ -51,7 +51,8 @@ class NotifierSettings(ApiSettings):
         default=0.05,
         ge=0,
         description="A finished attempt waits this long for others before they are recorded "
-        "together in one transaction (its slot takes the next delivery meanwhile).",
+        "together in one transaction, when others are under way (its slot takes the next "
+        "delivery meanwhile).",
     )
     lease_margin_s: float = Field(
         default=10.0,
