@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from sosa.infra import tracing
+from sosa.infra import collector, tracing
 from sosa.infra.logs import configure_logging
 from sosa.infra.serving import serve
 from sosa.notifier.app import create_app
@@ -18,4 +18,6 @@ if __name__ == "__main__":
     # each request would log it twice
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     tracing.setup("sosa-notifier", settings)
-    sys.exit(serve(create_app(settings), host=settings.host, port=settings.notifier_port))
+    app = create_app(settings)
+    collector.settle()  # what the imports and the app made lives as long as the process (#25)
+    sys.exit(serve(app, host=settings.host, port=settings.notifier_port))

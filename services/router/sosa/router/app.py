@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +9,7 @@ from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
-from sosa.infra import db, kafka, problems, startup, tracing
+from sosa.infra import collector, db, kafka, problems, startup, tracing
 from sosa.infra.auth import Authenticator, NoKeys
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import AdjustableClock, Clock, SystemClock
@@ -70,8 +69,7 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
         # (docs/performance.md).
         this_year = clock.now().year
         config.calendar.prepare(range(this_year, this_year + 2))
-        gc.collect()
-        gc.freeze()
+        collector.settle()
         consumer.subscribe([settings.topic(topics.REQUESTS)], listener=producers)
         processor = Processor(
             consumer=consumer,

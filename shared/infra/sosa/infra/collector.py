@@ -4,8 +4,9 @@ A service keeps, from its start to its end, hundreds of thousands of objects tha
 will ever free: the modules, SQLAlchemy's tables and compiled statements, pydantic's and
 FastAPI's models, the OpenAPI document. Python's full collections walk all of them nonetheless:
 in intake under scenario a they were 11 % of the process's samples (py-spy with native frames).
-`settle` is called once the service's app is built (`python -m sosa.intake`, not in tests'
-processes): it collects what the imports and the app's construction left behind, then
+`settle` is called once the service's app is built (`python -m sosa.intake` and
+`python -m sosa.notifier`, not in tests' processes; the router calls it in its start-up, once its
+calendars are loaded): it collects what the imports and the app's construction left behind, then
 moves every object alive to the permanent generation (`gc.freeze`), which no collection walks,
 and lets the young generation grow larger before it is collected (most of a request's objects
 die young, before any collection sees them). Cycles made afterwards are still collected.
