@@ -25,7 +25,14 @@ from sosa.intake import tables
 from sosa.intake.insights import analytics
 from sosa.intake.insights import resilience_figures as figures
 from sosa.intake.views.histogram_keys import ALL_SUPPLIERS, ANSWER_MS, OFFER_DAYS
-from sosa.intake.views.rollup_keys import COUNTS, VIEW_COLUMNS, Changes, Counted
+from sosa.intake.views.rollup_keys import (
+    COUNTS,
+    PAIR_COUNTS,
+    SUMMARY_COUNTS,
+    VIEW_COLUMNS,
+    Changes,
+    Counted,
+)
 from sosa.intake.views.rollups import scopes
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 from tests.integration.intake.seeding import Sessions, apply, submit
@@ -46,6 +53,8 @@ ROLLUPS = (
     tables.figure_histograms_daily,
 )
 LIAISON = "in-liaison"
+PAIRED = ((tables.figure_pairs, PAIR_COUNTS), (tables.figure_summaries, SUMMARY_COUNTS))
+OPERATOR = Caller("ops", frozenset({Role.OPERATOR}), "api_key")
 
 
 async def _submitted(sessions: Sessions, rng: random.Random, n: int) -> list[list[Any]]:
@@ -58,7 +67,10 @@ async def _submitted(sessions: Sessions, rng: random.Random, n: int) -> list[lis
             **DPAS_REQUEST,
             "supplier": {"party_id": supplier, "name": supplier, "country": "US"},
             "contract_number": f"N00024-26-C-{i:04d}",
-            "items": [{"description": rng.choice(ITEMS), "quantity": "1"}],
+            "items": [
+                {"description": item, "quantity": "1"}
+                for item in rng.sample(ITEMS, rng.randint(1, 2))
+            ],
         }
         rating = rng.choice(RATINGS)
         if rating is None:
@@ -172,6 +184,51 @@ def _migration_fill() -> Any:
     return fill
 
 
+async def _kept_pairs(session: AsyncSession) -> list[dict[tuple[Any, ...], tuple[int, ...]]]:
+    return [await _kept(session, table) for table, _ in PAIRED]
+
+
+async def _defined_pairs(session: AsyncSession) -> list[dict[tuple[Any, ...], tuple[int, ...]]]:
+    """The pairs as `rollup_keys` defines them over the views, their items and who may see
+    them, and the summaries folded from those pairs by hand (not by `summary_delta`): the
+    requests, the rated ones, the sum of squared rated counts, the suppliers with a rated one
+    and those with an accepted one."""
+    v, a, i = tables.request_views, tables.request_access, tables.request_items
+    parties: dict[str, set[str]] = {}
+    for request_id, party_id in await session.execute(select(a.c.request_id, a.c.party_id)):
+        parties.setdefault(request_id, set()).add(party_id)
+    items: dict[str, list[str]] = {}
+    for request_id, item in await session.execute(select(i.c.request_id, i.c.item_key)):
+        items.setdefault(request_id, []).append(item)
+    changes = Changes()
+    for row in await session.execute(select(*(v.c[n] for n in VIEW_COLUMNS))):
+        changes.count(
+            Counted.of(row._mapping, items.get(row.request_id, ())),
+            scopes(parties.get(row.request_id, ())),
+        )
+    pairs = {
+        (r["scope"], r["dimension"], r["key"], r["supplier"]): tuple(r[n] for n in PAIR_COUNTS)
+        for r in changes.pair_rows()
+    }
+    summaries: dict[tuple[Any, ...], list[int]] = {}
+    for (scope, dimension, key, _), (requests, rated, accepted) in pairs.items():
+        into = summaries.setdefault((scope, dimension, key), [0] * len(SUMMARY_COUNTS))
+        for index, n in enumerate((requests, rated, rated * rated, rated > 0, accepted > 0)):
+            into[index] += int(n)
+    return [pairs, {key: tuple(counts) for key, counts in summaries.items()}]
+
+
+def _pairs_fill() -> Any:
+    """`fill` of the migration that made the figure pairs and summaries (0009)."""
+    path = next(Path(tables.__file__).parent.glob("migrations/versions/0009_figure_pairs.py"))
+    spec = importlib.util.spec_from_file_location("figure_pairs_migration", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.fill
+
+
 async def test_the_rollups_count_what_their_definition_counts(sessions: Sessions) -> None:
     await _population(sessions, 70)
     async with sessions() as session:
@@ -193,21 +250,59 @@ async def test_the_rollups_count_what_their_definition_counts(sessions: Sessions
     }
     assert {k for s, f, k, _ in spread if s == "*" and f == OFFER_DAYS} > {ALL_SUPPLIERS}
     assert any(n > 1 for n, _ in spread.values())  # buckets holding several values
+    async with sessions() as session:
+        pairs, summaries = await _kept_pairs(session)
+        assert [pairs, summaries] == await _defined_pairs(session)
+    # varied: program and item pairs in the parties' scopes, gaps and not
+    assert {(scope, dimension) for scope, dimension, *_ in pairs} >= {
+        (scope, dimension) for scope in ("*", "dod-navsea") for dimension in ("program", "item")
+    }
+    assert {0, 1} <= {counts[4] for counts in summaries.values()}  # gaps (0 or 1 accepting)
+    assert any(counts[4] >= 2 for counts in summaries.values())  # and not
+    assert any(counts[3] > 1 for counts in summaries.values())
+
+
+async def test_the_figures_pages_from_the_summaries_equal_their_definition(
+    sessions: Sessions,
+) -> None:
+    """The first rows of concentration and gaps, as the API asks for them (a `limit` of rows
+    and of shares), and the CSV export's chunks, equal the definition's first rows."""
+    await _population(sessions, 60)
+    supplier = Caller("nihon-seiki", frozenset({Role.SUPPLIER}), "api_key")
+    async with sessions() as session:
+        for caller in (OPERATOR, supplier):
+            chosen = analytics.chosen(caller, None, None)
+            population = await cases(session, chosen.where)
+            for dimension in ("program", "item"):
+                every = figures.concentration(population, dimension)
+                gaps = figures.redundancy_gaps(population, dimension)
+                assert len(every) > (2 if dimension == "item" else 0)  # (routed: all DO-A3)
+                for rows in (1, 3, None):
+                    page = await analytics.concentration_page(session, chosen, dimension, rows, 2)
+                    assert page.total == len(every)
+                    assert page.rows == [analytics.largest_shares(c, 2) for c in every[:rows]]
+                    gap_page = await analytics.gaps_page(session, chosen, dimension, rows)
+                    assert (gap_page.total, gap_page.rows) == (len(gaps), gaps[:rows])
+                total, chunks = await analytics.concentration_chunks(
+                    session, chosen, dimension, None, None
+                )
+                streamed = [row async for chunk in chunks for row in chunk]
+                assert (total, streamed) == (len(every), every)
 
 
 async def test_the_backfill_gives_the_rows_the_projection_kept(sessions: Sessions) -> None:
     await _population(sessions, 40)
     async with sessions() as session, session.begin():
-        kept = [await _kept(session, t) for t in ROLLUPS]
-        for table in ROLLUPS:
+        kept = [await _kept(session, t) for t in ROLLUPS] + await _kept_pairs(session)
+        for table in (*ROLLUPS, *(t for t, _ in PAIRED)):
             await session.execute(delete(table))
-    fill = _migration_fill()
     async with sessions() as session, session.begin():
         connection = await session.connection()
-        await connection.run_sync(fill)
+        await connection.run_sync(_migration_fill())
+        await connection.run_sync(_pairs_fill())
     async with sessions() as session:
-        assert [await _kept(session, t) for t in ROLLUPS] == kept
-    assert kept[0]
+        assert [await _kept(session, t) for t in ROLLUPS] + await _kept_pairs(session) == kept
+    assert all(kept)
 
 
 async def test_a_party_holding_a_relation_its_roles_do_not_allow_is_counted_from_the_views(
@@ -231,9 +326,11 @@ async def test_a_party_holding_a_relation_its_roles_do_not_allow_is_counted_from
                 request_id=other, party_id=supplier.party_id, relation="liaison"
             )
         )
-        for table in ROLLUPS:  # counted again: the supplier's scope now holds that request
+        # counted again: the supplier's scope now holds that request
+        for table in (*ROLLUPS, *(t for t, _ in PAIRED)):
             await session.execute(delete(table))
         await (await session.connection()).run_sync(_migration_fill())
+        await (await session.connection()).run_sync(_pairs_fill())
     async with sessions() as session:
         for since, until in ((None, None), (T0 + timedelta(days=2, hours=3), None)):
             chosen = analytics.chosen(supplier, since, until)
@@ -244,6 +341,10 @@ async def test_a_party_holding_a_relation_its_roles_do_not_allow_is_counted_from
                 assert await analytics.rates(session, chosen, group_by) == figures.rates(
                     population, group_by
                 )
-            assert await analytics.concentration(
-                session, chosen, "program"
-            ) == figures.concentration(population, "program")
+            for dimension in ("program", "item"):
+                assert await analytics.concentration(
+                    session, chosen, dimension
+                ) == figures.concentration(population, dimension)
+                assert await analytics.redundancy_gaps(
+                    session, chosen, dimension
+                ) == figures.redundancy_gaps(population, dimension)

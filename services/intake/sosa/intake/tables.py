@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sosa.infra.columns import UtcDateTime
 from sosa.infra.outbox import outbox_table
 from sosa.intake.views.rollup_keys import COUNTS as ROLLUP_COUNTS
+from sosa.intake.views.rollup_keys import PAIR_COUNTS, SUMMARY_COUNTS
 
 metadata = MetaData(
     naming_convention={
@@ -178,6 +179,33 @@ figure_histograms_daily = _figure_histogram(
     "figure_histograms_daily", Column("day", Date, primary_key=True)
 )
 """The same histograms per UTC day of receipt."""
+figure_pairs = Table(
+    "figure_pairs",
+    metadata,
+    # `*` or a party id, as in `figure_counts`
+    Column("scope", String(128), primary_key=True),
+    # program or item (`rollup_keys.PAIRED`)
+    Column("dimension", String(20), primary_key=True),
+    # the program symbol, or the item as the figures group items (up to 500 characters)
+    Column("key", Text, primary_key=True),
+    Column("supplier", String(128), primary_key=True),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in PAIR_COUNTS),
+    # a key's largest shares, read in order for the rows a figure answers
+    Index("ix_figure_pairs_largest", "scope", "dimension", "key", "rated"),
+)
+"""Per scope, program or item, and supplier, over all time: how many requests, how many of them
+rated and accepted (`rollup_keys.pair_tally`)."""
+
+figure_summaries = Table(
+    "figure_summaries",
+    metadata,
+    Column("scope", String(128), primary_key=True),
+    Column("dimension", String(20), primary_key=True),
+    Column("key", Text, primary_key=True),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in SUMMARY_COUNTS),
+)
+"""Per scope and program or item, over all time, its pairs folded (`rollup_keys.summary_delta`):
+the index, the number of suppliers and whether it is a gap come from one row."""
 
 request_timeline = Table(
     "request_timeline",

@@ -25,9 +25,17 @@ def safe_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_rows(out: IO[str], fieldnames: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
-    """A header line and `rows`, every text cell quoted and made safe by `safe_cell`."""
+def write_rows(
+    out: IO[str],
+    fieldnames: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    header: bool = True,
+) -> None:
+    """A header line (unless `header` is false: a later part of a streamed export) and `rows`,
+    every text cell quoted and made safe by `safe_cell`."""
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
-    writer.writerow([safe_cell(name) for name in fieldnames])
+    if header:
+        writer.writerow([safe_cell(name) for name in fieldnames])
     for row in rows:
         writer.writerow([safe_cell(row.get(name)) for name in fieldnames])

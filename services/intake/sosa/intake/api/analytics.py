@@ -3,8 +3,9 @@ CSV (`format=csv`). Each answer says how it was computed and over which period."
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -12,10 +13,11 @@ from typing import Annotated, Any, Literal
 import anyio
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Receive, Scope, Send
 
 from sosa.contracts.instants import Instant
 from sosa.infra import csv_cells
@@ -97,14 +99,105 @@ def _json(result: Figures) -> Response:
 def _csv(result: Figures) -> Response:
     lines = [line for row in result.rows for line in _flat(dict(row))]
     out = io.StringIO()
-    since, until = result.period.since, result.period.until
-    out.write(f"# {result.figure}: {result.method}\n")
-    out.write(f"# period: received {since or 'from the first'} to {until or 'now'}")
-    out.write(f"; computed at {result.computed_at.isoformat()}; requests: {result.requests}")
-    out.write(f"; rows: {len(result.rows)} of {result.total_rows}\n")
+    out.write(_preamble(result, len(result.rows)))
     if lines:
         csv_cells.write_rows(out, list(lines[0]), lines)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+def _preamble(result: Figures, given: int) -> str:
+    """The export's two `#` lines: the method, and the period, time, count and rows given."""
+    since, until = result.period.since, result.period.until
+    return (
+        f"# {result.figure}: {result.method}\n"
+        f"# period: received {since or 'from the first'} to {until or 'now'}"
+        f"; computed at {result.computed_at.isoformat()}; requests: {result.requests}"
+        f"; rows: {given} of {result.total_rows}\n"
+    )
+
+
+def _csv_chunk(rows: Sequence[Any], fieldnames: list[str] | None) -> tuple[str, list[str] | None]:
+    """Some rows of a streamed export as CSV (the column names first, with the first rows)."""
+    lines = [line for row in rows for line in _flat(_fields(row))]
+    if not lines:
+        return "", fieldnames
+    out = io.StringIO()
+    csv_cells.write_rows(out, fieldnames or list(lines[0]), lines, header=fieldnames is None)
+    return out.getvalue(), fieldnames or list(lines[0])
+
+
+class _Streamed(StreamingResponse):
+    """A streamed answer that ends its database transaction once sent, or once the client went
+    away (whether or not the body was ever read)."""
+
+    def __init__(self, body: AsyncIterator[str], media_type: str, done: contextlib.AsyncExitStack):
+        super().__init__(body, media_type=media_type)
+        self._done = done
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._done.aclose()
+
+
+Chunks = Callable[[AsyncSession, Chosen], Awaitable[tuple[int, AsyncIterator[Sequence[Any]]]]]
+"""How many rows a figure has, and its rows a chunk at a time."""
+
+
+async def _streamed_csv(
+    rt: Runtime,
+    caller: Caller,
+    name: str,
+    since: datetime | None,
+    until: datetime | None,
+    chunks_of: Chunks,
+    limit: int | None,
+) -> Response:
+    """The CSV export streamed: the count and the first lines are read before the answer
+    starts (a database that cannot answer still gets a 503), then each chunk of rows is read
+    from the database's cursor, written as CSV off the event loop and sent, in the same
+    snapshot; intake holds one chunk at a time however many rows the figure has."""
+    _check_period(since, until)
+    computed_at = rt.clock.now()
+    chosen = analytics.chosen(caller, since, until)
+    done = contextlib.AsyncExitStack()
+    try:
+        session = await done.enter_async_context(rt.sessions())
+        _ = await done.enter_async_context(session.begin())
+        await _one_snapshot(session)
+        requests = await analytics.population(session, chosen)
+        total, chunks = await chunks_of(session, chosen)
+        head = Figures(
+            figure=name,
+            method=figures.METHODS[name],
+            period=Period(since=since, until=until),
+            computed_at=computed_at,
+            requests=requests,
+            total_rows=total,
+            rows=[],
+        )
+        first: Sequence[Any] = await anext(aiter(chunks), [])
+    except BaseException:
+        await done.aclose()
+        raise
+
+    async def body() -> AsyncIterator[str]:
+        yield _preamble(head, total if limit is None else min(limit, total))
+        text, fieldnames = await anyio.to_thread.run_sync(_csv_chunk, first, None)
+        yield text
+        async for chunk in chunks:
+            text, fieldnames = await anyio.to_thread.run_sync(_csv_chunk, chunk, fieldnames)
+            yield text
+
+    return _Streamed(body(), "text/csv; charset=utf-8", done)
+
+
+def _check_period(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and until <= since:
+        raise RequestValidationError(
+            [{"loc": ("query", "until"), "msg": "must be later than since", "type": "value_error"}]
+        )
 
 
 async def _compute(
@@ -113,21 +206,22 @@ async def _compute(
     name: str,
     since: datetime | None,
     until: datetime | None,
-    make: Callable[[AsyncSession, Chosen], Awaitable[Sequence[Any]]],
+    make: Callable[[AsyncSession, Chosen], Awaitable[Sequence[Any] | analytics.Ranked[Any]]],
     limit: int | None = None,
 ) -> Figures:
     """The figure computed by the database (`sosa.intake.insights.analytics`): only its grouped rows
-    come back to intake, never the requests themselves."""
-    if since is not None and until is not None and until <= since:
-        raise RequestValidationError(
-            [{"loc": ("query", "until"), "msg": "must be later than since", "type": "value_error"}]
-        )
+    come back to intake, never the requests themselves (a `Ranked` figure: only its first
+    `limit` rows, with how many it has)."""
+    _check_period(since, until)
     computed_at = rt.clock.now()
     chosen = analytics.chosen(caller, since, until)
     async with rt.figure_slots, rt.sessions() as session, session.begin():
         await _one_snapshot(session)
         requests = await analytics.population(session, chosen)
         found = await make(session, chosen)
+    total, rows = (
+        (found.total, found.rows) if isinstance(found, analytics.Ranked) else (len(found), found)
+    )
     return await anyio.to_thread.run_sync(
         lambda: Figures(  # off the event loop: a figure by item has thousands of rows
             figure=name,
@@ -135,8 +229,8 @@ async def _compute(
             period=Period(since=since, until=until),
             computed_at=computed_at,
             requests=requests,
-            total_rows=len(found),
-            rows=[_fields(row) for row in found[:limit]],
+            total_rows=total,
+            rows=[_fields(row) for row in rows[:limit]],
         )
     )
 
@@ -192,14 +286,25 @@ async def concentration(
     fmt: Format = "json",
     limit: Limit = None,
 ) -> Response:
+    rows = _rows_for(fmt, limit)
+    if fmt == "csv":  # every row by default (a million requests: 523,115 shares), streamed
+        return await _streamed_csv(
+            rt,
+            caller,
+            "concentration",
+            since,
+            until,
+            lambda s, w: analytics.concentration_chunks(s, w, by, rows, rows),
+            rows,
+        )
     result = await _compute(
         rt,
         caller,
         "concentration",
         since,
         until,
-        lambda s, w: analytics.concentration(s, w, by, _rows_for(fmt, limit)),
-        _rows_for(fmt, limit),
+        lambda s, w: analytics.concentration_page(s, w, by, rows, rows),
+        rows,
     )
     return await _answer(result, fmt)
 
@@ -225,7 +330,7 @@ async def redundancy_gaps(
         "redundancy_gaps",
         since,
         until,
-        lambda s, w: analytics.redundancy_gaps(s, w, by),
+        lambda s, w: analytics.gaps_page(s, w, by, _rows_for(fmt, limit)),
         _rows_for(fmt, limit),
     )
     return await _answer(result, fmt)

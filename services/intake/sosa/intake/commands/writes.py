@@ -84,6 +84,8 @@ async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list
     grants = [grant for w in stored for grant in w.grants]
     if is_postgres(session):
         await session.execute(_ROWS, _rows_arrays(session, stored, views, items, grants))
+        # the figure pairs (#24): one more statement, their upsert returns what the summaries need
+        await rollups.keep_pairs(session, rollups.new_views(views, grants, items))
     else:
         await session.execute(tables.commands.insert(), [w.command for w in stored])
         await session.execute(tables.outbox.insert(), [w.outbox for w in stored])
@@ -92,7 +94,7 @@ async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list
         if items:
             await session.execute(tables.request_items.insert(), items)
         await insert_skipping_duplicates(session, tables.request_access, grants)
-        await rollups.count_new_views(session, views, grants)  # the figures' roll-ups (#24)
+        await rollups.count_new_views(session, views, grants, items)  # the figures' roll-ups (#24)
     await _set_postures(session, [w.posture for w in stored if w.posture is not None])
     # last: the audit head is the last lock a transaction takes, held only until the commit
     await audit.append_all(session, [w.audit for w in stored])

@@ -14,10 +14,10 @@ per day), the answer times as an estimate within one bucket's width (`histogram_
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio
 from sqlalchemy import and_, case, distinct, func, select
@@ -33,6 +33,7 @@ from sosa.intake.views.histogram_keys import MS_PER_HOUR
 _v, _items, _offers = tables.request_views, tables.request_items, tables.answer_offers
 _totals = tables.figure_counts
 
+Row = TypeVar("Row")
 ACCEPTED = rollup_reads.ACCEPTED
 RATED = and_(_v.c.rating.is_not(None), _v.c.rating != "")
 """`Case.rating` is set (concentration counts rated requests only)."""
@@ -49,15 +50,62 @@ async def population(session: AsyncSession, chosen: Chosen) -> int:
     return sum(counts["requests"] for counts in by_state.values())
 
 
+@dataclass(frozen=True, slots=True)
+class Ranked(Generic[Row]):
+    """A figure's first rows in its order, and how many it has in all."""
+
+    total: int
+    rows: list[Row]
+
+
 async def concentration(
     session: AsyncSession, chosen: Chosen, dimension: str, limit: int | None = None
 ) -> list[figures.Concentration]:
-    """The figure; with `limit`, each row keeps its `limit` largest shares (`suppliers` says how
-    many it has), and by program over all time the database ranks them (`program_shares`)."""
-    if dimension == "program" and (scope := await rollup_reads.whole_scope(session, chosen)):
-        return await rollup_reads.program_shares(session, scope, limit)
-    found = await _concentration_of(session, chosen, dimension)
-    return found if limit is None else [largest_shares(c, limit) for c in found]
+    """The figure, every row; with `limit`, each row keeps its `limit` largest shares
+    (`suppliers` says how many it has)."""
+    return (await concentration_page(session, chosen, dimension, None, limit)).rows
+
+
+async def concentration_page(
+    session: AsyncSession,
+    chosen: Chosen,
+    dimension: str,
+    rows: int | None,
+    shares: int | None,
+) -> Ranked[figures.Concentration]:
+    """The first `rows` rows, each with its `shares` largest shares. Over all time, from the
+    summaries (`rollup_reads.ranked_concentrations`: only the rows answered are read in full);
+    over a period, counted from the roll-ups' days (by program) or the views (by item)."""
+    if scope := await rollup_reads.whole_scope(session, chosen):
+        total, found = await rollup_reads.ranked_concentrations(
+            session, scope, dimension, rows, shares
+        )
+        return Ranked(total, found)
+    every = await _concentration_of(session, chosen, dimension)
+    kept = every[:rows]
+    return Ranked(len(every), kept if shares is None else [largest_shares(c, shares) for c in kept])
+
+
+async def concentration_chunks(
+    session: AsyncSession,
+    chosen: Chosen,
+    dimension: str,
+    rows: int | None,
+    shares: int | None,
+) -> tuple[int, AsyncIterator[list[figures.Concentration]]]:
+    """How many rows the figure has, and its first `rows` a chunk at a time (the CSV export):
+    over all time streamed from the summaries' server-side cursor, over a period counted
+    first (`concentration_page`) and then given in chunks."""
+    if scope := await rollup_reads.whole_scope(session, chosen):
+        total = await rollup_reads.count_concentrated(session, scope, dimension)
+        return total, rollup_reads.concentration_chunks(session, scope, dimension, rows, shares)
+    page = await concentration_page(session, chosen, dimension, rows, shares)
+    return page.total, _in_chunks(page.rows)
+
+
+async def _in_chunks(rows: list[Row], size: int = 500) -> AsyncIterator[list[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 def largest_shares(row: figures.Concentration, limit: int) -> figures.Concentration:
@@ -96,6 +144,23 @@ def _concentration(rows: Sequence[Any], dimension: str) -> list[figures.Concentr
 async def redundancy_gaps(
     session: AsyncSession, chosen: Chosen, dimension: str
 ) -> list[figures.Gap]:
+    """The figure, every row."""
+    return (await gaps_page(session, chosen, dimension, None)).rows
+
+
+async def gaps_page(
+    session: AsyncSession, chosen: Chosen, dimension: str, rows: int | None
+) -> Ranked[figures.Gap]:
+    """The first `rows` gaps. Over all time from the summaries (`rollup_reads.ranked_gaps`);
+    over a period counted from the roll-ups' days (by program) or the views (by item)."""
+    if scope := await rollup_reads.whole_scope(session, chosen):
+        total, found = await rollup_reads.ranked_gaps(session, scope, dimension, rows)
+        return Ranked(total, found)
+    every = await _gaps_of(session, chosen, dimension)
+    return Ranked(len(every), every[:rows])
+
+
+async def _gaps_of(session: AsyncSession, chosen: Chosen, dimension: str) -> list[figures.Gap]:
     where = chosen.where
     requests: Counter[str] = Counter()
     accepting: dict[str, set[str]] = defaultdict(set)

@@ -202,11 +202,10 @@ def concentrations(counts: Mapping[str, Mapping[str, int]], dimension: str) -> l
     for key, per_supplier in counts.items():
         total = sum(per_supplier.values())
         shares = {s: n / total for s, n in sorted(per_supplier.items())}
-        found.append(
-            Concentration(
-                dimension, key, total, shares, sum(x * x for x in shares.values()), len(shares)
-            )
-        )
+        # the sum of squared shares, as one division of whole numbers: exact up to the last
+        # bit whatever the order of the suppliers (so the figures' order never depends on it)
+        hhi = sum(n * n for n in per_supplier.values()) / (total * total)
+        found.append(Concentration(dimension, key, total, shares, hhi, len(shares)))
     return sorted(found, key=lambda c: (-c.hhi, -c.total, c.key))
 
 

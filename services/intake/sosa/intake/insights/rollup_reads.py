@@ -9,25 +9,31 @@ holding a relation its roles do not allow (a role taken away) is counted from th
 A period (`since`, `until`, instants) reads its whole UTC days from `figure_counts_daily` and the
 requests received in the partial days at either end from the views; no period reads
 `figure_counts`. Every count stays exact.
+
+Concentration and redundancy gaps by program and by item over all time read `figure_summaries`
+(one row per program or item: its index, suppliers and whether it is a gap) and, for the rows
+answered only, their largest pairs in `figure_pairs`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Float, and_, cast, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.auth import Caller
+from sosa.infra.db import is_postgres
 from sosa.intake import tables
 from sosa.intake.insights import resilience_figures as figures
 from sosa.intake.views import access
 from sosa.intake.views.rollup_keys import COUNTS, EVERYONE, NO_ANSWER_AWAITED, UNDECIDED, US
 
 _v, _totals, _daily = tables.request_views, tables.figure_counts, tables.figure_counts_daily
+_pairs, _summaries = tables.figure_pairs, tables.figure_summaries
 
 ACCEPTED = or_(_v.c.ever_accepted, _v.c.state.in_(sorted(figures.ACCEPTING)))
 """The supplier accepted the request at some time (`Case.accepted`)."""
@@ -119,68 +125,157 @@ async def whole_scope(session: AsyncSession, chosen: Chosen) -> str | None:
     return await scope_of(session, chosen.caller)
 
 
-async def program_shares(
-    session: AsyncSession, scope: str, limit: int | None
-) -> list[figures.Concentration]:
-    """Concentration by program from `figure_counts`, ranked in the database: per program its
-    total, its index (the sum of squared counts over the squared total, the same as the sum of
-    squared shares) and its number of suppliers, and the shares of its `limit` largest
-    suppliers only (ties by name): at most 24 x `limit` rows come back, not every supplier's."""
-    t = _totals.c
-    per = [t.key]
-    ranked = (
-        select(
-            t.key,
-            t.subkey,
-            t.requests,
-            func.sum(t.requests).over(partition_by=per).label("total"),
-            func.sum(t.requests * t.requests).over(partition_by=per).label("squares"),
-            func.count().over(partition_by=per).label("suppliers"),
-            func.row_number()
-            .over(partition_by=per, order_by=(t.requests.desc(), t.subkey))
-            .label("rank"),
-        )
-        .where(t.scope == scope, t.dimension == "program", t.requests > 0)
-        .subquery()
-    )
-    statement = select(ranked)
-    if limit is not None:
-        statement = statement.where(ranked.c.rank <= limit)
-    rows: dict[str, list[Any]] = {}
-    for row in await session.execute(statement):
-        rows.setdefault(row.key, []).append(row)
-    found = []
-    for key, kept in rows.items():
-        total = int(kept[0].total)
-        shares = {r.subkey: int(r.requests) / total for r in sorted(kept, key=lambda r: r.subkey)}
-        hhi = int(kept[0].squares) / (total * total)
-        found.append(
-            figures.Concentration("program", key, total, shares, hhi, int(kept[0].suppliers))
-        )
-    return sorted(found, key=lambda c: (-c.hhi, -c.total, c.key))
+async def ranked_concentrations(
+    session: AsyncSession, scope: str, dimension: str, rows: int | None, shares: int | None
+) -> tuple[int, list[figures.Concentration]]:
+    """Concentration by program or item over all time, from `figure_summaries`: how many rows
+    the figure has, and its first `rows` (most concentrated first: the index, the sum of the
+    squared counts over the squared total, equals the sum of squared shares), each with the
+    shares of its `shares` largest suppliers read in order from `figure_pairs` (ties by name).
+    No program's or item's pairs are read but those of the rows answered."""
+    chunks = concentration_chunks(session, scope, dimension, rows, shares)
+    found = [row async for chunk in chunks for row in chunk]
+    return await count_concentrated(session, scope, dimension), found
 
 
-async def program_gaps(session: AsyncSession, scope: str) -> list[figures.Gap]:
-    """Redundancy gaps by program from `figure_counts`: only the programs with fewer than two
-    suppliers that ever accepted one come back, with their requests and that supplier."""
-    t = _totals.c
-    accepting = t.accepted > 0
-    rows = await session.execute(
-        select(
-            t.key,
-            func.sum(t.requests),
-            func.min(t.subkey).filter(accepting),
-        )
-        .where(t.scope == scope, t.dimension == "program", t.requests > 0)
-        .group_by(t.key)
-        .having(func.count().filter(accepting) < 2)
+async def count_concentrated(session: AsyncSession, scope: str, dimension: str) -> int:
+    """How many programs or items have a rated request in the scope (concentration's rows)."""
+    return await _count(session, _concentrated(scope, dimension))
+
+
+async def concentration_chunks(
+    session: AsyncSession,
+    scope: str,
+    dimension: str,
+    rows: int | None,
+    shares: int | None,
+    size: int = 500,
+) -> AsyncIterator[list[figures.Concentration]]:
+    """`ranked_concentrations`' rows, `size` at a time: the summaries in the figure's order from
+    a server-side cursor, and each chunk's pairs read when it is reached (the CSV export
+    streams them: the first come in milliseconds, and intake never holds them all)."""
+    s = _summaries.c
+    hhi = cast(s.squares, Float) / (cast(s.rated, Float) * s.rated)
+    statement = (
+        select(s.key, s.rated, s.squares, s.suppliers)
+        .where(_concentrated(scope, dimension))
+        .order_by(hhi.desc(), s.rated.desc(), _in_code_point_order(session, s.key))
+        .limit(rows)
+        .execution_options(yield_per=size)
     )
-    requests: dict[str, int] = {}
-    suppliers: dict[str, set[str]] = {}
-    for key, n, supplier in rows:
-        requests[key] = int(n)
-        suppliers[key] = {supplier} if supplier is not None else set()
-    return figures.gaps(requests, suppliers, "program")
+    result = await session.stream(statement)
+    async for partition in result.partitions(size):
+        found = await _largest(session, scope, dimension, [r.key for r in partition], shares)
+        yield [
+            figures.Concentration(
+                dimension,
+                r.key,
+                int(r.rated),
+                {supplier: n / int(r.rated) for supplier, n in sorted(found.get(r.key, []))},
+                int(r.squares) / (int(r.rated) * int(r.rated)),
+                int(r.suppliers),
+            )
+            for r in partition
+        ]
+
+
+async def ranked_gaps(
+    session: AsyncSession, scope: str, dimension: str, rows: int | None
+) -> tuple[int, list[figures.Gap]]:
+    """Redundancy gaps by program or item over all time, from `figure_summaries`: how many
+    programs or items have fewer than two suppliers that ever accepted one, and the first
+    `rows` of them (fewest accepting suppliers, then most requests, first), with that supplier
+    read from `figure_pairs` for those rows only."""
+    s, p = _summaries.c, _pairs.c
+    where = and_(s.scope == scope, s.dimension == dimension, s.requests > 0, s.accepting < 2)
+    kept = (
+        await session.execute(
+            select(s.key, s.requests, s.accepting)
+            .where(where)
+            .order_by(s.accepting, s.requests.desc(), _in_code_point_order(session, s.key))
+            .limit(rows)
+        )
+    ).all()
+    accepting: dict[str, set[str]] = {}
+    named = [r.key for r in kept if r.accepting]
+    for start in range(0, len(named), 500):
+        for key, supplier in await session.execute(
+            select(p.key, func.min(p.supplier))
+            .where(
+                p.scope == scope,
+                p.dimension == dimension,
+                p.key.in_(named[start : start + 500]),
+                p.accepted > 0,
+            )
+            .group_by(p.key)
+        ):
+            accepting[key] = {supplier}
+    found = figures.gaps({r.key: int(r.requests) for r in kept}, accepting, dimension)
+    return await _count(session, where), found
+
+
+def _concentrated(scope: str, dimension: str) -> ColumnElement[bool]:
+    s = _summaries.c
+    return and_(s.scope == scope, s.dimension == dimension, s.rated > 0)
+
+
+async def _count(session: AsyncSession, where: ColumnElement[bool]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(_summaries).where(where)) or 0)
+
+
+def _in_code_point_order(session: AsyncSession, column: ColumnElement[str]) -> Any:
+    """Text ordered as Python orders it (the figures' ties): PostgreSQL's "C" collation;
+    SQLite's BINARY already is."""
+    return column.collate("C") if is_postgres(session) else column
+
+
+async def _largest(
+    session: AsyncSession, scope: str, dimension: str, keys: list[str], limit: int | None
+) -> dict[str, list[tuple[str, int]]]:
+    """Key -> its suppliers with a rated request and how many: all of them, or the `limit`
+    largest (ties by name). On PostgreSQL each key's come in order from
+    `ix_figure_pairs_largest` (a LATERAL subquery with LIMIT), elsewhere ranked by a window."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    if not keys:
+        return found
+    p = _pairs.c
+    mine = and_(p.scope == scope, p.dimension == dimension, p.rated > 0)
+    if limit is None:
+        rows: Any = await session.execute(
+            select(p.key, p.supplier, p.rated).where(mine, p.key.in_(keys))
+        )
+    elif is_postgres(session):
+        rows = await session.execute(
+            _LARGEST, {"keys": keys, "scope": scope, "dimension": dimension, "n": limit}
+        )
+    else:
+        ranked = (
+            select(
+                p.key,
+                p.supplier,
+                p.rated,
+                func.row_number()
+                .over(partition_by=p.key, order_by=(p.rated.desc(), p.supplier))
+                .label("rank"),
+            )
+            .where(mine, p.key.in_(keys))
+            .subquery()
+        )
+        rows = await session.execute(
+            select(ranked.c.key, ranked.c.supplier, ranked.c.rated).where(ranked.c.rank <= limit)
+        )
+    for key, supplier, n in rows:
+        found.setdefault(key, []).append((supplier, int(n)))
+    return found
+
+
+_LARGEST = text(
+    "SELECT k.key, p.supplier, p.rated FROM unnest(CAST(:keys AS text[])) AS k(key) "
+    "CROSS JOIN LATERAL (SELECT supplier, rated FROM figure_pairs "
+    "WHERE scope = :scope AND dimension = :dimension AND key = k.key AND rated > 0 "
+    'ORDER BY rated DESC, supplier COLLATE "C" LIMIT :n) AS p'
+)
+"""Each key's `:n` largest pairs, read in order from `ix_figure_pairs_largest`."""
 
 
 async def scope_of(session: AsyncSession, caller: Caller) -> str | None:

@@ -55,6 +55,7 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
         session, tables.request_timeline, [timeline_row(e) for e in events]
     )
     seeing = await rollups.parties_seeing(session, by_request)
+    items = await rollups.items_of(session, by_request)
     granted = await _grant_access(session, events)
     gaining = {
         request_id: parties - seeing.get(request_id, set())
@@ -67,7 +68,8 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
     moved, offers, changes = [], [], Changes()
     for row in rows:
         facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k in _FACT_NAMES})
-        counted = Counted.of(row._mapping)
+        named = items.get(row.request_id, ())
+        counted = Counted.of(row._mapping, named)
         before = facts.last_sequence
         new_delays = []
         for event in by_request[row.request_id]:
@@ -85,7 +87,7 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
         changes.move(
             counted,
             rollups.scopes(parties),
-            Counted.of({**row._mapping, **facts.columns()}),
+            Counted.of({**row._mapping, **facts.columns()}, named),
             after_scopes,
         )
         # the offer histograms: the offers held, into the scopes gained; the new ones, into all

@@ -15,11 +15,18 @@ The same `Changes` carries what the view and its offers add to the figure histog
 A change of a view is a `Changes`: the old view's tally taken away, the new one's added, for the
 scopes of before and of after (a party granted access meanwhile gains the request). Summed per
 row, only the rows that moved are written (`sosa.intake.views.rollups`).
+
+Concentration and redundancy gaps also read pairs (#24): per scope, its program and each item it
+names (`PAIRED`) with its supplier, over all time only, a view counts as `pair_tally` (one
+request; rated or not, since concentration counts rated requests only; accepted or not, for the
+gaps). Per program or item the summary folds its pairs: the requests, the rated ones, the sum of
+their squares (the Herfindahl index's numerator), the suppliers with a rated one and those that
+accepted one (`summary_delta`: what one pair moving from old counts to new adds to it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
@@ -59,6 +66,12 @@ NO_ANSWER_AWAITED: Final = frozenset(
     }
 )
 """States in which no answer is awaited any more: the dashboard's `open` counts the others."""
+PAIRED: Final = ("program", "item")
+"""The dimensions with a pair per (key, supplier) and a summary per key (`figure_pairs`)."""
+PAIR_COUNTS: Final = ("requests", "rated", "accepted")
+"""What a pair counts of the views that name it (`pair_tally`)."""
+SUMMARY_COUNTS: Final = ("requests", "rated", "squares", "suppliers", "accepting")
+"""What a summary folds of its pairs (`summary_delta`)."""
 VIEW_COLUMNS: Final = (
     "request_id", "state", "path", "rating", "supplier", "requester", "partner_country",
     "first_answer", "went_late", "ever_accepted", "received_at", "answer_hours",
@@ -81,11 +94,15 @@ class Counted:
     went_late: bool = False
     ever_accepted: bool = False
     answer_hours: float | None = None
+    items: tuple[str, ...] = ()
+    """The distinct items the request names, as the figures group them (`request_items`)."""
 
     @classmethod
-    def of(cls, row: Mapping[Any, Any]) -> Counted:
-        """From a view row (a new view's row may leave out what its columns default)."""
-        return cls(**{name: row[name] for name in VIEW_COLUMNS[1:] if name in row})
+    def of(cls, row: Mapping[Any, Any], items: Iterable[str] = ()) -> Counted:
+        """From a view row (a new view's row may leave out what its columns default) and the
+        `item_key`s of its `request_items` rows."""
+        found = {name: row[name] for name in VIEW_COLUMNS[1:] if name in row}
+        return cls(**found, items=tuple(sorted(set(items))))
 
 
 def tally(view: Counted) -> tuple[int, ...]:
@@ -121,6 +138,37 @@ def keys(view: Counted) -> list[tuple[str, str, str]]:
     return found
 
 
+def pair_tally(view: Counted) -> tuple[int, ...]:
+    """What one view adds to each of its pairs, in the order of `PAIR_COUNTS`."""
+    accepted = view.ever_accepted or view.state in ACCEPTING
+    return (1, int(bool(view.rating)), int(accepted))
+
+
+def pairs(view: Counted) -> list[tuple[str, str, str]]:
+    """(dimension, key, supplier) of each pair the view counts in, for one scope: its program
+    (`program_of` its rating) and each item it names."""
+    found = []
+    program = program_of(view.rating)
+    if program is not None:
+        found.append(("program", program, view.supplier))
+    found += [("item", item, view.supplier) for item in view.items]
+    return found
+
+
+def summary_delta(old: Sequence[int], new: Sequence[int]) -> tuple[int, ...]:
+    """What a pair moving from `old` to `new` counts (`PAIR_COUNTS`) adds to its key's summary,
+    in the order of `SUMMARY_COUNTS`: a rated count going from c to c + 1 adds 2c + 1 to the
+    squares; a supplier counts once it has a rated request, and as accepting once it accepted."""
+    (requests0, rated0, accepted0), (requests1, rated1, accepted1) = old, new
+    return (
+        requests1 - requests0,
+        rated1 - rated0,
+        rated1 * rated1 - rated0 * rated0,
+        int(rated1 > 0) - int(rated0 > 0),
+        int(accepted1 > 0) - int(accepted0 > 0),
+    )
+
+
 def day_of(at: datetime) -> date:
     """The UTC day of an instant (the `day` of the daily roll-ups)."""
     return at.astimezone(UTC).date()
@@ -132,6 +180,8 @@ BucketKey = tuple[str, str, str, int, date | None]
 """scope, figure, key, bucket, and the day of receipt (None: over all time)."""
 HISTOGRAM_SUMS: Final = ("n", "total")
 """What a histogram row adds up: how many values, and their sum."""
+PairKey = tuple[str, str, str, str]
+"""scope, dimension (`PAIRED`), key, supplier."""
 
 
 @dataclass(slots=True)
@@ -140,6 +190,7 @@ class Changes:
 
     deltas: dict[RowKey, list[int]] = field(default_factory=dict)
     spread: dict[BucketKey, list[int]] = field(default_factory=dict)
+    pair_deltas: dict[PairKey, list[int]] = field(default_factory=dict)
 
     def count(self, view: Counted, scopes: Iterable[str], sign: int = 1) -> None:
         """Add the view to (sign -1: take it away from) its rows in each scope."""
@@ -154,6 +205,14 @@ class Changes:
                     )
                     for i, n in enumerate(counts):
                         row[i] += n
+        paired = [sign * n for n in pair_tally(view)]
+        for scope in scopes:
+            for dimension, key, supplier in pairs(view):
+                pair = self.pair_deltas.setdefault(
+                    (scope, dimension, key, supplier), [0] * len(PAIR_COUNTS)
+                )
+                for i, n in enumerate(paired):
+                    pair[i] += n
 
     def offers(
         self, view: Counted, delays: Iterable[int], scopes: Iterable[str], sign: int = 1
@@ -230,3 +289,18 @@ class Changes:
             else:
                 daily.append({**row, "day": day})
         return total, daily
+
+    def pair_rows(self) -> list[dict[str, Any]]:
+        """The pairs that moved, in one order (scope, dimension, key, supplier), as
+        `figure_pairs` rows of deltas."""
+        return [
+            {
+                "scope": scope,
+                "dimension": dimension,
+                "key": key,
+                "supplier": supplier,
+                **dict(zip(PAIR_COUNTS, counts, strict=True)),
+            }
+            for (scope, dimension, key, supplier), counts in sorted(self.pair_deltas.items())
+            if any(counts)
+        ]
