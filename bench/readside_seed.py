@@ -18,8 +18,9 @@ What is seeded, with spreads that look like an exchange's year (bench/readside_s
   the read model keeps), its timeline (one to three outcome events), the requester's and the
   supplier's access, its items, an offered date for counter-offers and partial acceptances,
   and one audit entry in the hash chain (`audit.row_hash`), the head set at the end;
-- then the figure roll-ups and histograms, counted set-based by migrations 0008's and 0010's
-  own `fill`, and VACUUM ANALYZE, as autovacuum would have done over the year.
+- then the figure roll-ups, histograms, pairs and summaries, counted set-based by migrations
+  0008's, 0010's and 0009's own `fill`, and VACUUM ANALYZE, as autovacuum would have done over
+  the year.
 
 It takes about a minute per 100,000 requests on 2 cores (the hash chain and JSON in Python,
 COPY in PostgreSQL).
@@ -52,8 +53,8 @@ from sosa.intake.insights.resilience_figures import ACCEPTING, ANSWERED, OVERDUE
 
 SEED_VERSION = 6
 """6: the figure roll-ups filled after COPY (migration 0008), the daily ones keyed by day first
-(the figure histograms of migration 0010 are filled after COPY too, or by the migration when a
-kept seed is upgraded: no new version needed)."""
+(the figure histograms of migration 0010 and the figure pairs and summaries of 0009 are filled
+after COPY too, or by their migration when a kept seed is upgraded: no new version needed)."""
 CHUNK = 20_000
 MIGRATIONS = "sosa.intake:migrations"
 START = datetime(2025, 12, 1, tzinfo=UTC)
@@ -186,14 +187,15 @@ async def _upgraded(url: str) -> None:
             await connection.close()
 
 
-ROLLUPS_REVISIONS = ("8b41f0d3c2a9", "a7d3f5c1e9b2")
-"""The migrations that made the figure roll-ups and histograms: each `fill` counts the views
-set-based (a fresh seed runs them after COPY; a kept one got them from `_upgraded`)."""
+ROLLUPS_REVISIONS = ("8b41f0d3c2a9", "a7d3f5c1e9b2", "9a1c7e2b4d60")
+"""The migrations that made the figure roll-ups, histograms, pairs and summaries: each `fill`
+counts the views set-based (a fresh seed runs them after COPY; a kept one got them from
+`_upgraded`)."""
 
 
 async def _fill_rollups(url: str) -> dict[str, int]:
-    """The roll-ups and histograms of what COPY stored, the way the migrations' backfills count
-    them."""
+    """The roll-ups, histograms, pairs and summaries of what COPY stored, the way the
+    migrations' backfills count them."""
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
     scripts = ScriptDirectory.from_config(config)
@@ -211,6 +213,8 @@ async def _fill_rollups(url: str) -> dict[str, int]:
                     tables.figure_counts_daily,
                     tables.figure_histograms,
                     tables.figure_histograms_daily,
+                    tables.figure_pairs,
+                    tables.figure_summaries,
                 )
             }
     finally:
