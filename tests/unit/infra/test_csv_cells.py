@@ -56,3 +56,19 @@ def test_rows_are_written_with_every_text_cell_quoted() -> None:
     assert not any(
         c.startswith(("=", "+", "-", "@", "\t", "\r")) for row in parsed for c in row[:1]
     )
+
+
+def test_an_export_written_in_parts_is_the_export_written_at_once() -> None:
+    """A streamed export writes the header with its first part only; its later parts' cells are
+    escaped the same way."""
+    rows = [{"key": "=HYPERLINK(1)", "n": 1}, {"key": "pump", "n": -2}, {"key": "@x", "n": 0.5}]
+    whole, parts = io.StringIO(), io.StringIO()
+    write_rows(whole, ["key", "n"], rows)
+    write_rows(parts, ["key", "n"], rows[:1])
+    write_rows(parts, ["key", "n"], rows[1:], header=False)
+    assert parts.getvalue() == whole.getvalue()
+    assert list(csv.reader(io.StringIO(parts.getvalue())))[1:] == [
+        ["'=HYPERLINK(1)", "1"],
+        ["pump", "-2"],
+        ["'@x", "0.5"],
+    ]

@@ -40,10 +40,14 @@ METHODS: Final = {
     "counts once for its program symbol (the rating after DO-/DX-) and once for each distinct "
     "item it names (description, case and spaces folded). Share = a supplier's requests / all "
     "requests of that program or item. HHI = sum of squared shares (1/n for n equal suppliers, "
-    "1 for a single one).",
+    "1 for a single one). Exact: over all time from counts kept per program or item and "
+    "supplier as outcomes arrive; over a period, by program from the counts kept per day of "
+    "receipt (and the requests of a partial first or last day), by item from the requests "
+    "received in it.",
     "redundancy_gaps": "Programs and items (as in concentration, all requests) with fewer than "
     "two distinct suppliers that accepted at least one such request (at any time, so an order "
-    "accepted and then fulfilled or cancelled still counts); `accepting` lists them (0 or 1).",
+    "accepted and then fulfilled or cancelled still counts); `accepting` lists them (0 or 1). "
+    "Counted as concentration is.",
     "rates": "Per group: overdue rate = requests that missed their deadline (went overdue, or "
     "were answered only after it) / requests whose clock ran to an end (answered or overdue); "
     "rejection rate = requests whose supplier's first answer was a rejection, a counter-offer or "
