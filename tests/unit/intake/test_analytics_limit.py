@@ -22,3 +22,23 @@ def test_json_answers_a_hundred_rows_by_default_and_csv_every_row() -> None:
     assert api._rows_for("csv", None) is None
     assert api._rows_for("csv", 7) == 7
     assert api._rows_for("json", 7) == 7
+
+
+def test_the_streamed_export_is_the_export_written_at_once() -> None:
+    """Chunks of concentration rows written by the streamed export (`_csv_chunk`, the column
+    names with the first chunk only), after its two `#` lines, give the very CSV `_csv` writes
+    from the whole answer, cells escaped alike."""
+    rows = [
+        Concentration("item", "=hyperlink(1)", 4, {"@acme": 0.75, "bharat": 0.25}, 0.625, 2),
+        Concentration("item", "pump", 1, {"nihon": 1.0}, 1.0, 1),
+        Concentration("item", "-gear", 2, {"acme": 0.5, "valveco": 0.5}, 0.5, 2),
+    ]
+    example = api.Figures.model_validate(api.RESPONSE_EXAMPLES["Figures"])
+    whole = example.model_copy(update={"rows": [api._fields(r) for r in rows], "total_rows": 3})
+    streamed, names = api._preamble(whole, 3), None
+    for chunk in (rows[:1], [], rows[1:]):
+        text, names = api._csv_chunk(chunk, names)
+        streamed += text
+    assert streamed == bytes(api._csv(whole).body).decode()
+    assert "\"'=hyperlink(1)\"" in streamed
+    assert "\"'@acme\"" in streamed

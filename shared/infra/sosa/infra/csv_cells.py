@@ -25,6 +25,12 @@ def safe_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def writer(out: IO[str]) -> Any:
+    """A CSV writer that quotes every text cell (`csv.QUOTE_NONNUMERIC`); its cells must have
+    gone through `safe_cell` (`write_rows` does that)."""
+    return csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+
+
 def write_rows(
     out: IO[str],
     fieldnames: Sequence[str],
@@ -34,8 +40,8 @@ def write_rows(
 ) -> None:
     """A header line (unless `header` is false: a later part of a streamed export) and `rows`,
     every text cell quoted and made safe by `safe_cell`."""
-    writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    lines = writer(out)
     if header:
-        writer.writerow([safe_cell(name) for name in fieldnames])
+        lines.writerow([safe_cell(name) for name in fieldnames])
     for row in rows:
-        writer.writerow([safe_cell(row.get(name)) for name in fieldnames])
+        lines.writerow([safe_cell(row.get(name)) for name in fieldnames])

@@ -117,13 +117,26 @@ def _preamble(result: Figures, given: int) -> str:
 
 
 def _csv_chunk(rows: Sequence[Any], fieldnames: list[str] | None) -> tuple[str, list[str] | None]:
-    """Some rows of a streamed export as CSV (the column names first, with the first rows)."""
-    lines = [line for row in rows for line in _flat(_fields(row))]
-    if not lines:
-        return "", fieldnames
+    """Some rows of a streamed export as CSV (the column names first, with the first rows), as
+    `_csv` writes them: a concentration row gives one line per supplier, its other cells made
+    safe once for all its lines (`csv_cells`)."""
     out = io.StringIO()
-    csv_cells.write_rows(out, fieldnames or list(lines[0]), lines, header=fieldnames is None)
-    return out.getvalue(), fieldnames or list(lines[0])
+    writer = csv_cells.writer(out)
+    for row in rows:
+        cells = _fields(row)
+        shares = cells.pop("shares", None)
+        lines = _flat(dict(cells)) if shares is None else []
+        if fieldnames is None:
+            fieldnames = list(lines[0]) if lines else [*cells, "supplier", "share"]
+            writer.writerow([csv_cells.safe_cell(name) for name in fieldnames])
+        if shares is None:
+            for line in lines:
+                writer.writerow([csv_cells.safe_cell(line.get(name)) for name in fieldnames])
+            continue
+        prefix = [csv_cells.safe_cell(value) for value in cells.values()]
+        for supplier, share in shares.items():
+            writer.writerow([*prefix, csv_cells.safe_cell(supplier), share])
+    return out.getvalue(), fieldnames
 
 
 class _Streamed(StreamingResponse):
@@ -154,10 +167,11 @@ async def _streamed_csv(
     chunks_of: Chunks,
     limit: int | None,
 ) -> Response:
-    """The CSV export streamed: the count and the first lines are read before the answer
-    starts (a database that cannot answer still gets a 503), then each chunk of rows is read
-    from the database's cursor, written as CSV off the event loop and sent, in the same
-    snapshot; intake holds one chunk at a time however many rows the figure has."""
+    """The CSV export streamed: the population and the count are read before the answer starts
+    (a database that cannot answer still gets a 503), and its first two lines go out at once;
+    then each chunk of rows is read from the database's cursor, written as CSV off the event
+    loop and sent, in the same snapshot. Intake holds one chunk at a time however many rows the
+    figure has."""
     _check_period(since, until)
     computed_at = rt.clock.now()
     chosen = analytics.chosen(caller, since, until)
@@ -177,15 +191,13 @@ async def _streamed_csv(
             total_rows=total,
             rows=[],
         )
-        first: Sequence[Any] = await anext(aiter(chunks), [])
     except BaseException:
         await done.aclose()
         raise
 
     async def body() -> AsyncIterator[str]:
         yield _preamble(head, total if limit is None else min(limit, total))
-        text, fieldnames = await anyio.to_thread.run_sync(_csv_chunk, first, None)
-        yield text
+        fieldnames = None
         async for chunk in chunks:
             text, fieldnames = await anyio.to_thread.run_sync(_csv_chunk, chunk, fieldnames)
             yield text

@@ -149,7 +149,7 @@ async def concentration_chunks(
     dimension: str,
     rows: int | None,
     shares: int | None,
-    size: int = 500,
+    size: int = 100,
 ) -> AsyncIterator[list[figures.Concentration]]:
     """`ranked_concentrations`' rows, `size` at a time: the summaries in the figure's order from
     a server-side cursor, and each chunk's pairs read when it is reached (the CSV export
