@@ -15,6 +15,10 @@ and scope kind, then the summaries from the pairs), on PostgreSQL and SQLite;
 `bench/readside_seed.py` runs the same `fill` after COPY. The definitions are frozen copies of
 `sosa.intake.views.rollup_keys` when this was written.
 
+It follows 0010 (`a7d3f5c1e9b2`, the figure histograms), which reached main first from the
+same parent: a database already at 0010 then gets 0009 on its next upgrade (had 0010 been moved
+after 0009 instead, such a database would count 0009 as applied without its tables).
+
 Revision ID: 9a1c7e2b4d60
 Revises: a7d3f5c1e9b2
 Create Date: 2026-12-07 07:10:00
@@ -28,7 +32,7 @@ from alembic import op
 from sqlalchemy.engine import Connection
 
 revision: str = "9a1c7e2b4d60"
-down_revision: str | None = "a7d3f5c1e9b2"  # after 0010, which reached main first
+down_revision: str | None = "a7d3f5c1e9b2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
