@@ -139,9 +139,29 @@ class SizeRun:
     statuses: dict[str, int] = field(default_factory=dict)
     healthz: dict[str, Any] = field(default_factory=dict)
     healthz_idle: dict[str, Any] = field(default_factory=dict)
+    healthz_slow: list[dict[str, Any]] = field(default_factory=list)
+    """Each /healthz probe over SLOW_PROBE_S during the calls, with the calls under way then:
+    which call held the serving loop (or the machine) when a probe waited."""
     audit_verify_s: float = 0.0
     audit_rows: int = 0
     submit: dict[str, Any] = field(default_factory=dict)
+
+
+SLOW_PROBE_S = 0.1
+
+
+def slow_probes(
+    probes: list[tuple[float, float]], spans: list[tuple[str, float, float]]
+) -> list[dict[str, Any]]:
+    """The probes that took over SLOW_PROBE_S, each with the labels of the calls that overlapped
+    it (`spans`: label, start, end; `probes`: start, seconds)."""
+    found = []
+    for started, took in probes:
+        if took <= SLOW_PROBE_S:
+            continue
+        during = sorted({label for label, s, e in spans if s < started + took and e > started})
+        found.append({"ms": round(took * 1000, 1), "during": during})
+    return found
 
 
 async def timed_calls(url: str, pop: Population, repeats: int, middle: Position) -> SizeRun:
@@ -149,7 +169,8 @@ async def timed_calls(url: str, pop: Population, repeats: int, middle: Position)
     who = credentials(pop)
     async with probing(url) as idle:
         await asyncio.sleep(5)  # the anchor: /healthz with nothing else asked of intake
-    run.healthz_idle = latency_ms(idle)
+    run.healthz_idle = latency_ms(took for _, took in idle)
+    spans: list[tuple[str, float, float]] = []
     async with (
         httpx.AsyncClient(base_url=url, timeout=300) as client,
         probing(url) as probe,
@@ -167,6 +188,7 @@ async def timed_calls(url: str, pop: Population, repeats: int, middle: Position)
                     async for _ in chunks:
                         pass
                 whole = time.perf_counter() - started
+                spans.append((call.label, started, started + whole))
                 if attempt:
                     times.append(first if call.streamed else whole)
                     wholes.append(whole)
@@ -177,21 +199,27 @@ async def timed_calls(url: str, pop: Population, repeats: int, middle: Position)
                 run.whole_ms[call.whole_label] = round(statistics.median(wholes) * 1000, 1)
                 shown = run.whole_ms[call.whole_label]
                 print(f"  [e] {pop.n:>9,}  {call.whole_label:<58} {shown:>9.1f} ms")
-    run.healthz = latency_ms(probe)
+    run.healthz = latency_ms(took for _, took in probe)
+    run.healthz_slow = slow_probes(probe, spans)
+    for slow in run.healthz_slow:
+        print(
+            f"  [e] {pop.n:>9,}  /healthz took {slow['ms']} ms during: {', '.join(slow['during'])}"
+        )
     return run
 
 
 @contextlib.asynccontextmanager
-async def probing(url: str) -> AsyncIterator[list[float]]:
-    """/healthz every 50 ms while the calls run: each answer's time, in seconds."""
-    found: list[float] = []
+async def probing(url: str) -> AsyncIterator[list[tuple[float, float]]]:
+    """/healthz every 50 ms while the calls run: when each probe started
+    (`time.perf_counter`) and how long its answer took, in seconds."""
+    found: list[tuple[float, float]] = []
 
     async def probe() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             while True:
                 started = time.perf_counter()
                 await client.get("/healthz")
-                found.append(time.perf_counter() - started)
+                found.append((started, time.perf_counter() - started))
                 await asyncio.sleep(0.05)
 
     task = asyncio.create_task(probe())
