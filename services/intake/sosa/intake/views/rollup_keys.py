@@ -249,46 +249,12 @@ class Changes:
     def rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The rows that moved, over all time and per day, each list in one order (scope,
         dimension, key, subkey, day) so that two transactions lock shared rows in one order."""
-        total, daily = [], []
-        for (scope, dimension, key, subkey, day), counts in sorted(
-            self.deltas.items(), key=lambda item: (item[0][:4], item[0][4] or date.min)
-        ):
-            if not any(counts):
-                continue
-            row = {
-                "scope": scope,
-                "dimension": dimension,
-                "key": key,
-                "subkey": subkey,
-                **dict(zip(COUNTS, counts, strict=True)),
-            }
-            if day is None:
-                total.append(row)
-            else:
-                daily.append({**row, "day": day})
-        return total, daily
+        return _moved(self.deltas, ("scope", "dimension", "key", "subkey"), COUNTS)
 
     def histogram_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The histogram rows that moved, over all time and per day, each list in one order
         (scope, figure, key, bucket, day), as `rows`."""
-        total, daily = [], []
-        for (scope, figure, key, bucket, day), sums in sorted(
-            self.spread.items(), key=lambda item: (item[0][:4], item[0][4] or date.min)
-        ):
-            if not any(sums):
-                continue
-            row = {
-                "scope": scope,
-                "figure": figure,
-                "key": key,
-                "bucket": bucket,
-                **dict(zip(HISTOGRAM_SUMS, sums, strict=True)),
-            }
-            if day is None:
-                total.append(row)
-            else:
-                daily.append({**row, "day": day})
-        return total, daily
+        return _moved(self.spread, ("scope", "figure", "key", "bucket"), HISTOGRAM_SUMS)
 
     def pair_rows(self) -> list[dict[str, Any]]:
         """The pairs that moved, in one order (scope, dimension, key, supplier), as
@@ -304,3 +270,24 @@ class Changes:
             for (scope, dimension, key, supplier), counts in sorted(self.pair_deltas.items())
             if any(counts)
         ]
+
+
+def _moved(
+    found: Mapping[tuple[Any, ...], Sequence[int]],
+    keys: tuple[str, ...],
+    values: Sequence[str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The entries of `found` (its keys: `keys` then a day, None over all time) that moved,
+    as rows over all time and per day, each list in key order with the day last."""
+    total, daily = [], []
+    for key, moved in sorted(
+        found.items(), key=lambda item: (item[0][:-1], item[0][-1] or date.min)
+    ):
+        if not any(moved):
+            continue
+        row = {**dict(zip(keys, key[:-1], strict=True)), **dict(zip(values, moved, strict=True))}
+        if key[-1] is None:
+            total.append(row)
+        else:
+            daily.append({**row, "day": key[-1]})
+    return total, daily
