@@ -30,5 +30,9 @@ if ! command -v uv >/dev/null 2>&1; then
   export PATH="$root/.tools/bin:$PATH"
 fi
 
-uv sync --frozen --quiet
+# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI images often set it),
+# every service process would otherwise compile its imports from source at each start, about
+# 2 s of CPU for intake alone, paid by each test that starts a service (docs/performance.md).
+uv sync --frozen --quiet --compile-bytecode
+uv run --frozen python -m compileall -q -j 0 services shared >/dev/null
 say "python environment ready ($(uv run python --version))"

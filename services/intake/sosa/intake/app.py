@@ -56,6 +56,11 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
     sessions = db.sessionmaker(engine)
     workers = Workers()
     rules = RulesConfig.load(extra_closures=settings.extra_closures)
+    # `holidays` imports its country modules on first use (about a second of CPU, compiling
+    # them when no bytecode was cached): paid here, before intake serves, rather than by the
+    # first dashboard, dry run or submit on the serving loop (#24, docs/performance.md).
+    this_year = (clock or SystemClock()).now().year
+    rules.calendar.prepare(range(this_year - 1, this_year + 2))
     credentials = KeysInTables(
         sessions, keys=tables.api_keys, parties=tables.parties, cache_s=settings.auth_cache_s
     )

@@ -17,11 +17,12 @@ answered only, their largest pairs in `figure_pairs`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import anyio
 from sqlalchemy import ColumnElement, Float, and_, cast, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,18 +166,31 @@ async def concentration_chunks(
     )
     result = await session.stream(statement)
     async for partition in result.partitions(size):
-        found = await _largest(session, scope, dimension, [r.key for r in partition], shares)
-        yield [
-            figures.Concentration(
-                dimension,
-                r.key,
-                int(r.rated),
-                {supplier: n / int(r.rated) for supplier, n in sorted(found.get(r.key, []))},
-                int(r.squares) / (int(r.rated) * int(r.rated)),
-                int(r.suppliers),
-            )
-            for r in partition
-        ]
+        pairs = await _largest(session, scope, dimension, [r.key for r in partition], shares)
+        yield await anyio.to_thread.run_sync(_concentrations, dimension, partition, pairs)
+
+
+def _concentrations(
+    dimension: str, summaries: Sequence[Any], pairs: Sequence[Any]
+) -> list[figures.Concentration]:
+    """One chunk's rows from its summaries and their (key, supplier, rated) pairs, built off the
+    event loop: at a million requests a chunk of 100 items has thousands of pairs. `pairs` is
+    a buffered result (the driver fetched every row before `execute` returned), so iterating it
+    here makes its rows without any I/O."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for key, supplier, n in pairs:
+        found.setdefault(key, []).append((supplier, int(n)))
+    return [
+        figures.Concentration(
+            dimension,
+            r.key,
+            int(r.rated),
+            {supplier: n / int(r.rated) for supplier, n in sorted(found.get(r.key, []))},
+            int(r.squares) / (int(r.rated) * int(r.rated)),
+            int(r.suppliers),
+        )
+        for r in summaries
+    ]
 
 
 async def ranked_gaps(
@@ -231,16 +245,16 @@ def _in_code_point_order(session: AsyncSession, column: ColumnElement[str]) -> A
 
 async def _largest(
     session: AsyncSession, scope: str, dimension: str, keys: list[str], limit: int | None
-) -> dict[str, list[tuple[str, int]]]:
-    """Key -> its suppliers with a rated request and how many: all of them, or the `limit`
-    largest (ties by name). On PostgreSQL each key's come in order from
-    `ix_figure_pairs_largest` (a LATERAL subquery with LIMIT): one index range per key, a plan
-    that stays right once the prepared statement's generic plan takes over after five
-    executions (a `key IN (...)` list of 100 took 300-500 ms a chunk then, at 100k requests);
-    elsewhere ranked by a window."""
-    found: dict[str, list[tuple[str, int]]] = {}
+) -> Sequence[Any]:
+    """(key, supplier, rated) of each key's suppliers with a rated request: all of them, or the
+    `limit` largest (ties by name), as the buffered result (its rows are made, one Python object
+    per pair, by whoever iterates it: `_concentrations`, off the event loop). On PostgreSQL
+    each key's come in order from `ix_figure_pairs_largest` (a LATERAL subquery with LIMIT):
+    one index range per key, a plan that stays right once the prepared statement's generic
+    plan takes over after five executions (a `key IN (...)` list of 100 took 300-500 ms a
+    chunk then, at 100k requests); elsewhere ranked by a window."""
     if not keys:
-        return found
+        return []
     p = _pairs.c
     mine = and_(p.scope == scope, p.dimension == dimension, p.rated > 0)
     if is_postgres(session):  # `LIMIT NULL` (no limit): every pair of the key
@@ -267,9 +281,7 @@ async def _largest(
         rows = await session.execute(
             select(ranked.c.key, ranked.c.supplier, ranked.c.rated).where(ranked.c.rank <= limit)
         )
-    for key, supplier, n in rows:
-        found.setdefault(key, []).append((supplier, int(n)))
-    return found
+    return rows  # type: ignore[no-any-return]
 
 
 _LARGEST = text(
