@@ -6,7 +6,10 @@ busiest requester, the busiest supplier):
 - every dashboard, analytics, list (the first page and a deep cursor page, half way through),
   timeline and work-order call, each timed `repeats` times after one warm-up (the median); the
   CSV export, streamed, to its first byte (the target) and to its last (a row of its own);
-  meanwhile /healthz is probed every 50 ms: how long the serving loop was ever held;
+  meanwhile /healthz is probed every 50 ms (each probe over 100 ms is printed with the calls
+  under way then), and intake's own loop-lag histogram (`sosa_event_loop_lag_seconds`, a timer
+  every 25 ms) is read before and after: how often the serving loop was held 50 ms or more
+  (the target: never, #24's "nothing heavy on the serving loop");
 - `audit verify` over the whole chain (in process, the CLI's own `audit.verify`);
 - intake's submit p99 (wrk, 8 connections in a closed loop), without and then with a dashboard
   polling as the page does (static/dashboard.js): every 5 s its summary, posture and pipeline,
@@ -16,7 +19,8 @@ busiest requester, the busiest supplier):
 
 Then one table: each call's median at each size and the fitted growth exponent (the slope of
 log time over log size; 1 is linear), with the targets of #24: every call under 250 ms at 1M
-requests, growth sub-linear (exponent < 1), submit p99 with the dashboard <= 1.5 x without.
+requests, growth sub-linear (exponent < 1), submit p99 with the dashboard <= 1.5 x without,
+intake's loop never held 50 ms or more during the calls at any size.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.measure import latency_ms
 from bench.readside_seed import Population, seeded
@@ -142,12 +147,35 @@ class SizeRun:
     healthz_slow: list[dict[str, Any]] = field(default_factory=list)
     """Each /healthz probe over SLOW_PROBE_S during the calls, with the calls under way then:
     which call held the serving loop (or the machine) when a probe waited."""
+    loop_lag: dict[float, int] = field(default_factory=dict)
+    """Intake's own `sosa_event_loop_lag_seconds` during the calls: how many of its 25 ms
+    timers ran at least each bucket's bound late (`LAG_BOUNDS_S`)."""
     audit_verify_s: float = 0.0
     audit_rows: int = 0
     submit: dict[str, Any] = field(default_factory=dict)
 
 
 SLOW_PROBE_S = 0.1
+LAG_BOUNDS_S = (0.01, 0.025, 0.05, 0.1)
+"""The loop lags counted (at least 10, 25, 50, 100 ms late); the target: none of 50 ms."""
+HELD_S = 0.05
+
+
+async def loop_lag_over(client: httpx.AsyncClient) -> dict[float, int]:
+    """From intake's /metrics: how many loop-lag observations so far were over each bound of
+    LAG_BOUNDS_S (the histogram's total minus its bucket at the bound), and under 0.0 all."""
+    text = (await client.get("/metrics")).text
+    buckets: dict[float, float] = {}
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        if family.name != "sosa_event_loop_lag_seconds":
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                buckets[float(sample.labels["le"])] = sample.value
+            elif sample.name.endswith("_count"):
+                total = sample.value
+    return {bound: int(total - buckets.get(bound, 0.0)) for bound in (0.0, *LAG_BOUNDS_S)}
 
 
 def slow_probes(
@@ -175,6 +203,7 @@ async def timed_calls(url: str, pop: Population, repeats: int, middle: Position)
         httpx.AsyncClient(base_url=url, timeout=300) as client,
         probing(url) as probe,
     ):
+        lag_before = await loop_lag_over(client)
         for call in calls(pop, middle):
             times, wholes = [], []
             for attempt in range(repeats + 1):
@@ -199,6 +228,13 @@ async def timed_calls(url: str, pop: Population, repeats: int, middle: Position)
                 run.whole_ms[call.whole_label] = round(statistics.median(wholes) * 1000, 1)
                 shown = run.whole_ms[call.whole_label]
                 print(f"  [e] {pop.n:>9,}  {call.whole_label:<58} {shown:>9.1f} ms")
+        lag_after = await loop_lag_over(client)
+    run.loop_lag = {bound: lag_after[bound] - lag_before[bound] for bound in LAG_BOUNDS_S}
+    print(
+        f"  [e] {pop.n:>9,}  intake's loop during the calls, of {lag_after[0.0] - lag_before[0.0]}"
+        " timers, late by at least "
+        + ", ".join(f"{b * 1000:g} ms: {n}" for b, n in run.loop_lag.items())
+    )
     run.healthz = latency_ms(took for _, took in probe)
     run.healthz_slow = slow_probes(probe, spans)
     for slow in run.healthz_slow:
@@ -405,6 +441,14 @@ def table(runs: list[SizeRun]) -> str:
         rows.append(
             [f"/healthz {name}, during the calls", *(f"{r.healthz.get(key, 0)}" for r in runs), ""]
         )
+    for bound in LAG_BOUNDS_S:
+        rows.append(
+            [
+                f"intake's loop {bound * 1000:g} ms late or more (timers)",
+                *(f"{r.loop_lag.get(bound, 0)}" for r in runs),
+                "",
+            ]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join(
         "  ".join(
@@ -426,6 +470,16 @@ def targets(runs: list[SizeRun]) -> list[Target]:
         slope = exponent(sizes, [r.times_ms[label] for r in runs])
         if slope is not None:
             found.append(Target(f"e: {label} growth", slope, "", "exponent < 1", met=slope < 1))
+    found += [
+        Target(
+            f"e: intake's loop held {HELD_S * 1000:g} ms or more during the calls at {r.n:,}",
+            r.loop_lag.get(HELD_S, 0),
+            "times",
+            "0",
+            met=r.loop_lag.get(HELD_S, 0) == 0,
+        )
+        for r in runs
+    ]
     alone = largest.submit["alone"].get("p99_ms", 0.0)
     polled = largest.submit["dashboard_polling"].get("p99_ms", 0.0)
     found.append(

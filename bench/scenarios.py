@@ -536,6 +536,9 @@ async def read_side(cfg: Config) -> Result:
         },
         "healthz_idle": {f"{r.n}": r.healthz_idle for r in runs},
         "healthz_during_calls": {f"{r.n}": r.healthz for r in runs},
+        "loop_lag_during_calls": {
+            f"{r.n}": {f">={b * 1000:g}ms": n for b, n in r.loop_lag.items()} for r in runs
+        },
         "audit_verify": {
             f"{r.n}": {"rows": r.audit_rows, "seconds": round(r.audit_verify_s, 2)} for r in runs
         },

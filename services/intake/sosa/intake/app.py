@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
-from sosa.infra import api_docs, db, kafka, problems, startup, tracing
+from sosa.infra import api_docs, db, kafka, loop_lag, problems, startup, tracing
 from sosa.infra.api_descriptions import complete
 from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
@@ -113,6 +113,7 @@ def create_app(settings: IntakeSettings, *, clock: Clock | None = None) -> FastA
         workers.start("read-model", read_model.runner(consumer, sessions, dead_letters).run())
         workers.start("consumer-lag", watch_lag({settings.intake_read_model_group: consumer}))
         workers.start("pipeline-watch", pipeline.run())
+        workers.start("loop-lag", loop_lag.watch("intake"))
         try:
             yield
         finally:
