@@ -205,6 +205,7 @@ async def timed_calls(url: str, pop: Population, repeats: int, middle: Position)
     ):
         lag_before = await loop_lag_over(client)
         for call in calls(pop, middle):
+            lag_before_call = await loop_lag_over(client)
             times, wholes = [], []
             for attempt in range(repeats + 1):
                 started = time.perf_counter()
@@ -223,7 +224,11 @@ async def timed_calls(url: str, pop: Population, repeats: int, middle: Position)
                     wholes.append(whole)
                 run.statuses[call.label] = answer.status_code
             run.times_ms[call.label] = round(statistics.median(times) * 1000, 1)
-            print(f"  [e] {pop.n:>9,}  {call.label:<58} {run.times_ms[call.label]:>9.1f} ms")
+            held = (await loop_lag_over(client))[HELD_S] - lag_before_call[HELD_S]
+            print(
+                f"  [e] {pop.n:>9,}  {call.label:<58} {run.times_ms[call.label]:>9.1f} ms"
+                + (f"  (intake's loop {HELD_S * 1000:g} ms late {held} times)" if held else "")
+            )
             if call.streamed:
                 run.whole_ms[call.whole_label] = round(statistics.median(wholes) * 1000, 1)
                 shown = run.whole_ms[call.whole_label]

@@ -14,7 +14,7 @@ per day), the answer times as an estimate within one bucket's width (`histogram_
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -201,9 +201,15 @@ _DIMENSION_OF = {
 
 
 async def rates(session: AsyncSession, chosen: Chosen, group_by: str) -> list[figures.Rate]:
-    """From the roll-ups: per group, the counts `Tally` folds."""
+    """From the roll-ups: per group, the counts `Tally` folds (off the event loop: by supplier
+    there are thousands of groups)."""
+    grouped = await rollup_reads.grouped(session, chosen, _DIMENSION_OF[group_by])
+    return await anyio.to_thread.run_sync(_rates, grouped, group_by)
+
+
+def _rates(grouped: Mapping[str, rollup_reads.Counts], group_by: str) -> list[figures.Rate]:
     tallies: dict[str, figures.Tally] = {}
-    for key, c in (await rollup_reads.grouped(session, chosen, _DIMENSION_OF[group_by])).items():
+    for key, c in grouped.items():
         group = figures.level_of(key) if group_by == "rating_level" else key
         tally = figures.Tally(c["requests"], c["clocked"], c["late"], c["answered"], c["refused"])
         tallies[group] = tallies[group] + tally if group in tallies else tally

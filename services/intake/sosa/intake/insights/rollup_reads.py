@@ -17,7 +17,7 @@ answered only, their largest pairs in `figure_pairs`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -347,6 +347,12 @@ async def _from_rollups(
             .where(*conditions)
             .group_by(_daily.c.key, _daily.c.subkey)
         )
+    return await anyio.to_thread.run_sync(_rollup_counts, rows)
+
+
+def _rollup_counts(rows: Iterable[Any]) -> dict[Pair, Counts]:
+    """Folded off the event loop (a party's rates by supplier read thousands of rows): `rows`
+    is a buffered result, whose rows are made as they are iterated, without I/O."""
     found: dict[Pair, Counts] = {}
     for key, subkey, *counts in rows:
         _add(found, (key, subkey), dict(zip(COUNTS, (int(n or 0) for n in counts), strict=True)))
@@ -359,9 +365,14 @@ async def _from_views(
     key = KEYS[dimension]
     flags = [func.count().filter(_FLAGS[name]) for name in COUNTS[1:]]
     rows = await session.execute(select(*key, func.count(), *flags).where(where).group_by(*key))
+    return await anyio.to_thread.run_sync(_view_counts, rows, dimension, len(key))
+
+
+def _view_counts(rows: Iterable[Any], dimension: str, width: int) -> dict[Pair, Counts]:
+    """Folded off the event loop, as `_rollup_counts`."""
     found: dict[Pair, Counts] = {}
     for row in rows:
-        counts = dict(zip(COUNTS, (int(n) for n in row[len(key) :]), strict=True))
+        counts = dict(zip(COUNTS, (int(n) for n in row[width:]), strict=True))
         if dimension != "program":
             _add(found, (str(row[0]), ""), counts)
         elif (program := figures.program_of(row[0])) is not None:
