@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -172,22 +172,16 @@ async def _streamed_csv(
     then each chunk of rows is read from the database's cursor, written as CSV off the event
     loop and sent, in the same snapshot. Intake holds one chunk at a time however many rows the
     figure has."""
-    _check_period(since, until)
-    computed_at = rt.clock.now()
-    chosen = analytics.chosen(caller, since, until)
     done = contextlib.AsyncExitStack()
     try:
-        session = await done.enter_async_context(rt.sessions())
-        _ = await done.enter_async_context(session.begin())
-        await _one_snapshot(session)
-        requests = await analytics.population(session, chosen)
-        total, chunks = await chunks_of(session, chosen)
+        seen = await done.enter_async_context(_snapshot(rt, caller, since, until))
+        total, chunks = await chunks_of(seen.session, seen.chosen)
         head = Figures(
             figure=name,
             method=figures.METHODS[name],
             period=Period(since=since, until=until),
-            computed_at=computed_at,
-            requests=requests,
+            computed_at=seen.computed_at,
+            requests=seen.requests,
             total_rows=total,
             rows=[],
         )
@@ -224,13 +218,9 @@ async def _compute(
     """The figure computed by the database (`sosa.intake.insights.analytics`): only its grouped rows
     come back to intake, never the requests themselves (a `Ranked` figure: only its first
     `limit` rows, with how many it has)."""
-    _check_period(since, until)
-    computed_at = rt.clock.now()
-    chosen = analytics.chosen(caller, since, until)
-    async with rt.figure_slots, rt.sessions() as session, session.begin():
-        await _one_snapshot(session)
-        requests = await analytics.population(session, chosen)
-        found = await make(session, chosen)
+    async with rt.figure_slots, _snapshot(rt, caller, since, until) as seen:
+        found = await make(seen.session, seen.chosen)
+    computed_at, requests = seen.computed_at, seen.requests
     total, rows = (
         (found.total, found.rows) if isinstance(found, analytics.Ranked) else (len(found), found)
     )
@@ -257,6 +247,31 @@ def _rows_for(fmt: str, limit: int | None) -> int | None:
 def _fields(row: Any) -> dict[str, Any]:
     """A figure's row as a dict (shallow: `dataclasses.asdict` would copy every share)."""
     return {f.name: getattr(row, f.name) for f in fields(row)}
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What a figure reads in: its open session, the requests chosen, when, and how many."""
+
+    session: AsyncSession
+    chosen: Chosen
+    computed_at: datetime
+    requests: int
+
+
+@contextlib.asynccontextmanager
+async def _snapshot(
+    rt: Runtime, caller: Caller, since: datetime | None, until: datetime | None
+) -> AsyncIterator[_Seen]:
+    """A figure's transaction (`_one_snapshot`), with the population it counts over: the same
+    opening for an answer computed whole and for the streamed export."""
+    _check_period(since, until)
+    computed_at = rt.clock.now()
+    chosen = analytics.chosen(caller, since, until)
+    async with rt.sessions() as session, session.begin():
+        await _one_snapshot(session)
+        requests = await analytics.population(session, chosen)
+        yield _Seen(session, chosen, computed_at, requests)
 
 
 async def _one_snapshot(session: AsyncSession) -> None:
