@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Table, bindparam, delete, select, update
+from sqlalchemy import BindParameter, Table, Text, bindparam, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa import rules
@@ -39,6 +39,23 @@ class RequestRecord:
     sequence: int
     details: dict[str, Any]
     last_decision: DecisionRecord
+    last_decision_json: str | None = None
+    """`last_decision`'s JSON when made already (read from the row, or made once for the
+    outcome and the row: `deciding`); None: made when the row is written."""
+
+    def deciding(self, decision: DecisionRecord, **changes: Any) -> RequestRecord:
+        """This request with a new last decision, serialised once here for both the row and the
+        outcome that carries it (`OutcomeWriter.outputs` reuses the text)."""
+        return replace(
+            self, last_decision=decision, last_decision_json=decision.model_dump_json(), **changes
+        )
+
+    @property
+    def decision_text(self) -> tuple[DecisionRecord, str] | None:
+        """The last decision with its JSON, when made already."""
+        if self.last_decision_json is None:
+            return None
+        return self.last_decision, self.last_decision_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +133,15 @@ class BatchState:
                 facts=facts_json.load(row.facts),
                 sequence=row.sequence,
                 details=row.details,
-                last_decision=DecisionRecord.model_validate(row.last_decision),
+                last_decision=DecisionRecord.model_validate_json(row.last_decision),
+                last_decision_json=row.last_decision,
             )
         if not found:  # a batch of submissions: timers are only ever written with their request
             return
-        for row in await session.execute(_TIMERS, {"ids": found}):
-            self.timers[row.request_id].append((row.kind, row.due_at))
-            if row.emitted_at is not None:
-                self.emitted[(row.request_id, row.kind, row.due_at)] = row.emitted_at
+        for timer in await session.execute(_TIMERS, {"ids": found}):
+            self.timers[timer.request_id].append((timer.kind, timer.due_at))
+            if timer.emitted_at is not None:
+                self.emitted[(timer.request_id, timer.kind, timer.due_at)] = timer.emitted_at
 
     async def preload(self, session: AsyncSession, request_ids: Iterable[str]) -> None:
         """Read these requests and their timers now, with one SELECT per table."""
@@ -267,11 +285,7 @@ class BatchState:
             "deadline": record.facts.deadline,
             "sequence": record.sequence,
             "facts": _json(facts_json.dump(record.facts), as_text),
-            "last_decision": (
-                record.last_decision.model_dump_json()
-                if as_text
-                else record.last_decision.model_dump(mode="json")
-            ),
+            "last_decision": _decision(record, as_text),
             "updated_at": now,
         }
         if new is not None:
@@ -308,6 +322,14 @@ def _arrays(table: Table, names: Sequence[str], rows: list[dict[str, Any]]) -> d
     return values
 
 
+def _decision(record: RequestRecord, as_text: bool) -> Any:
+    """The row's last decision: its JSON made once (`RequestRecord.deciding`, or as read)."""
+    text = record.last_decision_json
+    if text is None:
+        text = record.last_decision.model_dump_json()
+    return text if as_text else json.loads(text)
+
+
 def _json(value: Any, as_text: bool) -> Any:
     return json.dumps(value) if as_text else value
 
@@ -322,7 +344,10 @@ _i, _r, _t, _p = tables.inbox, tables.requests, tables.timers, tables.postures
 _SEEN = select(_i.c.event_id, _i.c.partition, _i.c.offset, _i.c.outputs).where(
     _i.c.event_id.in_(_ids())
 )
-_REQUESTS = select(_r).where(_r.c.request_id.in_(_ids()))
+_REQUESTS = select(
+    *(c for c in _r.c if c.name != "last_decision"),
+    cast(_r.c.last_decision, Text).label("last_decision"),  # validated from its text, kept
+).where(_r.c.request_id.in_(_ids()))
 _TIMERS = select(_t.c.request_id, _t.c.kind, _t.c.due_at, _t.c.emitted_at).where(
     _t.c.request_id.in_(_ids())
 )

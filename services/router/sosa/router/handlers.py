@@ -91,11 +91,11 @@ class Handlers:
         event = self.writer.transition(
             record, decided, previous=rules.RequestStatus.RECEIVED, cause=message, now=now
         )
-        record = replace(record, sequence=event.sequence)
+        record = record.deciding(decided.record, sequence=event.sequence)
         new = NewRequest(rating=command.details.rating, received_at=command.received_at)
         state.insert(record, new, now=now)
         timers.reschedule(state, None, decided.facts, decided.record)
-        return self.writer.outputs([event], cause=message, now=now)
+        return self.writer.outputs([event], cause=message, now=now, known=record.decision_text)
 
     def judge(
         self,
@@ -120,7 +120,7 @@ class Handlers:
         event = self.writer.transition(
             record, decided, previous=record.facts.status, cause=message, now=now
         )
-        updated = replace(record, last_decision=decided.record)
+        updated = record.deciding(decided.record)
         timers.reschedule(state, record.facts, decided.facts, decided.record)
         return self._record(state, updated, decided.facts, [event], message, now)
 
@@ -150,7 +150,7 @@ class Handlers:
             record, decided, previous=record.facts.status, cause=message, now=now
         )
         escalated_to, suggestion, facts = escalation_for(decided.facts, record.details)
-        updated = replace(record, last_decision=decided.record, sequence=overdue.sequence)
+        updated = record.deciding(decided.record, sequence=overdue.sequence)
         escalation = self.writer.escalation(
             updated,
             decided,
@@ -200,4 +200,4 @@ class Handlers:
     ) -> list[Output]:
         saved = replace(record, facts=facts, sequence=events[-1].sequence)
         state.save(saved, now=now)
-        return self.writer.outputs(events, cause=cause, now=now)
+        return self.writer.outputs(events, cause=cause, now=now, known=saved.decision_text)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from opentelemetry import trace
+
 from sosa import rules
-from sosa.contracts import commands, envelope, involvement, outcomes, topics
+from sosa.contracts import commands, involvement, outcomes, topics
 from sosa.contracts.envelope import Envelope
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions import translate
@@ -95,21 +97,39 @@ class OutcomeWriter:
         *,
         cause: Envelope,
         now: datetime,
+        known: tuple[outcomes.DecisionRecord, str] | None = None,
     ) -> list[Output]:
-        """Each event on the outcome stream, carrying the trace of the decision in progress (the
-        router's span, or the cause's own `traceparent` outside any span)."""
+        """Each event on the outcome stream, carrying on the trace of its command: the cause's own
+        `traceparent` (the router decides a poll in a span that is not made current,
+        `sosa.router.poll_span`), or a span's made current around this call, annotated."""
         types = [_TYPES[type(e)] for e in events]
-        tracing.annotate(
-            {
-                "sosa.outcome_types": types,
-                "sosa.rule_ids": sorted({f.rule_id for e in events for f in e.decision.findings}),
-            }
-        )
+        if trace.get_current_span().is_recording():
+            tracing.annotate(
+                {
+                    "sosa.outcome_types": types,
+                    "sosa.rule_ids": sorted(
+                        {f.rule_id for e in events for f in e.decision.findings}
+                    ),
+                }
+            )
         traceparent = tracing.current_traceparent() or cause.traceparent
-        return [
-            self._output(topics.OUTCOMES, e, e.event_id, kind, traceparent, now)
-            for e, kind in zip(events, types, strict=True)
-        ]
+        texts = dict([(id(known[0]), known[1])] if known is not None else [])
+        outputs = []
+        for event, kind in zip(events, types, strict=True):
+            decision = texts.get(id(event.decision))
+            if decision is None:
+                texts[id(event.decision)] = decision = event.decision.model_dump_json()
+            outputs.append(
+                self._output(
+                    topics.OUTCOMES,
+                    event,
+                    _event_json(event, decision),
+                    kind,
+                    traceparent,
+                    now,
+                )
+            )
+        return outputs
 
     def _common(
         self,
@@ -135,25 +155,33 @@ class OutcomeWriter:
         self,
         topic: str,
         payload: outcomes.OutcomeEvent,
-        event_id: str,
+        data: bytes,
         event_type: str,
         traceparent: str | None,
         now: datetime,
     ) -> Output:
         return Output.of(
             topic,
-            envelope.wrap(
-                payload,
-                event_id=event_id,
-                event_type=event_type,
+            Envelope(
+                id=payload.event_id,
+                type=event_type,
                 source=self.source,
                 subject=payload.request_id,
                 time=now,
+                data=data,
                 traceparent=traceparent,
             ),
         )
 
 
+def _event_json(event: outcomes.OutcomeEvent, decision: str) -> bytes:
+    """The event's JSON with its decision's JSON made once (`known`: the request's row takes
+    the same text) spliced in as the last member, instead of serialised again with the event."""
+    rest = event.model_dump_json(exclude=_DECISION)
+    return f'{rest[:-1]},"decision":{decision}}}'.encode()
+
+
+_DECISION: set[str] = {"decision"}
 _TYPES: dict[type[outcomes.OutcomeEvent], str] = {
     model: name for name, model in outcomes.OUTCOME_TYPES.items()
 }

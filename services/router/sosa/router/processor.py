@@ -17,15 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from opentelemetry.trace import Span
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import topics
-from sosa.contracts.envelope import Envelope
-from sosa.infra import metrics, tracing
+from sosa.infra import metrics
 from sosa.infra.clock import Clock
 from sosa.infra.consumer_runner import (
     ConsumerRunner,
@@ -38,6 +36,7 @@ from sosa.infra.consumer_runner import (
 from sosa.infra.dead_letters import Unreadable, dead_letter_headers
 from sosa.infra.settings import CommonSettings
 from sosa.infra.stable_offsets import committed_stable
+from sosa.router import poll_span
 from sosa.router.batch_state import BatchState
 from sosa.router.incoming import Incoming, read_command
 from sosa.router.linger import Linger
@@ -115,15 +114,24 @@ class Processor:
         written back with one statement per table and kind of change. The Kafka transactions
         stay one per partition (`commit`)."""
         every = [d.item.message for batch in batches.values() for d in batch]
-        state = await BatchState.load(
-            session, [m.id for m in every], [m.subject for m in every if m.subject]
-        )
-        outputs: dict[TopicPartition, list[Output]] = {}
-        for partition, batch in batches.items():
-            outputs[partition] = found = []
-            for decoded in batch:
-                found.extend(await self._decide_one(session, state, decoded.record, decoded.item))
-        await state.flush(session)
+        topic = next((b[0].record.topic for b in batches.values() if b), topics.REQUESTS)
+        span = poll_span.start(every, topic, len(batches))
+        try:
+            state = await BatchState.load(
+                session, [m.id for m in every], [m.subject for m in every if m.subject]
+            )
+            outputs: dict[TopicPartition, list[Output]] = {}
+            for partition, batch in batches.items():
+                outputs[partition] = found = []
+                for decoded in batch:
+                    found.extend(
+                        await self._decide_one(session, state, decoded.record, decoded.item, span)
+                    )
+            await state.flush(session)
+        except BaseException as exc:
+            poll_span.end(span, exc)
+            raise
+        poll_span.end(span)
         return outputs
 
     async def commit(
@@ -205,7 +213,12 @@ class Processor:
             await seek_to_committed(self._consumer, partition)
 
     async def _decide_one(
-        self, session: AsyncSession, state: BatchState, record: Record, incoming: Incoming
+        self,
+        session: AsyncSession,
+        state: BatchState,
+        record: Record,
+        incoming: Incoming,
+        span: Span,
     ) -> list[Output]:
         message = incoming.message
         seen = state.seen(message.id)
@@ -231,8 +244,8 @@ class Processor:
                 _count(record, "duplicate")
                 return []  # another copy of a command already decided (relay retry, twin tick)
             # a replayed dead letter (remembered by an earlier version): decided afresh now
-        with _decision_span(record, message):
-            outputs = await self._handler(session, state, incoming)
+        outputs = await self._handler(session, state, incoming)
+        poll_span.decided(span, message, outputs)
         _count(record, "decided")
         state.remember(
             message.id,
@@ -244,24 +257,6 @@ class Processor:
             replacing=seen is not None,
         )
         return outputs
-
-
-def _decision_span(record: Record, message: Envelope) -> AbstractContextManager[Span]:
-    """The span of one command's decision, continuing the trace of the HTTP request that made
-    it; the outcomes carry this span's context on (their `traceparent`), and the rule ids
-    decided are added to it (OutcomeWriter)."""
-    return tracing.continued_span(
-        "router decide",
-        message.traceparent,
-        attributes={
-            "messaging.system": "kafka",
-            "messaging.destination.name": record.topic,
-            "messaging.message.id": message.id,
-            "sosa.request_id": message.subject,
-            "sosa.command_type": message.type,
-            "sosa.event_id": message.id,
-        },
-    )
 
 
 def dead_letter(record: Record, error: Exception) -> Output:

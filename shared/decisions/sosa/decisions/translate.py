@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from pydantic import ValidationError
 
@@ -168,7 +169,11 @@ def _check_deadline(deadline: datetime) -> None:
         ) from exc
 
 
+@lru_cache(maxsize=4096)
 def _finding(found: rules.Finding) -> Finding:
+    """A finding on the wire, made once per distinct finding (both are immutable): a rule set's
+    findings are few texts repeated, and each reason is bounded by the wire's own bounds (a
+    rating, a date, a party id), so the cache holds a stream's findings in a bounded space."""
     return Finding.model_construct(
         rule_id=str(found.rule_id),
         citation=found.citation,
