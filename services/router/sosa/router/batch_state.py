@@ -19,16 +19,25 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Table, Text, bindparam, cast, delete, select, update
+from sqlalchemy import (
+    BindParameter,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa import rules
 from sosa.contracts import commands
 from sosa.contracts.outcomes import DecisionRecord
 from sosa.decisions import facts_json
-from sosa.infra.columns import UtcDateTime
-from sosa.infra.db import is_postgres
-from sosa.router import column_arrays, tables
+from sosa.infra.db import is_postgres, unnest_arrays, unnest_insert, unnest_update
+from sosa.router import tables
 from sosa.router.outputs import Output
 
 
@@ -202,7 +211,8 @@ class BatchState:
 
     async def flush(self, session: AsyncSession) -> None:
         """Write every change back, one statement per table and kind of change (on PostgreSQL
-        each of one shape whatever the batch's size: `column_arrays`)."""
+        each of one shape whatever the batch's size: `sosa.infra.db.unnest_insert`,
+        `unnest_update`)."""
         arrays = is_postgres(session)
         inserted = [
             self._row(rid, now, self.created[rid], as_text=arrays)
@@ -214,7 +224,8 @@ class BatchState:
         if updated:
             if arrays:
                 await session.execute(
-                    _UPDATE_REQUESTS_ARRAYS, _arrays(_r, ("request_id", *_CHANGING), updated)
+                    _UPDATE_REQUESTS_ARRAYS,
+                    _arrays(session, _r, updated, ("request_id", *_CHANGING)),
                 )
             else:
                 await session.execute(
@@ -310,16 +321,18 @@ async def _write(
     if not arrays:
         await session.execute(rows_statement, rows)
         return
-    await session.execute(_INSERTING[table.name], _arrays(table, table.columns.keys(), rows))
+    await session.execute(_INSERTING[table.name], _arrays(session, table, rows))
 
 
-def _arrays(table: Table, names: Sequence[str], rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """The rows' columns `names` as arrays, each instant in UTC as `UtcDateTime` binds it."""
-    values = column_arrays.columns(names, rows)
-    for name in names:
-        if isinstance(table.c[name].type, UtcDateTime):
-            values[name] = [column_arrays.instant(v) for v in values[name]]
-    return values
+def _arrays(
+    session: AsyncSession,
+    table: Table,
+    rows: list[dict[str, Any]],
+    names: Sequence[str] | None = None,
+) -> dict[str, list[Any]]:
+    """The rows' columns `names` (every one by default) as arrays, as the column binds each value
+    (an instant in UTC); the JSON columns are text already (`_row`)."""
+    return unnest_arrays(table, rows, session.get_bind().dialect, names, json_text=True)
 
 
 def _decision(record: RequestRecord, as_text: bool) -> Any:
@@ -363,6 +376,6 @@ _UPDATE_REQUESTS = (
 )
 _INSERT_TIMERS = _t.insert()
 _INSERT_INBOX = _i.insert()
-_INSERTING = {table.name: column_arrays.inserting(table) for table in (_r, _t, _i)}
-"""On PostgreSQL: each table's rows as one array per column (`column_arrays`)."""
-_UPDATE_REQUESTS_ARRAYS = column_arrays.updating(_r, "request_id", _CHANGING)
+_INSERTING = {table.name: text(unnest_insert(table)) for table in (_r, _t, _i)}
+"""On PostgreSQL: each table's rows as one array per column (`sosa.infra.db.unnest_insert`)."""
+_UPDATE_REQUESTS_ARRAYS = text(unnest_update(_r, "request_id", _CHANGING))

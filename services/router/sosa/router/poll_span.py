@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from sosa.contracts import topics
 from sosa.contracts.envelope import Envelope
@@ -35,9 +35,11 @@ MAX_NAMED: Final = 64
 _tracer = trace.get_tracer("sosa.router")
 
 
-def start(messages: Sequence[Envelope], topic: str, partitions: int) -> Span:
+def start(
+    messages: Sequence[Envelope], topic: str, partitions: int, *, tracer: Tracer = _tracer
+) -> Span:
     """The poll's span, started (not made current); `end` ends it."""
-    span = _tracer.start_span(
+    span = tracer.start_span(
         NAME,
         kind=SpanKind.CONSUMER,
         attributes={

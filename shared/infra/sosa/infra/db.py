@@ -255,6 +255,28 @@ def unnest_insert(
     )
 
 
+def unnest_update(table: Table, key: str, changing: Sequence[str], *, prefix: str = "") -> str:
+    """On PostgreSQL, `UPDATE <table> SET <changing...> FROM unnest(<one array per column>)
+    WHERE <table>.<key> = u.<key>`: each row's new values for the columns `changing`, found by
+    its `key`, as `unnest_insert` takes its rows (one text whatever the number of rows; the
+    parameters: `unnest_arrays(table, rows, dialect, [key, *changing], prefix=prefix)`)."""
+    dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    quote = dialect.identifier_preparer.quote
+    named = _named(table, [key, *changing])
+    arrays = ", ".join(f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect)}[])" for c in named)
+    sets = ", ".join(
+        f"{quote(c.name)} = "
+        + (f"CAST(u.{quote(c.name)} AS JSON)" if _is_json(c) else f"u.{quote(c.name)}")
+        for c in named[1:]
+    )
+    formatted = dialect.identifier_preparer.format_table(table)
+    return (
+        f"UPDATE {formatted} SET {sets} "  # noqa: S608 - names from the table's metadata; values bound
+        f"FROM unnest({arrays}) AS u({', '.join(quote(c.name) for c in named)}) "
+        f"WHERE {formatted}.{quote(key)} = u.{quote(key)}"
+    )
+
+
 def unnest_arrays(
     table: Table,
     rows: Sequence[Mapping[str, Any]],
@@ -262,13 +284,16 @@ def unnest_arrays(
     columns: Sequence[str] | None = None,
     *,
     prefix: str = "",
+    json_text: bool = False,
 ) -> dict[str, list[Any]]:
-    """The parameters of `unnest_insert(table, columns, prefix=prefix)`: one list per column,
-    each value as SQLAlchemy binds it for that column (a JSON value serialised, None as the JSON
-    null SQLAlchemy writes for it, an instant in UTC, a naive one refused)."""
+    """The parameters of `unnest_insert(table, columns, prefix=prefix)` (or `unnest_update`):
+    one list per column, each value as SQLAlchemy binds it for that column (a JSON value
+    serialised, None as the JSON null SQLAlchemy writes for it, an instant in UTC, a naive one
+    refused). With `json_text`, the rows' JSON values are their JSON already, as text, passed
+    on as they are (a caller that serialised them once for other uses too)."""
     arrays: dict[str, list[Any]] = {}
     for name, process in _bind_processors(
-        table, dialect, None if columns is None else tuple(columns)
+        table, dialect, None if columns is None else tuple(columns), json_text
     ):
         values = [row.get(name) for row in rows]
         arrays[prefix + name] = values if process is None else [process(v) for v in values]
@@ -283,10 +308,15 @@ def _named(table: Table, columns: Sequence[str] | None) -> list[Any]:
 
 @cache
 def _bind_processors(
-    table: Table, dialect: Dialect, columns: tuple[str, ...] | None
+    table: Table, dialect: Dialect, columns: tuple[str, ...] | None, json_text: bool = False
 ) -> list[tuple[str, Any]]:
     return [
-        (c.name, c.type.dialect_impl(dialect).bind_processor(dialect))
+        (
+            c.name,
+            None
+            if json_text and _is_json(c)
+            else c.type.dialect_impl(dialect).bind_processor(dialect),
+        )
         for c in _named(table, columns)
     ]
 
