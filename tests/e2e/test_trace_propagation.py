@@ -69,7 +69,7 @@ async def test_the_callers_trace_reaches_the_outcome_and_the_webhook(
 
     outcome = await outcome_traceparents(stack, request_id)
     assert {trace_id_of(t) for t in outcome} == {trace_id}
-    assert outcome[0] != caller  # the router's own span, in the caller's trace
+    assert outcome[0] != caller  # intake's span, in the caller's trace, carried on by the router
 
     await receiver.wait_for(1)
     headers, _ = receiver.received[0]

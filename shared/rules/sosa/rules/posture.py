@@ -83,13 +83,9 @@ class PostureSettings:
 
     def clock_rules(self, base: ClockRules) -> ClockRules:
         """`base` with this posture's reminder cadence; its working days and emergency minimum
-        hours (15 CFR 700.13(d), (e)) are carried over unchanged."""
-        return replace(
-            base,
-            half_way_reminder=False,
-            reminder_fractions=self.reminder_fractions,
-            reminder_working_days_before=self.reminder_working_days_before,
-        )
+        hours (15 CFR 700.13(d), (e)) are carried over unchanged. Made once per posture and base
+        (both immutable, and few: every decision under a posture asks for the same)."""
+        return _with_cadence(self, base)
 
     def voluntary_target(self, partner_target: ResponseTarget | None) -> ResponseTarget | None:
         """The partner's target, or this posture's when that is tighter (or the partner has
@@ -221,6 +217,16 @@ class Plan:
 
     reminders: tuple[datetime, ...]
     early_escalation_at: datetime | None
+
+
+@lru_cache(maxsize=64)
+def _with_cadence(settings: PostureSettings, base: ClockRules) -> ClockRules:
+    return replace(
+        base,
+        half_way_reminder=False,
+        reminder_fractions=settings.reminder_fractions,
+        reminder_working_days_before=settings.reminder_working_days_before,
+    )
 
 
 def plan(

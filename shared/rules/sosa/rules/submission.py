@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .clock_rules import ClockRules
@@ -85,18 +86,18 @@ def _rated(
         *elements.findings,
         *past_delivery_dates(elements.dates, today=today),
     )
-    checked = replace(
-        base,
-        findings=findings,
-        rating=elements.rating,
-        required_delivery_dates=elements.dates,
-        emergency_hours=elements.emergency_hours,
-    )
+    checked: dict[str, Any] = {  # one new decision whichever way it goes (each costs)
+        "findings": findings,
+        "rating": elements.rating,
+        "required_delivery_dates": elements.dates,
+        "emergency_hours": elements.emergency_hours,
+    }
     if not elements.complete:
-        return checked
+        return replace(base, **checked)
     if choice.path is Path.DPAS_VIA_SOSA or elements.rating is None:
         return replace(
-            checked,
+            base,
+            **checked,
             outcome=Outcome.AWAITING_DETERMINATION,
             awaiting=Authority.DOD_PROGRAM_DETERMINATION,
         )
@@ -110,9 +111,9 @@ def _rated(
         rules=rules,
     )
     return replace(
-        checked,
+        base,
+        **checked | {"findings": (*findings, clock.finding)},
         outcome=Outcome.DPAS_RATED_ORDER,
-        findings=(*findings, clock.finding),
         clock=clock.kind,
         clock_started_at=clock.started_at,
         deadline=clock.deadline,
