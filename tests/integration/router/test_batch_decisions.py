@@ -188,6 +188,22 @@ async def test_a_command_the_database_refuses_is_dead_lettered_while_it_answers(
     assert [r for r, *_ in outcome_states(applied.results)] == ["r-1", "r-2"]
 
 
+async def test_an_id_longer_than_its_column_is_dead_lettered_not_cut(
+    sessions: async_sessionmaker[AsyncSession], handlers: Handlers
+) -> None:
+    """The batch's rows go in as arrays (`sosa.infra.db.unnest_insert`): a request id longer
+    than the column's 64 characters is refused by PostgreSQL, so that command alone is
+    dead-lettered; it is never stored cut to 64 characters."""
+    long_id = "r-" + "x" * 198
+    batch = records(submit("r-1"), submit(long_id), submit("r-2"))
+    applied = await decide(sessions, handlers, batch)
+    assert [u.record.offset for u in applied.letters] == [1]
+    assert [r for r, *_ in outcome_states(applied.results)] == ["r-1", "r-2"]
+    async with sessions() as session:
+        stored = set((await session.execute(select(tables.requests.c.request_id))).scalars())
+    assert stored == {"r-1", "r-2"}
+
+
 @pytest.mark.parametrize("sqlstate", ["57P03", "57P01", "08006", "53300"])
 async def test_a_server_going_away_retries_the_batch_and_dead_letters_nothing(
     sessions: async_sessionmaker[AsyncSession], handlers: Handlers, sqlstate: str

@@ -75,3 +75,12 @@ def test_a_naive_instant_is_refused() -> None:
     row = {"thing_id": "a", "count": 1, "body": None, "at": datetime(2026, 1, 1)}
     with pytest.raises(ValueError, match="naive"):
         unnest_arrays(things, [row], PG, json_text=True)
+
+
+def test_with_lengths_checked_strings_travel_as_text_so_an_overlong_one_is_refused() -> None:
+    """An explicit CAST to VARCHAR(64)[] cuts a longer string silently; as TEXT[], the column's
+    own length is checked as the row is written."""
+    inserted = unnest_insert(things, ["thing_id", "count"], lengths_checked=True)
+    assert "CAST(:thing_id AS TEXT[]), CAST(:count AS INTEGER[])" in inserted
+    updated = unnest_update(things, "thing_id", ["count"], lengths_checked=True)
+    assert "CAST(:thing_id AS TEXT[]), CAST(:count AS INTEGER[])" in updated

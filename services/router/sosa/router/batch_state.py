@@ -376,6 +376,10 @@ _UPDATE_REQUESTS = (
 )
 _INSERT_TIMERS = _t.insert()
 _INSERT_INBOX = _i.insert()
-_INSERTING = {table.name: text(unnest_insert(table)) for table in (_r, _t, _i)}
-"""On PostgreSQL: each table's rows as one array per column (`sosa.infra.db.unnest_insert`)."""
-_UPDATE_REQUESTS_ARRAYS = text(unnest_update(_r, "request_id", _CHANGING))
+_INSERTING = {
+    table.name: text(unnest_insert(table, lengths_checked=True)) for table in (_r, _t, _i)
+}
+"""On PostgreSQL: each table's rows as one array per column (`sosa.infra.db.unnest_insert`);
+a string longer than its column is refused, not cut (a command whose ids are too long is
+dead-lettered, as when the rows were inserted one by one)."""
+_UPDATE_REQUESTS_ARRAYS = text(unnest_update(_r, "request_id", _CHANGING, lengths_checked=True))

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import JSON, Table, event, literal_column, make_url, text
+from sqlalchemy import JSON, Enum, String, Table, event, literal_column, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -228,7 +228,12 @@ def _on_conflict_do_nothing(
 
 
 def unnest_insert(
-    table: Table, columns: Sequence[str] | None = None, *, prefix: str = "", where: str = ""
+    table: Table,
+    columns: Sequence[str] | None = None,
+    *,
+    prefix: str = "",
+    where: str = "",
+    lengths_checked: bool = False,
 ) -> str:
     """On PostgreSQL, `INSERT INTO <table> (<columns>) SELECT ... FROM unnest(<one array per
     column>)`: the rows as one bound array per column, named `prefix` + the column's name
@@ -238,11 +243,18 @@ def unnest_insert(
     few arrays instead of a parameter set per row; `unnest` keeps the arrays' order, so the rows
     are inserted (and their keys locked) in the order given. JSON values travel as text, cast
     back in the SELECT; `where` filters the SELECT. A caller appends its `ON CONFLICT` or
-    `RETURNING`, or makes it one of a statement's CTEs (several tables in one round trip)."""
+    `RETURNING`, or makes it one of a statement's CTEs (several tables in one round trip).
+
+    Each array is cast to its column's type, and PostgreSQL's explicit cast to `VARCHAR(n)` cuts
+    a longer string to n characters without a word; with `lengths_checked`, strings travel as
+    `TEXT` and the column's own length is checked as the row is written: a longer value is
+    refused ("value too long"), as a row inserted with its own parameters would be."""
     named = _named(table, columns)
     dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     quoted = [dialect.identifier_preparer.quote(c.name) for c in named]
-    arrays = ", ".join(f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect)}[])" for c in named)
+    arrays = ", ".join(
+        f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect, lengths_checked)}[])" for c in named
+    )
     selected = ", ".join(
         f"CAST(u.{q} AS JSON)" if _is_json(c) else f"u.{q}"
         for c, q in zip(named, quoted, strict=True)
@@ -255,15 +267,25 @@ def unnest_insert(
     )
 
 
-def unnest_update(table: Table, key: str, changing: Sequence[str], *, prefix: str = "") -> str:
+def unnest_update(
+    table: Table,
+    key: str,
+    changing: Sequence[str],
+    *,
+    prefix: str = "",
+    lengths_checked: bool = False,
+) -> str:
     """On PostgreSQL, `UPDATE <table> SET <changing...> FROM unnest(<one array per column>)
     WHERE <table>.<key> = u.<key>`: each row's new values for the columns `changing`, found by
     its `key`, as `unnest_insert` takes its rows (one text whatever the number of rows; the
-    parameters: `unnest_arrays(table, rows, dialect, [key, *changing], prefix=prefix)`)."""
+    parameters: `unnest_arrays(table, rows, dialect, [key, *changing], prefix=prefix)`;
+    `lengths_checked` as there)."""
     dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     quote = dialect.identifier_preparer.quote
     named = _named(table, [key, *changing])
-    arrays = ", ".join(f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect)}[])" for c in named)
+    arrays = ", ".join(
+        f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect, lengths_checked)}[])" for c in named
+    )
     sets = ", ".join(
         f"{quote(c.name)} = "
         + (f"CAST(u.{quote(c.name)} AS JSON)" if _is_json(c) else f"u.{quote(c.name)}")
@@ -325,5 +347,9 @@ def _is_json(column: Any) -> bool:
     return isinstance(column.type, JSON)
 
 
-def _array_element(column: Any, dialect: Dialect) -> str:
-    return "TEXT" if _is_json(column) else str(column.type.compile(dialect=dialect))
+def _array_element(column: Any, dialect: Dialect, lengths_checked: bool = False) -> str:
+    if _is_json(column):
+        return "TEXT"
+    if lengths_checked and isinstance(column.type, String) and not isinstance(column.type, Enum):
+        return "TEXT"
+    return str(column.type.compile(dialect=dialect))
