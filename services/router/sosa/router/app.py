@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from sosa.contracts import topics
 from sosa.decisions.config import RulesConfig
-from sosa.infra import collector, db, kafka, problems, startup, tracing
+from sosa.infra import collector, db, kafka, loop_lag, problems, startup, tracing
 from sosa.infra.auth import Authenticator, NoKeys
 from sosa.infra.body_limit import BodyLimit
 from sosa.infra.clock import AdjustableClock, Clock, SystemClock
@@ -97,6 +97,7 @@ def create_app(settings: RouterSettings, *, clock: Clock | None = None) -> FastA
         workers.start("timers", timer_worker.run())
         workers.start("consumer-lag", watch_lag({settings.router_group: consumer}))
         workers.start("deadline-gauges", deadline_gauges.run(sessions, clock, config.postures))
+        workers.start("loop-lag", loop_lag.watch("router"))
         try:
             yield
         finally:
