@@ -10,7 +10,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import JSON, Enum, String, Table, event, literal_column, make_url, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Enum,
+    String,
+    Table,
+    any_,
+    bindparam,
+    event,
+    literal_column,
+    make_url,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -180,6 +192,17 @@ def is_postgres(connection: AsyncConnection | AsyncSession) -> bool:
 def _dialect(connection: AsyncConnection | AsyncSession) -> Dialect:
     bind = connection.get_bind() if isinstance(connection, AsyncSession) else connection
     return bind.dialect
+
+
+def among(column: ColumnElement[Any], name: str, *, postgres: bool) -> ColumnElement[bool]:
+    """`column` in a list bound as `name` (a list, whatever its length): on PostgreSQL
+    `column = ANY(:name)`, the list as one array, so that the statement's text is the same
+    whatever the length (parsed and planned once per connection, where an `IN` list renders a
+    new text, and a new prepared statement, for each length); elsewhere SQLAlchemy's expanding
+    `IN`. Build the statement once per dialect and execute it with `{name: [...]}`."""
+    if postgres:
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 async def insert_ignoring_duplicates(

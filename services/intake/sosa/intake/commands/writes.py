@@ -74,7 +74,8 @@ async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list
     batch) stores nothing: its caller replays the first answer to that key.
 
     On PostgreSQL that is four statements whatever the batch's size: the keys, then the
-    commands, outbox rows, views, items, grants and roll-ups in one (`_ROWS`), then the audit
+    commands, outbox rows, views, items, grants, roll-ups, pairs and summaries in one (`_ROWS`),
+    then the audit
     chain's two (`audit.append_all`); on SQLite a statement per table."""
     stored = await _claim_keys(session, writes)
     if not stored:
@@ -84,8 +85,6 @@ async def store_all(session: AsyncSession, writes: Sequence[Write[Any]]) -> list
     grants = [grant for w in stored for grant in w.grants]
     if is_postgres(session):
         await session.execute(_ROWS, _rows_arrays(session, stored, views, items, grants))
-        # the figure pairs (#24): one more statement, their upsert returns what the summaries need
-        await rollups.keep_pairs(session, rollups.new_views(views, grants, items))
     else:
         await session.execute(tables.commands.insert(), [w.command for w in stored])
         await session.execute(tables.outbox.insert(), [w.outbox for w in stored])
@@ -109,24 +108,19 @@ learns later) are left to it."""
 def _rows_statement() -> Any:
     """The rows of a batch in every table but the keys and the audit log, in one round trip:
     one array per column and table (`sosa.infra.db.unnest_insert`), a text of one shape
-    whatever the batch's size (parsed and planned once per connection). The roll-ups (#24)
-    come last, each table after the one before it (the order every writer locks them in): its
-    condition is evaluated once, before its first row, and needs all of the one before done."""
+    whatever the batch's size (parsed and planned once per connection). The roll-ups, pairs and
+    summaries (#24) come last, each table after the one before it, in the order every writer
+    locks them in (`rollups.keeping_ctes`)."""
     ctes = [
         f"c AS ({unnest_insert(tables.commands, prefix='c_')})",
         f"o AS ({unnest_insert(tables.outbox, prefix='o_')})",
         f"v AS ({unnest_insert(tables.request_views, _VIEW_COLUMNS, prefix='v_')})",
         f"i AS ({unnest_insert(tables.request_items, prefix='i_')})",
         f"g AS ({unnest_insert(tables.request_access, prefix='g_')} ON CONFLICT DO NOTHING)",
+        *rollups.keeping_ctes(),
     ]
-    after = ""
-    for n, table in enumerate(rollups.ROLLUP_TABLES):
-        upsert = rollups.adding_sql(table, prefix=f"r{n}_", where=after)
-        ctes.append(f"r{n} AS ({upsert} RETURNING 1)")
-        after = f"(SELECT count(*) FROM r{n}) >= 0"  # noqa: S608 - a CTE's name
-    last = len(rollups.ROLLUP_TABLES) - 1
     # names from the tables' metadata; values bound
-    return text(f"WITH {', '.join(ctes)} SELECT count(*) FROM r{last}")  # noqa: S608
+    return text(f"WITH {', '.join(ctes)} SELECT count(*) FROM {rollups.KEPT}")  # noqa: S608
 
 
 _ROWS = _rows_statement()
@@ -139,20 +133,16 @@ def _rows_arrays(
     items: Sequence[dict[str, Any]],
     grants: Sequence[dict[str, Any]],
 ) -> dict[str, list[Any]]:
-    """The parameters of `_ROWS`."""
+    """The parameters of `_ROWS`: the new views counted once, with their items, for the
+    roll-ups and the pairs alike."""
     dialect = session.get_bind().dialect
-    counted = rollups.rows_by_table(rollups.new_views(views, grants))
     return {
         **unnest_arrays(tables.commands, [w.command for w in stored], dialect, prefix="c_"),
         **unnest_arrays(tables.outbox, [w.outbox for w in stored], dialect, prefix="o_"),
         **unnest_arrays(tables.request_views, views, dialect, _VIEW_COLUMNS, prefix="v_"),
         **unnest_arrays(tables.request_items, items, dialect, prefix="i_"),
         **unnest_arrays(tables.request_access, grants, dialect, prefix="g_"),
-        **{
-            name: values
-            for n, (table, rows) in enumerate(counted)
-            for name, values in unnest_arrays(table, rows, dialect, prefix=f"r{n}_").items()
-        },
+        **rollups.keeping_arrays(rollups.new_views(views, grants, items), dialect),
     }
 
 

@@ -8,15 +8,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from functools import cache
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import involvement, outcomes
 from sosa.infra.consumer_runner import ConsumerRunner, Decoded, OffsetCommitter
-from sosa.infra.db import insert_ignoring_duplicates
+from sosa.infra.db import (
+    among,
+    insert_skipping_duplicates,
+    is_postgres,
+    unnest_arrays,
+    unnest_insert,
+)
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.intake import audit, tables
@@ -33,30 +41,27 @@ _FACT_COLUMNS = [_views.c[name] for name in sorted(_FACT_NAMES)]
 
 async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]) -> None:
     """Record each event in the timeline once and move each view forward, never backward;
-    raises UnknownRequestError, recording nothing, when an event names no request of intake's."""
+    raises UnknownRequestError, recording nothing, when an event names no request of intake's.
+
+    Every statement has one text whatever the batch's size (on PostgreSQL the lists go as
+    arrays: `= ANY(:ids)`, `unnest`), so each is parsed and planned once per connection."""
     if not events:
         return
+    postgres = is_postgres(session)
     by_request: dict[str, list[outcomes.OutcomeEvent]] = {}
     for event in events:  # in the order of their partition: one request's order
         by_request.setdefault(event.request_id, []).append(event)
+    request_ids = list(by_request)
     # locked so that a second intake instance given the partition after a rebalance waits
-    rows = (
-        await session.execute(
-            select(_views.c.request_id, _views.c.requester, _views.c.supplier, *_FACT_COLUMNS)
-            .where(_views.c.request_id.in_(by_request))
-            .with_for_update()
-        )
-    ).all()
+    rows = (await session.execute(_statements(postgres).views, {"ids": request_ids})).all()
     unknown = set(by_request) - {row.request_id for row in rows}
     if unknown:
         raise UnknownRequestError(f"no request {', '.join(sorted(unknown))} at intake")
-    fresh = await _new_events(session, events)
-    await insert_ignoring_duplicates(
-        session, tables.request_timeline, [timeline_row(e) for e in events]
-    )
-    seeing = await rollups.parties_seeing(session, by_request)
-    items = await rollups.items_of(session, by_request)
-    granted = await _grant_access(session, events)
+    fresh = await _new_events(session, events, postgres)
+    # before this batch's grants go in: who could see each request until now
+    seeing = await rollups.parties_seeing(session, request_ids)
+    items = await rollups.items_of(session, request_ids)
+    granted = await _record(session, events, postgres)
     gaining = {
         request_id: parties - seeing.get(request_id, set())
         for request_id, parties in granted.items()
@@ -64,7 +69,7 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
     }
     # before this batch's offers go in; only a request answered before can hold any
     answered = {row.request_id for row in rows if row.first_answer is not None}
-    held = await _offers_held(session, set(gaining) & answered)
+    held = await _offers_held(session, set(gaining) & answered, postgres)
     moved, offers, changes = [], [], Changes()
     for row in rows:
         facts = ViewFacts(**{k: v for k, v in row._mapping.items() if k in _FACT_NAMES})
@@ -95,7 +100,8 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
         changes.offers(counted, new_delays, after_scopes)
     if moved:
         await session.execute(_MOVE_VIEW, moved)
-    await insert_ignoring_duplicates(session, tables.answer_offers, offers)
+    if offers:
+        await _insert_skipping_duplicates(session, tables.answer_offers, offers, postgres)
     await rollups.keep(session, changes)
     # after the views: the audit head is the last lock a transaction takes (see audit.append)
     await audit.append_all(session, [_audit_entry(event) for event in fresh])
@@ -109,34 +115,54 @@ _MOVE_VIEW = (
 """One view moved forward, unless another writer moved it first (executed for many at once)."""
 
 
-async def _offers_held(session: AsyncSession, request_ids: Iterable[str]) -> dict[str, list[int]]:
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The read model's reads for one dialect, built once: each list bound as one parameter
+    (`sosa.infra.db.among`)."""
+
+    views: Any
+    """The batch's views, locked (`ids`: request ids)."""
+    seen: Any
+    """The events of `ids` the timeline holds."""
+    offers: Any
+    """The offered dates stored for the requests `ids`."""
+
+
+@cache
+def _statements(postgres: bool) -> _Statements:
+    timeline, offers = tables.request_timeline, tables.answer_offers
+    return _Statements(
+        views=select(_views.c.request_id, _views.c.requester, _views.c.supplier, *_FACT_COLUMNS)
+        .where(among(_views.c.request_id, "ids", postgres=postgres))
+        .with_for_update(),
+        seen=select(timeline.c.event_id).where(
+            among(timeline.c.event_id, "ids", postgres=postgres)
+        ),
+        offers=select(offers.c.request_id, offers.c.delay_days).where(
+            among(offers.c.request_id, "ids", postgres=postgres)
+        ),
+    )
+
+
+async def _offers_held(
+    session: AsyncSession, request_ids: Iterable[str], postgres: bool
+) -> dict[str, list[int]]:
     """The offered dates already stored for each request (days after the date required)."""
     wanted = list(request_ids)
     if not wanted:
         return {}
-    offers = tables.answer_offers
     found: dict[str, list[int]] = {}
-    for request_id, days in await session.execute(
-        select(offers.c.request_id, offers.c.delay_days).where(offers.c.request_id.in_(wanted))
-    ):
+    for request_id, days in await session.execute(_statements(postgres).offers, {"ids": wanted}):
         found.setdefault(request_id, []).append(int(days))
     return found
 
 
 async def _new_events(
-    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]
+    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent], postgres: bool
 ) -> list[outcomes.OutcomeEvent]:
     """The events not yet in the timeline (a batch delivered again adds no audit row)."""
-    timeline = tables.request_timeline
-    seen = set(
-        (
-            await session.execute(
-                select(timeline.c.event_id).where(
-                    timeline.c.event_id.in_({e.event_id for e in events})
-                )
-            )
-        ).scalars()
-    )
+    ids = list({e.event_id: None for e in events})
+    seen = set((await session.execute(_statements(postgres).seen, {"ids": ids})).scalars())
     fresh = []
     for event in events:
         if event.event_id not in seen:
@@ -145,22 +171,58 @@ async def _new_events(
     return fresh
 
 
-async def _grant_access(
-    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent]
+async def _record(
+    session: AsyncSession, events: Sequence[outcomes.OutcomeEvent], postgres: bool
 ) -> dict[str, set[str]]:
-    """Every party an event involves may see the request from then on (the supplier once it is
-    routed to it, the liaison, the authorities awaited: `sosa.contracts.involvement`); returns
-    the parties each request was granted to (held already or not)."""
+    """The events into the timeline (those it holds already skipped), and every party an event
+    involves granted the request from then on (the supplier once it is routed to it, the
+    liaison, the authorities awaited: `sosa.contracts.involvement`); on PostgreSQL in one
+    statement. Returns the parties each request was granted to (held already or not)."""
     grants = [
         {"request_id": event.request_id, "party_id": party, "relation": relation}
         for event in events
-        for party, relation in set(involvement.involved(event))
+        for party, relation in sorted(set(involvement.involved(event)))
     ]
-    await insert_ignoring_duplicates(session, tables.request_access, grants)
+    timeline = [timeline_row(e) for e in events]
+    if postgres:
+        dialect = session.get_bind().dialect
+        await session.execute(
+            _TIMELINE_AND_GRANTS,
+            {
+                **unnest_arrays(tables.request_timeline, timeline, dialect, prefix="t_"),
+                **unnest_arrays(tables.request_access, grants, dialect, prefix="g_"),
+            },
+        )
+    else:
+        await insert_skipping_duplicates(session, tables.request_timeline, timeline)
+        await insert_skipping_duplicates(session, tables.request_access, grants)
     granted: dict[str, set[str]] = {}
     for grant in grants:
         granted.setdefault(grant["request_id"], set()).add(grant["party_id"])
     return granted
+
+
+_TIMELINE_AND_GRANTS = text(
+    f"WITH t AS ({unnest_insert(tables.request_timeline, prefix='t_')} ON CONFLICT DO NOTHING) "
+    f"{unnest_insert(tables.request_access, prefix='g_')} ON CONFLICT DO NOTHING"
+)
+"""On PostgreSQL, `_record`'s rows as arrays (`sosa.infra.db.unnest_insert`), one text."""
+
+
+async def _insert_skipping_duplicates(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], postgres: bool
+) -> None:
+    """INSERT rows, skipping those whose key exists: on PostgreSQL as arrays (one text)."""
+    if postgres:
+        arrays = unnest_arrays(table, rows, session.get_bind().dialect)
+        await session.execute(_skipping_duplicates(table), arrays)
+    else:
+        await insert_skipping_duplicates(session, table, rows)
+
+
+@cache
+def _skipping_duplicates(table: Table) -> Any:
+    return text(f"{unnest_insert(table)} ON CONFLICT DO NOTHING")
 
 
 def _audit_entry(event: outcomes.OutcomeEvent) -> audit.Entry:

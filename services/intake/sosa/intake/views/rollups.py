@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Table, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.infra.db import is_postgres, unnest_arrays, unnest_insert
+from sosa.infra.db import among, is_postgres, unnest_arrays, unnest_insert
 from sosa.intake import tables
 from sosa.intake.views.rollup_keys import (
     EVERYONE,
@@ -46,14 +47,20 @@ _access, _items = tables.request_access, tables.request_items
 async def parties_seeing(session: AsyncSession, request_ids: Iterable[str]) -> dict[str, set[str]]:
     """Request id -> the parties with a `request_access` row for it (each counts it once)."""
     found: dict[str, set[str]] = {}
-    rows = await session.execute(
-        select(_access.c.request_id, _access.c.party_id)
-        .where(_access.c.request_id.in_(list(request_ids)))
-        .distinct()
-    )
+    rows = await session.execute(_seeing(is_postgres(session)), {"ids": list(request_ids)})
     for request_id, party_id in rows:
         found.setdefault(request_id, set()).add(party_id)
     return found
+
+
+@cache
+def _seeing(postgres: bool) -> Any:
+    """`parties_seeing`'s statement, one text whatever the number of requests (`among`)."""
+    return (
+        select(_access.c.request_id, _access.c.party_id)
+        .where(among(_access.c.request_id, "ids", postgres=postgres))
+        .distinct()
+    )
 
 
 def scopes(parties: Iterable[str]) -> set[str]:
@@ -64,14 +71,18 @@ def scopes(parties: Iterable[str]) -> set[str]:
 async def items_of(session: AsyncSession, request_ids: Iterable[str]) -> dict[str, list[str]]:
     """Request id -> the items it names, as the figures group them (`request_items`)."""
     found: dict[str, list[str]] = {}
-    rows = await session.execute(
-        select(_items.c.request_id, _items.c.item_key).where(
-            _items.c.request_id.in_(list(request_ids))
-        )
-    )
+    rows = await session.execute(_items_named(is_postgres(session)), {"ids": list(request_ids)})
     for request_id, item in rows:
         found.setdefault(request_id, []).append(item)
     return found
+
+
+@cache
+def _items_named(postgres: bool) -> Any:
+    """`items_of`'s statement, one text whatever the number of requests (`among`)."""
+    return select(_items.c.request_id, _items.c.item_key).where(
+        among(_items.c.request_id, "ids", postgres=postgres)
+    )
 
 
 async def count_new_views(
@@ -109,28 +120,18 @@ def new_views(
 
 async def keep(session: AsyncSession, changes: Changes) -> None:
     """Add the changes to the roll-ups, then to the histograms (all time first, then per day;
-    each in key order): every transaction takes these locks in that one order."""
-    for table, rows in rows_by_table(changes):
-        if not rows:
-            continue
-        if is_postgres(session):
-            arrays = unnest_arrays(table, rows, session.get_bind().dialect)
-            await session.execute(_adding_columns(table), arrays)
-        else:
-            await session.execute(_adding(session, table), rows)
-    await keep_pairs(session, changes)
-
-
-async def keep_pairs(session: AsyncSession, changes: Changes) -> None:
-    """Add the changes' pairs to `figure_pairs` and move their summaries (after the roll-ups
-    and histograms: every transaction takes the locks in that one order)."""
-    pairs = changes.pair_rows()
-    if not pairs:
-        return
+    each in key order), then to the pairs and their summaries: every transaction takes these
+    locks in that one order. On PostgreSQL that is one statement (`KEEPING_CTES`)."""
     if is_postgres(session):
-        arrays = unnest_arrays(tables.figure_pairs, pairs, session.get_bind().dialect)
-        await session.execute(_PAIRS_AND_SUMMARIES, arrays)
-    else:
+        arrays = keeping_arrays(changes, session.get_bind().dialect)
+        if any(arrays.values()):
+            await session.execute(_KEEP, arrays)
+        return
+    for table, rows in rows_by_table(changes):
+        if rows:
+            await session.execute(_adding(session, table), rows)
+    pairs = changes.pair_rows()
+    if pairs:
         await _pairs_and_summaries(session, pairs)
 
 
@@ -187,20 +188,11 @@ def rows_by_table(changes: Changes) -> list[tuple[Table, list[dict[str, Any]]]]:
     return list(zip(ROLLUP_TABLES, (total, daily, spread, spread_daily), strict=True))
 
 
-@cache
-def _adding_columns(table: Table) -> Any:
-    """On PostgreSQL one statement of one shape whatever the number of rows: the rows go in as
-    one array per column (`unnest`), so intake builds no parameter set per row (a submit moves
-    some forty roll-up rows, an outcome twice as many). `unnest` keeps the arrays' order, so the
-    rows are still locked in `Changes.rows`' order. `Changes` nets the deltas per row, so no row
-    comes twice (which ON CONFLICT DO UPDATE would refuse)."""
-    return text(adding_sql(table))
-
-
 def adding_sql(table: Table, *, prefix: str = "", where: str = "") -> str:
-    """The upsert of `_adding_columns` as SQL text, its arrays named `prefix` + column (the
-    parameters `sosa.infra.db.unnest_arrays(table, rows, dialect, prefix=prefix)` give): for a
-    writer that sends it as one of a statement's CTEs (`where` filters the rows' SELECT)."""
+    """On PostgreSQL, the upsert that adds rows to a roll-up table, as SQL text of one shape
+    whatever the number of rows: its arrays named `prefix` + column (the parameters
+    `sosa.infra.db.unnest_arrays(table, rows, dialect, prefix=prefix)` give), for one of a
+    statement's CTEs (`where` filters the rows' SELECT)."""
     keys = ", ".join(c.name for c in table.primary_key.columns)
     adds = ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in _added(table))
     inserted = unnest_insert(table, prefix=prefix, where=where)
@@ -225,33 +217,68 @@ def _added(table: Table) -> list[str]:
     return [c.name for c in table.columns if not c.primary_key]
 
 
-def _pairs_and_summaries_statement() -> Any:
-    """On PostgreSQL, one statement: the pairs' deltas as arrays (`unnest`, in `pair_rows`'
-    order) added to `figure_pairs`, whose upsert returns each pair's new counts; the old ones
-    are the new less the delta, and each summary moves by `rollup_keys.summary_delta` summed
-    over its pairs (sign(n) is 1 for a count above 0: counts are never negative). The summaries
-    are written in key order, after the pairs, in every transaction."""
+def keeping_ctes(*, after: str = "") -> list[str]:
+    """On PostgreSQL, the CTEs that add a `Changes` to every roll-up table (`ROLLUP_TABLES`,
+    then the pairs and their summaries) within one statement, whatever the number of rows: each
+    table's rows as one array per column (`keeping_arrays` gives them), each upsert one text of
+    one shape (parsed and planned once per connection), `unnest` keeping the rows' order.
+
+    The tables keep the lock order of every writer: each CTE after the first waits for the one
+    before with a condition on it (`(SELECT count(*) FROM r0) >= 0`, evaluated once, before its
+    first row); `after` is such a condition for the first (a caller's CTE to be done first).
+    `Changes` nets the deltas per row, so no row comes twice (which ON CONFLICT DO UPDATE
+    would refuse). The pairs' upsert (`figure_pairs`) returns each pair's new counts; the old
+    ones are the new less the delta, and each summary (`figure_summaries`) moves by
+    `rollup_keys.summary_delta` summed over its pairs (sign(n) is 1 for a count above 0: counts
+    are never negative), written in key order after the pairs. The last CTE is `KEPT`."""
+    ctes = []
+    for n, table in enumerate(ROLLUP_TABLES):
+        upsert = adding_sql(table, prefix=f"r{n}_", where=after)
+        ctes.append(f"r{n} AS ({upsert} RETURNING 1)")
+        after = f"(SELECT count(*) FROM r{n}) >= 0"  # noqa: S608 - a CTE's name
     pairs, summaries = tables.figure_pairs, tables.figure_summaries
     names = [c.name for c in pairs.columns]
-    arrays = ", ".join(f"CAST(:{n} AS {_array_type(pairs.c[n])})" for n in names)
+    columns = ", ".join(names)
+    arrays = ", ".join(f"CAST(:{_PAIRS}{n} AS {_array_type(pairs.c[n])})" for n in names)
     pair_adds = ", ".join(f"{n} = p.{n} + excluded.{n}" for n in PAIR_COUNTS)
     summary_adds = ", ".join(f"{n} = s.{n} + excluded.{n}" for n in SUMMARY_COUNTS)
     keys = "scope, dimension, key, supplier"
-    return text(
-        f"WITH d ({', '.join(names)}) AS (SELECT * FROM unnest({arrays})), "  # noqa: S608 - names from the tables' metadata; values bound
-        f"n AS (INSERT INTO {pairs.name} AS p ({', '.join(names)}) SELECT * FROM d "
+    # names from the tables' metadata; values bound
+    return [
+        *ctes,
+        f"pd ({columns}) AS (SELECT * FROM unnest({arrays}) WHERE {after})",  # noqa: S608
+        f"pn AS (INSERT INTO {pairs.name} AS p ({columns}) SELECT * FROM pd "  # noqa: S608
         f"ON CONFLICT ({keys}) DO UPDATE SET {pair_adds} "
-        f"RETURNING {keys}, {', '.join(PAIR_COUNTS)}) "
-        f"INSERT INTO {summaries.name} AS s (scope, dimension, key, "
+        f"RETURNING {keys}, {', '.join(PAIR_COUNTS)})",
+        f"{KEPT} AS (INSERT INTO {summaries.name} AS s (scope, dimension, key, "  # noqa: S608
         f"{', '.join(SUMMARY_COUNTS)}) "
-        "SELECT n.scope, n.dimension, n.key, sum(d.requests), sum(d.rated), "
-        "sum(n.rated * n.rated - (n.rated - d.rated) * (n.rated - d.rated)), "
-        "sum(sign(n.rated) - sign(n.rated - d.rated)), "
-        "sum(sign(n.accepted) - sign(n.accepted - d.accepted)) "
-        f"FROM n JOIN d USING ({keys}) GROUP BY n.scope, n.dimension, n.key "
-        "ORDER BY n.scope, n.dimension, n.key "
-        f"ON CONFLICT (scope, dimension, key) DO UPDATE SET {summary_adds}"
-    )
+        "SELECT pn.scope, pn.dimension, pn.key, sum(pd.requests), sum(pd.rated), "
+        "sum(pn.rated * pn.rated - (pn.rated - pd.rated) * (pn.rated - pd.rated)), "
+        "sum(sign(pn.rated) - sign(pn.rated - pd.rated)), "
+        "sum(sign(pn.accepted) - sign(pn.accepted - pd.accepted)) "
+        f"FROM pn JOIN pd USING ({keys}) GROUP BY pn.scope, pn.dimension, pn.key "
+        "ORDER BY pn.scope, pn.dimension, pn.key "
+        f"ON CONFLICT (scope, dimension, key) DO UPDATE SET {summary_adds} RETURNING 1)",
+    ]
 
 
-_PAIRS_AND_SUMMARIES = _pairs_and_summaries_statement()
+KEPT: Final = "ps"
+"""The last of `keeping_ctes`: the summaries' upsert."""
+_PAIRS: Final = "p_"
+"""The prefix of the pairs' arrays in `keeping_ctes`."""
+
+
+def keeping_arrays(changes: Changes, dialect: Dialect) -> dict[str, list[Any]]:
+    """The parameters of `keeping_ctes`: one list per table and column, each table's rows in the
+    order they are locked in (`Changes.rows`, `Changes.histogram_rows`, `Changes.pair_rows`)."""
+    arrays = {
+        name: values
+        for n, (table, rows) in enumerate(rows_by_table(changes))
+        for name, values in unnest_arrays(table, rows, dialect, prefix=f"r{n}_").items()
+    }
+    arrays.update(unnest_arrays(tables.figure_pairs, changes.pair_rows(), dialect, prefix=_PAIRS))
+    return arrays
+
+
+_KEEP = text(f"WITH {', '.join(keeping_ctes())} SELECT count(*) FROM {KEPT}")  # noqa: S608
+"""`keep`'s one statement on PostgreSQL."""
