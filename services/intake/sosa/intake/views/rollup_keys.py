@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sosa.contracts.states import RequestState
 from sosa.intake.insights.resilience_figures import ACCEPTING, OVERDUE, REFUSED, program_of
@@ -182,37 +182,50 @@ HISTOGRAM_SUMS: Final = ("n", "total")
 """What a histogram row adds up: how many values, and their sum."""
 PairKey = tuple[str, str, str, str]
 """scope, dimension (`PAIRED`), key, supplier."""
+KeyT = TypeVar("KeyT", RowKey, PairKey)
 
 
 @dataclass(slots=True)
 class Changes:
     """The roll-up rows one transaction moves, and by how much."""
 
-    deltas: dict[RowKey, list[int]] = field(default_factory=dict)
+    deltas: dict[RowKey, dict[tuple[int, ...], int]] = field(default_factory=dict)
+    """Per roll-up row, each tally added to it (signed) and how many times: the views of a
+    batch mostly share their tallies, so adding one to a row is a count (`_netted` sums)."""
     spread: dict[BucketKey, list[int]] = field(default_factory=dict)
-    pair_deltas: dict[PairKey, list[int]] = field(default_factory=dict)
+    pair_deltas: dict[PairKey, dict[tuple[int, ...], int]] = field(default_factory=dict)
+    """Per pair, each `pair_tally` added to it and how many times, as `deltas`."""
 
     def count(self, view: Counted, scopes: Iterable[str], sign: int = 1) -> None:
         """Add the view to (sign -1: take it away from) its rows in each scope."""
-        counts = [sign * n for n in tally(view)]
         scopes = list(scopes)
+        day = day_of(view.received_at)
         self._spread(answer_points(view.path, view.answer_hours), view, scopes, sign)
+        counts = tuple(sign * n for n in tally(view))
+        deltas = self.deltas
+        row_keys = keys(view)
         for scope in scopes:
-            for dimension, key, subkey in keys(view):
-                for day in (None, day_of(view.received_at)):
-                    row = self.deltas.setdefault(
-                        (scope, dimension, key, subkey, day), [0] * len(COUNTS)
-                    )
-                    for i, n in enumerate(counts):
-                        row[i] += n
-        paired = [sign * n for n in pair_tally(view)]
+            for dimension, key, subkey in row_keys:
+                for row_key in (
+                    (scope, dimension, key, subkey, None),
+                    (scope, dimension, key, subkey, day),
+                ):
+                    added = deltas.get(row_key)
+                    if added is None:
+                        deltas[row_key] = {counts: 1}
+                    else:
+                        added[counts] = added.get(counts, 0) + 1
+        paired = tuple(sign * n for n in pair_tally(view))
+        pair_deltas = self.pair_deltas
+        view_pairs = pairs(view)
         for scope in scopes:
-            for dimension, key, supplier in pairs(view):
-                pair = self.pair_deltas.setdefault(
-                    (scope, dimension, key, supplier), [0] * len(PAIR_COUNTS)
-                )
-                for i, n in enumerate(paired):
-                    pair[i] += n
+            for dimension, key, supplier in view_pairs:
+                pair_key = (scope, dimension, key, supplier)
+                added = pair_deltas.get(pair_key)
+                if added is None:
+                    pair_deltas[pair_key] = {paired: 1}
+                else:
+                    added[paired] = added.get(paired, 0) + 1
 
     def offers(
         self, view: Counted, delays: Iterable[int], scopes: Iterable[str], sign: int = 1
@@ -228,10 +241,17 @@ class Changes:
         scopes: list[str],
         sign: int,
     ) -> None:
+        if not points:
+            return
+        day = day_of(view.received_at)
+        spread = self.spread
         for figure, key, bucket, value in points:
             for scope in scopes:
-                for day in (None, day_of(view.received_at)):
-                    row = self.spread.setdefault((scope, figure, key, bucket, day), [0, 0])
+                for row_key in (
+                    (scope, figure, key, bucket, None),
+                    (scope, figure, key, bucket, day),
+                ):
+                    row = spread.setdefault(row_key, [0, 0])
                     row[0] += sign
                     row[1] += sign * value
 
@@ -249,7 +269,7 @@ class Changes:
     def rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The rows that moved, over all time and per day, each list in one order (scope,
         dimension, key, subkey, day) so that two transactions lock shared rows in one order."""
-        return _moved(self.deltas, ("scope", "dimension", "key", "subkey"), COUNTS)
+        return _moved(_netted(self.deltas), ("scope", "dimension", "key", "subkey"), COUNTS)
 
     def histogram_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The histogram rows that moved, over all time and per day, each list in one order
@@ -267,9 +287,28 @@ class Changes:
                 "supplier": supplier,
                 **dict(zip(PAIR_COUNTS, counts, strict=True)),
             }
-            for (scope, dimension, key, supplier), counts in sorted(self.pair_deltas.items())
+            for (scope, dimension, key, supplier), counts in sorted(
+                _netted(self.pair_deltas).items()
+            )
             if any(counts)
         ]
+
+
+def _netted(
+    found: Mapping[KeyT, Mapping[tuple[int, ...], int]],
+) -> dict[KeyT, list[int]]:
+    """Each key's tallies summed, each as many times as it was added."""
+    netted = {}
+    for key, added in found.items():
+        total: list[int] | None = None
+        for counts, times in added.items():
+            if total is None:
+                total = [times * n for n in counts]
+            else:
+                total = [t + times * n for t, n in zip(total, counts, strict=True)]
+        if total is not None:
+            netted[key] = total
+    return netted
 
 
 def _moved(
