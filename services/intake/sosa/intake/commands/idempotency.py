@@ -63,7 +63,14 @@ async def _key_of(
         return None
     if len(key) >= 2 and key[0] == key[-1] == '"':
         key = key[1:-1]
-    return Key(key, f"{request.method} {request.url.path}")
+    return Key(key, f"{request.method} {_path_of(request)}")
+
+
+def _path_of(request: Request) -> str:
+    """`request.url.path` without building the whole URL (its host, scheme and query, then
+    parsed again: #25): the path as Starlette's `URL` escapes it."""
+    path: str = request.scope["path"]
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
 IdempotencyKeyDep = Annotated[Key | None, Depends(_key_of)]
