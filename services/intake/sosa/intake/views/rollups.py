@@ -14,9 +14,13 @@ head's and two transactions never take them in opposite orders.
 The pairs of concentration and gaps (`figure_pairs`, per program or item and supplier) are
 upserted the same way, and each pair's upsert returns its new counts, so that the summary of its
 program or item (`figure_summaries`) moves by what `rollup_keys.summary_delta` says (a rated count
-going from c to c + 1 adds 2c + 1 to the squares) without reading the other pairs: on PostgreSQL
-both in one statement (a data-modifying WITH), on SQLite from the pairs read just before (one
-writer at a time).
+going from c to c + 1 adds 2c + 1 to the squares) without reading the other pairs: on SQLite from
+the pairs read just before (one writer at a time).
+
+On PostgreSQL every roll-up table, the pairs and the summaries move in one statement of
+data-modifying CTEs (`keeping_ctes`), its text the same whatever the number of rows: the read
+model sends it alone (`keep`), a group commit as part of its rows' statement
+(`sosa.intake.commands.writes`), so a submit's pairs cost no statement of their own (#25).
 """
 
 from __future__ import annotations
