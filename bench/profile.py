@@ -1,7 +1,8 @@
 """`python -m bench.profile intake|router|router-steady|notifier [SECONDS]`: a flame graph of one
 service under its benchmark's load (py-spy, sampling the running process from outside, 100
 samples a second, native frames left out), written to docs/profiles/<service>.svg; py-spy's own
-summary goes to stdout. The loads are those of scenarios a, c, b (`router-steady`) and d
+summary goes to stdout. The loads are those of scenarios a, c, b (`router-steady`,
+`notifier-steady`) and d
 (bench/scenarios.py)."""
 
 from __future__ import annotations
@@ -97,11 +98,27 @@ async def notifier(cfg: Config, seconds: float) -> None:
             await spy.wait()
 
 
+async def notifier_steady(cfg: Config, seconds: float) -> None:
+    """The notifier in scenario b's steady stream (one webhook endpoint of the requester, the
+    outcomes arriving as they are routed), written to docs/profiles/notifier-steady.svg."""
+    async with (
+        TimedReceiver() as receiver,
+        stack_of(cfg, "profile-notifier-steady", ["intake", "router", "notifier"]) as stack,
+    ):
+        async with api(stack, REQUESTER) as client:
+            receiver.secret = (await subscribe(client, receiver.url))["secret"]
+        await warm_up(cfg, stack)
+        spy = await record(stack, "notifier", seconds, name="notifier-steady")
+        await load(posts(stack), seconds + 1, cfg.e2e_connections, cfg.e2e_rate_per_s)
+        await spy.wait()
+
+
 PROFILES = {
     "intake": intake,
     "router": router,
     "router-steady": router_steady,
     "notifier": notifier,
+    "notifier-steady": notifier_steady,
 }
 
 

@@ -105,6 +105,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
                     settings,
                     paced(dispatcher.wake, CLAIM_PACE_S),
                     dead_letters,
+                    handoff=dispatcher,
                 ).run(),
             )
             workers.start(

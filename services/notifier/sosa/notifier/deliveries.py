@@ -1,13 +1,15 @@
 """Turning outcomes into what each party is told: a stream entry per party, and a pending
-delivery per (message, channel), created idempotently in the consumer's transaction."""
+delivery per (message, channel), created idempotently in the consumer's transaction; the new
+deliveries this process's dispatcher has room for are written already claimed by it and handed
+to it after the commit (`Handoff`), so that a steady stream needs no claim transaction."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
@@ -17,7 +19,7 @@ from sosa.contracts import outcomes
 from sosa.contracts.posture import PostureChanged
 from sosa.infra.clock import Clock
 from sosa.infra.consumer_runner import ConsumerRunner, Decoded, OffsetCommitter
-from sosa.infra.db import insert_ignoring_duplicates
+from sosa.infra.db import insert_new
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.notifier import channels, fanout, postures, stream, tables
@@ -64,20 +66,48 @@ def delivery_row(
     }
 
 
+class Handoff(Protocol):
+    """The dispatcher of this process, as the outcome consumer hands it new deliveries
+    (`sosa.notifier.dispatcher.Dispatcher`)."""
+
+    def choose_handed(self, rows: Iterable[Mapping[str, Any]]) -> set[str]: ...
+
+    def lease_until(self, now: datetime) -> datetime: ...
+
+    async def claim_handed(
+        self, session: AsyncSession, ids: Sequence[str], now: datetime
+    ) -> list[Any]: ...
+
+    def take(self, rows: Sequence[Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What one batch of outcomes wrote: how many deliveries were created, and those of them
+    written already claimed by this process's dispatcher (to hand it after the commit)."""
+
+    created: int = 0
+    claimed: list[Any] = field(default_factory=list)
+
+
 async def distribute(
     session: AsyncSession,
     told: Sequence[tuple[str, Message]],
     *,
     now: datetime,
     escalation_margin: timedelta,
-) -> int:
+    handoff: Handoff | None = None,
+) -> Written:
     """Tell each (party, message): its stream, then each channel that gets it; returns how many
-    deliveries were created. A constant number of statements whatever the batch: the streams
-    at once (`stream.append_all`, which locks the parties' streams in party order, so two
-    writers never deadlock), the parties' channels at once, the deliveries at once. Each
-    message is serialised once, for the streams and the deliveries alike."""
+    deliveries were created, and those of them written claimed by `handoff` (its room
+    allowing: `Handoff.choose_handed`), with the lease a claim takes. A constant number of
+    statements whatever the batch: the streams at once (`stream.append_all`, which locks the
+    parties' streams in party order, so two writers never deadlock), the parties' channels at
+    once, the deliveries at once (and, with `handoff`, the claimed ones read back with their
+    channels at once). Each message is serialised once, for the streams and the deliveries
+    alike."""
     if not told:
-        return 0
+        return Written()
     payloads = {id(message): message.payload() for _, message in told}
     await stream.append_all(
         session,
@@ -103,7 +133,18 @@ async def distribute(
             )
             for ch in channels.first_choice(party_channels[party_id], message.event_type)
         )  # fmt: skip
-    return await insert_ignoring_duplicates(session, tables.deliveries, rows)
+    chosen = handoff.choose_handed(rows) if handoff is not None and rows else set()
+    if chosen and handoff is not None:
+        leased_until = handoff.lease_until(now)
+        for row in rows:
+            if row["delivery_id"] in chosen:
+                row["next_attempt_at"] = leased_until
+    new = {key for (key,) in await insert_new(session, tables.deliveries, rows, ["delivery_id"])}
+    if not chosen or handoff is None:
+        return Written(len(new))
+    # a delivery that was there already (a redelivered outcome) keeps its own lease or none
+    ids = [row["delivery_id"] for row in rows if row["delivery_id"] in chosen & new]
+    return Written(len(new), await handoff.claim_handed(session, ids, now))
 
 
 async def record_deliveries(
@@ -113,9 +154,11 @@ async def record_deliveries(
     now: datetime,
     settings: NotifierSettings,
     traceparents: Mapping[str, str] | None = None,
-) -> int:
+    handoff: Handoff | None = None,
+) -> Written:
     """Tell every party involved in each event what its role lets it know; each delivery keeps
-    the trace of its event (`traceparents`, by event id) for its attempts to continue."""
+    the trace of its event (`traceparents`, by event id) for its attempts to continue; those
+    `handoff` has room for are written claimed by it (`distribute`)."""
     traces = traceparents or {}
     told: list[tuple[str, Message]] = []
     for event in events:
@@ -126,7 +169,11 @@ async def record_deliveries(
             for party_id, role in fanout.recipients(event, settings.operator_parties).items()
         )
     return await distribute(
-        session, told, now=now, escalation_margin=timedelta(seconds=settings.escalation_margin_s)
+        session,
+        told,
+        now=now,
+        escalation_margin=timedelta(seconds=settings.escalation_margin_s),
+        handoff=handoff,
     )
 
 
@@ -135,10 +182,12 @@ class OutcomeStage:
     """The notifier's outcome consumer on the consumer runner: a batch's posture changes are
     applied first (its outcomes come after them), then every party involved in each event is
     told. Idempotent: a stream entry and a delivery are keyed by the event, and a posture change
-    only moves escalation points to what it sets. Returns how many deliveries it created."""
+    only moves escalation points to what it sets. Returns what it wrote (`Written`): the
+    deliveries `handoff` has room for are written claimed by it."""
 
     clock: Clock
     settings: NotifierSettings
+    handoff: Handoff | None = None
     name: str = "notifier"
 
     def decode(self, record: ConsumerRecord[bytes, bytes]) -> OutcomeRead:
@@ -146,7 +195,7 @@ class OutcomeStage:
 
     async def apply(
         self, session: AsyncSession, batch: Sequence[Decoded[OutcomeRead]]
-    ) -> list[int]:
+    ) -> list[Written]:
         now = self.clock.now()
         changes = [d.item.event for d in batch if isinstance(d.item.event, PostureChanged)]
         if changes:
@@ -158,10 +207,15 @@ class OutcomeStage:
             for d in batch
             if isinstance(d.item.event, outcomes.OutcomeEvent) and d.item.traceparent
         }
-        created = await record_deliveries(
-            session, events, now=now, settings=self.settings, traceparents=traces
+        written = await record_deliveries(
+            session,
+            events,
+            now=now,
+            settings=self.settings,
+            traceparents=traces,
+            handoff=self.handoff,
         )
-        return [created]
+        return [written]
 
 
 def runner(
@@ -171,18 +225,23 @@ def runner(
     settings: NotifierSettings,
     on_recorded: Callable[[], None],
     dead_letters: DeadLetters,
-) -> ConsumerRunner[OutcomeRead, int]:
+    handoff: Handoff | None = None,
+) -> ConsumerRunner[OutcomeRead, Written]:
     """The outcome consumer: each batch's deliveries recorded in one transaction, the records
-    that cannot be read or applied sent to the dead-letter topic, then the offsets committed and
-    the dispatcher woken (`on_recorded`) when there is something to send."""
+    that cannot be read or applied sent to the dead-letter topic, then the offsets committed,
+    the deliveries written claimed handed to the dispatcher (`handoff`), and the dispatcher
+    woken (`on_recorded`) when others are left to claim."""
 
-    def wake(created: Sequence[int]) -> None:
-        if sum(created):
+    def wake(written: Sequence[Written]) -> None:
+        claimed = [row for w in written for row in w.claimed]
+        if claimed and handoff is not None:
+            handoff.take(claimed)
+        if sum(w.created for w in written) > len(claimed):
             on_recorded()
 
     return ConsumerRunner(
         consumer,
         sessions,
-        OutcomeStage(clock, settings),
+        OutcomeStage(clock, settings, handoff),
         OffsetCommitter(consumer, dead_letters, after_commit=wake),
     )

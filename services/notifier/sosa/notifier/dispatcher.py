@@ -14,6 +14,11 @@ cleanly hands its leases back at once. A queued delivery is started only while i
 covers a whole attempt, and only if it was checked in the last `RECHECK_S`: one that waits longer
 is checked again (still pending, its channel enabled, its party not disabled) or let go.
 
+A steady stream needs no claim transaction: the outcome consumer writes the deliveries this
+dispatcher has room for already claimed (`choose_handed`, `claim_handed` in the consumer's
+transaction, with the same lease as a claim's) and hands them over after its commit (`take`);
+only what it had no room for, retries and leases run out are claimed.
+
 Deliveries to a disabled party are not claimed: they wait, paused (`sosa.notifier.paused_parties`).
 """
 
@@ -25,7 +30,7 @@ import functools
 import json
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Final
@@ -102,6 +107,13 @@ class Dispatcher:
         self._limits: dict[str, int] = {}
         self._more_due = False
         """The last claim found as many deliveries as it asked for: there may be more."""
+        self._left_due = True
+        """Due deliveries may wait unclaimed for channels that were full (the last claim left
+        them out, or the consumer had no room for them): a slot coming free claims again."""
+        self._handing: set[str] = set()
+        """Deliveries the outcome consumer is writing already leased to this dispatcher, not
+        yet taken (`take`): a clean stop hands their leases back too."""
+        self._stopping = False
         self._recorded = GroupCommit(
             sessions,
             functools.partial(recording.record_all, settings=settings),
@@ -140,13 +152,77 @@ class Dispatcher:
         claimed = await self._claim(room) if room > 0 else []
         if room > 0:
             metrics.BATCH_SIZE.labels("notifier", "claimed").observe(len(claimed))
-        for row in claimed:
+        self._hold(claimed)
+        self._start_ready()
+        return len(claimed)
+
+    def choose_handed(self, rows: Iterable[Mapping[str, Any]]) -> set[str]:
+        """Of new deliveries about to be written (`deliveries.delivery_row`'s values), the ids
+        of those this dispatcher takes at once: within the process's room and each channel's,
+        as a claim would. Nothing is reserved: a claim made before they are taken may let a
+        channel hold a few more than its cap (its slots still bound what is in flight)."""
+        if self._stopping:
+            return set()
+        room = self._settings.dispatch_concurrency * self._settings.claim_ahead
+        room -= len(self._held) - len(self._recording) + len(self._handing)
+        taken: dict[str, int] = {}
+        chosen: set[str] = set()
+        for row in rows:
+            if len(chosen) >= room:
+                self._left_due = True
+                break
+            key = _key_of(row["endpoint_id"], row["recipient_id"])
+            if taken.get(key, 0) >= self._room(key):
+                self._left_due = True
+                continue
+            taken[key] = taken.get(key, 0) + 1
+            chosen.add(row["delivery_id"])
+        return chosen
+
+    async def claim_handed(
+        self, session: AsyncSession, ids: Sequence[str], now: datetime
+    ) -> list[Any]:
+        """In the transaction that wrote the deliveries `ids` with a lease's `next_attempt_at`
+        (`lease_until`): those that may be attempted now (their channel enabled, their party
+        not disabled), as a claim returns them, to be taken after the commit (`take`); the
+        others are made due again at once, to wait as they would have unclaimed."""
+        if not ids:
+            return []
+        query = (
+            select(d, e.c.url, e.c.secret, e.c.max_in_flight, r.c.address)
+            .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
+            .outerjoin(r, r.c.recipient_id == d.c.recipient_id)
+            .where(among(session, d.c.delivery_id, ids), _sendable())
+        )
+        rows = list((await session.execute(query)).all())
+        if len(rows) < len(ids):
+            sendable = {row.delivery_id for row in rows}
+            await session.execute(
+                update(d)
+                .where(among(session, d.c.delivery_id, [i for i in ids if i not in sendable]))
+                .values(next_attempt_at=now)
+            )
+        self._handing.update(row.delivery_id for row in rows)
+        return await self._with_old_secrets(session, rows, now, self.lease_until(now))
+
+    def take(self, rows: Sequence[Any]) -> None:
+        """After the commit that leased them (`claim_handed`): hold `rows` as claimed ones and
+        start what the slots allow. When stopping, their leases run out instead (or were
+        handed back: `_hand_back_leases`)."""
+        self._handing.difference_update(row.delivery_id for row in rows)
+        if self._stopping:
+            return
+        metrics.BATCH_SIZE.labels("notifier", "handed").observe(len(rows))
+        self._hold(row for row in rows if row.delivery_id not in self._held)
+        self._start_ready()
+
+    def _hold(self, rows: Iterable[Any]) -> None:
+        for row in rows:
             key = _channel_key(row)
+            self._limits[key] = self._limit(row)
             self._held[row.delivery_id] = key
             self._held_per_channel[key] = self._held_per_channel.get(key, 0) + 1
             self._queued.setdefault(key, deque()).append(row)
-        self._start_ready()
-        return len(claimed)
 
     async def drain(self) -> None:
         """Wait for every attempt in flight or queued (tests)."""
@@ -174,9 +250,11 @@ class Dispatcher:
         dry while the next claim is made)."""
         return self._room(key) >= max(self._limits.get(key, 1), self._cap(key) // 2)
 
-    def _lease(self) -> timedelta:
+    def lease_until(self, now: datetime) -> datetime:
+        """Until when a delivery claimed at `now` is leased: long enough for each slot of its
+        channel to work through its share of what is claimed ahead."""
         s = self._settings
-        return timedelta(seconds=s.webhook_timeout_s * s.claim_ahead + s.lease_margin_s)
+        return now + timedelta(seconds=s.webhook_timeout_s * s.claim_ahead + s.lease_margin_s)
 
     async def _claim(self, room: int) -> list[Any]:
         """One transaction: the due deliveries of the channels with room for at least a slot's
@@ -205,8 +283,9 @@ class Dispatcher:
             due = list((await session.execute(query)).all())
             chosen = self._within_limits(due, room)
             self._more_due = len(due) == wanted and bool(chosen)
+            self._left_due = bool(full) or len(chosen) < len(due) or self._more_due
             if chosen:
-                leased_until = now + self._lease()
+                leased_until = self.lease_until(now)
                 await session.execute(
                     update(d)
                     .where(among(session, d.c.delivery_id, [row.delivery_id for row in chosen]))
@@ -299,7 +378,7 @@ class Dispatcher:
         what was due, and a claim for each freed slot would mostly find nothing)."""
         wanted = self._wants_more(key)
         self._held_per_channel[key] -= 1
-        if not wanted and self._wants_more(key):
+        if not wanted and self._wants_more(key) and self._left_due:
             self._wake.set()
 
     async def _recheck_waiting(self) -> None:
@@ -419,6 +498,7 @@ class Dispatcher:
         `STOP_GRACE_S`, their linger cut short: the next notifier would send them again), then
         cancel what is left and make it and what is queued due again at once (those recorded
         meanwhile are no longer pending)."""
+        self._stopping = True
         ids = list(self._held)
         self._queued.clear()
         self._recorded.stop_lingering()
@@ -427,6 +507,7 @@ class Dispatcher:
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        ids.extend(self._handing)  # written leased by the outcome consumer, never taken
         if not ids:
             return
         with contextlib.suppress(Exception):
@@ -439,4 +520,8 @@ class Dispatcher:
 
 
 def _channel_key(row: Any) -> str:
-    return f"endpoint:{row.endpoint_id}" if row.endpoint_id else f"email:{row.recipient_id}"
+    return _key_of(row.endpoint_id, row.recipient_id)
+
+
+def _key_of(endpoint_id: str | None, recipient_id: str | None) -> str:
+    return f"endpoint:{endpoint_id}" if endpoint_id else f"email:{recipient_id}"

@@ -42,9 +42,10 @@ async def notify_operators(
         data=data,
         fields=sorted(data),
     )
-    return await deliveries.distribute(
+    written = await deliveries.distribute(
         session,
         [(party, message) for party in settings.operator_parties],
         now=now,
         escalation_margin=timedelta(seconds=settings.escalation_margin_s),
     )
+    return written.created
