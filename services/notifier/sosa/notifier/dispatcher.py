@@ -107,9 +107,11 @@ class Dispatcher:
         self._limits: dict[str, int] = {}
         self._more_due = False
         """The last claim found as many deliveries as it asked for: there may be more."""
-        self._left_due = True
-        """Due deliveries may wait unclaimed for channels that were full (the last claim left
-        them out, or the consumer had no room for them): a slot coming free claims again."""
+        self._left_for: set[str] = set()
+        """Channels with due deliveries left unclaimed for want of room (the consumer had none
+        for them, or a claim took fewer than were due): a slot of theirs coming free claims
+        again. (Retries coming due and other notifiers' leases running out are claimed by the
+        wakes and the idle poll.)"""
         self._handing: set[str] = set()
         """Deliveries the outcome consumer is writing already leased to this dispatcher, not
         yet taken (`take`): a clean stop hands their leases back too."""
@@ -168,12 +170,9 @@ class Dispatcher:
         taken: dict[str, int] = {}
         chosen: set[str] = set()
         for row in rows:
-            if len(chosen) >= room:
-                self._left_due = True
-                break
             key = _key_of(row["endpoint_id"], row["recipient_id"])
-            if taken.get(key, 0) >= self._room(key):
-                self._left_due = True
+            if len(chosen) >= room or taken.get(key, 0) >= self._room(key):
+                self._left_for.add(key)
                 continue
             taken[key] = taken.get(key, 0) + 1
             chosen.add(row["delivery_id"])
@@ -281,9 +280,13 @@ class Dispatcher:
             if is_postgres(session):
                 query = query.with_for_update(of=d, skip_locked=True)
             due = list((await session.execute(query)).all())
-            chosen = self._within_limits(due, room)
+            chosen, cut = self._within_limits(due, room)
             self._more_due = len(due) == wanted and bool(chosen)
-            self._left_due = bool(full) or len(chosen) < len(due) or self._more_due
+            # a channel left out of the query keeps what it was left; one in it was left
+            # something only when the claim took fewer of its deliveries than were due
+            self._left_for = {key for key in self._left_for if key in full} | cut
+            if self._more_due:
+                self._left_for.update(_channel_key(row) for row in chosen)
             if chosen:
                 leased_until = self.lease_until(now)
                 await session.execute(
@@ -294,21 +297,23 @@ class Dispatcher:
                 return await self._with_old_secrets(session, chosen, now, leased_until)
         return []
 
-    def _within_limits(self, rows: list[Any], room: int) -> list[Any]:
+    def _within_limits(self, rows: list[Any], room: int) -> tuple[list[Any], set[str]]:
+        """The rows to take, within the process's room and each channel's; and the channels
+        whose rows were left for want of room."""
         taken: dict[str, int] = {}
-        chosen = []
+        chosen: list[Any] = []
+        cut: set[str] = set()
         for row in rows:
             if row.delivery_id in self._held:  # its lease ran out while held here, or retried
                 continue
             key = _channel_key(row)
             self._limits[key] = self._limit(row)
-            if taken.get(key, 0) >= self._room(key):
+            if len(chosen) >= room or taken.get(key, 0) >= self._room(key):
+                cut.add(key)
                 continue
             taken[key] = taken.get(key, 0) + 1
             chosen.append(row)
-            if len(chosen) == room:
-                break
-        return chosen
+        return chosen, cut
 
     async def _with_old_secrets(
         self, session: AsyncSession, rows: list[Any], now: datetime, leased_until: datetime
@@ -378,7 +383,7 @@ class Dispatcher:
         what was due, and a claim for each freed slot would mostly find nothing)."""
         wanted = self._wants_more(key)
         self._held_per_channel[key] -= 1
-        if not wanted and self._wants_more(key) and self._left_due:
+        if not wanted and self._wants_more(key) and key in self._left_for:
             self._wake.set()
 
     async def _recheck_waiting(self) -> None:

@@ -44,7 +44,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sosa.infra import db, metrics
+from sosa.infra import db, kafka, metrics
 from sosa.infra.dead_letters import DeadLetters, Unreadable
 from sosa.infra.stable_offsets import committed_stable
 
@@ -150,7 +150,7 @@ class ConsumerRunner(Generic[T, R]):
         committer: Committer[R],
         *,
         lock: asyncio.Lock | None = None,
-        max_records: int = 500,
+        max_records: int | None = None,
         backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
         probe_timeout_s: float = 5.0,
@@ -164,6 +164,8 @@ class ConsumerRunner(Generic[T, R]):
         self._lock = lock or asyncio.Lock()
         """Held while a batch is handled: a rebalance listener takes it to wait for the batch."""
         self._max_records = max_records
+        """The most records one poll brings; None: the consumer's own limit
+        (`SOSA_KAFKA_MAX_POLL_RECORDS`)."""
         self._backoff = _Backoff(backoff_s, max_backoff_s)
         self._probe_timeout_s = probe_timeout_s
         self._poll = poll
@@ -173,9 +175,10 @@ class ConsumerRunner(Generic[T, R]):
         """Records whose batch was committed (read by tests and benchmarks)."""
 
     async def run(self) -> None:
+        max_records = self._max_records or kafka.max_poll_records(self._consumer)
         while True:
             try:
-                batches = await self._poll(self._consumer, self._max_records)
+                batches = await self._poll(self._consumer, max_records)
             except Exception:
                 log.exception("reading from Kafka failed; will retry", extra=self._where())
                 await self._backoff.wait()

@@ -35,7 +35,9 @@ def producer(
 def consumer(
     settings: CommonSettings, *, group_id: str, topics: Iterable[str], client_id: str
 ) -> AIOKafkaConsumer:
-    """A group consumer that never auto-commits and reads only committed transactions."""
+    """A group consumer that never auto-commits and reads only committed transactions; what it
+    fetches ahead and returns per poll is bounded by `SOSA_KAFKA_MAX_PARTITION_FETCH_BYTES` and
+    `SOSA_KAFKA_MAX_POLL_RECORDS` (the memory of a catch-up against its CPU per record)."""
     return AIOKafkaConsumer(
         *[settings.topic(t) for t in topics],
         **client_options(settings),
@@ -44,10 +46,17 @@ def consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
-        max_poll_records=500,
+        max_poll_records=settings.kafka_max_poll_records,
+        max_partition_fetch_bytes=settings.kafka_max_partition_fetch_bytes,
         session_timeout_ms=10_000,
         heartbeat_interval_ms=3_000,
     )
+
+
+def max_poll_records(consumer: AIOKafkaConsumer) -> int:
+    """The most records one `getmany` of `consumer` returns when not told otherwise (its
+    `max_poll_records`, `SOSA_KAFKA_MAX_POLL_RECORDS` for the consumers made here)."""
+    return int(consumer._max_poll_records)  # aiokafka keeps no public accessor
 
 
 def admin(settings: CommonSettings, *, client_id: str, **config: Any) -> AIOKafkaAdminClient:

@@ -38,6 +38,20 @@ class CommonSettings(BaseSettings):
         default="",
         description="Prepended to every topic name; lets several test runs share one broker.",
     )
+    kafka_max_partition_fetch_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="The most bytes a consumer fetches ahead per partition (aiokafka's "
+        "max_partition_fetch_bytes): what a consumer catching up a backlog holds in memory "
+        "before it reads it, per partition it reads (docs/performance.md).",
+    )
+    kafka_max_poll_records: int = Field(
+        default=500,
+        ge=1,
+        description="The most records one poll of a consumer returns, which a service then "
+        "applies in one batch (one transaction): larger batches cost less CPU per record and "
+        "more memory while a backlog is caught up (docs/performance.md).",
+    )
     topic_partitions: int = Field(default=3, ge=1)
     topic_replication: int = Field(default=1, ge=1)
     log_level: str = "INFO"
