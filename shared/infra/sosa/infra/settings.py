@@ -39,14 +39,15 @@ class CommonSettings(BaseSettings):
         description="Prepended to every topic name; lets several test runs share one broker.",
     )
     kafka_max_partition_fetch_bytes: int = Field(
-        default=1024 * 1024,
+        default=256 * 1024,
         ge=1024,
         description="The most bytes a consumer fetches ahead per partition (aiokafka's "
-        "max_partition_fetch_bytes): what a consumer catching up a backlog holds in memory "
-        "before it reads it, per partition it reads (docs/performance.md).",
+        "max_partition_fetch_bytes; its default is 1 MiB): what a consumer catching up a "
+        "backlog holds before it reads it, per partition it reads (docs/performance.md). A "
+        "record larger than this is still fetched, alone.",
     )
     kafka_max_poll_records: int = Field(
-        default=500,
+        default=250,
         ge=1,
         description="The most records one poll of a consumer returns, which a service then "
         "applies in one batch (one transaction): larger batches cost less CPU per record and "
