@@ -172,3 +172,34 @@ async def test_a_disabled_partys_deliveries_are_not_handed_and_wait_paused(
         assert await dispatcher.dispatch_due() == 2
         await dispatcher.drain()
     assert sorted(receiver.ids) == ["evt-00", "evt-01"]
+
+
+async def test_a_clean_stop_leaves_alone_what_a_rolled_back_write_had_meant_to_hand_it(
+    sessions: async_sessionmaker[AsyncSession], clock: MovableClock, receiver: Receiver
+) -> None:
+    await subscribe(sessions, receiver.url, clock)
+    events = [routed(clock, timedelta(days=3)).model_copy(update={"event_id": "evt-00"})]
+    async with guarded_client(SETTINGS.webhook_allowed_networks) as client:
+        first = Dispatcher(sessions, client, SETTINGS, clock)
+        with pytest.raises(RuntimeError):
+            async with sessions() as session, session.begin():
+                written = await deliveries.record_deliveries(
+                    session, events, now=clock.now(), settings=SETTINGS, handoff=first
+                )
+                assert len(written.claimed) == 1
+                raise RuntimeError("the consumer's transaction fails")
+        async with sessions() as session, session.begin():  # read again, written due
+            await deliveries.record_deliveries(session, events, now=clock.now(), settings=SETTINGS)
+        clock.advance(seconds=1)
+        second = Dispatcher(sessions, client, SETTINGS, clock)
+        receiver.held = 1  # the second one's attempt stays under way
+        assert await second.dispatch_due() == 1
+        second_lease = (await leases(sessions))["evt-00"]
+        running = asyncio.create_task(first.run())  # its round finds nothing due
+        await asyncio.sleep(0.1)
+        running.cancel()  # the first one stops cleanly
+        await asyncio.gather(running, return_exceptions=True)
+        assert (await leases(sessions))["evt-00"] == second_lease, "the second one's claim stands"
+        receiver.release.set()
+        await second.drain()
+    assert receiver.ids == ["evt-00"]

@@ -37,7 +37,7 @@ from typing import Any, Final
 
 import httpx
 from opentelemetry.trace import SpanKind, StatusCode
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra import metrics, tracing
@@ -112,9 +112,10 @@ class Dispatcher:
         for them, or a claim took fewer than were due): a slot of theirs coming free claims
         again. (Retries coming due and other notifiers' leases running out are claimed by the
         wakes and the idle poll.)"""
-        self._handing: set[str] = set()
-        """Deliveries the outcome consumer is writing already leased to this dispatcher, not
-        yet taken (`take`): a clean stop hands their leases back too."""
+        self._handing: dict[str, datetime] = {}
+        """Deliveries the outcome consumer wrote leased to this dispatcher, not yet taken
+        (`take`), with their lease: a clean stop hands back those still under that lease. One
+        whose transaction did not commit is forgotten once its lease would have run out."""
         self._stopping = False
         self._recorded = GroupCommit(
             sessions,
@@ -165,6 +166,10 @@ class Dispatcher:
         channel hold a few more than its cap (its slots still bound what is in flight)."""
         if self._stopping:
             return set()
+        now = self._clock.now()
+        for delivery_id, leased_until in list(self._handing.items()):
+            if leased_until <= now:
+                del self._handing[delivery_id]
         room = self._settings.dispatch_concurrency * self._settings.claim_ahead
         room -= len(self._held) - len(self._recording) + len(self._handing)
         taken: dict[str, int] = {}
@@ -201,14 +206,16 @@ class Dispatcher:
                 .where(among(session, d.c.delivery_id, [i for i in ids if i not in sendable]))
                 .values(next_attempt_at=now)
             )
-        self._handing.update(row.delivery_id for row in rows)
-        return await self._with_old_secrets(session, rows, now, self.lease_until(now))
+        leased_until = self.lease_until(now)
+        self._handing.update((row.delivery_id, leased_until) for row in rows)
+        return await self._with_old_secrets(session, rows, now, leased_until)
 
     def take(self, rows: Sequence[Any]) -> None:
         """After the commit that leased them (`claim_handed`): hold `rows` as claimed ones and
         start what the slots allow. When stopping, their leases run out instead (or were
         handed back: `_hand_back_leases`)."""
-        self._handing.difference_update(row.delivery_id for row in rows)
+        for row in rows:
+            self._handing.pop(row.delivery_id, None)
         if self._stopping:
             return
         metrics.BATCH_SIZE.labels("notifier", "handed").observe(len(rows))
@@ -512,16 +519,34 @@ class Dispatcher:
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
-        ids.extend(self._handing)  # written leased by the outcome consumer, never taken
-        if not ids:
+        # written leased by the outcome consumer and never taken: handed back only while under
+        # the lease it wrote (a rolled-back write's row may since be another notifier's claim)
+        handing = [
+            {"b_id": delivery_id, "b_lease": leased_until}
+            for delivery_id, leased_until in self._handing.items()
+        ]
+        if not ids and not handing:
             return
+        now = self._clock.now()
         with contextlib.suppress(Exception):
             async with self._sessions() as session, session.begin():
-                await session.execute(
-                    update(d)
-                    .where(among(session, d.c.delivery_id, ids), d.c.status == "pending")
-                    .values(next_attempt_at=self._clock.now())
-                )
+                if ids:
+                    await session.execute(
+                        update(d)
+                        .where(among(session, d.c.delivery_id, ids), d.c.status == "pending")
+                        .values(next_attempt_at=now)
+                    )
+                if handing:
+                    await session.execute(
+                        update(d)
+                        .where(
+                            d.c.delivery_id == bindparam("b_id"),
+                            d.c.next_attempt_at == bindparam("b_lease"),
+                            d.c.status == "pending",
+                        )
+                        .values(next_attempt_at=now),
+                        handing,
+                    )
 
 
 def _channel_key(row: Any) -> str:
