@@ -181,13 +181,17 @@ async def test_a_clean_stop_leaves_alone_what_a_rolled_back_write_had_meant_to_h
     events = [routed(clock, timedelta(days=3)).model_copy(update={"event_id": "evt-00"})]
     async with guarded_client(SETTINGS.webhook_allowed_networks) as client:
         first = Dispatcher(sessions, client, SETTINGS, clock)
-        with pytest.raises(RuntimeError):
+
+        async def written_then_rolled_back() -> None:
             async with sessions() as session, session.begin():
                 written = await deliveries.record_deliveries(
                     session, events, now=clock.now(), settings=SETTINGS, handoff=first
                 )
                 assert len(written.claimed) == 1
                 raise RuntimeError("the consumer's transaction fails")
+
+        with pytest.raises(RuntimeError):
+            await written_then_rolled_back()
         async with sessions() as session, session.begin():  # read again, written due
             await deliveries.record_deliveries(session, events, now=clock.now(), settings=SETTINGS)
         clock.advance(seconds=1)
