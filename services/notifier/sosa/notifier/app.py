@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from sosa.contracts import topics
-from sosa.infra import api_docs, db, kafka, problems, startup, tracing
+from sosa.infra import api_docs, db, kafka, loop_lag, problems, startup, tracing
 from sosa.infra.api_descriptions import complete
 from sosa.infra.auth import Authenticator, KeysInTables
 from sosa.infra.body_limit import BodyLimit
@@ -115,6 +115,7 @@ def create_app(settings: NotifierSettings, *, clock: Clock | None = None) -> Fas
             workers.start("escalation", escalation.run(sessions, settings, clock, dispatcher.wake))
             workers.start("deliveries-relay", relay.run())
             workers.start("consumer-lag", watch_lag({settings.notifier_group: consumer}))
+            workers.start("loop-lag", loop_lag.watch("notifier"))
             try:
                 yield
             finally:
