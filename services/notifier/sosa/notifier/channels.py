@@ -10,8 +10,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sosa.infra.membership import among
 from sosa.notifier import fanout, tables
-from sosa.notifier.membership import among
 
 Kind = Literal["webhook", "email"]
 _DELIVERY_NAMESPACE = uuid.UUID("8f0c5a8e-7d1b-4c55-9a4e-2b0d6c1f3e90")

@@ -44,10 +44,10 @@ from sosa.infra import metrics, tracing
 from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
 from sosa.infra.group_commit import GroupCommit
+from sosa.infra.membership import among, none_of
 from sosa.notifier import recording, tables, webhooks
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.email_sender import EmailSender
-from sosa.notifier.membership import among, none_of
 from sosa.notifier.paused_parties import party_not_disabled
 from sosa.notifier.secret_box import SecretBox
 from sosa.notifier.settings import NotifierSettings

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sosa.infra.membership import among
 from sosa.infra.url_redaction import redact_url
 from sosa.notifier import notices, tables
-from sosa.notifier.membership import among
 from sosa.notifier.settings import NotifierSettings
 
 e, d = tables.endpoints, tables.deliveries

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.contracts import envelope, topics
 from sosa.contracts.deliveries import ATTEMPTED, DeliveryAttempted
 from sosa.infra.db import is_postgres
+from sosa.infra.membership import among
 from sosa.infra.outbox import outbox_row
 from sosa.infra.url_redaction import redact_url
 from sosa.notifier import endpoint_health, notices, postures, retry, tables
 from sosa.notifier.attempts import AttemptResult
-from sosa.notifier.membership import among
 from sosa.notifier.settings import NotifierSettings
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.db import insert_ignoring_duplicates, is_postgres
+from sosa.infra.membership import among
 from sosa.notifier import tables
-from sosa.notifier.membership import among
 from sosa.notifier.messages import Message
 
 s, c = tables.stream_events, tables.stream_cursors

@@ -12,12 +12,9 @@ from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
-    ColumnElement,
     Enum,
     String,
     Table,
-    any_,
-    bindparam,
     event,
     literal_column,
     make_url,
@@ -194,17 +191,6 @@ def _dialect(connection: AsyncConnection | AsyncSession) -> Dialect:
     return bind.dialect
 
 
-def among(column: ColumnElement[Any], name: str, *, postgres: bool) -> ColumnElement[bool]:
-    """`column` in a list bound as `name` (a list, whatever its length): on PostgreSQL
-    `column = ANY(:name)`, the list as one array, so that the statement's text is the same
-    whatever the length (parsed and planned once per connection, where an `IN` list renders a
-    new text, and a new prepared statement, for each length); elsewhere SQLAlchemy's expanding
-    `IN`. Build the statement once per dialect and execute it with `{name: [...]}`."""
-    if postgres:
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
-    return column.in_(bindparam(name, expanding=True))
-
-
 async def insert_ignoring_duplicates(
     session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
 ) -> int:
@@ -275,13 +261,8 @@ def unnest_insert(
     named = _named(table, columns)
     dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     quoted = [dialect.identifier_preparer.quote(c.name) for c in named]
-    arrays = ", ".join(
-        f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect, lengths_checked)}[])" for c in named
-    )
-    selected = ", ".join(
-        f"CAST(u.{q} AS JSON)" if _is_json(c) else f"u.{q}"
-        for c, q in zip(named, quoted, strict=True)
-    )
+    arrays = _cast_arrays(named, prefix, dialect, lengths_checked)
+    selected = ", ".join(_unnested(c, q) for c, q in zip(named, quoted, strict=True))
     names = ", ".join(quoted)
     return (
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "  # noqa: S608 - names from the table's metadata; values bound
@@ -306,14 +287,8 @@ def unnest_update(
     dialect: Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     quote = dialect.identifier_preparer.quote
     named = _named(table, [key, *changing])
-    arrays = ", ".join(
-        f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect, lengths_checked)}[])" for c in named
-    )
-    sets = ", ".join(
-        f"{quote(c.name)} = "
-        + (f"CAST(u.{quote(c.name)} AS JSON)" if _is_json(c) else f"u.{quote(c.name)}")
-        for c in named[1:]
-    )
+    arrays = _cast_arrays(named, prefix, dialect, lengths_checked)
+    sets = ", ".join(f"{quote(c.name)} = {_unnested(c, quote(c.name))}" for c in named[1:])
     formatted = dialect.identifier_preparer.format_table(table)
     return (
         f"UPDATE {formatted} SET {sets} "  # noqa: S608 - names from the table's metadata; values bound
@@ -368,6 +343,18 @@ def _bind_processors(
 
 def _is_json(column: Any) -> bool:
     return isinstance(column.type, JSON)
+
+
+def _cast_arrays(named: Sequence[Any], prefix: str, dialect: Dialect, lengths_checked: bool) -> str:
+    """Each column's bound array, cast to an array of its type (`_array_element`)."""
+    return ", ".join(
+        f"CAST(:{prefix}{c.name} AS {_array_element(c, dialect, lengths_checked)}[])" for c in named
+    )
+
+
+def _unnested(column: Any, quoted: str) -> str:
+    """A column's value from the unnested arrays `u` (JSON travels as text)."""
+    return f"CAST(u.{quoted} AS JSON)" if _is_json(column) else f"u.{quoted}"
 
 
 def _array_element(column: Any, dialect: Dialect, lengths_checked: bool = False) -> str:

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sosa.contracts import involvement, outcomes
 from sosa.infra.consumer_runner import ConsumerRunner, Decoded, OffsetCommitter
 from sosa.infra.db import (
-    among,
     insert_skipping_duplicates,
     is_postgres,
     unnest_arrays,
@@ -27,6 +26,7 @@ from sosa.infra.db import (
 )
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
+from sosa.infra.membership import among_named
 from sosa.intake import audit, tables
 from sosa.intake.views import rollups
 from sosa.intake.views.changes import ViewFacts, advance, offer_delay
@@ -118,7 +118,7 @@ _MOVE_VIEW = (
 @dataclass(frozen=True, slots=True)
 class _Statements:
     """The read model's reads for one dialect, built once: each list bound as one parameter
-    (`sosa.infra.db.among`)."""
+    (`sosa.infra.membership.among_named`)."""
 
     views: Any
     """The batch's views, locked (`ids`: request ids)."""
@@ -133,13 +133,13 @@ def _statements(postgres: bool) -> _Statements:
     timeline, offers = tables.request_timeline, tables.answer_offers
     return _Statements(
         views=select(_views.c.request_id, _views.c.requester, _views.c.supplier, *_FACT_COLUMNS)
-        .where(among(_views.c.request_id, "ids", postgres=postgres))
+        .where(among_named(_views.c.request_id, "ids", postgres=postgres))
         .with_for_update(),
         seen=select(timeline.c.event_id).where(
-            among(timeline.c.event_id, "ids", postgres=postgres)
+            among_named(timeline.c.event_id, "ids", postgres=postgres)
         ),
         offers=select(offers.c.request_id, offers.c.delay_days).where(
-            among(offers.c.request_id, "ids", postgres=postgres)
+            among_named(offers.c.request_id, "ids", postgres=postgres)
         ),
     )
 

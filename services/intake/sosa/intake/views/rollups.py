@@ -34,7 +34,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.infra.db import among, is_postgres, unnest_arrays, unnest_insert
+from sosa.infra.db import is_postgres, unnest_arrays, unnest_insert
+from sosa.infra.membership import among_named
 from sosa.intake import tables
 from sosa.intake.views.rollup_keys import (
     EVERYONE,
@@ -59,10 +60,10 @@ async def parties_seeing(session: AsyncSession, request_ids: Iterable[str]) -> d
 
 @cache
 def _seeing(postgres: bool) -> Any:
-    """`parties_seeing`'s statement, one text whatever the number of requests (`among`)."""
+    """`parties_seeing`'s statement, one text whatever the number of requests (`among_named`)."""
     return (
         select(_access.c.request_id, _access.c.party_id)
-        .where(among(_access.c.request_id, "ids", postgres=postgres))
+        .where(among_named(_access.c.request_id, "ids", postgres=postgres))
         .distinct()
     )
 
@@ -83,9 +84,9 @@ async def items_of(session: AsyncSession, request_ids: Iterable[str]) -> dict[st
 
 @cache
 def _items_named(postgres: bool) -> Any:
-    """`items_of`'s statement, one text whatever the number of requests (`among`)."""
+    """`items_of`'s statement, one text whatever the number of requests (`among_named`)."""
     return select(_items.c.request_id, _items.c.item_key).where(
-        among(_items.c.request_id, "ids", postgres=postgres)
+        among_named(_items.c.request_id, "ids", postgres=postgres)
     )
 
 

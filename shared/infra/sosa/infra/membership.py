@@ -4,6 +4,10 @@
 statement text for PostgreSQL to parse and plan (and for asyncpg to prepare and cache). On
 PostgreSQL these take the values as one array parameter instead (`= ANY($1)`, `<> ALL($1)`):
 one text, prepared once, whatever the batch size. SQLite has no arrays and keeps `IN`.
+
+`among` and `none_of` bind the values with the statement, for a statement built per call;
+`among_named` leaves a named parameter, for a statement built once per dialect and executed
+with the list (`{name: [...]}`).
 """
 
 from __future__ import annotations
@@ -32,3 +36,11 @@ def none_of(session: AsyncSession, column: ColumnElement[Any], values: Iterable[
     if is_postgres(session):
         return column != all_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.not_in(values)
+
+
+def among_named(column: ColumnElement[Any], name: str, *, postgres: bool) -> ColumnElement[bool]:
+    """`column` is one of the list bound as `name` when the statement is executed: on
+    PostgreSQL `column = ANY(:name)`, elsewhere SQLAlchemy's expanding `IN`."""
+    if postgres:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
