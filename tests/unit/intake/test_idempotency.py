@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from sosa.contracts import commands
 from sosa.contracts.requests import PriorityRequestDetails
@@ -110,3 +110,31 @@ def test_every_post_that_stores_documents_the_header(path: str) -> None:
     assert header["in"] == "header"
     assert not header["required"]
     assert "first answer" in header["description"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/priority-requests",
+        "/v1/a%20b",
+        "/v1/a?b",
+        "/v1/a#b",
+        "/v1/a\\b",
+        "//v1/double",
+        "/v1/é",
+    ],
+)
+def test_the_fingerprints_path_is_the_one_starlette_gives(path: str) -> None:
+    """The operation's path is read from the ASGI scope without building the URL, and is the
+    same text as `request.url.path`: keys stored before that change still replay."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "query_string": b"x=1",
+        "headers": [(b"host", b"intake.example:8000")],
+        "scheme": "http",
+        "server": ("intake.example", 8000),
+    }
+    request = Request(scope)
+    assert idempotency._path_of(request) == request.url.path
