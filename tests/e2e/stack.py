@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -54,11 +55,34 @@ async def fresh_databases(
         await admin.dispose()
 
 
+PORTS_FOR_SERVERS = range(20000, 29000)
+"""Where the tests' servers listen: below Linux's ephemeral range (32768-60999 by default), from
+which the kernel picks the local port of every outgoing connection. A server port taken from
+that range can be taken meanwhile by any connection (a consumer's, a pool's, a client's) while
+its process restarts, which then cannot bind it; and under the project's fixed ports (the
+3-node cluster's 29092)."""
+
+_HANDED_OUT: set[int] = set()
+"""Every port `free_port` gave in this process: a port is free until its server binds it, so
+two calls before the first server binds would otherwise get the same one (a second router
+then answers the first one's readiness probe and never binds)."""
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+    """A loopback port nothing listens on, never handed out before in this test session."""
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.choice(PORTS_FOR_SERVERS)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
         return port
+    raise RuntimeError(f"no free port in {PORTS_FOR_SERVERS}")
 
 
 @dataclass
