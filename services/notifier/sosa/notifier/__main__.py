@@ -14,8 +14,8 @@ from sosa.notifier.settings import NotifierSettings
 if __name__ == "__main__":
     settings = NotifierSettings()
     configure_logging(settings.log_level, service="notifier")
-    # every attempt is logged once, with its outcome ("delivery attempt"); httpx's own line for
-    # each request would log it twice
+    # every failed attempt is logged once, with its outcome ("delivery attempt"; a delivered one
+    # at DEBUG: the delivery log keeps it); httpx's own line for each request would log it twice
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     tracing.setup("sosa-notifier", settings)
     app = create_app(settings)

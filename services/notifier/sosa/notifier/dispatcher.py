@@ -37,14 +37,14 @@ from typing import Any, Final
 
 import httpx
 from opentelemetry.trace import SpanKind, StatusCode
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra import metrics, tracing
 from sosa.infra.clock import Clock
 from sosa.infra.db import is_postgres
 from sosa.infra.group_commit import GroupCommit
-from sosa.infra.membership import among, none_of
+from sosa.infra.membership import among, among_named, none_of_named
 from sosa.notifier import recording, tables, webhooks
 from sosa.notifier.attempts import AttemptResult
 from sosa.notifier.email_sender import EmailSender
@@ -264,29 +264,34 @@ class Dispatcher:
 
     async def _claim(self, room: int) -> list[Any]:
         """One transaction: the due deliveries of the channels with room for at least a slot's
-        worth (the others are left out of the query), each channel up to its room, leased."""
+        worth (the others are left out of the query), each channel up to its room, leased.
+        Its statements are built once per dialect (`_claim_query`, `_lease_and_old_secrets`)."""
         now = self._clock.now()
         full = [key for key in self._held_per_channel if not self._wants_more(key)]
-        full_hooks = [key.removeprefix("endpoint:") for key in full if key.startswith("endpoint:")]
-        full_mail = [key.removeprefix("email:") for key in full if key.startswith("email:")]
         wanted = min(room, 2 * self._settings.endpoint_concurrency * self._settings.claim_ahead)
         async with self._sessions() as session, session.begin():
-            query = (
-                select(d, e.c.url, e.c.secret, e.c.max_in_flight, r.c.address)
-                .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
-                .outerjoin(r, r.c.recipient_id == d.c.recipient_id)
-                .where(
-                    d.c.next_attempt_at <= now,
-                    _sendable(),
-                    or_(d.c.endpoint_id.is_(None), none_of(session, d.c.endpoint_id, full_hooks)),
-                    or_(d.c.recipient_id.is_(None), none_of(session, d.c.recipient_id, full_mail)),
-                )
-                .order_by(d.c.next_attempt_at)
-                .limit(wanted)
+            query = _claim_query(is_postgres(session))
+            due = list(
+                (
+                    await session.execute(
+                        query,
+                        {
+                            "now": now,
+                            "wanted": wanted,
+                            "full_hooks": [
+                                key.removeprefix("endpoint:")
+                                for key in full
+                                if key.startswith("endpoint:")
+                            ],
+                            "full_mail": [
+                                key.removeprefix("email:")
+                                for key in full
+                                if key.startswith("email:")
+                            ],
+                        },
+                    )
+                ).all()
             )
-            if is_postgres(session):
-                query = query.with_for_update(of=d, skip_locked=True)
-            due = list((await session.execute(query)).all())
             chosen, cut = self._within_limits(due, room)
             self._more_due = len(due) == wanted and bool(chosen)
             # a channel left out of the query keeps what it was left; one in it was left
@@ -296,12 +301,10 @@ class Dispatcher:
                 self._left_for.update(_channel_key(row) for row in chosen)
             if chosen:
                 leased_until = self.lease_until(now)
-                await session.execute(
-                    update(d)
-                    .where(among(session, d.c.delivery_id, [row.delivery_id for row in chosen]))
-                    .values(next_attempt_at=leased_until)
+                old = await _lease_and_old_secrets(
+                    session, [row.delivery_id for row in chosen], leased_until, chosen, now
                 )
-                return await self._with_old_secrets(session, chosen, now, leased_until)
+                return self._opened(chosen, old, now, leased_until)
         return []
 
     def _within_limits(self, rows: list[Any], room: int) -> tuple[list[Any], set[str]]:
@@ -325,16 +328,18 @@ class Dispatcher:
     async def _with_old_secrets(
         self, session: AsyncSession, rows: list[Any], now: datetime, leased_until: datetime
     ) -> list[Any]:
+        """`rows`, leased already, with every secret that signs (`_opened`)."""
+        old = await _lease_and_old_secrets(session, [], leased_until, rows, now)
+        return self._opened(rows, old, now, leased_until)
+
+    def _opened(
+        self,
+        rows: list[Any],
+        old: Mapping[str, list[str]],
+        now: datetime,
+        leased_until: datetime,
+    ) -> list[Any]:
         """Attach every secret that signs: the current one, then rotated-out ones in grace."""
-        ids = {row.endpoint_id for row in rows if row.endpoint_id}
-        old: dict[str, list[str]] = {}
-        if ids:
-            for endpoint_id, secret in await session.execute(
-                select(k.c.endpoint_id, k.c.secret)
-                .where(among(session, k.c.endpoint_id, ids), k.c.expires_at > now)
-                .order_by(k.c.retired_at.desc())
-            ):
-                old.setdefault(endpoint_id, []).append(secret)
         opened = functools.cache(self._box.open)  # each secret decrypted once per claim
         return [
             SimpleNamespace(
@@ -394,16 +399,17 @@ class Dispatcher:
             self._wake.set()
 
     async def _recheck_waiting(self) -> None:
-        """Check again the queued deliveries claimed or checked more than half of `RECHECK_S`
-        ago: those no longer sendable (delivered or failed meanwhile, channel disabled, party
-        disabled) leave the queue and get their lease back."""
+        """Once one queued delivery was claimed or checked more than half of `RECHECK_S` ago,
+        check again every queued one (one statement, whatever the queue's size): those no
+        longer sendable (delivered or failed meanwhile, channel disabled, party disabled) leave
+        the queue and get their lease back. Checking the whole queue at once makes it one
+        check per half of `RECHECK_S` at most, not one per round for the few that crossed it
+        since the last (a notifier that lags runs many rounds a second)."""
         now = self._clock.now()
         half = timedelta(seconds=RECHECK_S / 2)
-        waiting = [
-            row for queue in self._queued.values() for row in queue if now - row.checked_at > half
-        ]
-        if not waiting:
+        if not any(now - row.checked_at > half for queue in self._queued.values() for row in queue):
             return
+        waiting = [row for queue in self._queued.values() for row in queue]
         ids = [row.delivery_id for row in waiting]
         async with self._sessions() as session, session.begin():
             still = set(
@@ -446,16 +452,21 @@ class Dispatcher:
                 recording.Attempt(row, result, self._clock.now()),
                 linger_s=self._settings.record_linger_s if under_way else 0.0,
             )
-            log.info(
-                "delivery attempt",
-                extra={
-                    "delivery_id": row.delivery_id,
-                    "channel": row.channel,
-                    "status_code": result.status_code,
-                    "attempt": row.attempts + 1,
-                    "error": result.error,
-                },
-            )
+            # a delivered attempt is in the delivery log (its attempts, sosa.deliveries.v1)
+            # and logged only at DEBUG; one that failed is logged at INFO, for the operators
+            level = logging.DEBUG if result.delivered else logging.INFO
+            if log.isEnabledFor(level):
+                log.log(
+                    level,
+                    "delivery attempt",
+                    extra={
+                        "delivery_id": row.delivery_id,
+                        "channel": row.channel,
+                        "status_code": result.status_code,
+                        "attempt": row.attempts + 1,
+                        "error": result.error,
+                    },
+                )
         except Exception:
             # the lease runs out and the delivery is tried again, with the same webhook-id
             log.exception("delivery attempt not recorded", extra={"delivery_id": row.delivery_id})
@@ -555,3 +566,79 @@ def _channel_key(row: Any) -> str:
 
 def _key_of(endpoint_id: str | None, recipient_id: str | None) -> str:
     return f"endpoint:{endpoint_id}" if endpoint_id else f"email:{recipient_id}"
+
+
+@functools.cache
+def _claim_query(postgres: bool) -> Any:
+    """The claim's select, built once per dialect, of one shape whatever is bound: the due
+    deliveries (`now`) of the channels not full (`full_hooks`, `full_mail`), oldest due first,
+    at most `wanted`; on PostgreSQL locked, skipping those another notifier is claiming."""
+    query = (
+        select(d, e.c.url, e.c.secret, e.c.max_in_flight, r.c.address)
+        .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
+        .outerjoin(r, r.c.recipient_id == d.c.recipient_id)
+        .where(
+            d.c.next_attempt_at <= bindparam("now"),
+            _sendable(),
+            or_(
+                d.c.endpoint_id.is_(None),
+                none_of_named(d.c.endpoint_id, "full_hooks", postgres=postgres),
+            ),
+            or_(
+                d.c.recipient_id.is_(None),
+                none_of_named(d.c.recipient_id, "full_mail", postgres=postgres),
+            ),
+        )
+        .order_by(d.c.next_attempt_at)
+        .limit(bindparam("wanted", type_=Integer))
+    )
+    return query.with_for_update(of=d, skip_locked=True) if postgres else query
+
+
+@functools.cache
+def _old_secrets_query(postgres: bool, lease: bool) -> Any:
+    """The rotated-out secrets still in grace (`now`) of the endpoints `endpoints`, the latest
+    retired first; with `lease`, on PostgreSQL, the same statement leases the deliveries `ids`
+    until `leased_until` (a data-modifying `WITH`: one round trip for both)."""
+    query = (
+        select(k.c.endpoint_id, k.c.secret)
+        .where(
+            among_named(k.c.endpoint_id, "endpoints", postgres=postgres),
+            k.c.expires_at > bindparam("now"),
+        )
+        .order_by(k.c.retired_at.desc())
+    )
+    if lease and postgres:
+        query = query.add_cte(_lease_statement(postgres).cte("leased"))
+    return query
+
+
+@functools.cache
+def _lease_statement(postgres: bool) -> Any:
+    return (
+        update(d)
+        .where(among_named(d.c.delivery_id, "ids", postgres=postgres))
+        .values(next_attempt_at=bindparam("leased_until"))
+    )
+
+
+async def _lease_and_old_secrets(
+    session: AsyncSession,
+    ids: Sequence[str],
+    leased_until: datetime,
+    rows: Sequence[Any],
+    now: datetime,
+) -> dict[str, list[str]]:
+    """Lease the deliveries `ids` (none: leased already) and read the rotated-out secrets of
+    the endpoints of `rows`: on PostgreSQL one statement, on SQLite two."""
+    postgres = is_postgres(session)
+    endpoints = sorted({row.endpoint_id for row in rows if row.endpoint_id})
+    params = {"ids": list(ids), "leased_until": leased_until, "endpoints": endpoints, "now": now}
+    if ids and not postgres:
+        await session.execute(_lease_statement(postgres), params)
+    old: dict[str, list[str]] = {}
+    if endpoints or (ids and postgres):
+        query = _old_secrets_query(postgres, bool(ids))
+        for endpoint_id, secret in await session.execute(query, params):
+            old.setdefault(endpoint_id, []).append(secret)
+    return old

@@ -6,8 +6,8 @@ PostgreSQL these take the values as one array parameter instead (`= ANY($1)`, `<
 one text, prepared once, whatever the batch size. SQLite has no arrays and keeps `IN`.
 
 `among` and `none_of` bind the values with the statement, for a statement built per call;
-`among_named` leaves a named parameter, for a statement built once per dialect and executed
-with the list (`{name: [...]}`).
+`among_named` and `none_of_named` leave a named parameter, for a statement built once per
+dialect and executed with the list (`{name: [...]}`).
 """
 
 from __future__ import annotations
@@ -44,3 +44,12 @@ def among_named(column: ColumnElement[Any], name: str, *, postgres: bool) -> Col
     if postgres:
         return column == any_(bindparam(name, type_=ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))
+
+
+def none_of_named(column: ColumnElement[Any], name: str, *, postgres: bool) -> ColumnElement[bool]:
+    """`column` is none of the list bound as `name` when the statement is executed (true for
+    every row when it is empty): on PostgreSQL `column <> ALL(:name)`, elsewhere SQLAlchemy's
+    expanding `NOT IN`."""
+    if postgres:
+        return column != all_(bindparam(name, type_=ARRAY(column.type)))
+    return column.not_in(bindparam(name, expanding=True))
