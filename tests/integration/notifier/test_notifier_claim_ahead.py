@@ -1,9 +1,10 @@
-"""Claiming ahead (`sosa.notifier.dispatcher`), on the real database with a movable clock and a
-real receiver: one claim takes a channel's limit times `claim_ahead` deliveries under one lease
-(timeout x claim-ahead + margin); a notifier that dies holding them leaves them to another once
-that lease has run out, under the same `webhook-id`s; a queued delivery whose party is disabled
-meanwhile is not sent; and telling a batch of outcomes costs as many statements for 30 outcomes
-as for 3."""
+"""Claiming ahead (`sosa.notifier.dispatcher`), on the real database with a movable clock and a real
+receiver: one claim takes a channel's limit times `claim_ahead` deliveries under one lease (timeout
+x claim-ahead + margin); a notifier that dies holding them leaves them to another once that lease
+has run out, under the same `webhook-id`s; a channel answering quickly holds `FAST_FACTOR` times
+that, and its usual share again for a lease's time after an attempt that went unanswered; a queued
+delivery whose party is disabled meanwhile is not sent; and telling a batch of outcomes costs as
+many statements for 30 outcomes as for 3."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sosa.notifier import deliveries, tables
-from sosa.notifier.dispatcher import RECHECK_S, Dispatcher
+from sosa.notifier.dispatcher import FAST_FACTOR, RECHECK_S, Dispatcher
 from sosa.notifier.settings import NotifierSettings
 from sosa.notifier.ssrf import guarded_client
 from tests.e2e.stack import free_port
@@ -141,6 +142,41 @@ async def test_a_dead_notifiers_claims_are_taken_over_once_their_lease_has_run_o
     assert sorted(rows) == [(event_id, "delivered", 1) for event_id in ids]
     cut_off = receiver.ids[:2]
     assert sorted(receiver.ids) == sorted([*ids, *cut_off]), "again under the same webhook-ids"
+
+
+async def test_a_channel_answering_quickly_holds_more_until_an_attempt_goes_unanswered(
+    sessions: async_sessionmaker[AsyncSession], clock: MovableClock, receiver: Receiver
+) -> None:
+    await subscribe(sessions, receiver.url, clock)
+    ids = await told(sessions, clock, 80)
+    usual, fast = 2 * 3, 2 * 3 * FAST_FACTOR  # the limit (2) times the claim-ahead (3)
+    async with guarded_client(SETTINGS.webhook_allowed_networks) as client:
+        dispatcher = Dispatcher(sessions, client, SETTINGS, clock)
+        assert await dispatcher.dispatch_due() == usual, "no attempt seen yet: its usual share"
+        await dispatcher.drain()
+        assert await dispatcher.dispatch_due() == fast, "answered within the timeout / 4"
+        await dispatcher.drain()
+        async with sessions() as session, session.begin():  # nothing listens there
+            closed = f"http://127.0.0.1:{free_port()}/hook"
+            await session.execute(tables.endpoints.update().values(url=closed))
+        assert await dispatcher.dispatch_due() == fast
+        await dispatcher.drain()  # every attempt refused: retried in 5 s
+        async with sessions() as session, session.begin():
+            await session.execute(tables.endpoints.update().values(url=receiver.url))
+        clock.advance(seconds=SETTINGS.retry_schedule_s[1])
+        assert await dispatcher.dispatch_due() == usual, "unanswered: its usual share"
+        await dispatcher.drain()
+        clock.advance(seconds=LEASE.total_seconds() - SETTINGS.retry_schedule_s[1] - 1)
+        assert await dispatcher.dispatch_due() == usual, "for a lease's time"
+        await dispatcher.drain()
+        clock.advance(seconds=1)
+        assert await dispatcher.dispatch_due() == fast, "then fast again"
+        await dispatcher.drain()
+        assert await dispatcher.dispatch_due() == 80 - 2 * fast - 3 * usual, "the rest"
+        await dispatcher.drain()
+    async with sessions() as session:
+        rows = (await session.execute(select(d.c.event_id, d.c.status))).all()
+    assert sorted(rows) == [(event_id, "delivered") for event_id in ids]
 
 
 async def test_a_queued_delivery_whose_party_is_disabled_meanwhile_is_not_sent(

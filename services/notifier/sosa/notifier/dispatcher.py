@@ -4,8 +4,13 @@ so that one slow endpoint fills only its own slots and never delays the others.
 Deliveries are claimed ahead, in batches: each channel holds up to its limit times
 `SOSA_CLAIM_AHEAD` deliveries (in flight, queued for a slot, or being recorded), and one claim
 transaction refills it when at least a slot's worth has finished, so that a claim feeds many
-attempts. A slot that finishes an attempt takes the next queued delivery at once, and the attempt
-is recorded meanwhile (`recording.record_all`, with whatever else finished).
+attempts. A channel whose attempts keep being answered within the webhook timeout divided by
+`FAST_FACTOR` holds that many times more (at most half the process's room): at that pace its slots
+still work through all of it within the lease, and a backlog to it takes a quarter of the claims.
+Its first slow or unanswered attempt brings it back to its usual share for a lease's time (what it
+holds beyond that share then runs out of lease and is let go, as any queued delivery whose lease no
+longer covers an attempt). A slot that finishes an attempt takes the next queued delivery at once,
+and the attempt is recorded meanwhile (`recording.record_all`, with whatever else finished).
 
 A delivery is claimed by pushing its `next_attempt_at` past the attempts that may come before it
 and its own (a lease: timeout x claim-ahead + margin), so a notifier that dies leaves it to be
@@ -56,6 +61,8 @@ log = logging.getLogger(__name__)
 d, e, r, k = tables.deliveries, tables.endpoints, tables.email_recipients, tables.endpoint_secrets
 EMAIL_LIMIT: Final = 2
 """Attempts in flight to one e-mail recipient."""
+FAST_FACTOR: Final = 4
+"""A channel answering within the webhook timeout / this holds this many times its usual share."""
 RECHECK_S: Final = 1.0
 """A claimed delivery that has waited this long for a slot is checked again before it is sent."""
 STOP_GRACE_S: Final = 5.0
@@ -105,6 +112,10 @@ class Dispatcher:
         """Held deliveries whose attempt is over and is waiting to be recorded."""
         self._in_flight: dict[str, int] = {}
         self._limits: dict[str, int] = {}
+        self._fast: set[str] = set()
+        """Channels whose latest attempt was answered within the timeout / `FAST_FACTOR`."""
+        self._slow_at: dict[str, datetime] = {}
+        """When each channel's latest slow or unanswered attempt ended."""
         self._more_due = False
         """The last claim found as many deliveries as it asked for: there may be more."""
         self._left_for: set[str] = set()
@@ -241,10 +252,33 @@ class Dispatcher:
         return int(row.max_in_flight or self._settings.endpoint_concurrency)
 
     def _cap(self, key: str) -> int:
-        """How many deliveries the channel may hold: its limit times the claim-ahead."""
-        return (
-            self._limits.get(key, self._settings.endpoint_concurrency) * self._settings.claim_ahead
-        )
+        """How many deliveries the channel may hold: its limit times the claim-ahead, or, while
+        it is fast (`_is_fast`), `FAST_FACTOR` times that, within half the process's room."""
+        s = self._settings
+        usual = self._limits.get(key, s.endpoint_concurrency) * s.claim_ahead
+        if not self._is_fast(key):
+            return usual
+        return max(usual, min(usual * FAST_FACTOR, s.dispatch_concurrency * s.claim_ahead // 2))
+
+    def _is_fast(self, key: str) -> bool:
+        """Whether the channel's latest attempt was answered within the timeout / `FAST_FACTOR`
+        and none was slow or unanswered for a lease's time."""
+        if key not in self._fast:
+            return False
+        slow_at = self._slow_at.get(key)
+        return slow_at is None or self._clock.now() >= self.lease_until(slow_at)
+
+    def _paced(self, key: str, result: AttemptResult) -> None:
+        """Note how fast the channel answered this attempt (`_is_fast`)."""
+        quick_ms = self._settings.webhook_timeout_s * 1000 / FAST_FACTOR
+        if result.status_code is not None and result.latency_ms <= quick_ms:
+            was_fast = self._is_fast(key)
+            self._fast.add(key)
+            if not was_fast and self._is_fast(key) and key in self._left_for:
+                self._wake.set()  # its room grew: what was left for it may be claimed
+        else:
+            self._fast.discard(key)
+            self._slow_at[key] = self._clock.now()
 
     def _room(self, key: str) -> int:
         """How many more deliveries the channel may hold."""
@@ -268,7 +302,8 @@ class Dispatcher:
         Its statements are built once per dialect (`_claim_query`, `_lease_and_old_secrets`)."""
         now = self._clock.now()
         full = [key for key in self._held_per_channel if not self._wants_more(key)]
-        wanted = min(room, 2 * self._settings.endpoint_concurrency * self._settings.claim_ahead)
+        s = self._settings
+        wanted = min(room, 2 * FAST_FACTOR * s.endpoint_concurrency * s.claim_ahead)
         async with self._sessions() as session, session.begin():
             query = _claim_query(is_postgres(session))
             due = list(
@@ -444,6 +479,7 @@ class Dispatcher:
                 result = await self._traced_attempt(row)
             finally:
                 self._in_flight[key] -= 1
+            self._paced(key, result)
             self._attempted(row.delivery_id)
             self._start_ready()  # the slot takes the next queued delivery at once
             # wait for others to record with only when others are under way
