@@ -50,9 +50,11 @@ class NotifierSettings(ApiSettings):
     record_linger_s: float = Field(
         default=0.05,
         ge=0,
+        le=1.0,
         description="A finished attempt waits this long for others before they are recorded "
         "together in one transaction, when others are under way (its slot takes the next "
-        "delivery meanwhile).",
+        "delivery meanwhile). At most 1 s: an answered attempt not yet recorded is sent again "
+        "if the process dies, and its delivery log and the delivery's state wait as long.",
     )
     lease_margin_s: float = Field(
         default=10.0,
