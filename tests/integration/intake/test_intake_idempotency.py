@@ -10,9 +10,11 @@ import asyncio
 
 import pytest
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sosa.contracts.requests import PriorityRequestDetails
+from sosa.intake import tables
 from sosa.intake.commands import idempotency
 from sosa.intake.commands.answers import SubmissionAccepted
 from sosa.intake.commands.idempotency import Key, Replay
@@ -65,6 +67,28 @@ async def test_the_same_key_for_another_request_is_refused(sessions: Sessions) -
     with pytest.raises(RequestValidationError):
         await submit_once(sessions, Key(KEY.value, "POST /v1/priority-requests/r/cancellation"))
     assert await count(sessions, "commands") == 1
+
+
+async def test_a_key_stored_in_the_first_form_still_replays_after_the_upgrade(
+    sessions: Sessions,
+) -> None:
+    """A key stored before #25 holds the first form of the fingerprint (hex, no version): a
+    retry of the same request replays its answer, another request under it is still a 422."""
+    first = await submit_once(sessions, KEY)
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(tables.idempotency_keys).values(
+                fingerprint=idempotency.fingerprint_v1(KEY.operation, DETAILS)
+            )
+        )
+    with pytest.raises(Replay) as replay:
+        await submit_once(sessions, KEY)
+    assert SubmissionAccepted.model_validate_json(replay.value.response.body) == first
+    other = PriorityRequestDetails.model_validate({**DPAS_REQUEST, "contract_number": "N-2"})
+    with pytest.raises(RequestValidationError) as refused:
+        await submit_once(sessions, KEY, other)
+    assert refused.value.errors()[0]["loc"] == ("header", "Idempotency-Key")
+    assert (await count(sessions, "commands"), await count(sessions, "idempotency_keys")) == (1, 1)
 
 
 async def test_keys_are_kept_per_party(sessions: Sessions) -> None:

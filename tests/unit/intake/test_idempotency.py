@@ -15,7 +15,14 @@ from sosa.contracts.requests import PriorityRequestDetails
 from sosa.infra import problems
 from sosa.intake.app import create_app
 from sosa.intake.commands import idempotency
-from sosa.intake.commands.idempotency import IdempotencyKeyDep, Replay, fingerprint
+from sosa.intake.commands.idempotency import (
+    FINGERPRINT_V2,
+    IdempotencyKeyDep,
+    Replay,
+    fingerprint,
+    fingerprint_v1,
+    same_request,
+)
 from sosa.intake.settings import IntakeSettings
 from tests.e2e.test_walking_skeleton import DPAS_REQUEST
 
@@ -34,6 +41,29 @@ def test_another_body_or_another_path_is_another_request() -> None:
     cancel = commands.CancellationDetails(issued_by="dod-navsea", reason="No longer needed.")
     assert fingerprint("POST /v1/priority-requests/a/cancellation", cancel) != fingerprint(
         "POST /v1/priority-requests/b/cancellation", cancel
+    )
+
+
+def test_the_first_form_is_computed_as_before_25() -> None:
+    """The form keys stored before #25 hold (this value from the code of 9ca94cd): a retry
+    across the upgrade is compared with it."""
+    old = "524a944b579496fcddfa0b97b61fb46ad678fc040df51ecda603445ab6c5f03c"
+    assert fingerprint_v1(SUBMIT, DETAILS) == old
+    assert same_request(old, SUBMIT, DETAILS)
+    other = PriorityRequestDetails.model_validate({**DPAS_REQUEST, "contract_number": "N-2"})
+    assert not same_request(old, SUBMIT, other)
+    assert not same_request(old, "POST /v1/priority-requests/r/cancellation", DETAILS)
+
+
+def test_the_new_form_carries_its_version_and_fits_the_column() -> None:
+    new = fingerprint(SUBMIT, DETAILS)
+    assert new.startswith(FINGERPRINT_V2)
+    assert len(new) <= 64  # idempotency_keys.fingerprint is a String(64)
+    assert same_request(new, SUBMIT, DETAILS)
+    assert not same_request(
+        fingerprint_v1(SUBMIT, DETAILS),
+        SUBMIT,
+        DETAILS.model_copy(update={"contract_number": "N-2"}),
     )
 
 

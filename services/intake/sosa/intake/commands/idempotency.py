@@ -17,6 +17,7 @@ it rolled back. Keys are kept per party; nothing removes them yet.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -86,13 +87,38 @@ class Replay(Exception):  # noqa: N818 - not an error: the answer to give
         )
 
 
+FINGERPRINT_V2 = "v2:"
+"""The prefix of the fingerprints stored since #25: the operation and `model_dump_json()`'s
+bytes, hashed, base64url (46 characters, where the column holds 64). A stored fingerprint
+without it is of the first form, 64 hex digits, and is compared in that form (`same_request`),
+so a retry across the upgrade still replays its first answer."""
+
+
 def fingerprint(operation: str, body: BaseModel) -> str:
     """What makes two requests the same one: the operation and the body as validated (so
-    member order and white space do not matter)."""
+    member order and white space do not matter: the fields come out in the model's order)."""
+    digest = hashlib.sha256(operation.encode())
+    digest.update(b"\n")
+    digest.update(body.model_dump_json().encode())
+    return FINGERPRINT_V2 + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def fingerprint_v1(operation: str, body: BaseModel) -> str:
+    """The first form (before #25): the canonical JSON of `[operation, body]` with its members
+    sorted, hashed, in hex; about 2.5 times the CPU of `fingerprint`. Computed only for a key
+    stored in that form."""
     canonical = json.dumps(
         [operation, body.model_dump(mode="json")], sort_keys=True, separators=(",", ":")
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def same_request(stored: str, operation: str, body: BaseModel) -> bool:
+    """Whether `body` sent to `operation` is the request whose fingerprint was `stored`, in the
+    form it was stored in."""
+    if stored.startswith(FINGERPRINT_V2):
+        return stored == fingerprint(operation, body)
+    return stored == fingerprint_v1(operation, body)
 
 
 def key_row(
@@ -136,7 +162,7 @@ async def replay_known(
     ).one_or_none()
     if row is None:
         return
-    if row.fingerprint != fingerprint(key.operation, body):
+    if not same_request(row.fingerprint, key.operation, body):
         raise RequestValidationError(
             [
                 {
