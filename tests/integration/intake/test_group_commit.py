@@ -1,7 +1,8 @@
 """Intake's group commit on real databases (PostgreSQL and SQLite): concurrent POSTs' writes are
 stored together and each caller hears only after the commit; one bad write fails only its own
 caller; a taken Idempotency-Key stores nothing; the audit chain of a whole batch verifies, and an
-edit of a row in the middle of a batch is found."""
+edit of a row in the middle of a batch is found; a batch whose pooled connection the server
+dropped (not pinged: it was used a moment ago) is stored again on a fresh one."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sosa.infra import db
 from sosa.infra.group_commit import GroupCommit
 from sosa.intake import audit, tables
 from sosa.intake.commands.idempotency import Key
@@ -125,3 +128,42 @@ async def test_an_edit_in_the_middle_of_a_batch_is_found(sessions: Sessions) -> 
         verdict = await audit.verify(session, checkpoint=None)
     assert (verdict.ok, verdict.broken_at) == (False, 5)
     assert verdict.detail == "row 5 was changed"
+
+
+@pytest.mark.parametrize("retry", [True, False])
+async def test_a_connection_dropped_in_the_pool_is_replaced_for_the_batch(
+    engine: AsyncEngine, sessions: Sessions, retry: bool
+) -> None:
+    """Intake trusts a connection used less than `intake_ping_after_idle_s` ago; when the server
+    dropped it meanwhile, the batch is stored on a fresh connection, once (nothing was sent on
+    the lost one). Without the retry, the callers get the error and nothing is stored."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    trusting = db.create_engine(
+        engine.url.render_as_string(hide_password=False), pool_size=1, ping_after_idle_s=60
+    )
+    try:
+        async with trusting.connect() as connection:  # used now: not pinged at the next checkout
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with engine.connect() as admin:
+            assert (await admin.execute(text(f"SELECT pg_terminate_backend({pid})"))).scalar()
+        group = intake_group(db.sessionmaker(trusting), max_wait_s=0, retry_lost_connection=retry)
+        task = await running(group)
+        write = submission_of(body(1), now=T0, key=Key("k-1", "POST /v1/priority-requests"))
+        try:
+            if retry:
+                assert await group.store(write) is True
+            else:
+                with pytest.raises(DBAPIError) as lost:
+                    await group.store(write)
+                assert db.is_lost_connection(lost.value)
+        finally:
+            await stop(task)
+    finally:
+        await trusting.dispose()
+    stored = 1 if retry else 0
+    assert (
+        await count(sessions, "commands"),
+        await count(sessions, "outbox"),
+        await count(sessions, "idempotency_keys"),
+    ) == (stored, stored, stored)

@@ -47,6 +47,16 @@ class IntakeSettings(ApiSettings):
         le=0.1,
         description="How long a group commit waits for more POSTs before it stores what it has.",
     )
+    intake_ping_after_idle_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="A pooled database connection is pinged when it is handed out only if it "
+        "sat in the pool at least this long (0: every time). One used a moment ago is trusted: "
+        "if the server dropped it meanwhile, a group commit is stored again on a fresh "
+        "connection (docs/guarantees.md), the read model and the relay retry their round, "
+        "and any other request gets a 503.",
+    )
     intake_group_commit_in_flight: int = Field(
         default=2, ge=1, le=16, description="Group commits that may run at the same time."
     )

@@ -61,6 +61,13 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(code, str) and (code.startswith("08") or code in OUTAGE_SQLSTATES)
 
 
+def is_lost_connection(exc: BaseException) -> bool:
+    """Whether `exc` says the connection the work ran on is gone (SQLAlchemy invalidated it:
+    the pool replaces it), as opposed to a server that refuses new connections or a statement
+    that was wrong: work that surely did not commit may be tried again on a fresh one."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 async def answers(session: AsyncSession) -> bool:
     """Whether the database answers a trivial query in `session` now (its transaction, if one is
     open, must still be usable): before blaming a piece of work for a failure, make sure the

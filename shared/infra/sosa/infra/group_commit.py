@@ -8,6 +8,13 @@ hears only after that commit: intake's 202 always means committed. A batch that 
 reason other than an outage (a constraint, a deadlock) is stored again one write at a time, so
 that one bad row fails only its own caller; an outage fails the whole batch at once (nothing
 of it was stored, and retrying it is safe).
+
+With `retry_lost_connection`, a batch whose connection turns out lost before its COMMIT was
+sent (a pooled connection that the server dropped while it sat in the pool, not pinged at
+checkout: `sosa.infra.db.create_engine`'s `ping_after_idle_s`) is stored once more on a fresh
+connection before its callers hear of it. PostgreSQL commits nothing whose COMMIT it did not
+receive, so the retry neither doubles nor loses a write; a failure at the COMMIT itself (it may
+have committed) is never retried: its callers get the error, as without the option.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra import metrics
-from sosa.infra.db import is_outage
+from sosa.infra.db import is_lost_connection, is_outage
 
 log = logging.getLogger(__name__)
 WriteT = TypeVar("WriteT")
@@ -42,6 +49,7 @@ class GroupCommit(Generic[WriteT]):
         max_wait_s: float = 0.002,
         in_flight: int = 2,
         on_commit: Callable[[], None] = lambda: None,
+        retry_lost_connection: bool = False,
     ) -> None:
         self._sessions = sessions
         self._store_all = store_all
@@ -50,6 +58,7 @@ class GroupCommit(Generic[WriteT]):
         self._max_wait_s = max_wait_s
         self._in_flight = in_flight
         self._on_commit = on_commit
+        self._retry_lost_connection = retry_lost_connection
         self._queue: deque[tuple[WriteT, asyncio.Future[bool]]] = deque()
         self._arrived = asyncio.Condition()
         self._driving = asyncio.Lock()
@@ -111,13 +120,31 @@ class GroupCommit(Generic[WriteT]):
     def _take(self) -> list[tuple[WriteT, asyncio.Future[bool]]]:
         return [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
 
-    async def _commit(self, batch: list[tuple[WriteT, asyncio.Future[bool]]]) -> None:
+    async def _commit(
+        self, batch: list[tuple[WriteT, asyncio.Future[bool]]], *, retried: bool = False
+    ) -> None:
         if not batch:
             return
+        committing = False
         try:
             async with self._sessions() as session, session.begin():
                 stored = await self._store_all(session, [write for write, _ in batch])
+                committing = True  # the COMMIT is sent as this block ends
         except Exception as exc:
+            if (
+                self._retry_lost_connection
+                and not retried
+                and not committing
+                and is_lost_connection(exc)
+            ):
+                log.warning(
+                    "group commit's connection was lost before its COMMIT; storing its %d "
+                    "writes again on a fresh connection",
+                    len(batch),
+                    exc_info=exc,
+                )
+                await self._commit(batch, retried=True)
+                return
             if len(batch) > 1 and not is_outage(exc):
                 log.warning(
                     "group commit failed; storing its %d writes one at a time",
@@ -125,7 +152,7 @@ class GroupCommit(Generic[WriteT]):
                     exc_info=exc,
                 )
                 for pending in batch:
-                    await self._commit([pending])
+                    await self._commit([pending], retried=retried)
                 return
             for _, future in batch:
                 if not future.done():
