@@ -38,7 +38,7 @@ from sosa.contracts.outcomes import DecisionRecord
 from sosa.decisions import facts_json
 from sosa.infra.db import is_postgres, unnest_arrays, unnest_insert, unnest_update
 from sosa.router import tables
-from sosa.router.outputs import Output
+from sosa.router.outputs import Output, pack, unpack
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +121,7 @@ class BatchState:
         ids = sorted(set(event_ids))
         if ids:
             for row in await session.execute(_SEEN, {"ids": ids}):
-                outputs = [Output.from_json(raw) for raw in row.outputs]
-                state.inbox[row.event_id] = Seen(row.partition, row.offset, outputs)
+                state.inbox[row.event_id] = Seen(row.partition, row.offset, unpack(row.records))
         await state._read_requests(session, set(request_ids))
         for scope, posture in await session.execute(_POSTURES):
             state.postures[scope] = rules.Posture(posture)
@@ -263,7 +262,7 @@ class BatchState:
                         "topic": topic,
                         "partition": partition,
                         "offset": offset,
-                        "outputs": _json([o.to_json() for o in outputs], arrays),
+                        "records": pack(outputs),
                         "processed_at": processed_at,
                     }
                     for event_id, (topic, partition, offset, outputs, processed_at) in (
@@ -354,7 +353,7 @@ def _ids() -> BindParameter[Any]:
 
 
 _i, _r, _t, _p = tables.inbox, tables.requests, tables.timers, tables.postures
-_SEEN = select(_i.c.event_id, _i.c.partition, _i.c.offset, _i.c.outputs).where(
+_SEEN = select(_i.c.event_id, _i.c.partition, _i.c.offset, _i.c.records).where(
     _i.c.event_id.in_(_ids())
 )
 _REQUESTS = select(

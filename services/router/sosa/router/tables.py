@@ -1,9 +1,20 @@
-"""Router's own tables: each request's state, the inbox remembering each input's outputs, the
-timers of the response clocks, and the postures in force."""
+"""Router's own tables: each request's state, the inbox remembering each input's outputs (the
+records' own bytes), the timers of the response clocks, and the postures in force."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from sosa.infra.columns import UtcDateTime
 
@@ -34,7 +45,7 @@ inbox = Table(
     Column("topic", String(200), nullable=False),
     Column("partition", Integer, nullable=False),
     Column("offset", BigInteger, nullable=False),
-    Column("outputs", JSON, nullable=False),
+    Column("records", LargeBinary, nullable=False),  # `sosa.router.outputs.pack`
     Column("processed_at", UtcDateTime(), nullable=False),
 )
 
