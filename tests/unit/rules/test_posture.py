@@ -26,6 +26,7 @@ from sosa.rules import (
 )
 from sosa.rules.datafiles import load
 from sosa.rules.partners import PartnerRegistry
+from sosa.rules.posture import apply
 
 from .builders import INDIA_MOD, INDIAN_FIRM, emergency, make_request, routed, utc
 
@@ -256,6 +257,37 @@ def test_replanning_a_running_clock_gives_what_a_new_request_would_get(posture: 
     )
     assert replanned.reminders == under.reminders
     assert replanned.early_escalation_at == under.early_escalation_at
+
+
+@pytest.mark.parametrize("posture", list(Posture))
+@pytest.mark.parametrize(
+    "request_kw",
+    [
+        {"rating": "DO-A1"},
+        {"rating": "DX-A2"},
+        {"rating": "DO-N1", "emergency_preparedness": emergency(24, "occurred")},
+        {"rating": "DO-N1", "emergency_preparedness": emergency(12, "imminent")},
+        {"certification_statement": ""},
+        {"requester": INDIA_MOD, "rating": None},
+        {"requester": replace(INDIA_MOD, country="BR", party_id="br-mod")},
+    ],
+    ids=["DO", "DX", "EP 24 h", "EP 12 h", "incomplete", "via SOSA", "no arrangement"],
+)
+def test_a_submission_under_a_posture_is_the_plain_decision_with_the_posture_applied(
+    posture: Posture, request_kw: dict[str, Any]
+) -> None:
+    """A submission's decision is built once under its posture (its clock's reminders planned
+    by the posture alone): the same decision as the plain one with `apply` made it."""
+    request = make_request(**request_kw)
+    plain = decide_submission(request)
+    under = decide_submission(request, postures=everywhere(posture))
+    assert under == apply(
+        plain,
+        everywhere(posture).for_partner(plain.partner_country),
+        zone=NEW_YORK,
+        calendar=US,
+        hours_clock=plain.emergency_hours is not None,
+    )
 
 
 def test_an_hours_clock_gets_more_reminders_but_no_early_escalation() -> None:

@@ -54,12 +54,15 @@ def response_clock(
     emergency_hours: int | None = None,
     hazard: Hazard | None = None,
     rules: ClockRules | None = None,
+    with_reminders: bool = True,
 ) -> ResponseClock:
     """The DPAS response clock of a rated order received at `received_at`.
 
     15 CFR 700.13(d)(1): accept or reject within 15 working days (DO) or 10 (DX) after receipt.
     15 CFR 700.13(e): an emergency-preparedness order is answered within the clock hours it
     states, which may not be fewer than 6 (hazard occurred) or 12 (imminent hazard).
+    Without `with_reminders`, no reminder points (a posture plans them: `posture.apply`); the
+    deadline is the same.
     """
     rules = rules or ClockRules.default()
     local = _local(received_at, zone)
@@ -67,12 +70,16 @@ def response_clock(
         minimum = rules.minimum_hours_for(hazard or Hazard.IMMINENT)
         if emergency_hours < minimum:
             raise ValueError(f"emergency-preparedness hours below the minimum of {minimum}")
-        deadline, reminders = _hours_span(received_at, emergency_hours, zone, rules)
+        deadline, reminders = _hours_span(
+            received_at, emergency_hours, zone, rules if with_reminders else None
+        )
         reason = f"accept or reject within {emergency_hours} clock hours"
         kind, rule_id = ClockKind.EMERGENCY_HOURS, RuleId.DPAS_700_13_E_EP_HOURS
     else:
         days = rules.working_days_for(rating.level)
-        deadline, reminders = _working_days_span(received_at, days, zone, calendar, rules)
+        deadline, reminders = _working_days_span(
+            received_at, days, zone, calendar, rules if with_reminders else None
+        )
         reason = f"accept or reject within {days} working days"
         kind, rule_id = ClockKind.WORKING_DAYS, _WORKING_DAY_RULE[rating.level]
     return ResponseClock(
@@ -125,13 +132,17 @@ _WORKING_DAY_RULE = {
 Span = tuple[datetime, tuple[datetime, ...]]
 
 
-def _hours_span(received_at: datetime, hours: int, zone: ZoneInfo, rules: ClockRules) -> Span:
+def _hours_span(
+    received_at: datetime, hours: int, zone: ZoneInfo, rules: ClockRules | None
+) -> Span:
     """Clock hours from receipt; weekends and holidays are not skipped [U]. Reminders: at each
     fraction of the window (half-way unless a posture says more) and one day before (when that is
-    still after receipt)."""
+    still after receipt); none without `rules`."""
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
     deadline = (received_at + timedelta(hours=hours)).astimezone(zone)
+    if rules is None:
+        return deadline, ()
     reminders = planned_reminders(
         started_at=received_at,
         deadline=deadline,
@@ -144,11 +155,18 @@ def _hours_span(received_at: datetime, hours: int, zone: ZoneInfo, rules: ClockR
 
 
 def _working_days_span(
-    received_at: datetime, days: int, zone: ZoneInfo, cal: WorkingCalendar, rules: ClockRules
+    received_at: datetime,
+    days: int,
+    zone: ZoneInfo,
+    cal: WorkingCalendar,
+    rules: ClockRules | None,
 ) -> Span:
     """Deadline at the end of working day N. Reminders at the end of working day N x f for each
-    fraction f (half-way: N // 2) and of working day N - 1 (one working day before)."""
+    fraction f (half-way: N // 2) and of working day N - 1 (one working day before); none
+    without `rules`."""
     deadline = end_of_working_day(received_at, days, zone=zone, calendar=cal)
+    if rules is None:
+        return deadline, ()
     reminders = planned_reminders(
         started_at=received_at, deadline=deadline, days=days, zone=zone, calendar=cal, rules=rules
     )

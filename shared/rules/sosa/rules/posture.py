@@ -270,23 +270,49 @@ def apply(
 ) -> Decision:
     """`decision` as made under `posture`: it names the posture, and a clock it started gets
     the posture's reminder cadence and early-escalation point. The deadline never moves here."""
-    findings = (*decision.findings, posture.finding())
-    if decision.clock_started_at is None or decision.deadline is None:
-        return replace(decision, findings=findings)
+    return replace(
+        decision,
+        **under_posture(
+            decision.findings,
+            decision.clock_started_at,
+            decision.deadline,
+            posture,
+            zone=zone,
+            calendar=calendar,
+            hours_clock=hours_clock,
+        ),
+    )
+
+
+def under_posture(
+    findings: tuple[Finding, ...],
+    started_at: datetime | None,
+    deadline: datetime | None,
+    posture: PostureInForce,
+    *,
+    zone: ZoneInfo,
+    calendar: WorkingCalendar,
+    hours_clock: bool,
+) -> dict[str, Any]:
+    """What `apply` changes in a decision with these findings and this clock (none started:
+    `started_at` or `deadline` None), for a caller that builds its decision once with them:
+    the findings with the posture's own, and under a clock the posture's reminder points and
+    early-escalation point (`plan`). The DPAS limits of 15 CFR 700.13(d), (e) stay: the
+    deadline is not among them."""
+    changes: dict[str, Any] = {"findings": (*findings, posture.finding())}
+    if started_at is None or deadline is None:
+        return changes
     planned = plan(
-        started_at=decision.clock_started_at,
-        deadline=decision.deadline,
+        started_at=started_at,
+        deadline=deadline,
         hours_clock=hours_clock,
         posture=posture,
         zone=zone,
         calendar=calendar,
     )
-    return replace(
-        decision,
-        findings=findings,
-        reminders=planned.reminders,
-        early_escalation_at=planned.early_escalation_at,
-    )
+    changes["reminders"] = planned.reminders
+    changes["early_escalation_at"] = planned.early_escalation_at
+    return changes
 
 
 def working_days_between(

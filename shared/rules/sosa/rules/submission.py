@@ -13,7 +13,7 @@ from .elements import check_delivery_dates, check_elements, past_delivery_dates
 from .instants import require_aware
 from .partners import Partner, PartnerRegistry
 from .paths import PathChoice, choose_path
-from .posture import PostureBoard, PostureInForce, apply, voluntary_target_note
+from .posture import PostureBoard, PostureInForce, apply, under_posture, voluntary_target_note
 from .priority_request import PriorityRequest
 from .rule_ids import RuleId
 from .schedule_i import ScheduleI
@@ -42,37 +42,51 @@ def decide_submission(
     """
     require_aware(request.received_at, "received_at")
     choice = choose_path(request, registry=registry or PartnerRegistry.default())
-    base = Decision(
-        request_id=request.request_id,
-        outcome=Outcome.REJECTED,
-        path=choice.path,
-        findings=choice.findings,
-        partner_country=choice.partner.country if choice.partner else None,
-        liaison=choice.partner.liaison.party_id if choice.partner else None,
-    )
-    posture = postures.for_partner(base.partner_country) if postures else None
+    base: dict[str, Any] = {
+        "request_id": request.request_id,
+        "outcome": Outcome.REJECTED,
+        "path": choice.path,
+        "findings": choice.findings,
+        "partner_country": choice.partner.country if choice.partner else None,
+        "liaison": choice.partner.liaison.party_id if choice.partner else None,
+    }
+    posture = postures.for_partner(base["partner_country"]) if postures else None
     if choice.path is Path.NONE or choice.zone is None:
-        return replace(base, findings=(*base.findings, posture.finding())) if posture else base
+        if posture is not None:
+            base["findings"] = (*choice.findings, posture.finding())
+        return Decision(**base)
     calendar = calendar or WorkingCalendar.us_federal()
     if choice.path is Path.VOLUNTARY and choice.partner is not None:
-        return _voluntary(request, base, choice.partner, choice.zone, rules, posture)
-    decision = _rated(request, base, choice, choice.zone, calendar, schedule, rules)
-    if posture is None:
-        return decision
-    hours = decision.emergency_hours is not None
-    return apply(decision, posture, zone=choice.zone, calendar=calendar, hours_clock=hours)
+        return _voluntary(request, Decision(**base), choice.partner, choice.zone, rules, posture)
+    fields = _rated(
+        request, base, choice, choice.zone, calendar, schedule, rules, posture is not None
+    )
+    if posture is not None:  # the decision built once, its clock planned under the posture
+        fields |= under_posture(
+            fields["findings"],
+            fields.get("clock_started_at"),
+            fields.get("deadline"),
+            posture,
+            zone=choice.zone,
+            calendar=calendar,
+            hours_clock=fields["emergency_hours"] is not None,
+        )
+    return Decision(**fields)
 
 
 def _rated(
     request: PriorityRequest,
-    base: Decision,
+    base: dict[str, Any],
     choice: PathChoice,
     zone: ZoneInfo,
     calendar: WorkingCalendar,
     schedule: ScheduleI | None,
     rules: ClockRules | None,
-) -> Decision:
-    """DPAS, or DPAS via SOSA: the elements, then the clock or the wait for DoD."""
+    under_a_posture: bool,
+) -> dict[str, Any]:
+    """DPAS, or DPAS via SOSA: the elements, then the clock or the wait for DoD; the fields of
+    the decision, built once by the caller. Under a posture the clock's reminder points are
+    left to it (`posture.under_posture`), not planned twice."""
     elements = check_elements(
         request,
         schedule=schedule or ScheduleI.default(),
@@ -86,21 +100,19 @@ def _rated(
         *elements.findings,
         *past_delivery_dates(elements.dates, today=today),
     )
-    checked: dict[str, Any] = {  # one new decision whichever way it goes (each costs)
+    checked: dict[str, Any] = base | {
         "findings": findings,
         "rating": elements.rating,
         "required_delivery_dates": elements.dates,
         "emergency_hours": elements.emergency_hours,
     }
     if not elements.complete:
-        return replace(base, **checked)
+        return checked
     if choice.path is Path.DPAS_VIA_SOSA or elements.rating is None:
-        return replace(
-            base,
-            **checked,
-            outcome=Outcome.AWAITING_DETERMINATION,
-            awaiting=Authority.DOD_PROGRAM_DETERMINATION,
-        )
+        return checked | {
+            "outcome": Outcome.AWAITING_DETERMINATION,
+            "awaiting": Authority.DOD_PROGRAM_DETERMINATION,
+        }
     clock = response_clock(
         rating=elements.rating,
         received_at=request.received_at,
@@ -109,16 +121,16 @@ def _rated(
         emergency_hours=elements.emergency_hours,
         hazard=elements.hazard,
         rules=rules,
+        with_reminders=not under_a_posture,
     )
-    return replace(
-        base,
-        **checked | {"findings": (*findings, clock.finding)},
-        outcome=Outcome.DPAS_RATED_ORDER,
-        clock=clock.kind,
-        clock_started_at=clock.started_at,
-        deadline=clock.deadline,
-        reminders=clock.reminders,
-    )
+    return checked | {
+        "findings": (*findings, clock.finding),
+        "outcome": Outcome.DPAS_RATED_ORDER,
+        "clock": clock.kind,
+        "clock_started_at": clock.started_at,
+        "deadline": clock.deadline,
+        "reminders": clock.reminders,
+    }
 
 
 def _authorization_note(choice: PathChoice, proposed: str | None) -> tuple[Finding, ...]:
