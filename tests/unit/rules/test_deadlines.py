@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +21,7 @@ from sosa.rules import (
     end_of_working_day,
     response_clock,
 )
+from sosa.rules.deadlines import planned_reminders
 
 from .builders import INDIAN_FIRM, emergency, make_request, utc
 
@@ -102,6 +104,30 @@ def test_700_13_d1_reminders_half_way_and_one_working_day_before() -> None:
         date(2026, 7, 8),
         date(2026, 7, 17),
     ]  # day 7, day 14
+
+
+@pytest.mark.parametrize("days", [1, 2, 5, 10, 15])
+@pytest.mark.parametrize("zone", [NEW_YORK, ZoneInfo("Asia/Kolkata")])
+def test_working_day_reminders_are_the_ends_of_their_working_days_whatever_the_hour(
+    days: int, zone: ZoneInfo
+) -> None:
+    """The points of a working-day clock are made once per local day of receipt: for every
+    hour of several days (a DST change, a holiday, a weekend among them) they are the end of
+    working day N x f and N - 1 counted from that instant, strictly before the deadline."""
+    rules = replace(ClockRules.default(), reminder_fractions=(0.25, 0.75))
+    start = datetime(2026, 3, 6, 0, 30, tzinfo=UTC)  # a Friday; DST starts on the 8th in NY
+    for hour in range(0, 24 * 5, 5):
+        received = start + timedelta(hours=hour)
+        deadline = end_of_working_day(received, days, zone=zone, calendar=US)
+        counts = [int(days * f) for f in rules.fractions()] + [days - 1]
+        expected = sorted(
+            {end_of_working_day(received, n, zone=zone, calendar=US) for n in counts if n > 0}
+        )
+        planned = planned_reminders(
+            started_at=received, deadline=deadline, days=days, zone=zone, calendar=US, rules=rules
+        )
+        assert list(planned) == [p for p in expected if received < p < deadline], received
+        assert all(p.tzinfo is zone for p in planned)
 
 
 EP_CASES = [

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock_rules import ClockRules, Hazard
@@ -191,13 +192,33 @@ def planned_reminders(
         return _ordered(points, started_at, deadline, zone)
     if calendar is None:
         raise ValueError("a working-day clock needs its calendar")
+    if started_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+    day0 = started_at.astimezone(zone).date()
+    planned = _working_day_points(day0, days, zone, calendar, rules)
+    return tuple(p for p in planned if started_at < p < deadline)
+
+
+@lru_cache(maxsize=1024)
+def _working_day_points(
+    day0: date, days: int, zone: ZoneInfo, calendar: WorkingCalendar, rules: ClockRules
+) -> tuple[datetime, ...]:
+    """The reminder points of a clock of `days` working days started on the local day `day0`,
+    earliest first, each at the end of its working day (`end_of_working_day`): the same for
+    every request received that day, so made once for them (a function of its arguments only;
+    `planned_reminders` keeps those between the clock's start and its deadline)."""
     counts = [int(days * f) for f in rules.fractions()]
     if rules.reminder_working_days_before:
         counts.append(days - rules.reminder_working_days_before)
-    points = [
-        end_of_working_day(started_at, n, zone=zone, calendar=calendar) for n in counts if n > 0
-    ]
-    return _ordered(points, started_at, deadline, zone)
+    return tuple(
+        sorted(
+            {
+                datetime.combine(calendar.add_working_days(day0, n), _END_OF_DAY, tzinfo=zone)
+                for n in counts
+                if n > 0
+            }
+        )
+    )
 
 
 def _ordered(
