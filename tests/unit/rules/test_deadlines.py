@@ -112,8 +112,9 @@ def test_working_day_reminders_are_the_ends_of_their_working_days_whatever_the_h
     days: int, zone: ZoneInfo
 ) -> None:
     """The points of a working-day clock are made once per local day of receipt: for every
-    hour of several days (a DST change, a holiday, a weekend among them) they are the end of
-    working day N x f and N - 1 counted from that instant, strictly before the deadline."""
+    hour of several days (a DST change and a weekend among them) they are the end of working
+    day N x f and N - 1 counted from that instant, strictly before the deadline (the clock's
+    own, or an earlier one given)."""
     rules = replace(ClockRules.default(), reminder_fractions=(0.25, 0.75))
     start = datetime(2026, 3, 6, 0, 30, tzinfo=UTC)  # a Friday; DST starts on the 8th in NY
     for hour in range(0, 24 * 5, 5):
@@ -123,10 +124,11 @@ def test_working_day_reminders_are_the_ends_of_their_working_days_whatever_the_h
         expected = sorted(
             {end_of_working_day(received, n, zone=zone, calendar=US) for n in counts if n > 0}
         )
-        planned = planned_reminders(
-            started_at=received, deadline=deadline, days=days, zone=zone, calendar=US, rules=rules
-        )
-        assert list(planned) == [p for p in expected if received < p < deadline], received
+        for until in (deadline, end_of_working_day(received, days // 2, zone=zone, calendar=US)):
+            planned = planned_reminders(
+                started_at=received, deadline=until, days=days, zone=zone, calendar=US, rules=rules
+            )
+            assert list(planned) == [p for p in expected if received < p < until], received
         assert all(p.tzinfo is zone for p in planned)
 
 

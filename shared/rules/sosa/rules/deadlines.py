@@ -196,7 +196,9 @@ def planned_reminders(
         raise ValueError("received_at must be timezone-aware")
     day0 = started_at.astimezone(zone).date()
     planned = _working_day_points(day0, days, zone, calendar, rules)
-    return tuple(p for p in planned if started_at < p < deadline)
+    if planned and not started_at < planned[0] <= planned[-1] < deadline:  # in order: the ends
+        planned = tuple(p for p in planned if started_at < p < deadline)
+    return planned
 
 
 @lru_cache(maxsize=1024)
