@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
+import msgpack
 import pytest
 
 from sosa.contracts.envelope import Envelope, from_kafka, to_kafka
@@ -56,7 +57,11 @@ def test_several_outputs_none_and_a_large_value_survive_in_their_order() -> None
     "stored",
     [
         b"",
-        b"\x02\x00\x00\x00\x00",  # another format's number
+        msgpack.packb([2, []]),  # another format's number
+        msgpack.packb({"format": 1}),  # not a pair
+        msgpack.packb([1, [["t", b"k", "a text value", []]]]),  # a value not bytes
+        msgpack.packb([1, [["t", b"k", b"v", [["ce_id"]]]]]),  # a header without its value
+        msgpack.packb([1, [[b"t", None, b"v", []]]]),  # a topic not text
         pack([Output(topic="t", key=b"k", value=b"v", headers=())])[:-1],  # cut short
         pack([Output(topic="t", key=b"k", value=b"v", headers=())]) + b"x",  # bytes left over
     ],

@@ -1,27 +1,23 @@
 """Outputs of handling one input: Kafka records bound for topics, kept in the inbox as bytes.
 
-An inbox row keeps its command's outputs in one `bytea` (`pack`, `unpack`): the records' own
-bytes, each behind its length, with no base64 and no JSON around them. Format 1, big-endian:
-the format's number (1 byte) and the number of records (4 bytes); then per record the number
-of its headers (4 bytes), the lengths of its fields (4 bytes each; 0xFFFFFFFF: none) and the
-fields' bytes one after another: the topic (UTF-8), the key, the value, then each header's name
-(UTF-8) and value.
-Migration `0004_inbox_records_as_bytes` turned the rows written before (base64 in JSON) into it.
+An inbox row keeps its command's outputs in one `bytea` (`pack`, `unpack`): MessagePack
+(`msgpack`) of `[format, [[topic, key, value, [[name, value], ...]], ...]]`, the key, the value
+and the headers' values as MessagePack's binary type, so the records' own bytes with no base64
+and no JSON around them. Format 1; migration `0004_inbox_records_as_bytes` turned the rows
+written before (base64 in JSON) into it.
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import msgpack
 
 from sosa.contracts.envelope import JSON, Envelope
 
 FORMAT = 1
 """The number `pack` writes first; `unpack` refuses any other (a row of a newer router)."""
-_NONE = 0xFFFFFFFF
-_HEAD = struct.Struct(">BI")
-_U32 = struct.Struct(">I")
 _SPECVERSION = b"1.0"
 _CONTENT_TYPE = JSON.encode()
 
@@ -60,59 +56,29 @@ class Output:
 
 def pack(outputs: Iterable[Output]) -> bytes:
     """The outputs as one inbox value (format 1, the module's docstring)."""
-    records = list(outputs)
-    parts = [_HEAD.pack(FORMAT, len(records))]
-    for record in records:
-        fields = [record.topic.encode(), record.key, record.value]
-        for name, value in record.headers:
-            fields.append(name.encode())
-            fields.append(value)
-        lengths = [_NONE if f is None else len(f) for f in fields]
-        parts.append(struct.pack(f">I{len(lengths)}I", len(record.headers), *lengths))
-        parts.extend(f for f in fields if f is not None)
-    return b"".join(parts)
+    records = [[o.topic, o.key, o.value, [list(h) for h in o.headers]] for o in outputs]
+    packed: bytes = msgpack.packb([FORMAT, records], use_bin_type=True)
+    return packed
 
 
 def unpack(data: bytes) -> list[Output]:
     """The outputs `pack` stored; raises ValueError on any other bytes."""
     try:
-        return _unpack(memoryview(data))
-    except struct.error as exc:
+        version, records = msgpack.unpackb(data, raw=False, use_list=False)
+        if version != FORMAT:
+            raise ValueError(f"inbox records in format {version}, not {FORMAT}")
+        return [_output(*record) for record in records]
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise ValueError(f"not an inbox value: {exc}") from exc
 
 
-def _unpack(view: memoryview) -> list[Output]:
-    version, count = _HEAD.unpack_from(view)
-    if version != FORMAT:
-        raise ValueError(f"inbox records in format {version}, not {FORMAT}")
-    at = _HEAD.size
-    outputs = []
-    for _ in range(count):
-        (headers,) = _U32.unpack_from(view, at)
-        at += _U32.size
-        lengths = struct.unpack_from(f">{3 + 2 * headers}I", view, at)
-        at += 4 * len(lengths)
-        fields: list[bytes | None] = []
-        for size in lengths:
-            if size == _NONE:
-                fields.append(None)
-                continue
-            if at + size > len(view):
-                raise ValueError("an inbox value cut short")
-            fields.append(bytes(view[at : at + size]))
-            at += size
-        topic, key, value, *pairs = fields
-        names, values = pairs[::2], pairs[1::2]
-        if topic is None or value is None or None in names:
-            raise ValueError("a topic, value or header name missing from an inbox value")
-        outputs.append(
-            Output(
-                topic.decode(),
-                key,
-                value,
-                tuple((bytes(n or b"").decode(), v) for n, v in zip(names, values, strict=True)),  # type: ignore[misc]
-            )
-        )
-    if at != len(view):
-        raise ValueError("bytes left over after an inbox value's records")
-    return outputs
+def _output(topic: object, key: object, value: object, headers: object) -> Output:
+    if not (
+        isinstance(topic, str)
+        and (key is None or isinstance(key, bytes))
+        and isinstance(value, bytes)
+        and isinstance(headers, tuple)
+        and all(len(h) == 2 and isinstance(h[0], str) and isinstance(h[1], bytes) for h in headers)
+    ):
+        raise ValueError("an inbox value's record is not (topic, key, value, headers)")
+    return Output(topic, key, value, tuple((name, raw) for name, raw in headers))

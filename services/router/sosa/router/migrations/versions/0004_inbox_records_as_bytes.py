@@ -2,9 +2,10 @@
 
 The inbox kept each command's outputs as JSON, every key, value and header value in base64
 (`outputs`); it now keeps them as one `bytea` of the records' own bytes (`records`, format 1 of
-`sosa.router.outputs`). Every row is converted, up and down: a command decided before the
-upgrade is still republished from the inbox after it, never decided twice. The format's code
-is repeated here, not imported, so that this revision keeps working when that module changes.
+`sosa.router.outputs`: MessagePack of `[1, [[topic, key, value, [[name, value], ...]], ...]]`).
+Every row is converted, up and down: a command decided before the upgrade is still republished
+from the inbox after it, never decided twice. The format is written out here, not imported from
+that module, so that this revision keeps working when the module changes.
 
 Revision ID: e2608b01deea
 Revises: 5c1d0e7b9a31
@@ -12,10 +13,10 @@ Create Date: 2026-12-07 13:10:00
 """
 
 import base64
-import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import msgpack
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,7 +26,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _ROWS_AT_ONCE = 500
-_NONE = 0xFFFFFFFF
 _inbox = sa.table(
     "inbox",
     sa.column("event_id", sa.String()),
@@ -77,49 +77,32 @@ def _convert(source: str, target: str, convert: Callable[[Any], Any]) -> None:
 
 
 def _json_to_bytes(outputs: list[dict[str, Any]]) -> bytes:
-    """Format 1: the format's number and the number of records; per record the number of its
-    headers, the lengths of its fields (0xFFFFFFFF: none), then the fields' bytes (the topic,
-    the key, the value, each header's name and value)."""
-    parts = [struct.pack(">BI", 1, len(outputs))]
-    for output in outputs:
-        fields: list[bytes | None] = [
-            output["topic"].encode(),
+    """Format 1: `[1, [[topic, key, value, [[name, value], ...]], ...]]` in MessagePack, the
+    byte strings as its binary type."""
+    records = [
+        [
+            output["topic"],
             None if output["key"] is None else base64.b64decode(output["key"]),
             base64.b64decode(output["value"]),
+            [[name, base64.b64decode(value)] for name, value in output["headers"]],
         ]
-        for name, value in output["headers"]:
-            fields += [name.encode(), base64.b64decode(value)]
-        lengths = [_NONE if f is None else len(f) for f in fields]
-        parts.append(struct.pack(f">I{len(lengths)}I", len(output["headers"]), *lengths))
-        parts += [f for f in fields if f is not None]
-    return b"".join(parts)
+        for output in outputs
+    ]
+    packed: bytes = msgpack.packb([1, records], use_bin_type=True)
+    return packed
 
 
 def _bytes_to_json(data: bytes) -> list[dict[str, Any]]:
     """Format 1 (`_json_to_bytes`) back to the JSON form, every byte string in base64."""
-    version, count = struct.unpack_from(">BI", data)
+    version, records = msgpack.unpackb(data, raw=False)
     if version != 1:
         raise ValueError(f"inbox records in format {version}, not 1")
-    at = 5
-    outputs = []
-    for _ in range(count):
-        (headers,) = struct.unpack_from(">I", data, at)
-        lengths = struct.unpack_from(f">{3 + 2 * headers}I", data, at + 4)
-        at += 4 + 4 * len(lengths)
-        fields: list[bytes | None] = []
-        for size in lengths:
-            fields.append(None if size == _NONE else data[at : at + size])
-            at += 0 if size == _NONE else size
-        topic, key, value, *pairs = fields
-        outputs.append(
-            {
-                "topic": (topic or b"").decode(),
-                "key": None if key is None else base64.b64encode(key).decode(),
-                "value": base64.b64encode(value or b"").decode(),
-                "headers": [
-                    [(name or b"").decode(), base64.b64encode(raw or b"").decode()]
-                    for name, raw in zip(pairs[::2], pairs[1::2], strict=True)
-                ],
-            }
-        )
-    return outputs
+    return [
+        {
+            "topic": topic,
+            "key": None if key is None else base64.b64encode(key).decode(),
+            "value": base64.b64encode(value).decode(),
+            "headers": [[name, base64.b64encode(raw).decode()] for name, raw in headers],
+        }
+        for topic, key, value, headers in records
+    ]
