@@ -44,7 +44,7 @@ from bench.measure import (
     scrape,
     wait_outbox_empty,
 )
-from bench.procstats import Meter
+from bench.procstats import MachineMeter, Meter
 from bench.targets import Target
 from bench.wrk import WrkRun, post_load
 from sosa.contracts import topics
@@ -249,11 +249,13 @@ async def end_to_end(cfg: Config) -> Result:
             await receiver.wait_for(events(outcomes, outcomes.seen_at), timeout_s=60)
             since = time.time()
             meter = Meter(pids(stack)).start()
+            machine = MachineMeter().start()
             run = await load(posts(stack), cfg.e2e_seconds, cfg.e2e_connections, cfg.e2e_rate_per_s)
             received = await commands_received(intake_db(stack), since)
             await outcomes.wait_seen(received, timeout_s=120)
             await receiver.wait_for(events(outcomes, received), timeout_s=120)
             meter.stop()
+            machine.stop()
             samples = await scrape(stack.url("router"))
         by_cause = await outcomes_by_cause(cfg.kafka, outcomes_topic)
     latencies = [
@@ -271,6 +273,7 @@ async def end_to_end(cfg: Config) -> Result:
         "latency_post_to_webhook": webhooks,
         "router_mean_batch": mean_batch(samples, "router", "applied_together"),
         **meter.figures(len(received), "request"),
+        **machine.figures(meter, len(received), cfg.e2e_rate_per_s),
     }
     result.targets = targets.end_to_end(result.figures, cfg.e2e_rate_per_s)
     result.seconds = time.monotonic() - started
