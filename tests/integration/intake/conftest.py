@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sosa.infra import db
 from sosa.infra.migrations import upgrade_to_head
 from tests.integration.intake.seeding import MIGRATIONS, Sessions
+from tests.scratch_databases import scratch_database
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -26,18 +25,10 @@ async def engine(
         yield embedded
         await embedded.dispose()
         return
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sosa_intake_it_{uuid.uuid4().hex[:10]}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = db.create_engine(
-        make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    )
-    yield engine
-    await engine.dispose()
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with scratch_database(postgres_admin_url, "sosa_intake_it") as url:
+        engine = db.create_engine(url)
+        yield engine
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -3,17 +3,16 @@ that tests move forward instead of waiting."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.infra import db
 from sosa.infra.migrations import upgrade_to_head
+from tests.scratch_databases import scratch_database
 
 
 class MovableClock:
@@ -35,14 +34,8 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 async def database_url(postgres_admin_url: str) -> AsyncIterator[str]:
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sosa_notifier_it_{uuid.uuid4().hex[:10]}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with scratch_database(postgres_admin_url, "sosa_notifier_it") as url:
+        yield url
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

@@ -3,12 +3,10 @@ PostgreSQL, and the real handlers on an adjustable clock."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.decisions.config import RulesConfig
 from sosa.infra import db
@@ -16,24 +14,17 @@ from sosa.infra.clock import AdjustableClock
 from sosa.infra.migrations import upgrade_to_head
 from sosa.router.handlers import Handlers
 from sosa.router.outcome_outputs import OutcomeWriter
+from tests.scratch_databases import scratch_database
 
 
 @pytest.fixture
 async def sessions(postgres_admin_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A fresh router database, migrated to head, dropped afterwards."""
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sosa_router_it_{uuid.uuid4().hex[:10]}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = db.create_engine(
-        make_url(postgres_admin_url).set(database=name).render_as_string(False)
-    )
-    await upgrade_to_head(engine, "sosa.router:migrations")
-    yield db.sessionmaker(engine)
-    await engine.dispose()
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with scratch_database(postgres_admin_url, "sosa_router_it") as url:
+        engine = db.create_engine(url)
+        await upgrade_to_head(engine, "sosa.router:migrations")
+        yield db.sessionmaker(engine)
+        await engine.dispose()
 
 
 @pytest.fixture

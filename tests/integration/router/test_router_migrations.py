@@ -6,7 +6,6 @@ again."""
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,15 +16,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import JSON, LargeBinary, column, insert, make_url, select, table, text
+from sqlalchemy import JSON, LargeBinary, column, insert, select, table
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sosa.contracts.envelope import Envelope
 from sosa.infra import db
 from sosa.router.batch_state import BatchState
 from sosa.router.outputs import Output, pack
 from sosa.router.tables import metadata
+from tests.scratch_databases import scratch_database
 
 pytestmark = [pytest.mark.db]
 
@@ -78,18 +78,10 @@ async def engine(
         yield engine
         await engine.dispose()
         return
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sosa_router_mig_{uuid.uuid4().hex[:10]}"
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = db.create_engine(
-        make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    )
-    yield engine
-    await engine.dispose()
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with scratch_database(postgres_admin_url, "sosa_router_mig") as url:
+        engine = db.create_engine(url)
+        yield engine
+        await engine.dispose()
 
 
 def _run(connection: Connection, verb: str, revision: str) -> None:
