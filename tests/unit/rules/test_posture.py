@@ -53,19 +53,21 @@ def rule_ids(decision: Any) -> set[RuleId]:
     return {f.rule_id for f in decision.findings}
 
 
+RATED: list[dict[str, Any]] = [
+    {"rating": "DO-A1"},
+    {"rating": "DX-A2"},
+    {"rating": "DO-N1", "emergency_preparedness": emergency(24, "occurred")},
+    {"rating": "DO-N1", "emergency_preparedness": emergency(12, "imminent")},
+]
+"""Rated requests: DO and DX working-day clocks, emergency-preparedness clocks of each hazard."""
+
+
 # --- the limits no posture moves -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("posture", list(Posture))
 @pytest.mark.parametrize(
-    "request_kw",
-    [
-        {"rating": "DO-A1"},
-        {"rating": "DX-A2"},
-        {"rating": "DO-N1", "emergency_preparedness": emergency(24, "occurred")},
-        {"rating": "DO-N1", "emergency_preparedness": emergency(12, "imminent")},
-    ],
-    ids=["DO 15 working days", "DX 10 working days", "EP 24 h", "EP 12 h"],
+    "request_kw", RATED, ids=["DO 15 working days", "DX 10 working days", "EP 24 h", "EP 12 h"]
 )
 def test_no_posture_moves_a_dpas_deadline(posture: Posture, request_kw: dict[str, Any]) -> None:
     request = make_request(**request_kw)
@@ -263,10 +265,7 @@ def test_replanning_a_running_clock_gives_what_a_new_request_would_get(posture: 
 @pytest.mark.parametrize(
     "request_kw",
     [
-        {"rating": "DO-A1"},
-        {"rating": "DX-A2"},
-        {"rating": "DO-N1", "emergency_preparedness": emergency(24, "occurred")},
-        {"rating": "DO-N1", "emergency_preparedness": emergency(12, "imminent")},
+        *RATED,
         {"certification_statement": ""},
         {"requester": INDIA_MOD, "rating": None},
         {"requester": replace(INDIA_MOD, country="BR", party_id="br-mod")},

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 
 import msgpack
 
-from sosa.contracts.envelope import JSON, Envelope
+from sosa.contracts.envelope import Envelope, trusted_headers
 
 FORMAT = 1
 """The number `pack` writes first; `unpack` refuses any other (a row of a newer router)."""
-_SPECVERSION = b"1.0"
-_CONTENT_TYPE = JSON.encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,25 +31,9 @@ class Output:
 
     @classmethod
     def of(cls, topic: str, envelope: Envelope) -> Output:
-        """One of the router's own envelopes as a CloudEvents binary-mode record: the headers
-        `sosa.contracts.envelope.to_kafka` writes, byte for byte and in its order, built here
-        without the CloudEvents SDK validating again every attribute the router has just made
-        (`tests/unit/router/test_outputs.py` compares the two)."""
-        time = envelope.time.isoformat()
-        if time.endswith("+00:00"):
-            time = time[:-6] + "Z"
-        headers = [
-            ("ce_id", envelope.id.encode()),
-            ("ce_type", envelope.type.encode()),
-            ("ce_source", envelope.source.encode()),
-            ("ce_subject", envelope.subject.encode()),
-            ("ce_time", time.encode()),
-            ("content-type", _CONTENT_TYPE),
-        ]
-        if envelope.traceparent:
-            headers.append(("ce_traceparent", envelope.traceparent.encode()))
-        headers.append(("ce_specversion", _SPECVERSION))
-        return cls(topic=topic, key=envelope.key, value=envelope.data, headers=tuple(headers))
+        """One of the router's own envelopes as a CloudEvents binary-mode record, its headers
+        built without the SDK's re-validation (`sosa.contracts.envelope.trusted_headers`)."""
+        return cls(topic, envelope.key, envelope.data, trusted_headers(envelope))
 
 
 def pack(outputs: Iterable[Output]) -> bytes:

@@ -73,6 +73,32 @@ def to_kafka(envelope: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
     return envelope.key, message.value, list(message.headers.items())
 
 
+_SPECVERSION: Final = b"1.0"
+_CONTENT_TYPE: Final = JSON.encode()
+
+
+def trusted_headers(envelope: Envelope) -> tuple[tuple[str, bytes], ...]:
+    """The headers `to_kafka` writes for `envelope`, byte for byte and in its order, built
+    without the CloudEvents SDK validating again every attribute: for an envelope a service has
+    just made itself, on a hot path (the router's outcomes: `sosa.router.outputs.Output.of`,
+    whose test, `tests/unit/router/test_outputs.py`, compares the two for seven envelopes)."""
+    time = envelope.time.isoformat()
+    if time.endswith("+00:00"):
+        time = time[:-6] + "Z"
+    headers = [
+        ("ce_id", envelope.id.encode()),
+        ("ce_type", envelope.type.encode()),
+        ("ce_source", envelope.source.encode()),
+        ("ce_subject", envelope.subject.encode()),
+        ("ce_time", time.encode()),
+        ("content-type", _CONTENT_TYPE),
+    ]
+    if envelope.traceparent:
+        headers.append(("ce_traceparent", envelope.traceparent.encode()))
+    headers.append(("ce_specversion", _SPECVERSION))
+    return tuple(headers)
+
+
 MAX_ATTRIBUTE_CHARS: Final = 256
 """The longest `ce_*` attribute read back: ids, types, sources and subjects are short names."""
 _REQUIRED: Final = ("ce_id", "ce_type", "ce_source", "ce_subject", "ce_time", "ce_specversion")
