@@ -44,6 +44,7 @@ from bench.measure import (
     scrape,
     wait_outbox_empty,
 )
+from bench.pgstatements import StatementMeter
 from bench.procstats import MachineMeter, Meter
 from bench.targets import Target
 from bench.wrk import WrkRun, post_load
@@ -136,6 +137,14 @@ def pids(stack: Stack, *names: str) -> dict[str, int]:
     return {n: p.pid for n, p in stack.processes.items() if not names or n in names}
 
 
+def statements(cfg: Config, stack: Stack, *names: str) -> StatementMeter:
+    """A meter of the statements the named services (all, by default) run in PostgreSQL."""
+    return StatementMeter(
+        cfg.postgres_admin_url,
+        {n: stack.env[f"SOSA_{n.upper()}_DATABASE_URL"] for n in names or stack.processes},
+    )
+
+
 def requester_token() -> str:
     """One bearer token for the whole load, as a real client reuses its token."""
     return token(REQUESTER, "requester")
@@ -200,13 +209,16 @@ async def intake_acceptance(cfg: Config) -> Result:
             anchor_a2 = await anchor_load(url, pid, "durable accept", cfg)
     async with stack_of(cfg, "a-intake-acceptance", ["intake", "router"]) as stack:
         await warm_up(cfg, stack)
+        statements_run = await statements(cfg, stack).start()
         meter = Meter(pids(stack)).start()
         run = await load(posts(stack), cfg.accept_seconds, cfg.accept_connections)
         meter.stop()
+        await statements_run.stop()
         samples = await scrape(stack.url("intake"))
     result.figures = {
         **run.figures(),
         **meter.figures(run.accepted, "request"),
+        **statements_run.figures(run.accepted, "request"),
         "intake_mean_group_commit": mean_batch(samples, "intake", "group_commit"),
         "anchor_a": anchor,
         "anchor_a2": anchor_a2,
@@ -248,6 +260,7 @@ async def end_to_end(cfg: Config) -> Result:
             await warm_up(cfg, stack, outcomes)
             await receiver.wait_for(events(outcomes, outcomes.seen_at), timeout_s=60)
             since = time.time()
+            statements_run = await statements(cfg, stack).start()
             meter = Meter(pids(stack)).start()
             machine = MachineMeter().start()
             run = await load(posts(stack), cfg.e2e_seconds, cfg.e2e_connections, cfg.e2e_rate_per_s)
@@ -256,6 +269,7 @@ async def end_to_end(cfg: Config) -> Result:
             await receiver.wait_for(events(outcomes, received), timeout_s=120)
             meter.stop()
             machine.stop()
+            await statements_run.stop()
             samples = await scrape(stack.url("router"))
         by_cause = await outcomes_by_cause(cfg.kafka, outcomes_topic)
     latencies = [
@@ -274,6 +288,7 @@ async def end_to_end(cfg: Config) -> Result:
         "router_mean_batch": mean_batch(samples, "router", "applied_together"),
         **meter.figures(len(received), "request"),
         **machine.figures(meter, len(received), cfg.e2e_rate_per_s),
+        **statements_run.figures(len(received), "request"),
     }
     result.targets = targets.end_to_end(result.figures, cfg.e2e_rate_per_s)
     result.seconds = time.monotonic() - started
@@ -314,9 +329,11 @@ async def router_catch_up(cfg: Config) -> Result:
             stack.start("router")
             await stack.wait_ready("router", timeout_s=90)
             ready = time.monotonic()
+            statements_run = await statements(cfg, stack, "router").start()
             meter = Meter(pids(stack, "router")).start()
             await outcomes.wait_seen(received, timeout_s=300)
             meter.stop()
+            await statements_run.stop()
             samples = await scrape(stack.url("router"))
         by_cause = await outcomes_by_cause(cfg.kafka, outcomes_topic)
         first, last, routed = outcomes.first_and_last(received)
@@ -348,6 +365,7 @@ async def router_catch_up(cfg: Config) -> Result:
         "router_mean_batch": mean_batch(samples, "router", "applied_together"),
         "records_published_per_command": round(published / max(routed, 1), 2),
         **meter.figures(routed, "record"),
+        **statements_run.figures(routed, "record"),
         "anchor_b": {
             **anchor,
             "records_per_s": anchor_rate,
@@ -456,9 +474,11 @@ async def backlog_deliveries(
     stack.start("notifier")
     await stack.wait_ready("notifier", timeout_s=90)
     ready = time.monotonic()
+    statements_run = await statements(cfg, stack, "notifier").start()
     meter = Meter(pids(stack, "notifier")).start()
     await receiver.wait_for(expected, timeout_s=300)
     meter.stop()
+    await statements_run.stop()
     samples = await scrape(stack.url("notifier"))
     times = sorted(receiver.received_at[e] for e in expected if e in receiver.received_at)
     metered = sum(1 for t in times if t >= ready)  # the CPU is read from `ready` on
@@ -482,6 +502,7 @@ async def backlog_deliveries(
         "notifier_mean_claimed_together": mean_batch(samples, "notifier", "claimed"),
         "deliveries_metered": metered,
         **meter.figures(metered, "delivery"),
+        **statements_run.figures(metered, "delivery"),
     }
     return figures, expected
 

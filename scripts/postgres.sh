@@ -288,8 +288,14 @@ cmd_start() {
   fi
 
   say "starting PostgreSQL $PG_VERSION_DIR on $PG_HOST:$PG_PORT (data $DATA_DIR, log $LOG_FILE)"
+  local options="-p $PG_PORT -c listen_addresses=$PG_HOST"
+  # pg_stat_statements (in Debian's server package): `make bench` reads the statements each
+  # service runs per request from it (bench/pgstatements.py); a hash lookup per statement
+  if [[ -e $BINDIR/../lib/pg_stat_statements.so ]]; then
+    options+=" -c shared_preload_libraries=pg_stat_statements"
+  fi
   if ! as_server "$BINDIR/pg_ctl" start -w -t "$READY_TIMEOUT_S" -D "$DATA_DIR" -l "$LOG_FILE" \
-    -o "-p $PG_PORT -c listen_addresses=$PG_HOST" >/dev/null; then
+    -o "$options" >/dev/null; then
     log_tail
     die "pg_ctl start failed"
   fi
