@@ -46,11 +46,17 @@ class RequestRecord:
     request_id: str
     facts: rules.RequestFacts
     sequence: int
-    details: dict[str, Any]
+    details_json: str
+    """The request's details (as intake sent them) as JSON text, made once: from the command
+    (`SubmitRequest.details`) or read from the row as text; written back as it is. Parsed only
+    where an escalation quotes them (`details`)."""
     last_decision: DecisionRecord
     last_decision_json: str | None = None
     """`last_decision`'s JSON when made already (read from the row, or made once for the
     outcome and the row: `deciding`); None: made when the row is written."""
+    facts_read: tuple[rules.RequestFacts, str] | None = None
+    """The facts as read from the row with their JSON text: written back as that text while the
+    record still holds those very facts (a reminder, a refusal), made anew once they change."""
 
     def deciding(self, decision: DecisionRecord, **changes: Any) -> RequestRecord:
         """This request with a new last decision, serialised once here for both the row and the
@@ -58,6 +64,12 @@ class RequestRecord:
         return replace(
             self, last_decision=decision, last_decision_json=decision.model_dump_json(), **changes
         )
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The details as a dict (an escalation's facts: once per overdue request)."""
+        found: dict[str, Any] = json.loads(self.details_json)
+        return found
 
     @property
     def decision_text(self) -> tuple[DecisionRecord, str] | None:
@@ -136,11 +148,13 @@ class BatchState:
         found = []
         for row in await session.execute(_REQUESTS, {"ids": wanted}):
             found.append(row.request_id)
+            facts = facts_json.load(json.loads(row.facts))
             self.requests[row.request_id] = RequestRecord(
                 request_id=row.request_id,
-                facts=facts_json.load(row.facts),
+                facts=facts,
+                facts_read=(facts, row.facts),
                 sequence=row.sequence,
-                details=row.details,
+                details_json=row.details,
                 last_decision=DecisionRecord.model_validate_json(row.last_decision),
                 last_decision_json=row.last_decision,
             )
@@ -294,7 +308,7 @@ class BatchState:
             "path": str(record.facts.path),
             "deadline": record.facts.deadline,
             "sequence": record.sequence,
-            "facts": _json(facts_json.dump(record.facts), as_text),
+            "facts": _facts(record, as_text),
             "last_decision": _decision(record, as_text),
             "updated_at": now,
         }
@@ -303,7 +317,7 @@ class BatchState:
                 "requester": record.facts.requester.party_id,
                 "supplier": record.facts.supplier.party_id,
                 "rating": new.rating,
-                "details": _json(record.details, as_text),
+                "details": record.details_json if as_text else record.details,
                 "received_at": new.received_at,
             }
         return row
@@ -342,8 +356,12 @@ def _decision(record: RequestRecord, as_text: bool) -> Any:
     return text if as_text else json.loads(text)
 
 
-def _json(value: Any, as_text: bool) -> Any:
-    return json.dumps(value) if as_text else value
+def _facts(record: RequestRecord, as_text: bool) -> Any:
+    """The row's facts: the text read from the row while they are unchanged, else made now."""
+    if as_text and record.facts_read is not None and record.facts_read[0] is record.facts:
+        return record.facts_read[1]
+    facts = facts_json.dump(record.facts)
+    return json.dumps(facts, separators=(",", ":")) if as_text else facts
 
 
 def _ids() -> BindParameter[Any]:
@@ -357,8 +375,10 @@ _SEEN = select(_i.c.event_id, _i.c.partition, _i.c.offset, _i.c.records).where(
     _i.c.event_id.in_(_ids())
 )
 _REQUESTS = select(
-    *(c for c in _r.c if c.name != "last_decision"),
+    *(c for c in _r.c if c.name not in ("last_decision", "details", "facts")),
     cast(_r.c.last_decision, Text).label("last_decision"),  # validated from its text, kept
+    cast(_r.c.details, Text).label("details"),  # kept as text, written back as it is
+    cast(_r.c.facts, Text).label("facts"),  # kept as text while the facts do not change
 ).where(_r.c.request_id.in_(_ids()))
 _TIMERS = select(_t.c.request_id, _t.c.kind, _t.c.due_at, _t.c.emitted_at).where(
     _t.c.request_id.in_(_ids())

@@ -85,7 +85,7 @@ class Handlers:
             request_id=command.request_id,
             facts=decided.facts,
             sequence=0,
-            details=command.details.model_dump(mode="json"),
+            details_json=command.details.model_dump_json(),
             last_decision=decided.record,
         )
         event = self.writer.transition(

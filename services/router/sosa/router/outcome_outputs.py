@@ -1,10 +1,11 @@
 """Builds outcome events and wraps them as outputs on `sosa.outcomes.v1`.
 
-The events are built without validating them again (`model_construct`): every value in them is
-the router's own, from commands validated where they were read off Kafka (`incoming`), the
-rules' decision (`translate.to_record`) and the router's clock. A record read from Kafka is
-always validated; what is constructed here only ever goes out. An escalation (once per overdue
-request, not per command) is still validated: the wire restricts whom it names.
+The events are built without validating them again (`sosa.decisions.trusted`: as
+`model_construct` would build them, the walk over the model's fields made once per model): every
+value in them is the router's own, from commands validated where they were read off Kafka
+(`incoming`), the rules' decision (`translate.to_record`) and the router's clock. A record read
+from Kafka is always validated; what is constructed here only ever goes out. An escalation (once
+per overdue request, not per command) is still validated: the wire restricts whom it names.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sosa.contracts.envelope import Envelope
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions import translate
 from sosa.decisions.config import RulesConfig
+from sosa.decisions.trusted import Trusted
 from sosa.infra import tracing
 from sosa.router.batch_state import RequestRecord
 from sosa.router.outputs import Output
@@ -41,7 +43,7 @@ class OutcomeWriter:
         cause: Envelope,
         now: datetime,
     ) -> outcomes.RequestTransitioned:
-        return outcomes.RequestTransitioned.model_construct(
+        return _TRANSITIONED(
             **self._common(record, decided.facts, decided.record, cause, now),
             previous_state=RequestState(str(previous)),
         )
@@ -55,7 +57,7 @@ class OutcomeWriter:
         cause: Envelope,
         now: datetime,
     ) -> outcomes.CommandRefused:
-        return outcomes.CommandRefused.model_construct(
+        return _REFUSED(
             **self._common(record, record.facts, decided.record, cause, now),
             command_type=cause.type,
             actor=involvement.actor(command),
@@ -64,7 +66,7 @@ class OutcomeWriter:
     def reminder(
         self, record: RequestRecord, tick: commands.ClockTick, *, cause: Envelope, now: datetime
     ) -> outcomes.ResponseReminded:
-        return outcomes.ResponseReminded.model_construct(
+        return _REMINDED(
             **self._common(record, record.facts, record.last_decision, cause, now),
             due_at=tick.due_at,
         )
@@ -181,6 +183,9 @@ def _event_json(event: outcomes.OutcomeEvent, decision: str) -> bytes:
     return f'{rest[:-1]},"decision":{decision}}}'.encode()
 
 
+_TRANSITIONED = Trusted(outcomes.RequestTransitioned)
+_REFUSED = Trusted(outcomes.CommandRefused)
+_REMINDED = Trusted(outcomes.ResponseReminded)
 _DECISION: set[str] = {"decision"}
 _TYPES: dict[type[outcomes.OutcomeEvent], str] = {
     model: name for name, model in outcomes.OUTCOME_TYPES.items()

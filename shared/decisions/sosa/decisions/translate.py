@@ -16,6 +16,7 @@ from sosa.contracts.outcomes import DecisionRecord, Finding, Parties
 from sosa.contracts.requests import DEFAULT_SUPPLIER_TIMEZONE
 from sosa.contracts.states import RequestState, RoutePath
 from sosa.decisions.config import RulesConfig
+from sosa.decisions.trusted import Trusted
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +104,12 @@ def decide_submission(
 
 def parties(facts: rules.RequestFacts, config: RulesConfig) -> Parties:
     """Everyone involved in a request now, including the authority whose decision is pending
-    (built from the router's own facts, so not validated again: `to_record`)."""
+    (built from the router's own facts, so not validated again: `to_record`, `trusted`)."""
     pending = {
         rules.RequestStatus.AWAITING_DETERMINATION: config.determination_party,
         rules.RequestStatus.AWAITING_AUTHORIZATION: config.authorization_party,
     }.get(facts.status)
-    return Parties.model_construct(
+    return _PARTIES(
         requester=facts.requester.party_id,
         supplier=facts.supplier.party_id,
         liaison=facts.liaison,
@@ -120,16 +121,17 @@ def to_record(decision: rules.Decision, *, zone: str | None = None) -> DecisionR
     """A rules decision as the wire carries it; `zone`, the supplier's, gives its deadline as
     the supplier reads it (`deadline_local`) beside the UTC one.
 
-    Built without validating it again (`model_construct`): every value comes from the rules,
-    which took them from commands validated where they entered (a record read from Kafka is
-    always validated). The one value the rules compute that could leave the wire's bounds is
-    the deadline, the latest instant of a decision (reminders and early escalation come
-    before it): it is checked here as the wire's `Instant` would check it, so a request
-    received at the end of year 2200 is refused here rather than by the outcome's readers."""
+    Built without validating it again (`sosa.decisions.trusted`, as `model_construct` would
+    build it): every value comes from the rules, which took them from commands validated where
+    they entered (a record read from Kafka is always validated). The one value the rules
+    compute that could leave the wire's bounds is the deadline, the latest instant of a
+    decision (reminders and early escalation come before it): it is checked here as the
+    wire's `Instant` would check it, so a request received at the end of year 2200 is refused
+    here rather than by the outcome's readers."""
     named = supplier_zone({"supplier": {"timezone": zone}})
     if decision.deadline is not None:
         _check_deadline(decision.deadline)
-    return DecisionRecord.model_construct(
+    return _DECISION_RECORD(
         outcome=str(decision.outcome),
         findings=[_finding(f) for f in decision.findings],
         rating=str(decision.rating) if decision.rating else None,
@@ -174,9 +176,14 @@ def _finding(found: rules.Finding) -> Finding:
     """A finding on the wire, made once per distinct finding (both are immutable): a rule set's
     findings are few texts repeated, and each reason is bounded by the wire's own bounds (a
     rating, a date, a party id), so the cache holds a stream's findings in a bounded space."""
-    return Finding.model_construct(
+    return _FINDING(
         rule_id=str(found.rule_id),
         citation=found.citation,
         reason=found.reason,
         blocking=found.blocking,
     )
+
+
+_PARTIES = Trusted(Parties)
+_DECISION_RECORD = Trusted(DecisionRecord)
+_FINDING = Trusted(Finding)
