@@ -25,8 +25,14 @@ from sosa.rules import (
     plan,
 )
 from sosa.rules.datafiles import load
-from sosa.rules.partners import PartnerRegistry
-from sosa.rules.posture import apply
+from sosa.rules.deadlines import voluntary_clock
+from sosa.rules.decision import Decision
+from sosa.rules.elements import check_delivery_dates, past_delivery_dates
+from sosa.rules.partners import PartnerRegistry, ResponseTarget
+from sosa.rules.paths import choose_path
+from sosa.rules.posture import apply, voluntary_target_note
+from sosa.rules.priority_request import PriorityRequest
+from sosa.rules.voluntary import no_target_note, relay_notes
 
 from .builders import INDIA_MOD, INDIAN_FIRM, emergency, make_request, routed, utc
 
@@ -312,3 +318,99 @@ def test_early_escalation_only_while_the_request_waits_before_its_deadline() -> 
     assert decide_early_escalation(answered, posture, now=utc(2026, 7, 17)).outcome is (
         Outcome.REFUSED
     )
+
+
+def _with_targets(**targets: ResponseTarget) -> PartnerRegistry:
+    """The default registry with these partners' response targets set (by country)."""
+    default = PartnerRegistry.default()
+    return PartnerRegistry(
+        partners=tuple(
+            replace(p, response_target=targets.get(p.country, p.response_target))
+            for p in default.partners
+        )
+    )
+
+
+def _voluntary_composed_step_by_step(
+    request: PriorityRequest, registry: PartnerRegistry, postures: PostureBoard | None
+) -> Decision:
+    """A voluntary submission's decision composed as before it was built once: the relay's
+    notes, the past dates, the target's clock with its own reminders, then `apply` of the
+    posture (which plans the reminders again)."""
+    choice = choose_path(request, registry=registry)
+    assert choice.partner is not None
+    assert choice.zone is not None
+    partner, zone = choice.partner, choice.zone
+    posture = postures.for_partner(partner.country) if postures else None
+    dates, _ = check_delivery_dates(request.required_delivery_dates)
+    today = request.received_at.astimezone(zone).date()
+    decision = Decision(
+        request_id=request.request_id,
+        outcome=Outcome.VOLUNTARY_REQUEST,
+        path=choice.path,
+        findings=(
+            *choice.findings,
+            *relay_notes(request, partner),
+            *past_delivery_dates(dates, today=today),
+        ),
+        partner_country=partner.country,
+        liaison=partner.liaison.party_id,
+        required_delivery_dates=dates,
+    )
+    target, notes = partner.response_target, []
+    if posture is not None:
+        target = posture.settings.voluntary_target(partner.response_target)
+        if target is not None and target != partner.response_target:
+            notes.append(voluntary_target_note(posture, target.working_days or 0))
+    calendar = WorkingCalendar.for_country(partner.calendar_country)
+    if target is None:
+        decision = replace(decision, findings=(*decision.findings, no_target_note(partner)))
+    else:
+        clock = voluntary_clock(
+            target, received_at=request.received_at, zone=zone, calendar=calendar
+        )
+        decision = replace(
+            decision,
+            findings=(*decision.findings, clock.finding, *notes),
+            clock=clock.kind,
+            clock_started_at=clock.started_at,
+            deadline=clock.deadline,
+            reminders=clock.reminders,
+        )
+    if posture is None:
+        return decision
+    hours = target is not None and target.hours is not None
+    return apply(decision, posture, zone=zone, calendar=calendar, hours_clock=hours)
+
+
+UK_FIRM = replace(INDIAN_FIRM, country="GB", timezone="Europe/London", party_id="uk-firm")
+VOLUNTARY: dict[str, tuple[dict[str, Any], dict[str, ResponseTarget]]] = {
+    "signatory, no target": ({"supplier": UK_FIRM}, {}),
+    "rated, CoC pending": ({"supplier": INDIAN_FIRM, "rating": "DX-A2"}, {}),
+    "unknown signatory, past date": (
+        {
+            "supplier": replace(JAPANESE_FIRM, code_of_conduct_signatory=None),
+            "required_delivery_dates": ("2026-01-05", "2027-06-01", "as soon as possible"),
+        },
+        {},
+    ),
+    "5 working days": ({"supplier": UK_FIRM}, {"GB": ResponseTarget(working_days=5)}),
+    "48 hours": ({"supplier": JAPANESE_FIRM}, {"JP": ResponseTarget(hours=48)}),
+}
+
+
+@pytest.mark.parametrize("posture", [None, *Posture])
+@pytest.mark.parametrize("case", VOLUNTARY)
+def test_a_voluntary_submission_built_once_is_the_decision_composed_step_by_step(
+    posture: Posture | None, case: str
+) -> None:
+    """The voluntary path builds its decision once (Code of Conduct; 15 CFR 700.57(a)), the
+    reminders planned by the posture alone: the same decision, finding for finding and point
+    for point, as composed step by step with `apply`."""
+    request_kw, targets = VOLUNTARY[case]
+    request = make_request(**request_kw)
+    registry = _with_targets(**targets)
+    postures = everywhere(posture) if posture is not None else None
+    built = decide_submission(request, registry=registry, postures=postures)
+    assert built.outcome is Outcome.VOLUNTARY_REQUEST
+    assert built == _voluntary_composed_step_by_step(request, registry, postures)

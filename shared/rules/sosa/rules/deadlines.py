@@ -102,15 +102,18 @@ def voluntary_clock(
     zone: ZoneInfo,
     calendar: WorkingCalendar,
     rules: ClockRules | None = None,
+    with_reminders: bool = True,
 ) -> ResponseClock:
-    """A partner's configured response target: informational, never a statutory deadline."""
-    rules = rules or ClockRules.default()
+    """A partner's configured response target: informational, never a statutory deadline
+    (Code of Conduct; 15 CFR 700.57(a)). Without `with_reminders`, no reminder points (a
+    posture plans them: `posture.under_posture`)."""
+    planned = (rules or ClockRules.default()) if with_reminders else None
     if target.hours is not None:
-        deadline, reminders = _hours_span(received_at, target.hours, zone, rules)
+        deadline, reminders = _hours_span(received_at, target.hours, zone, planned)
         span = f"{target.hours} clock hours"
     else:
         days = target.working_days or 0
-        deadline, reminders = _working_days_span(received_at, days, zone, calendar, rules)
+        deadline, reminders = _working_days_span(received_at, days, zone, calendar, planned)
         span = f"{days} working days on the {calendar.country} calendar"
     return ResponseClock(
         kind=ClockKind.VOLUNTARY_TARGET,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from .elements import check_delivery_dates, check_elements, past_delivery_dates
 from .instants import require_aware
 from .partners import Partner, PartnerRegistry
 from .paths import PathChoice, choose_path
-from .posture import PostureBoard, PostureInForce, apply, under_posture, voluntary_target_note
+from .posture import PostureBoard, PostureInForce, under_posture, voluntary_target_note
 from .priority_request import PriorityRequest
 from .rule_ids import RuleId
 from .schedule_i import ScheduleI
@@ -57,7 +56,7 @@ def decide_submission(
         return Decision(**base)
     calendar = calendar or WorkingCalendar.us_federal()
     if choice.path is Path.VOLUNTARY and choice.partner is not None:
-        return _voluntary(request, Decision(**base), choice.partner, choice.zone, rules, posture)
+        return _voluntary(request, base, choice.partner, choice.zone, rules, posture)
     fields = _rated(
         request, base, choice, choice.zone, calendar, schedule, rules, posture is not None
     )
@@ -146,66 +145,63 @@ def _authorization_note(choice: PathChoice, proposed: str | None) -> tuple[Findi
     )
 
 
-def _warn_past_dates(decision: Decision, request: PriorityRequest, zone: ZoneInfo) -> Decision:
-    """A warning for each required delivery date already past on the day of receipt, in the
-    supplier's zone (`elements.past_delivery_dates`)."""
-    today = request.received_at.astimezone(zone).date()
-    warnings = past_delivery_dates(decision.required_delivery_dates, today=today)
-    return replace(decision, findings=(*decision.findings, *warnings)) if warnings else decision
-
-
 def _voluntary(
     request: PriorityRequest,
-    base: Decision,
+    base: dict[str, Any],
     partner: Partner,
     zone: ZoneInfo,
     rules: ClockRules | None,
     posture: PostureInForce | None,
 ) -> Decision:
-    """A voluntary request through the partner's liaison, with its target clock if it has one
-    (a posture may set a tighter target, or one where the partner has none)."""
+    """A voluntary request through the partner's liaison (Code of Conduct; a DPAS rating has no
+    force abroad, 15 CFR 700.57(a)), with its target clock if it has one (a posture may set a
+    tighter target, or one where the partner has none). The decision is built once, as the
+    rated path's is: under a posture the clock's reminder points and early escalation are the
+    posture's alone (`posture.under_posture`, on the partner's calendar), not planned twice."""
     dates, _ = check_delivery_dates(request.required_delivery_dates)
-    decision = replace(
-        base,
-        outcome=Outcome.VOLUNTARY_REQUEST,
-        findings=(*base.findings, *relay_notes(request, partner)),
-        required_delivery_dates=dates,
+    today = request.received_at.astimezone(zone).date()
+    findings = (
+        *base["findings"],
+        *relay_notes(request, partner),
+        *past_delivery_dates(dates, today=today),  # in the supplier's zone (`elements`)
     )
-    decision = _warn_past_dates(decision, request, zone)
+    fields: dict[str, Any] = base | {
+        "outcome": Outcome.VOLUNTARY_REQUEST,
+        "required_delivery_dates": dates,
+    }
     target = partner.response_target
     notes = []
     if posture is not None:
         target = posture.settings.voluntary_target(partner.response_target)
         if target is not None and target != partner.response_target:
             notes.append(voluntary_target_note(posture, target.working_days or 0))
+    calendar = WorkingCalendar.for_country(partner.calendar_country)
     if target is None:
-        decision = replace(decision, findings=(*decision.findings, no_target_note(partner)))
-        return apply_posture(decision, posture, zone, partner, hours_clock=False)
-    calendar = WorkingCalendar.for_country(partner.calendar_country)
-    clock = voluntary_clock(
-        target, received_at=request.received_at, zone=zone, calendar=calendar, rules=rules
-    )
-    decision = replace(
-        decision,
-        findings=(*decision.findings, clock.finding, *notes),
-        clock=clock.kind,
-        clock_started_at=clock.started_at,
-        deadline=clock.deadline,
-        reminders=clock.reminders,
-    )
-    return apply_posture(decision, posture, zone, partner, hours_clock=target.hours is not None)
-
-
-def apply_posture(
-    decision: Decision,
-    posture: PostureInForce | None,
-    zone: ZoneInfo,
-    partner: Partner,
-    *,
-    hours_clock: bool,
-) -> Decision:
-    """A voluntary decision under the posture (none: as it is), on the partner's calendar."""
-    if posture is None:
-        return decision
-    calendar = WorkingCalendar.for_country(partner.calendar_country)
-    return apply(decision, posture, zone=zone, calendar=calendar, hours_clock=hours_clock)
+        fields["findings"] = (*findings, no_target_note(partner))
+    else:
+        clock = voluntary_clock(
+            target,
+            received_at=request.received_at,
+            zone=zone,
+            calendar=calendar,
+            rules=rules,
+            with_reminders=posture is None,
+        )
+        fields |= {
+            "findings": (*findings, clock.finding, *notes),
+            "clock": clock.kind,
+            "clock_started_at": clock.started_at,
+            "deadline": clock.deadline,
+            "reminders": clock.reminders,
+        }
+    if posture is not None:
+        fields |= under_posture(
+            fields["findings"],
+            fields.get("clock_started_at"),
+            fields.get("deadline"),
+            posture,
+            zone=zone,
+            calendar=calendar,
+            hours_clock=target is not None and target.hours is not None,
+        )
+    return Decision(**fields)
