@@ -14,15 +14,18 @@ the batch did not preload (its subject was not the request id) is read on first 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
+    ARRAY,
+    ColumnElement,
+    Executable,
     Table,
     Text,
+    any_,
     bindparam,
     cast,
     delete,
@@ -132,7 +135,7 @@ class BatchState:
         state = cls()
         ids = sorted(set(event_ids))
         if ids:
-            for row in await session.execute(_SEEN, {"ids": ids}):
+            for row in await session.execute(_SEEN[is_postgres(session)], {"ids": ids}):
                 state.inbox[row.event_id] = Seen(row.partition, row.offset, unpack(row.records))
         await state._read_requests(session, set(request_ids))
         for scope, posture in await session.execute(_POSTURES):
@@ -146,7 +149,7 @@ class BatchState:
         self.requests.update(dict.fromkeys(wanted))
         self.timers.update({request_id: [] for request_id in wanted})
         found = []
-        for row in await session.execute(_REQUESTS, {"ids": wanted}):
+        for row in await session.execute(_REQUESTS[is_postgres(session)], {"ids": wanted}):
             found.append(row.request_id)
             facts = facts_json.load(json.loads(row.facts))
             self.requests[row.request_id] = RequestRecord(
@@ -160,7 +163,7 @@ class BatchState:
             )
         if not found:  # a batch of submissions: timers are only ever written with their request
             return
-        for timer in await session.execute(_TIMERS, {"ids": found}):
+        for timer in await session.execute(_TIMERS[is_postgres(session)], {"ids": found}):
             self.timers[timer.request_id].append((timer.kind, timer.due_at))
             if timer.emitted_at is not None:
                 self.emitted[(timer.request_id, timer.kind, timer.due_at)] = timer.emitted_at
@@ -249,7 +252,7 @@ class BatchState:
             ids = sorted(self.timers_changed)
             existing = [rid for rid in ids if rid not in self.created]  # a new one has none
             if existing:
-                await session.execute(_DELETE_TIMERS, {"ids": existing})
+                await session.execute(_DELETE_TIMERS[is_postgres(session)], {"ids": existing})
             rows = [
                 {
                     "request_id": rid,
@@ -263,7 +266,7 @@ class BatchState:
             if rows:
                 await _write(session, arrays, _INSERT_TIMERS, _t, rows)
         if self.forgotten:
-            await session.execute(_FORGET, {"ids": sorted(self.forgotten)})
+            await session.execute(_FORGET[is_postgres(session)], {"ids": sorted(self.forgotten)})
         if self.decided:
             await _write(
                 session,
@@ -368,28 +371,43 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"))
 """One encoder for every row's facts (`json.dumps` with options makes one per call)."""
 
 
-def _ids() -> BindParameter[Any]:
-    """A list of ids, bound as a whole: the statements below are built and compiled once,
-    whatever the batch's size."""
-    return bindparam("ids", expanding=True)
+def _ids(column: ColumnElement[str], postgres: bool) -> ColumnElement[bool]:
+    """`column` among a list of ids bound as a whole. On PostgreSQL `= ANY` of one array
+    parameter: one statement text whatever the batch's size, so prepared once per connection
+    (an expanding `IN` renders one text per list length, each prepared anew, and a steady
+    stream's polls come in many lengths); elsewhere an expanding `IN`."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(column.type)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def _by_ids(build: Callable[[bool], Executable]) -> dict[bool, Executable]:
+    """A statement on a list of ids, for PostgreSQL (True) and the other dialects (False)."""
+    return {postgres: build(postgres) for postgres in (True, False)}
 
 
 _i, _r, _t, _p = tables.inbox, tables.requests, tables.timers, tables.postures
-_SEEN = select(_i.c.event_id, _i.c.partition, _i.c.offset, _i.c.records).where(
-    _i.c.event_id.in_(_ids())
+_SEEN = _by_ids(
+    lambda pg: select(_i.c.event_id, _i.c.partition, _i.c.offset, _i.c.records).where(
+        _ids(_i.c.event_id, pg)
+    )
 )
-_REQUESTS = select(
-    *(c for c in _r.c if c.name not in ("last_decision", "details", "facts")),
-    cast(_r.c.last_decision, Text).label("last_decision"),  # validated from its text, kept
-    cast(_r.c.details, Text).label("details"),  # kept as text, written back as it is
-    cast(_r.c.facts, Text).label("facts"),  # kept as text while the facts do not change
-).where(_r.c.request_id.in_(_ids()))
-_TIMERS = select(_t.c.request_id, _t.c.kind, _t.c.due_at, _t.c.emitted_at).where(
-    _t.c.request_id.in_(_ids())
+_REQUESTS = _by_ids(
+    lambda pg: select(
+        *(c for c in _r.c if c.name not in ("last_decision", "details", "facts")),
+        cast(_r.c.last_decision, Text).label("last_decision"),  # validated from its text, kept
+        cast(_r.c.details, Text).label("details"),  # kept as text, written back as it is
+        cast(_r.c.facts, Text).label("facts"),  # kept as text while the facts do not change
+    ).where(_ids(_r.c.request_id, pg))
+)
+_TIMERS = _by_ids(
+    lambda pg: select(_t.c.request_id, _t.c.kind, _t.c.due_at, _t.c.emitted_at).where(
+        _ids(_t.c.request_id, pg)
+    )
 )
 _POSTURES = select(_p.c.scope, _p.c.posture)
-_DELETE_TIMERS = delete(_t).where(_t.c.request_id.in_(_ids()))
-_FORGET = delete(_i).where(_i.c.event_id.in_(_ids()))
+_DELETE_TIMERS = _by_ids(lambda pg: delete(_t).where(_ids(_t.c.request_id, pg)))
+_FORGET = _by_ids(lambda pg: delete(_i).where(_ids(_i.c.event_id, pg)))
 _CHANGING = ("state", "path", "deadline", "sequence", "facts", "last_decision", "updated_at")
 _INSERT_REQUESTS = _r.insert()
 _UPDATE_REQUESTS = (
