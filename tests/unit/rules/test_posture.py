@@ -13,10 +13,13 @@ import pytest
 from sosa.rules import (
     GLOBAL,
     DataFileError,
+    Hazard,
     Outcome,
+    Path,
     Posture,
     PostureBoard,
     PostureBook,
+    RequestFacts,
     RequestStatus,
     RuleId,
     WorkingCalendar,
@@ -414,3 +417,40 @@ def test_a_voluntary_submission_built_once_is_the_decision_composed_step_by_step
     built = decide_submission(request, registry=registry, postures=postures)
     assert built.outcome is Outcome.VOLUNTARY_REQUEST
     assert built == _voluntary_composed_step_by_step(request, registry, postures)
+
+
+@pytest.mark.parametrize(
+    "request_kw",
+    [
+        *RATED,
+        {"certification_statement": ""},
+        {"requester": INDIA_MOD, "rating": None},
+        {"requester": replace(INDIA_MOD, country="BR", party_id="br-mod")},
+        {"supplier": UK_FIRM},
+        {"supplier": JAPANESE_FIRM, "emergency_preparedness": emergency(24, " Imminent ")},
+    ],
+    ids=["DO", "DX", "EP 24 h", "EP 12 h", "incomplete", "via SOSA", "no arrangement", "GB", "JP"],
+)
+@pytest.mark.parametrize("posture", [None, Posture.ARMED_CONFLICT])
+def test_a_submission_s_facts_built_once_are_the_received_facts_updated(
+    posture: Posture | None, request_kw: dict[str, Any]
+) -> None:
+    """`RequestFacts.from_submission` builds the facts once: the same facts as the received
+    request's (status RECEIVED, its path, parties and hazard) `updated` by the decision."""
+    request = make_request(**request_kw)
+    decision = decide_submission(
+        request, postures=everywhere(posture) if posture is not None else None
+    )
+    ep = request.emergency_preparedness
+    hazard = ep.hazard.strip().lower() if ep else None
+    received = RequestFacts(
+        request_id=request.request_id,
+        status=RequestStatus.RECEIVED,
+        path=decision.path or Path.NONE,
+        requester=request.requester,
+        supplier=request.supplier,
+        hazard=Hazard(hazard) if hazard in tuple(Hazard) else None,
+    )
+    assert RequestFacts.from_submission(request, decision) == received.updated(decision)
+    refused = replace(decision, outcome=Outcome.REFUSED)
+    assert RequestFacts.from_submission(request, refused) == received

@@ -46,6 +46,7 @@ STATUS_AFTER: dict[Outcome, RequestStatus] = {
     Outcome.CANCELLED: RequestStatus.CANCELLED,
 }
 """The state each outcome leads to. AMENDED and REFUSED leave the state as it was."""
+_HAZARDS = frozenset(Hazard)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,17 +69,31 @@ class RequestFacts:
 
     @classmethod
     def from_submission(cls, request: PriorityRequest, decision: Decision) -> RequestFacts:
-        """The facts after `decide_submission(request)` returned `decision`."""
+        """The facts after `decide_submission(request)` returned `decision`: the received
+        request's facts `updated` by it, built once (a submission's decision is never a
+        refusal; were it one, the facts are the received request's, as `updated` leaves them)."""
         ep = request.emergency_preparedness
         hazard = ep.hazard.strip().lower() if ep else None
+        received = {
+            "request_id": request.request_id,
+            "path": decision.path or Path.NONE,
+            "requester": request.requester,
+            "supplier": request.supplier,
+            "hazard": Hazard(hazard) if hazard in _HAZARDS else None,
+        }
+        if decision.outcome is Outcome.REFUSED:
+            return cls(status=RequestStatus.RECEIVED, **received)
         return cls(
-            request_id=request.request_id,
-            status=RequestStatus.RECEIVED,
-            path=decision.path or Path.NONE,
-            requester=request.requester,
-            supplier=request.supplier,
-            hazard=Hazard(hazard) if hazard in tuple(Hazard) else None,
-        ).updated(decision)
+            **received,
+            status=STATUS_AFTER.get(decision.outcome, RequestStatus.RECEIVED),
+            rating=decision.rating or None,
+            required_delivery_dates=decision.required_delivery_dates or (),
+            clock_started_at=decision.clock_started_at or None,
+            deadline=decision.deadline or None,
+            emergency_hours=decision.emergency_hours or None,
+            partner_country=decision.partner_country or None,
+            liaison=decision.liaison or None,
+        )
 
     def updated(self, decision: Decision) -> RequestFacts:
         """The facts after `decision`; a refusal changes nothing."""
