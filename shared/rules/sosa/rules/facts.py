@@ -74,25 +74,23 @@ class RequestFacts:
         refusal; were it one, the facts are the received request's, as `updated` leaves them)."""
         ep = request.emergency_preparedness
         hazard = ep.hazard.strip().lower() if ep else None
-        received = {
-            "request_id": request.request_id,
-            "path": decision.path or Path.NONE,
-            "requester": request.requester,
-            "supplier": request.supplier,
-            "hazard": Hazard(hazard) if hazard in _HAZARDS else None,
-        }
-        if decision.outcome is Outcome.REFUSED:
-            return cls(status=RequestStatus.RECEIVED, **received)
+        refused = decision.outcome is Outcome.REFUSED
         return cls(
-            **received,
-            status=STATUS_AFTER.get(decision.outcome, RequestStatus.RECEIVED),
-            rating=decision.rating or None,
-            required_delivery_dates=decision.required_delivery_dates or (),
-            clock_started_at=decision.clock_started_at or None,
-            deadline=decision.deadline or None,
-            emergency_hours=decision.emergency_hours or None,
-            partner_country=decision.partner_country or None,
-            liaison=decision.liaison or None,
+            request_id=request.request_id,
+            status=RequestStatus.RECEIVED
+            if refused
+            else STATUS_AFTER.get(decision.outcome, RequestStatus.RECEIVED),
+            path=decision.path or Path.NONE,
+            requester=request.requester,
+            supplier=request.supplier,
+            hazard=Hazard(hazard) if hazard in _HAZARDS else None,
+            rating=None if refused else decision.rating or None,
+            required_delivery_dates=() if refused else decision.required_delivery_dates or (),
+            clock_started_at=None if refused else decision.clock_started_at or None,
+            deadline=None if refused else decision.deadline or None,
+            emergency_hours=None if refused else decision.emergency_hours or None,
+            partner_country=None if refused else decision.partner_country or None,
+            liaison=None if refused else decision.liaison or None,
         )
 
     def updated(self, decision: Decision) -> RequestFacts:
