@@ -20,12 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Executable,
     Table,
     Text,
-    any_,
     bindparam,
     cast,
     delete,
@@ -40,6 +38,7 @@ from sosa.contracts import commands
 from sosa.contracts.outcomes import DecisionRecord
 from sosa.decisions import facts_json
 from sosa.infra.db import is_postgres, unnest_arrays, unnest_insert, unnest_update
+from sosa.infra.membership import among_named
 from sosa.router import tables
 from sosa.router.outputs import Output, pack, unpack
 
@@ -372,13 +371,11 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 def _ids(column: ColumnElement[str], postgres: bool) -> ColumnElement[bool]:
-    """`column` among a list of ids bound as a whole. On PostgreSQL `= ANY` of one array
-    parameter: one statement text whatever the batch's size, so prepared once per connection
-    (an expanding `IN` renders one text per list length, each prepared anew, and a steady
-    stream's polls come in many lengths); elsewhere an expanding `IN`."""
-    if postgres:
-        return column == any_(bindparam("ids", type_=ARRAY(column.type)))
-    return column.in_(bindparam("ids", expanding=True))
+    """`column` among a list of ids bound as a whole (`sosa.infra.membership.among_named`): on
+    PostgreSQL `= ANY` of one array, one statement text whatever the batch's size, so prepared
+    once per connection (an expanding `IN` renders one text per list length, each prepared
+    anew, and a steady stream's polls come in many lengths); elsewhere an expanding `IN`."""
+    return among_named(column, "ids", postgres=postgres)
 
 
 def _by_ids(build: Callable[[bool], Executable]) -> dict[bool, Executable]:
