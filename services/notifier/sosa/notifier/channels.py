@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    cast,
+    exists,
+    false,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.infra.membership import among
+from sosa.infra.db import is_postgres
+from sosa.infra.membership import among_named
 from sosa.notifier import fanout, tables
+from sosa.notifier.paused_parties import party_not_disabled
 
 Kind = Literal["webhook", "email"]
 _DELIVERY_NAMESPACE = uuid.UUID("8f0c5a8e-7d1b-4c55-9a4e-2b0d6c1f3e90")
@@ -23,6 +38,16 @@ class Channel:
     channel_id: str
     mode: str
     event_types: list[str] | None
+    url: str | None = None
+    """An endpoint's URL, its current secret (sealed) and its own limit of attempts in flight;
+    a recipient's address: what an attempt needs, read with the channel."""
+    secret: str | None = None
+    max_in_flight: int | None = None
+    address: str | None = None
+    paused: bool = False
+    """Its party is disabled: what is written for it waits (`sosa.notifier.paused_parties`)."""
+    rotated: bool = False
+    """An endpoint with rotated-out secrets still in grace (read when an attempt needs them)."""
 
     def delivery_id(self, message_id: str) -> str:
         """The same message on the same channel always gets the same delivery id."""
@@ -38,33 +63,94 @@ async def of_party(session: AsyncSession, party_id: str) -> list[Channel]:
     return (await of_parties(session, [party_id])).get(party_id, [])
 
 
-async def of_parties(session: AsyncSession, party_ids: Iterable[str]) -> dict[str, list[Channel]]:
+async def of_parties(
+    session: AsyncSession, party_ids: Iterable[str], *, now: datetime | None = None
+) -> dict[str, list[Channel]]:
     """Each party's enabled channels (endpoints first, then e-mail recipients, each in the order
-    they were added), in two statements whatever the number of parties."""
-    e, r = tables.endpoints, tables.email_recipients
+    they were added), with what an attempt over each needs and whether its party is paused
+    (`Channel`; `rotated` as of `now`): one statement, built once per dialect, whatever the
+    number of parties."""
     wanted = sorted(set(party_ids))
     found: dict[str, list[Channel]] = {party_id: [] for party_id in wanted}
     if not wanted:
         return found
-    hooks = await session.execute(
-        select(e.c.party_id, e.c.endpoint_id, e.c.mode, e.c.event_types)
-        .where(
-            among(session, e.c.party_id, wanted), e.c.enabled.is_(True), e.c.deleted_at.is_(None)
-        )
-        .order_by(e.c.created_at)
+    rows = await session.execute(
+        _channels_query(is_postgres(session)), {"parties": wanted, "now": now or datetime.now(UTC)}
     )
-    for party_id, *channel in hooks:
-        found[party_id].append(Channel("webhook", *channel))
-    mails = await session.execute(
-        select(r.c.party_id, r.c.recipient_id, r.c.mode, r.c.event_types)
-        .where(
-            among(session, r.c.party_id, wanted), r.c.enabled.is_(True), r.c.deleted_at.is_(None)
+    for row in rows:
+        found[row.party_id].append(
+            Channel(
+                row.kind,
+                row.channel_id,
+                row.mode,
+                row.event_types,
+                url=row.url,
+                secret=row.secret,
+                max_in_flight=row.max_in_flight,
+                address=row.address,
+                paused=bool(row.paused),
+                rotated=bool(row.rotated),
+            )
         )
-        .order_by(r.c.created_at)
-    )
-    for party_id, *channel in mails:
-        found[party_id].append(Channel("email", *channel))
     return found
+
+
+@functools.cache
+def _channels_query(postgres: bool) -> Any:
+    """The enabled endpoints and recipients of the parties bound as `parties`, as `Channel`s
+    (after their party), endpoints first, each kind in the order they were added."""
+    e, r, k = tables.endpoints, tables.email_recipients, tables.endpoint_secrets
+    hooks = select(
+        e.c.party_id,
+        literal("webhook", String).label("kind"),
+        e.c.endpoint_id.label("channel_id"),
+        e.c.mode,
+        e.c.event_types,
+        e.c.url,
+        e.c.secret,
+        e.c.max_in_flight,
+        cast(null(), String).label("address"),
+        (~party_not_disabled(e.c.party_id)).label("paused"),
+        exists()
+        .where(
+            k.c.endpoint_id == e.c.endpoint_id,
+            k.c.expires_at > bindparam("now", type_=k.c.expires_at.type),
+        )
+        .label("rotated"),
+        e.c.created_at,
+    ).where(
+        among_named(e.c.party_id, "parties", postgres=postgres),
+        e.c.enabled.is_(True),
+        e.c.deleted_at.is_(None),
+    )
+    mails = select(
+        r.c.party_id,
+        literal("email", String),
+        r.c.recipient_id,
+        r.c.mode,
+        r.c.event_types,
+        cast(null(), String),
+        cast(null(), String),
+        cast(null(), Integer),
+        r.c.address,
+        ~party_not_disabled(r.c.party_id),
+        false(),
+        r.c.created_at,
+    ).where(
+        among_named(r.c.party_id, "parties", postgres=postgres),
+        r.c.enabled.is_(True),
+        r.c.deleted_at.is_(None),
+    )
+    both = union_all(hooks, mails).subquery()
+    return select(*(both.c[name] for name in _CHANNEL_COLUMNS)).order_by(
+        both.c.kind.desc(), both.c.created_at
+    )
+
+
+_CHANNEL_COLUMNS = (
+    "party_id", "kind", "channel_id", "mode", "event_types", "url", "secret", "max_in_flight",
+    "address", "paused", "rotated",
+)  # fmt: skip
 
 
 def first_choice(channels: list[Channel], event_type: str) -> list[Channel]:

@@ -12,14 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import ConsumerRecord
+from aiokafka.structs import ConsumerRecord, TopicPartition
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sosa.contracts import outcomes
 from sosa.contracts.posture import PostureChanged
 from sosa.infra.clock import Clock
 from sosa.infra.consumer_runner import ConsumerRunner, Decoded, OffsetCommitter
-from sosa.infra.db import insert_new
+from sosa.infra.db import insert_new, is_postgres, unnest_arrays, unnest_insert
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
 from sosa.notifier import channels, fanout, postures, stream, tables
@@ -75,10 +76,33 @@ class Handoff(Protocol):
     def lease_until(self, now: datetime) -> datetime: ...
 
     async def claim_handed(
-        self, session: AsyncSession, ids: Sequence[str], now: datetime
+        self, session: AsyncSession, rows: Sequence[Handed], now: datetime
     ) -> list[Any]: ...
 
     def take(self, rows: Sequence[Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Handed:
+    """A delivery just written leased to this process's dispatcher: its row as written and the
+    channel it goes over, as read in the same transaction (`channels.of_parties`)."""
+
+    row: Mapping[str, Any]
+    channel: Channel
+
+    def claimed(self) -> dict[str, Any]:
+        """The values a claim reads for it: the delivery's columns and its channel's."""
+        return {
+            **_UNSET,
+            **self.row,
+            "url": self.channel.url,
+            "secret": self.channel.secret,
+            "max_in_flight": self.channel.max_in_flight,
+            "address": self.channel.address,
+        }
+
+
+_UNSET = {column.name: None for column in tables.deliveries.c}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,51 +124,104 @@ async def distribute(
 ) -> Written:
     """Tell each (party, message): its stream, then each channel that gets it; returns how many
     deliveries were created, and those of them written claimed by `handoff` (its room
-    allowing: `Handoff.choose_handed`), with the lease a claim takes. A constant number of
-    statements whatever the batch: the streams at once (`stream.append_all`, which locks the
-    parties' streams in party order, so two writers never deadlock), the parties' channels at
-    once, the deliveries at once (and, with `handoff`, the claimed ones read back with their
-    channels at once). Each message is serialised once, for the streams and the deliveries
-    alike."""
+    allowing: `Handoff.choose_handed`; not a paused party's), with the lease a claim takes. A
+    constant number of statements whatever the batch, each of one shape: on PostgreSQL the
+    parties' streams locked in party order (`stream.lock_cursors`: two writers never deadlock),
+    the postures in force (only when a message has a deadline), the parties' channels with what
+    an attempt needs (`channels.of_parties`), then the streams' entries and the deliveries in
+    one statement (`_APPEND_AND_DELIVER`); the deliveries handed over are built from the rows
+    just written and the channels just read, not read back (only an endpoint's rotated-out
+    secrets are read, when it has any). Each message is serialised once, for the streams and
+    the deliveries alike."""
     if not told:
         return Written()
+    postgres = is_postgres(session)
     payloads = {id(message): message.payload() for _, message in told}
-    await stream.append_all(
-        session,
-        [
-            (party_id, message, payloads[id(message)])
-            for party_id, message in sorted(told, key=lambda pair: pair[0])
-        ],
-        now=now,
-    )
-    rows: list[dict[str, Any]] = []
-    in_force = await postures.in_force(session)
-    party_channels = await channels.of_parties(session, (party_id for party_id, _ in told))
-    for party_id, message in told:
-        # a message about a response clock is escalated when not delivered well before its
-        # deadline: `escalate_at` is that moment (earlier under a posture)
-        factors = postures.for_partner(in_force, message.partner_country)
-        margin = escalation_margin / factors.second_channel
-        escalate_at = message.deadline - margin if message.deadline else None
-        rows.extend(
-            delivery_row(
-                ch, party_id, message, now=now, escalate_at=escalate_at,
-                payload=payloads[id(message)],
-            )
-            for ch in channels.first_choice(party_channels[party_id], message.event_type)
-        )  # fmt: skip
-    chosen = handoff.choose_handed(rows) if handoff is not None and rows else set()
+    by_party = [
+        (party_id, message, payloads[id(message)])
+        for party_id, message in sorted(told, key=lambda pair: pair[0])
+    ]
+    if postgres:
+        await stream.lock_cursors(session, by_party)
+    else:
+        await stream.append_all(session, by_party, now=now)
+    rows, over = await _rows(session, told, payloads, now=now, escalation_margin=escalation_margin)
+    chosen: set[str] = set()
+    if handoff is not None and rows:
+        chosen = handoff.choose_handed(r for r in rows if not over[r["delivery_id"]].paused)
     if chosen and handoff is not None:
         leased_until = handoff.lease_until(now)
         for row in rows:
             if row["delivery_id"] in chosen:
                 row["next_attempt_at"] = leased_until
-    new = {key for (key,) in await insert_new(session, tables.deliveries, rows, ["delivery_id"])}
+    if postgres:
+        dialect = session.get_bind().dialect
+        arrays = {
+            **stream.append_arrays(session, by_party, now=now),
+            **unnest_arrays(tables.deliveries, rows, dialect, _WRITTEN, prefix="d_"),
+        }
+        new = set((await session.scalars(_APPEND_AND_DELIVER, arrays)).all())
+    else:
+        written = await insert_new(session, tables.deliveries, rows, ["delivery_id"])
+        new = {key for (key,) in written}
     if not chosen or handoff is None:
         return Written(len(new))
     # a delivery that was there already (a redelivered outcome) keeps its own lease or none
-    ids = [row["delivery_id"] for row in rows if row["delivery_id"] in chosen & new]
-    return Written(len(new), await handoff.claim_handed(session, ids, now))
+    handed = [
+        Handed(row, over[row["delivery_id"]])
+        for row in rows
+        if row["delivery_id"] in chosen and row["delivery_id"] in new
+    ]
+    return Written(len(new), await handoff.claim_handed(session, handed, now))
+
+
+async def _rows(
+    session: AsyncSession,
+    told: Sequence[tuple[str, Message]],
+    payloads: Mapping[int, str],
+    *,
+    now: datetime,
+    escalation_margin: timedelta,
+) -> tuple[list[dict[str, Any]], dict[str, Channel]]:
+    """The deliveries of each (party, message) (`delivery_row`), and the channel of each, by
+    delivery id: the postures in force read only when a message has a deadline."""
+    in_force = await postures.in_force(session) if any(m.deadline for _, m in told) else {}
+    party_channels = await channels.of_parties(session, (p for p, _ in told), now=now)
+    rows: list[dict[str, Any]] = []
+    over: dict[str, Channel] = {}
+    for party_id, message in told:
+        # a message about a response clock is escalated when not delivered well before its
+        # deadline: `escalate_at` is that moment (earlier under a posture)
+        escalate_at = None
+        if message.deadline:
+            factors = postures.for_partner(in_force, message.partner_country)
+            escalate_at = message.deadline - escalation_margin / factors.second_channel
+        for ch in channels.first_choice(party_channels[party_id], message.event_type):
+            row = delivery_row(
+                ch, party_id, message, now=now, escalate_at=escalate_at,
+                payload=payloads[id(message)],
+            )  # fmt: skip
+            rows.append(row)
+            over[row["delivery_id"]] = ch
+    return rows, over
+
+
+_WRITTEN = (
+    "delivery_id", "event_id", "channel", "endpoint_id", "recipient_id", "request_id",
+    "party_id", "role", "fields", "event_type", "payload", "status", "attempts",
+    "next_attempt_at", "created_at", "deadline", "escalate_at", "escalated_from", "traceparent",
+    "partner_country",
+)  # fmt: skip
+"""The columns `delivery_row` gives."""
+
+_APPEND_AND_DELIVER = text(
+    f"WITH {stream.APPEND_CTES} "
+    f"{unnest_insert(tables.deliveries, _WRITTEN, prefix='d_', lengths_checked=True)} "
+    "ON CONFLICT DO NOTHING RETURNING delivery_id"
+)
+"""On PostgreSQL, after `stream.lock_cursors`: the streams' entries (`stream.APPEND_CTES`) and
+the deliveries (as arrays, `sosa.infra.db.unnest_insert`; a string longer than its column is
+refused, not cut) in one statement, returning the ids of the deliveries that were new."""
 
 
 async def record_deliveries(
@@ -196,6 +273,26 @@ class OutcomeStage:
     async def apply(
         self, session: AsyncSession, batch: Sequence[Decoded[OutcomeRead]]
     ) -> list[Written]:
+        return [await self._apply_all(session, batch)]
+
+    async def apply_poll(
+        self,
+        session: AsyncSession,
+        batches: Mapping[TopicPartition, Sequence[Decoded[OutcomeRead]]],
+    ) -> Mapping[TopicPartition, Sequence[Written]]:
+        """The batches of a poll's partitions as one (`ConsumerRunner(poll_stage=...)`: one
+        transaction, and the statements of one batch); what was written goes with the last
+        partition, whose commit comes last, so that the deliveries written claimed are handed
+        over once every partition's offsets are committed."""
+        if not batches:
+            return {}
+        *_, last = batches
+        written = await self._apply_all(session, [d for batch in batches.values() for d in batch])
+        return {partition: [written] if partition == last else [] for partition in batches}
+
+    async def _apply_all(
+        self, session: AsyncSession, batch: Sequence[Decoded[OutcomeRead]]
+    ) -> Written:
         now = self.clock.now()
         changes = [d.item.event for d in batch if isinstance(d.item.event, PostureChanged)]
         if changes:
@@ -207,7 +304,7 @@ class OutcomeStage:
             for d in batch
             if isinstance(d.item.event, outcomes.OutcomeEvent) and d.item.traceparent
         }
-        written = await record_deliveries(
+        return await record_deliveries(
             session,
             events,
             now=now,
@@ -215,7 +312,6 @@ class OutcomeStage:
             traceparents=traces,
             handoff=self.handoff,
         )
-        return [written]
 
 
 def runner(
@@ -239,9 +335,11 @@ def runner(
         if sum(w.created for w in written) > len(claimed):
             on_recorded()
 
+    stage = OutcomeStage(clock, settings, handoff)
     return ConsumerRunner(
         consumer,
         sessions,
-        OutcomeStage(clock, settings, handoff),
+        stage,
         OffsetCommitter(consumer, dead_letters, after_commit=wake),
+        poll_stage=stage,
     )

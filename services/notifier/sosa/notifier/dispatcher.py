@@ -52,6 +52,7 @@ from sosa.infra.group_commit import GroupCommit
 from sosa.infra.membership import among, among_named, none_of_named
 from sosa.notifier import recording, tables, webhooks
 from sosa.notifier.attempts import AttemptResult
+from sosa.notifier.deliveries import Handed
 from sosa.notifier.email_sender import EmailSender
 from sosa.notifier.paused_parties import party_not_disabled
 from sosa.notifier.secret_box import SecretBox
@@ -195,31 +196,22 @@ class Dispatcher:
         return chosen
 
     async def claim_handed(
-        self, session: AsyncSession, ids: Sequence[str], now: datetime
+        self, session: AsyncSession, rows: Sequence[Handed], now: datetime
     ) -> list[Any]:
-        """In the transaction that wrote the deliveries `ids` with a lease's `next_attempt_at`
-        (`lease_until`): those that may be attempted now (their channel enabled, their party
-        not disabled), as a claim returns them, to be taken after the commit (`take`); the
-        others are made due again at once, to wait as they would have unclaimed."""
-        if not ids:
+        """In the transaction that wrote `rows` (`choose_handed`'s, new, not a paused party's,
+        their channels just read enabled) with a lease's `next_attempt_at` (`lease_until`): the
+        deliveries as a claim returns them, built from what was written and read (only the
+        rotated-out secrets of the endpoints that have some are read), to be taken after the
+        commit (`take`)."""
+        if not rows:
             return []
-        query = (
-            select(d, e.c.url, e.c.secret, e.c.max_in_flight, r.c.address)
-            .outerjoin(e, e.c.endpoint_id == d.c.endpoint_id)
-            .outerjoin(r, r.c.recipient_id == d.c.recipient_id)
-            .where(among(session, d.c.delivery_id, ids), _sendable())
-        )
-        rows = list((await session.execute(query)).all())
-        if len(rows) < len(ids):
-            sendable = {row.delivery_id for row in rows}
-            await session.execute(
-                update(d)
-                .where(among(session, d.c.delivery_id, [i for i in ids if i not in sendable]))
-                .values(next_attempt_at=now)
-            )
         leased_until = self.lease_until(now)
-        self._handing.update((row.delivery_id, leased_until) for row in rows)
-        return await self._with_old_secrets(session, rows, now, leased_until)
+        self._handing.update((h.row["delivery_id"], leased_until) for h in rows)
+        rotated = [h.row["endpoint_id"] for h in rows if h.channel.rotated]
+        old: dict[str, list[str]] = {}
+        if rotated:
+            old = await _lease_and_old_secrets(session, [], leased_until, rotated, now)
+        return self._opened([h.claimed() for h in rows], old, now, leased_until)
 
     def take(self, rows: Sequence[Any]) -> None:
         """After the commit that leased them (`claim_handed`): hold `rows` as claimed ones and
@@ -337,9 +329,13 @@ class Dispatcher:
             if chosen:
                 leased_until = self.lease_until(now)
                 old = await _lease_and_old_secrets(
-                    session, [row.delivery_id for row in chosen], leased_until, chosen, now
+                    session,
+                    [row.delivery_id for row in chosen],
+                    leased_until,
+                    [row.endpoint_id for row in chosen],
+                    now,
                 )
-                return self._opened(chosen, old, now, leased_until)
+                return self._opened([row._mapping for row in chosen], old, now, leased_until)
         return []
 
     def _within_limits(self, rows: list[Any], room: int) -> tuple[list[Any], set[str]]:
@@ -360,16 +356,9 @@ class Dispatcher:
             chosen.append(row)
         return chosen, cut
 
-    async def _with_old_secrets(
-        self, session: AsyncSession, rows: list[Any], now: datetime, leased_until: datetime
-    ) -> list[Any]:
-        """`rows`, leased already, with every secret that signs (`_opened`)."""
-        old = await _lease_and_old_secrets(session, [], leased_until, rows, now)
-        return self._opened(rows, old, now, leased_until)
-
     def _opened(
         self,
-        rows: list[Any],
+        rows: Sequence[Mapping[str, Any]],
         old: Mapping[str, list[str]],
         now: datetime,
         leased_until: datetime,
@@ -378,9 +367,9 @@ class Dispatcher:
         opened = functools.cache(self._box.open)  # each secret decrypted once per claim
         return [
             SimpleNamespace(
-                **row._mapping,
-                secrets=[opened(s) for s in [row.secret, *old.get(row.endpoint_id, [])]]
-                if row.secret
+                **row,
+                secrets=[opened(s) for s in [row["secret"], *old.get(row["endpoint_id"], [])]]
+                if row["secret"]
                 else [],
                 leased_until=leased_until,
                 checked_at=now,
@@ -662,13 +651,14 @@ async def _lease_and_old_secrets(
     session: AsyncSession,
     ids: Sequence[str],
     leased_until: datetime,
-    rows: Sequence[Any],
+    endpoint_ids: Iterable[str | None],
     now: datetime,
 ) -> dict[str, list[str]]:
     """Lease the deliveries `ids` (none: leased already) and read the rotated-out secrets of
-    the endpoints of `rows`: on PostgreSQL one statement, on SQLite two."""
+    the endpoints `endpoint_ids` (None for an e-mail's): on PostgreSQL one statement, on SQLite
+    two."""
     postgres = is_postgres(session)
-    endpoints = sorted({row.endpoint_id for row in rows if row.endpoint_id})
+    endpoints = sorted({endpoint_id for endpoint_id in endpoint_ids if endpoint_id})
     params = {"ids": list(ids), "leased_until": leased_until, "endpoints": endpoints, "now": now}
     if ids and not postgres:
         await session.execute(_lease_statement(postgres), params)

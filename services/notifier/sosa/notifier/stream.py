@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosa.infra.db import insert_ignoring_duplicates, is_postgres
+from sosa.infra.db import insert_ignoring_duplicates, is_postgres, unnest_arrays
 from sosa.infra.membership import among
 from sosa.notifier import tables
 from sosa.notifier.messages import Message
@@ -36,6 +36,10 @@ async def append_all(
     them in a loop), the entries already there are looked up under those locks, and every new
     entry is numbered and inserted at once."""
     if not told:
+        return
+    if is_postgres(session):
+        await lock_cursors(session, told)
+        await session.execute(APPEND, append_arrays(session, told, now=now))
         return
     parties = sorted({party_id for party_id, _, _ in told})
     await insert_ignoring_duplicates(
@@ -81,6 +85,80 @@ async def append_all(
         [{"b_party": party_id, "b_seq": last[party_id]} for party_id in sorted(bumped)],
     )
     await session.execute(s.insert(), rows)
+
+
+async def lock_cursors(session: AsyncSession, told: Sequence[tuple[str, Message, str]]) -> None:
+    """On PostgreSQL, the first of `append_all`'s two statements: the parties' cursors created
+    if missing and locked, in party order, in one statement of one shape (`_LOCK_CURSORS`)."""
+    parties = sorted({party_id for party_id, _, _ in told})
+    await session.execute(_LOCK_CURSORS, {"parties": parties})
+
+
+def append_arrays(
+    session: AsyncSession, told: Sequence[tuple[str, Message, str]], *, now: datetime
+) -> dict[str, list[Any]]:
+    """The parameters of `APPEND`: each (party, message) once, in the order given, as arrays."""
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for party_id, message, payload in told:
+        if (party_id, message.message_id) in seen:
+            continue
+        seen.add((party_id, message.message_id))
+        rows.append(
+            {
+                "party_id": party_id,
+                "seq": len(rows),
+                "event_id": message.message_id,
+                "request_id": message.request_id,
+                "event_type": message.event_type,
+                "role": message.role,
+                "payload": payload,
+                "created_at": now,
+            }
+        )
+    return unnest_arrays(s, rows, session.get_bind().dialect, prefix="s_")
+
+
+_LOCK_CURSORS = text(
+    "INSERT INTO stream_cursors (party_id, last_seq) "
+    "SELECT p, 0 FROM unnest(CAST(:parties AS TEXT[])) AS u(p) "
+    "ON CONFLICT (party_id) DO UPDATE SET last_seq = stream_cursors.last_seq"
+)
+"""Each cursor inserted, or locked by a no-op update (`ON CONFLICT DO UPDATE` locks the row as
+`SELECT ... FOR UPDATE` would), in the order of the array: the parties sorted, so two writers
+never take them in a loop. Strings travel as `TEXT` and are checked against their column as the
+rows are written (a longer one is refused, not cut), here and in `APPEND_CTES`."""
+
+APPEND_CTES = (
+    "told AS ("
+    "SELECT u.*, row_number() OVER (PARTITION BY u.party_id ORDER BY u.seq) AS k "
+    "FROM unnest(CAST(:s_party_id AS TEXT[]), CAST(:s_seq AS BIGINT[]), "
+    "CAST(:s_event_id AS TEXT[]), CAST(:s_request_id AS TEXT[]), "
+    "CAST(:s_event_type AS TEXT[]), CAST(:s_role AS TEXT[]), "
+    "CAST(:s_payload AS TEXT[]), CAST(:s_created_at AS TIMESTAMP WITH TIME ZONE[])) "
+    "AS u(party_id, seq, event_id, request_id, event_type, role, payload, created_at) "
+    "WHERE NOT EXISTS (SELECT 1 FROM stream_events e "
+    "WHERE e.party_id = u.party_id AND e.event_id = u.event_id)), "
+    "added AS ("
+    "INSERT INTO stream_events "
+    "(party_id, seq, event_id, request_id, event_type, role, payload, created_at) "
+    "SELECT t.party_id, c.last_seq + t.k, t.event_id, t.request_id, t.event_type, t.role, "
+    "t.payload, t.created_at FROM told t JOIN stream_cursors c ON c.party_id = t.party_id "
+    "ORDER BY t.seq RETURNING party_id, seq), "
+    "bumped AS ("
+    "UPDATE stream_cursors c SET last_seq = a.top "
+    "FROM (SELECT party_id, max(seq) AS top FROM added GROUP BY party_id) a "
+    "WHERE c.party_id = a.party_id RETURNING c.party_id)"
+)
+"""On PostgreSQL, the entries not already in their party's stream, numbered after its cursor
+in the order given (the arrays `append_arrays` gives; `seq` there is only that order), inserted,
+and the cursors moved past them: run after `lock_cursors`, whose locks make the entries another
+writer committed meanwhile visible to this statement (so an entry is never added twice) and
+keep the numbers free of gaps. Data-modifying CTEs, for a statement of one shape that may do more
+(`sosa.notifier.deliveries`)."""
+
+APPEND = text(f"WITH {APPEND_CTES} SELECT count(*) FROM bumped")  # noqa: S608 - constant text
+"""`APPEND_CTES` as a statement of its own."""
 
 
 async def after(
