@@ -108,3 +108,40 @@ async def test_a_round_of_attempts_is_recorded_as_each_alone_would_be(
         assert (row.status, row.attempts, row.next_attempt_at) == expected, row.event_id
     assert attempts == EVENTS
     assert published == EVENTS, "one sosa.deliveries.v1 record per attempt"
+
+
+async def test_a_delivered_round_clears_its_endpoints_failure_streaks_and_no_others(
+    sessions: async_sessionmaker[AsyncSession], clock: MovableClock, receiver: str
+) -> None:
+    """On PostgreSQL the streaks are cleared in the round's one statement (`_DELIVERED`), on
+    SQLite by a statement of their own: either way only the endpoints that were delivered to."""
+    e = tables.endpoints
+    failing_since = clock.now() - timedelta(hours=1)
+    async with sessions() as session, session.begin():
+        for endpoint_id, party_id in (("e1", "acme"), ("e2", "other")):
+            await session.execute(
+                e.insert().values(
+                    endpoint_id=endpoint_id, party_id=party_id, url=receiver,
+                    secret="whsec_" + "A" * 44, enabled=True, created_at=clock.now(),
+                    mode="all", failure_streak=3, failing_since=failing_since,
+                )
+            )  # fmt: skip
+        events = [  # odd ids: the receiver answers 204
+            routed(clock, timedelta(days=3)).model_copy(update={"event_id": f"evt-{n:02d}"})
+            for n in range(1, 8, 2)
+        ]
+        await deliveries.record_deliveries(session, events, now=clock.now(), settings=SETTINGS)
+    async with guarded_client(SETTINGS.webhook_allowed_networks) as client:
+        dispatcher = Dispatcher(sessions, client, SETTINGS, clock)
+        assert await dispatcher.dispatch_due() == len(events)
+        await dispatcher.drain()
+    async with sessions() as session:
+        streaks = {
+            row.endpoint_id: (row.failure_streak, row.failing_since)
+            for row in await session.execute(
+                select(e.c.endpoint_id, e.c.failure_streak, e.c.failing_since)
+            )
+        }
+        statuses = set((await session.scalars(select(tables.deliveries.c.status))).all())
+    assert statuses == {"delivered"}
+    assert streaks == {"e1": (0, None), "e2": (3, failing_since)}

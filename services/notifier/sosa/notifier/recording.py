@@ -100,9 +100,9 @@ async def _record_delivered(
     session: AsyncSession, attempts: Sequence[Attempt], *, settings: NotifierSettings
 ) -> None:
     """Delivered attempts, set-based: what `record_attempt` writes for each. On PostgreSQL the
-    deliveries, the attempts and the outbox rows go in one statement of one shape whatever the
-    round's size (`_DELIVERED`, one array per column), then the endpoints' streaks; SQLite
-    takes one statement per table."""
+    deliveries, the attempts, the outbox rows and the endpoints' streaks go in one statement of
+    one shape whatever the round's size (`_DELIVERED`, one array per column); SQLite takes one
+    statement per table."""
     if not attempts:
         return
     published = []
@@ -112,8 +112,8 @@ async def _record_delivered(
         published.append(outbox_row(topics.DELIVERIES, record))
     if is_postgres(session):
         await session.execute(_DELIVERED, _delivered_columns(attempts, published))
-    else:
-        await _delivered_row_by_row(session, attempts, published)
+        return
+    await _delivered_row_by_row(session, attempts, published)
     endpoints = sorted({a.row.endpoint_id for a in attempts if a.row.channel == "webhook"})
     if endpoints:
         await endpoint_health.clear_streaks(session, endpoints)
@@ -132,7 +132,10 @@ _OUTBOX_COLUMNS = (
 _DELIVERED = text(
     # the deliveries locked in delivery order (`ORDER BY ... FOR UPDATE`, before any of them is
     # updated: the order a single attempt and the escalation scan take them in), then updated,
-    # their attempts and their records for `sosa.deliveries.v1` inserted; the endpoints after
+    # their attempts and their records for `sosa.deliveries.v1` inserted; the endpoints after:
+    # their failure streaks cleared (`endpoint_health.clear_streaks`: only those with one are
+    # written), found from an array of every updated delivery's endpoint, which PostgreSQL
+    # computes whole (an InitPlan) before it looks at any endpoint's row
     "WITH v AS (SELECT * FROM unnest(CAST(:delivery_id AS text[]),"
     " CAST(:attempt_number AS integer[]), CAST(:attempted_at AS timestamptz[]),"
     " CAST(:status_code AS integer[]), CAST(:latency_ms AS integer[]),"
@@ -145,7 +148,10 @@ _DELIVERED = text(
     " delivered AS (UPDATE deliveries AS d SET attempts = v.attempt_number,"
     " status = 'delivered', next_attempt_at = NULL, last_error = NULL,"
     " delivered_at = v.attempted_at FROM v JOIN locked USING (delivery_id)"
-    " WHERE d.delivery_id = v.delivery_id),"
+    " WHERE d.delivery_id = v.delivery_id RETURNING d.endpoint_id),"
+    " cleared AS (UPDATE endpoints SET failure_streak = 0, failing_since = NULL"
+    " WHERE endpoint_id = ANY(ARRAY(SELECT endpoint_id FROM delivered))"
+    " AND (failure_streak <> 0 OR failing_since IS NOT NULL)),"
     " attempted AS (INSERT INTO attempts (delivery_id, attempt_number, attempted_at,"
     " status_code, latency_ms, error, response_excerpt, target)"
     " SELECT delivery_id, attempt_number, attempted_at, status_code, latency_ms, NULL,"
