@@ -71,12 +71,17 @@ async def of_parties(
     (`Channel`; `rotated` as of `now`): one statement, built once per dialect, whatever the
     number of parties."""
     wanted = sorted(set(party_ids))
-    found: dict[str, list[Channel]] = {party_id: [] for party_id in wanted}
     if not wanted:
-        return found
+        return {}
     rows = await session.execute(
-        _channels_query(is_postgres(session)), {"parties": wanted, "now": now or datetime.now(UTC)}
+        query(is_postgres(session)), {"parties": wanted, "now": now or datetime.now(UTC)}
     )
+    return read(rows, wanted)
+
+
+def read(rows: Iterable[Any], party_ids: Iterable[str]) -> dict[str, list[Channel]]:
+    """The rows of `query` as each party's channels (every party of `party_ids` named)."""
+    found: dict[str, list[Channel]] = {party_id: [] for party_id in party_ids}
     for row in rows:
         found[row.party_id].append(
             Channel(
@@ -96,9 +101,10 @@ async def of_parties(
 
 
 @functools.cache
-def _channels_query(postgres: bool) -> Any:
+def query(postgres: bool) -> Any:
     """The enabled endpoints and recipients of the parties bound as `parties`, as `Channel`s
-    (after their party), endpoints first, each kind in the order they were added."""
+    (after their party), endpoints first, each kind in the order they were added (`read`);
+    `now`: the instant rotated-out secrets are in grace at. Built once per dialect."""
     e, r, k = tables.endpoints, tables.email_recipients, tables.endpoint_secrets
     hooks = select(
         e.c.party_id,

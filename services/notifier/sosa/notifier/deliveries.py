@@ -126,10 +126,10 @@ async def distribute(
     deliveries were created, and those of them written claimed by `handoff` (its room
     allowing: `Handoff.choose_handed`; not a paused party's), with the lease a claim takes. A
     constant number of statements whatever the batch, each of one shape: on PostgreSQL the
-    parties' streams locked in party order (`stream.lock_cursors`: two writers never deadlock),
-    the postures in force (only when a message has a deadline), the parties' channels with what
-    an attempt needs (`channels.of_parties`), then the streams' entries and the deliveries in
-    one statement (`_APPEND_AND_DELIVER`); the deliveries handed over are built from the rows
+    parties' streams locked in party order (two writers never deadlock) and their channels
+    with what an attempt needs read in one statement (`_LOCK_AND_CHANNELS`), the postures in
+    force (only when a message has a deadline), then the streams' entries and the deliveries
+    in one statement (`_APPEND_AND_DELIVER`); the deliveries handed over are built from the rows
     just written and the channels just read, not read back (only an endpoint's rotated-out
     secrets are read, when it has any). Each message is serialised once, for the streams and
     the deliveries alike."""
@@ -141,9 +141,7 @@ async def distribute(
         (party_id, message, payloads[id(message)])
         for party_id, message in sorted(told, key=lambda pair: pair[0])
     ]
-    if postgres:
-        await stream.lock_cursors(session, by_party)
-    else:
+    if not postgres:
         await stream.append_all(session, by_party, now=now)
     rows, over = await _rows(session, told, payloads, now=now, escalation_margin=escalation_margin)
     chosen: set[str] = set()
@@ -184,9 +182,16 @@ async def _rows(
     escalation_margin: timedelta,
 ) -> tuple[list[dict[str, Any]], dict[str, Channel]]:
     """The deliveries of each (party, message) (`delivery_row`), and the channel of each, by
-    delivery id: the postures in force read only when a message has a deadline."""
+    delivery id: the postures in force read only when a message has a deadline. On PostgreSQL
+    the parties' channels are read in the statement that locks their streams first
+    (`_LOCK_AND_CHANNELS`)."""
+    parties = sorted({party_id for party_id, _ in told})
+    if is_postgres(session):
+        found = await session.execute(_LOCK_AND_CHANNELS, {"parties": parties, "now": now})
+        party_channels = channels.read(found, parties)
+    else:
+        party_channels = await channels.of_parties(session, parties, now=now)
     in_force = await postures.in_force(session) if any(m.deadline for _, m in told) else {}
-    party_channels = await channels.of_parties(session, (p for p, _ in told), now=now)
     rows: list[dict[str, Any]] = []
     over: dict[str, Channel] = {}
     for party_id, message in told:
@@ -206,6 +211,11 @@ async def _rows(
     return rows, over
 
 
+_LOCK_AND_CHANNELS = channels.query(postgres=True).add_cte(stream.LOCK_CURSORS.cte("locked"))
+"""On PostgreSQL, the parties' streams locked in party order (`stream.LOCK_CURSORS`, a
+data-modifying CTE: run whole whatever the query reads) and their channels read
+(`channels.query`), in one statement: the first of `distribute`'s three."""
+
 _WRITTEN = (
     "delivery_id", "event_id", "channel", "endpoint_id", "recipient_id", "request_id",
     "party_id", "role", "fields", "event_type", "payload", "status", "attempts",
@@ -219,9 +229,10 @@ _APPEND_AND_DELIVER = text(
     f"{unnest_insert(tables.deliveries, _WRITTEN, prefix='d_', lengths_checked=True)} "
     "ON CONFLICT DO NOTHING RETURNING delivery_id"
 )
-"""On PostgreSQL, after `stream.lock_cursors`: the streams' entries (`stream.APPEND_CTES`) and
-the deliveries (as arrays, `sosa.infra.db.unnest_insert`; a string longer than its column is
-refused, not cut) in one statement, returning the ids of the deliveries that were new."""
+"""On PostgreSQL, after `_LOCK_AND_CHANNELS` locked the streams: the streams' entries
+(`stream.APPEND_CTES`) and the deliveries (as arrays, `sosa.infra.db.unnest_insert`; a string
+longer than its column is refused, not cut) in one statement, returning the ids of the
+deliveries that were new."""
 
 
 async def record_deliveries(

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import BigInteger, Text, bindparam, func, literal, select, text, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosa.infra.db import insert_ignoring_duplicates, is_postgres, unnest_arrays
@@ -89,9 +91,10 @@ async def append_all(
 
 async def lock_cursors(session: AsyncSession, told: Sequence[tuple[str, Message, str]]) -> None:
     """On PostgreSQL, the first of `append_all`'s two statements: the parties' cursors created
-    if missing and locked, in party order, in one statement of one shape (`_LOCK_CURSORS`)."""
+    if missing and locked, in party order, in one statement of one shape (`LOCK_CURSORS`, which
+    a caller may also run as a CTE of a statement of its own)."""
     parties = sorted({party_id for party_id, _, _ in told})
-    await session.execute(_LOCK_CURSORS, {"parties": parties})
+    await session.execute(LOCK_CURSORS, {"parties": parties})
 
 
 def append_arrays(
@@ -119,15 +122,20 @@ def append_arrays(
     return unnest_arrays(s, rows, session.get_bind().dialect, prefix="s_")
 
 
-_LOCK_CURSORS = text(
-    "INSERT INTO stream_cursors (party_id, last_seq) "
-    "SELECT p, 0 FROM unnest(CAST(:parties AS TEXT[])) AS u(p) "
-    "ON CONFLICT (party_id) DO UPDATE SET last_seq = stream_cursors.last_seq"
+LOCK_CURSORS = (
+    postgresql.insert(c)
+    .from_select(
+        ["party_id", "last_seq"],
+        select(func.unnest(bindparam("parties", type_=ARRAY(Text))), literal(0, BigInteger)),
+    )
+    .on_conflict_do_update(index_elements=[c.c.party_id], set_={"last_seq": c.c.last_seq})
+    .returning(c.c.party_id)
 )
-"""Each cursor inserted, or locked by a no-op update (`ON CONFLICT DO UPDATE` locks the row as
-`SELECT ... FOR UPDATE` would), in the order of the array: the parties sorted, so two writers
-never take them in a loop. Strings travel as `TEXT` and are checked against their column as the
-rows are written (a longer one is refused, not cut), here and in `APPEND_CTES`."""
+"""On PostgreSQL, the cursors of the parties bound as `parties` (sorted) each inserted, or
+locked by a no-op update (`ON CONFLICT DO UPDATE` locks the row as `SELECT ... FOR UPDATE`
+would), in the order of the array: so two writers never take them in a loop. Strings travel as
+`TEXT` and are checked against their column as the rows are written (a longer one is refused,
+not cut), here and in `APPEND_CTES`."""
 
 APPEND_CTES = (
     "told AS ("
