@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord, TopicPartition
@@ -265,6 +265,11 @@ async def record_deliveries(
     )
 
 
+POLL_CHUNK: Final = 100
+"""The most records of a poll of several partitions told in one batch of statements: what they
+fan out into is held at once (the notifier's peak memory in a catch-up)."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutcomeStage:
     """The notifier's outcome consumer on the consumer runner: a batch's posture changes are
@@ -291,15 +296,24 @@ class OutcomeStage:
         session: AsyncSession,
         batches: Mapping[TopicPartition, Sequence[Decoded[OutcomeRead]]],
     ) -> Mapping[TopicPartition, Sequence[Written]]:
-        """The batches of a poll's partitions as one (`ConsumerRunner(poll_stage=...)`: one
-        transaction, and the statements of one batch); what was written goes with the last
-        partition, whose commit comes last, so that the deliveries written claimed are handed
-        over once every partition's offsets are committed."""
+        """The batches of a poll's partitions together (`ConsumerRunner(poll_stage=...)`: one
+        transaction), in the statements of one batch for every `POLL_CHUNK` records at most (a
+        steady stream's polls, small, as one; a catch-up's no larger at once than a partition's
+        batch alone was). What was written goes with the last partition, whose commit comes
+        last, so that the deliveries written claimed are handed over once every partition's
+        offsets are committed."""
         if not batches:
             return {}
         *_, last = batches
-        written = await self._apply_all(session, [d for batch in batches.values() for d in batch])
-        return {partition: [written] if partition == last else [] for partition in batches}
+        decoded = [d for batch in batches.values() for d in batch]
+        written = [
+            await self._apply_all(session, decoded[at : at + POLL_CHUNK])
+            for at in range(0, len(decoded), POLL_CHUNK)
+        ]
+        together = Written(
+            sum(w.created for w in written), [row for w in written for row in w.claimed]
+        )
+        return {partition: [together] if partition == last else [] for partition in batches}
 
     async def _apply_all(
         self, session: AsyncSession, batch: Sequence[Decoded[OutcomeRead]]
