@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aiokafka.structs import TopicPartition
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sosa.infra.consumer_runner import Decoded
+from sosa.infra.decoding import OutcomeRead
 from sosa.notifier import deliveries, tables
 from sosa.notifier.dispatcher import Dispatcher
 from sosa.notifier.ssrf import guarded_client
@@ -207,3 +210,48 @@ async def test_a_clean_stop_leaves_alone_what_a_rolled_back_write_had_meant_to_h
         receiver.release.set()
         await second.drain()
     assert receiver.ids == ["evt-00"]
+
+
+async def test_a_poll_of_several_partitions_is_told_in_chunks_and_handed_with_the_last(
+    sessions: async_sessionmaker[AsyncSession], clock: MovableClock, receiver: Receiver
+) -> None:
+    """`OutcomeStage.apply_poll`: 150 outcomes over three partitions in one transaction, told
+    `POLL_CHUNK` (100) at a time; every delivery and stream entry written once, and what was
+    written claimed goes with the last partition, whose offsets are committed last."""
+    await subscribe(sessions, receiver.url, clock)
+    partitions = [TopicPartition("sosa.outcomes.v1", n) for n in range(3)]
+    batches = {
+        partition: [
+            Decoded(
+                cast(Any, None),
+                OutcomeRead(
+                    routed(clock, timedelta(days=3)).model_copy(
+                        update={"event_id": f"evt-{p}-{n:02d}", "request_id": f"req-{p}-{n:02d}"}
+                    ),
+                    None,
+                ),
+            )
+            for n in range(50)
+        ]
+        for p, partition in enumerate(partitions)
+    }
+    async with guarded_client(SETTINGS.webhook_allowed_networks) as client:
+        dispatcher = Dispatcher(sessions, client, SETTINGS, clock)
+        stage = deliveries.OutcomeStage(clock, SETTINGS, dispatcher)
+        async with sessions() as session, session.begin():
+            results = await stage.apply_poll(session, batches)
+        assert [len(results[p]) for p in partitions] == [0, 0, 1]
+        (written,) = results[partitions[-1]]
+        assert written.created == 150
+        assert len(written.claimed) == 6, "the endpoint's room, as for one batch"
+    async with sessions() as session:
+        ids = (await session.scalars(select(d.c.event_id))).all()
+        entries = (
+            await session.scalars(
+                select(tables.stream_events.c.seq)
+                .where(tables.stream_events.c.party_id == "acme")
+                .order_by(tables.stream_events.c.seq)
+            )
+        ).all()
+    assert sorted(ids) == sorted(f"evt-{p}-{n:02d}" for p in range(3) for n in range(50))
+    assert list(entries) == list(range(1, 151)), "each entry once, numbered without a gap"

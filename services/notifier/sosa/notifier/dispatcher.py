@@ -124,9 +124,11 @@ class Dispatcher:
         for them, or a claim took fewer than were due): a slot of theirs coming free claims
         again. (Retries coming due and other notifiers' leases running out are claimed by the
         wakes and the idle poll.)"""
-        self._handing: dict[str, datetime] = {}
+        self._handing: dict[str, tuple[datetime, str]] = {}
         """Deliveries the outcome consumer wrote leased to this dispatcher, not yet taken
-        (`take`), with their lease: a clean stop hands back those still under that lease. One
+        (`take`), with their lease and their channel key: a clean stop hands back those still
+        under that lease; they count against their channel's room (a poll told in several
+        chunks, `deliveries.POLL_CHUNK`, hands each channel no more than one batch would). One
         whose transaction did not commit is forgotten once its lease would have run out."""
         self._stopping = False
         self._recorded = GroupCommit(
@@ -174,17 +176,20 @@ class Dispatcher:
     def choose_handed(self, rows: Iterable[Mapping[str, Any]]) -> set[str]:
         """Of new deliveries about to be written (`deliveries.delivery_row`'s values), the ids
         of those this dispatcher takes at once: within the process's room and each channel's,
-        as a claim would. Nothing is reserved: a claim made before they are taken may let a
-        channel hold a few more than its cap (its slots still bound what is in flight)."""
+        as a claim would, those handed already but not yet taken counted in. Nothing is
+        reserved: a claim made before they are taken may let a channel hold a few more than its
+        cap (its slots still bound what is in flight)."""
         if self._stopping:
             return set()
         now = self._clock.now()
-        for delivery_id, leased_until in list(self._handing.items()):
+        for delivery_id, (leased_until, _) in list(self._handing.items()):
             if leased_until <= now:
                 del self._handing[delivery_id]
         room = self._settings.dispatch_concurrency * self._settings.claim_ahead
         room -= len(self._held) - len(self._recording) + len(self._handing)
         taken: dict[str, int] = {}
+        for _, key in self._handing.values():
+            taken[key] = taken.get(key, 0) + 1
         chosen: set[str] = set()
         for row in rows:
             key = _key_of(row["endpoint_id"], row["recipient_id"])
@@ -206,7 +211,13 @@ class Dispatcher:
         if not rows:
             return []
         leased_until = self.lease_until(now)
-        self._handing.update((h.row["delivery_id"], leased_until) for h in rows)
+        self._handing.update(
+            (
+                h.row["delivery_id"],
+                (leased_until, _key_of(h.row["endpoint_id"], h.row["recipient_id"])),
+            )
+            for h in rows
+        )
         rotated = [h.row["endpoint_id"] for h in rows if h.channel.rotated]
         old: dict[str, list[str]] = {}
         if rotated:
@@ -559,7 +570,7 @@ class Dispatcher:
         # the lease it wrote (a rolled-back write's row may since be another notifier's claim)
         handing = [
             {"b_id": delivery_id, "b_lease": leased_until}
-            for delivery_id, leased_until in self._handing.items()
+            for delivery_id, (leased_until, _) in self._handing.items()
         ]
         if not ids and not handing:
             return
