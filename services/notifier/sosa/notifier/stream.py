@@ -145,8 +145,8 @@ APPEND_CTES = (
     "CAST(:s_event_type AS TEXT[]), CAST(:s_role AS TEXT[]), "
     "CAST(:s_payload AS TEXT[]), CAST(:s_created_at AS TIMESTAMP WITH TIME ZONE[])) "
     "AS u(party_id, seq, event_id, request_id, event_type, role, payload, created_at) "
-    "WHERE NOT EXISTS (SELECT 1 FROM stream_events e "
-    "WHERE e.party_id = u.party_id AND e.event_id = u.event_id)), "
+    "WHERE (SELECT 1 FROM stream_events e "
+    "WHERE e.party_id = u.party_id AND e.event_id = u.event_id LIMIT 1) IS NULL), "
     "added AS ("
     "INSERT INTO stream_events "
     "(party_id, seq, event_id, request_id, event_type, role, payload, created_at) "
@@ -160,6 +160,8 @@ APPEND_CTES = (
 )
 """On PostgreSQL, the entries not already in their party's stream, numbered after its cursor
 in the order given (the arrays `append_arrays` gives; `seq` there is only that order), inserted,
+(each looked up by the unique index on (party, event): a subquery with a `LIMIT` is not turned
+into a join, so the stream's table is never scanned whole, whatever the planner estimates),
 and the cursors moved past them: run after `lock_cursors`, whose locks make the entries another
 writer committed meanwhile visible to this statement (so an entry is never added twice) and
 keep the numbers free of gaps. Data-modifying CTEs, for a statement of one shape that may do more
