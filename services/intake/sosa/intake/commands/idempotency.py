@@ -34,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosa.intake import tables
 
 HEADER = "Idempotency-Key"
+KEY_PATTERN = r"^[!-~]{1,255}$"
+"""The header's syntax: 1 to 255 visible ASCII characters."""
 REPLAYED = "Idempotent-Replayed"
 _keys = tables.idempotency_keys
 
@@ -46,13 +48,13 @@ class Key:
     operation: str
 
 
-async def _key_of(
+async def key_of(
     request: Request,
     key: Annotated[
         str | None,
         Header(
             alias=HEADER,
-            pattern=r"^[!-~]{1,255}$",
+            pattern=KEY_PATTERN,
             description="Makes a retry safe: the same key with the same request returns the "
             "first answer and stores nothing new; with another request it is a 422. Up to 255 "
             "visible ASCII characters (a quoted string, as the IETF draft writes it, is "
@@ -74,7 +76,7 @@ def _path_of(request: Request) -> str:
     return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
-IdempotencyKeyDep = Annotated[Key | None, Depends(_key_of)]
+IdempotencyKeyDep = Annotated[Key | None, Depends(key_of)]
 
 
 class Replay(Exception):  # noqa: N818 - not an error: the answer to give
