@@ -23,7 +23,6 @@ from sosa.infra.db import (
     is_postgres,
     unnest_arrays,
     unnest_insert,
-    unnest_update,
 )
 from sosa.infra.dead_letters import DeadLetters
 from sosa.infra.decoding import OutcomeRead, read_outcome
@@ -100,7 +99,7 @@ async def apply_outcomes(session: AsyncSession, events: Sequence[outcomes.Outcom
         changes.offers(counted, held.get(row.request_id, []), gaining.get(row.request_id, set()))
         changes.offers(counted, new_delays, after_scopes)
     if moved:
-        await _move_views(session, moved, postgres)
+        await session.execute(_MOVE_VIEW, moved)
     if offers:
         await _insert_skipping_duplicates(session, tables.answer_offers, offers, postgres)
     await rollups.keep(session, changes)
@@ -114,29 +113,6 @@ _MOVE_VIEW = (
     .where(_views.c.last_sequence == bindparam("b_before"))
 )
 """One view moved forward, unless another writer moved it first (executed for many at once)."""
-_MOVED_FACTS = sorted(_FACT_NAMES - {"received_at"})
-"""What `ViewFacts.columns()` writes back."""
-_MOVE_VIEWS_ARRAYS = text(
-    unnest_update(_views, "request_id", _MOVED_FACTS, prefix="v_", lengths_checked=True)
-    + " AND request_views.last_sequence < u.last_sequence"
-)
-"""On PostgreSQL, the batch's views moved forward in one statement of one text, whatever the
-batch's size (#25: it was one UPDATE per view). Each view was locked by the batch's first read
-(`_Statements.views`), so none can have moved since; the guard keeps a view from moving
-backward all the same."""
-
-
-async def _move_views(session: AsyncSession, moved: list[dict[str, Any]], postgres: bool) -> None:
-    """Write the views' facts moved forward (`moved`: `b_request_id`, `b_before` and the facts
-    of each view)."""
-    if not postgres:
-        await session.execute(_MOVE_VIEW, moved)
-        return
-    rows = [{"request_id": m["b_request_id"], **m} for m in moved]
-    arrays = unnest_arrays(
-        _views, rows, session.get_bind().dialect, ["request_id", *_MOVED_FACTS], prefix="v_"
-    )
-    await session.execute(_MOVE_VIEWS_ARRAYS, arrays)
 
 
 @dataclass(frozen=True, slots=True)
