@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -97,7 +98,7 @@ deliveries = Table(
     Column("party_id", String(128), nullable=False),
     Column("event_type", String(100), nullable=False),
     Column("payload", Text, nullable=False),
-    Column("status", String(20), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UtcDateTime(), nullable=True, index=True),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -116,6 +117,9 @@ deliveries = Table(
     # the request's SOSA partner, if any: its own posture sets the retries (sosa.notifier.postures)
     Column("partner_country", String(2), nullable=True),
     UniqueConstraint("event_id", "endpoint_id"),
+    # the claim's order: a channel's due deliveries read oldest first from the index and the
+    # scan stopped at the claim's size, not every pending row sorted (a backlog's size)
+    Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
 )
 
 attempts = Table(
