@@ -48,8 +48,6 @@ async def append_all(
         session, c, [{"party_id": party_id, "last_seq": 0} for party_id in parties]
     )
     cursors = select(c.c.party_id, c.c.last_seq).where(among(session, c.c.party_id, parties))
-    if is_postgres(session):
-        cursors = cursors.order_by(c.c.party_id).with_for_update()
     last = {party_id: int(seq) for party_id, seq in await session.execute(cursors)}
     ids = {message.message_id for _, message, _ in told}
     seen = {
@@ -68,18 +66,7 @@ async def append_all(
         seen.add((party_id, message.message_id))
         last[party_id] += 1
         bumped.add(party_id)
-        rows.append(
-            {
-                "party_id": party_id,
-                "seq": last[party_id],
-                "event_id": message.message_id,
-                "request_id": message.request_id,
-                "event_type": message.event_type,
-                "role": message.role,
-                "payload": payload,
-                "created_at": now,
-            }
-        )
+        rows.append(_entry(party_id, last[party_id], message, payload, now))
     if not rows:
         return
     await session.execute(
@@ -107,19 +94,24 @@ def append_arrays(
         if (party_id, message.message_id) in seen:
             continue
         seen.add((party_id, message.message_id))
-        rows.append(
-            {
-                "party_id": party_id,
-                "seq": len(rows),
-                "event_id": message.message_id,
-                "request_id": message.request_id,
-                "event_type": message.event_type,
-                "role": message.role,
-                "payload": payload,
-                "created_at": now,
-            }
-        )
+        rows.append(_entry(party_id, len(rows), message, payload, now))
     return unnest_arrays(s, rows, session.get_bind().dialect, prefix="s_")
+
+
+def _entry(
+    party_id: str, seq: int, message: Message, payload: str, now: datetime
+) -> dict[str, Any]:
+    """One row of `stream_events`."""
+    return {
+        "party_id": party_id,
+        "seq": seq,
+        "event_id": message.message_id,
+        "request_id": message.request_id,
+        "event_type": message.event_type,
+        "role": message.role,
+        "payload": payload,
+        "created_at": now,
+    }
 
 
 LOCK_CURSORS = (
