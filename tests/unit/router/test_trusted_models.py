@@ -40,6 +40,18 @@ def submission(received_at: datetime) -> commands.SubmitRequest:
     )
 
 
+def _cause(command: commands.SubmitRequest) -> envelope.Envelope:
+    """The command as the router reads it: its envelope."""
+    return envelope.wrap(
+        command,
+        event_id=command.command_id,
+        event_type=str(command.type),
+        source="/test",
+        subject=command.request_id,
+        time=command.received_at,
+    )
+
+
 def test_a_constructed_decision_record_and_outcome_are_what_the_wire_validates() -> None:
     command = submission(datetime(2026, 12, 7, 15, 0, tzinfo=UTC))
     decided = translate.decide_submission(command, CONFIG, rules.PostureBoard.peacetime())
@@ -49,14 +61,7 @@ def test_a_constructed_decision_record_and_outcome_are_what_the_wire_validates()
     assert DecisionRecord.model_validate(record.model_dump(mode="json")) == record
 
     writer = OutcomeWriter(config=CONFIG, source="/test")
-    cause = envelope.wrap(
-        command,
-        event_id=command.command_id,
-        event_type=str(command.type),
-        source="/test",
-        subject=command.request_id,
-        time=command.received_at,
-    )
+    cause = _cause(command)
     request = RequestRecord(
         request_id="r-1", facts=decided.facts, sequence=0, details_json="{}", last_decision=record
     )
@@ -86,14 +91,7 @@ def test_the_decision_is_serialised_once_for_the_outcome_and_the_row() -> None:
     command = submission(datetime(2026, 12, 7, 15, 0, tzinfo=UTC))
     decided = translate.decide_submission(command, CONFIG, rules.PostureBoard.peacetime())
     writer = OutcomeWriter(config=CONFIG, source="/test")
-    cause = envelope.wrap(
-        command,
-        event_id=command.command_id,
-        event_type=str(command.type),
-        source="/test",
-        subject=command.request_id,
-        time=command.received_at,
-    )
+    cause = _cause(command)
     request = RequestRecord(
         request_id="r-1",
         facts=decided.facts,
@@ -183,14 +181,7 @@ def test_trusted_models_are_model_construct_s_byte_for_byte(name: str) -> None:
 
     writer = OutcomeWriter(config=CONFIG, source="/test")
     command = submission(request.received_at)
-    cause = envelope.wrap(
-        command,
-        event_id=command.command_id,
-        event_type=str(command.type),
-        source="/test",
-        subject=command.request_id,
-        time=command.received_at,
-    )
+    cause = _cause(command)
     record = RequestRecord(
         request_id=request.request_id,
         facts=facts,
